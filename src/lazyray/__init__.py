@@ -1,0 +1,55 @@
+"""lazyray: trace array code lazily into a computational graph.
+
+Wrap arrays with :func:`array` (or declare shape-only inputs with
+:func:`Variable`), run ordinary array code on them, and get a graph of
+:class:`LazyArray` nodes with static shapes and dtypes that can be inspected,
+optimized, compiled into a :class:`Function` and run on any backend.
+
+>>> import lazyray, numpy as np
+>>> x = lazyray.Variable((3, 3))
+>>> y = lazyray.tanh(x @ x.T) + 1
+>>> y.shape, y.dtype, len(list(lazyray.ascend(y)))
+((3, 3), 'float64', 5)
+"""
+
+from . import linalg
+from .array import LazyArray, Variable, array
+from .execute import compute, compute_constants, set_strict, strict
+from .ops import *  # noqa: F403
+from .ops import __all__ as _ops_all
+from .traverse import ascend, descend
+
+__version__ = "0.1.0"
+
+# dtype names, so that ``autoray.to_backend_dtype(name, like="lazyray")`` works
+bool_ = "bool"
+int8, int16, int32, int64 = "int8", "int16", "int32", "int64"
+uint8, uint16, uint32, uint64 = "uint8", "uint16", "uint32", "uint64"
+float16, float32, float64 = "float16", "float32", "float64"
+complex64, complex128 = "complex64", "complex128"
+
+_LATE = {
+    "Function": ("codegen", "Function"),
+    "get_source": ("codegen", "get_source"),
+    "shared_intermediates": ("sharing", "shared_intermediates"),
+    "optimize": ("passes", "optimize"),
+    "stats": ("stats", "stats"),
+}
+
+
+def __getattr__(name):
+    # modules that grow in other issues are imported on first use
+    if name in _LATE:
+        import importlib
+
+        mod, attr = _LATE[name]
+        value = getattr(importlib.import_module(f".{mod}", __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'lazyray' has no attribute {name!r}")
+
+
+__all__ = sorted(
+    {"LazyArray", "Variable", "array", "compute", "compute_constants", "ascend",
+     "descend", "linalg", "strict", "set_strict", *_LATE, *_ops_all}
+)

@@ -1,0 +1,726 @@
+"""The graph node, :class:`LazyArray`: slots, leaves, properties and dunders.
+
+Everything that is not intrinsic to a node (ops, traversal, execution,
+statistics, drawing, code generation) lives in its own module; the methods
+here only delegate.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+from .ops.dtypes import dtype_name
+from .ops.shapes import check_shape, prod
+
+__all__ = ["LazyArray", "array", "Variable", "new_node", "CustomOp"]
+
+
+class CustomOp(str):
+    """The name of a node computed by a user callable rather than a registry op.
+
+    A plain ``str`` op name always means a registry op; passes and rules test
+    ``type(node.fn_name) is str`` before trusting the name.
+    """
+
+    __slots__ = ()
+
+
+class _Sharing(threading.local):
+    cache = None
+
+
+#: thread-local state of :func:`lazyray.shared_intermediates`
+SHARING = _Sharing()
+
+_new = object.__new__
+
+
+def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
+    """Create an op node (the hot path of tracing: no validation here).
+
+    ``deps`` is the tuple of lazy arrays found in ``args``/``kwargs``.
+    """
+    node = _new(LazyArray)
+    node._op = op
+    node._fn = fn
+    node._args = args
+    node._kwargs = kwargs
+    node._shape = shape
+    node._dtype = dtype
+    node._backend = backend
+    node._deps = deps
+    node._data = None
+    if len(deps) == 1:
+        node._depth = deps[0]._depth + 1
+    elif deps:
+        node._depth = max(d._depth for d in deps) + 1
+    else:
+        node._depth = 0
+    if SHARING.cache is not None:
+        from .sharing import share
+
+        return share(SHARING.cache, node)
+    return node
+
+
+def _leaf(op, data, shape, dtype, backend):
+    node = _new(LazyArray)
+    node._op = op
+    node._fn = None
+    node._args = None
+    node._kwargs = None
+    node._shape = shape
+    node._dtype = dtype
+    node._backend = backend
+    node._deps = ()
+    node._data = data
+    node._depth = 0
+    return node
+
+
+class LazyArray:
+    """A lazy array: a node of a computational graph.
+
+    Parameters
+    ----------
+    backend : str
+        The backend the array would be computed with (``"numpy"``,
+        ``"torch"``...).
+    fn : callable
+        The function computing the array, or None for a leaf.
+    args : tuple
+        Positional arguments of ``fn``; may hold lazy arrays (in nested
+        tuples, lists and dicts too).
+    kwargs : dict
+        Keyword arguments of ``fn``; may hold lazy arrays.
+    shape : tuple of int
+        The shape ``fn(*args, **kwargs)`` will have.
+    deps : tuple of LazyArray, optional
+        The lazy arrays ``fn`` depends on; found from ``args`` and ``kwargs``
+        when omitted.
+    dtype : str, optional
+        The dtype name of the result; when omitted, that of the first
+        dependency (or ``"float64"``).
+
+    Examples
+    --------
+    >>> import lazyray
+    >>> x = lazyray.Variable((4, 4))
+    >>> y = lazyray.tanh(x @ x)
+    >>> y
+    <LazyArray(fn=tanh, shape=(4, 4), dtype=float64, backend='numpy')>
+    >>> y.depth, y.fn_name, y.dtype
+    (2, 'tanh', 'float64')
+    """
+
+    __slots__ = (
+        "_op", "_fn", "_args", "_kwargs", "_shape", "_dtype", "_backend",
+        "_deps", "_data", "_depth",
+    )
+
+    def __init__(self, backend, fn, args, kwargs, shape, deps=None, dtype=None):
+        from .traverse import to_list
+
+        if deps is None:
+            deps = tuple(to_list((args, kwargs)))
+        else:
+            deps = tuple(deps)
+        if dtype is None:
+            dtype = deps[0]._dtype if deps else "float64"
+        self._op = CustomOp(getattr(fn, "__name__", type(fn).__name__))
+        self._fn = fn
+        self._args = tuple(args) if args is not None else ()
+        self._kwargs = dict(kwargs) if kwargs else None
+        self._shape = check_shape("LazyArray", shape)
+        self._dtype = dtype_name(dtype)
+        self._backend = backend
+        self._deps = deps
+        self._data = None
+        self._depth = max((d._depth for d in deps), default=-1) + 1
+
+    # ------------------------------------------------------------ creation
+
+    @classmethod
+    def from_data(cls, data) -> LazyArray:
+        """Create a leaf holding a concrete array.
+
+        >>> import numpy as np
+        >>> LazyArray.from_data(np.ones((2, 3))).shape
+        (2, 3)
+        """
+        import autoray
+
+        backend = autoray.infer_backend(data)
+        if backend == "builtins" or isinstance(data, (list, tuple)):
+            import numpy as np
+
+            data, backend = np.asarray(data), "numpy"
+        shape = tuple(map(int, data.shape))
+        return _leaf("array", data, shape, dtype_name(data.dtype), backend)
+
+    @classmethod
+    def from_shape(cls, shape, backend="numpy", dtype="float64") -> LazyArray:
+        """Create a placeholder leaf of given shape (a :func:`Variable`).
+
+        >>> LazyArray.from_shape((3,), dtype="int32").dtype
+        'int32'
+        """
+        return _leaf(
+            "variable", None, check_shape("Variable", shape), dtype_name(dtype), backend
+        )
+
+    def to(self, fn, args=None, kwargs=None, backend=None, shape=None, deps=None,
+           dtype=None) -> LazyArray:
+        """A new node computed by ``fn``, inheriting backend, shape and dtype.
+
+        ``args`` defaults to ``(self,)``; when ``args`` is given without
+        ``deps`` the dependencies are found from ``args`` and ``kwargs``.
+
+        >>> import lazyray, numpy as np
+        >>> x = lazyray.array(np.arange(3.0))
+        >>> y = x.to(np.cumsum)
+        >>> y.fn_name, y.compute().tolist()
+        ('cumsum', [0.0, 1.0, 3.0])
+        """
+        if args is None:
+            args = (self,)
+            if deps is None:
+                deps = (self,)
+        return LazyArray(
+            backend=self._backend if backend is None else backend,
+            fn=fn,
+            args=args,
+            kwargs=kwargs,
+            shape=self._shape if shape is None else shape,
+            deps=deps,
+            dtype=self._dtype if dtype is None else dtype,
+        )
+
+    # ---------------------------------------------------------- properties
+
+    @property
+    def fn(self) -> Callable | None:
+        """The function computing this array (None once computed or a leaf)."""
+        return self._fn
+
+    @property
+    def fn_name(self) -> str:
+        """The canonical op name (``"add"``, ``"tensordot"``; leaves are
+        ``"array"`` or ``"variable"``)."""
+        return self._op
+
+    @property
+    def args(self) -> tuple:
+        return self._args if self._args is not None else ()
+
+    @property
+    def kwargs(self) -> dict:
+        return self._kwargs if self._kwargs is not None else {}
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def size(self) -> int:
+        return prod(self._shape)
+
+    @property
+    def dtype(self) -> str:
+        """The static dtype name, e.g. ``"float64"``."""
+        return self._dtype
+
+    @property
+    def itemsize(self) -> int:
+        from .ops.dtypes import itemsize
+
+        return itemsize(self._dtype)
+
+    @property
+    def nbytes(self) -> int:
+        return self.size * self.itemsize
+
+    @property
+    def backend(self) -> str:
+        return self._backend
+
+    @property
+    def deps(self) -> tuple:
+        """The lazy arrays this array directly depends on."""
+        return self._deps
+
+    @property
+    def depth(self) -> int:
+        """The longest distance to a leaf of the graph."""
+        return self._depth
+
+    @property
+    def data(self):
+        """The computed value, or None."""
+        return self._data
+
+    @property
+    def T(self) -> LazyArray:
+        return _O.transpose(self)
+
+    @property
+    def mT(self) -> LazyArray:
+        return _O.matrix_transpose(self)
+
+    @property
+    def H(self) -> LazyArray:
+        """Conjugate transpose."""
+        return _O.transpose(_O.conj(self))
+
+    @property
+    def real(self) -> LazyArray:
+        return _O.real(self)
+
+    @property
+    def imag(self) -> LazyArray:
+        return _O.imag(self)
+
+    # ------------------------------------------------ traversal, execution
+
+    def descend(self) -> Iterator[LazyArray]:
+        """Visit each unique node once, from this one towards the leaves."""
+        from .traverse import descend
+
+        return descend(self)
+
+    def ascend(self) -> Iterator[LazyArray]:
+        """Visit each unique node once, leaves first (topological order)."""
+        from .traverse import ascend
+
+        return ascend(self)
+
+    def compute(self, **kwargs):
+        """Compute this array, keep the result and drop the graph behind it.
+
+        >>> import lazyray, numpy as np
+        >>> (lazyray.array(np.ones(2)) * 3).compute()
+        array([3., 3.])
+        """
+        from .execute import compute
+
+        return compute(self, **kwargs)
+
+    def _materialize(self):
+        """Compute this node (iteratively: never hits the recursion limit)."""
+        return self.compute()
+
+    def compute_constants(self, variables) -> None:
+        """Compute, in place, every node that does not depend on ``variables``."""
+        from .execute import compute_constants
+
+        compute_constants(self, variables)
+
+    # ------------------------------------------------ delegated extras
+
+    def get_source(self, params=None) -> str:
+        from .codegen import get_source
+
+        return get_source(self, params)
+
+    def as_string(self, params) -> str:
+        from .codegen import as_string
+
+        return as_string(self, params)
+
+    def get_function(self, variables, fold_constants=True, **kwargs):
+        from .codegen import Function
+
+        return Function(variables, self, fold_constants=fold_constants, **kwargs)
+
+    def show(self, filler=" ", max_lines=None, max_depth=None):
+        from .show import show
+
+        return show(self, filler=filler, max_lines=max_lines, max_depth=max_depth)
+
+    def history_num_nodes(self) -> int:
+        from . import stats
+
+        return stats.history_num_nodes(self)
+
+    def history_max_size(self) -> int:
+        from . import stats
+
+        return stats.history_max_size(self)
+
+    def history_size_footprint(self, include_inputs=True) -> list:
+        from . import stats
+
+        return stats.history_size_footprint(self, include_inputs=include_inputs)
+
+    def history_peak_size(self, include_inputs=True) -> int:
+        from . import stats
+
+        return stats.history_peak_size(self, include_inputs=include_inputs)
+
+    def history_total_size(self) -> int:
+        from . import stats
+
+        return stats.history_total_size(self)
+
+    def history_stats(self, fn) -> dict:
+        from . import stats
+
+        return stats.history_stats(self, fn)
+
+    def history_fn_frequencies(self) -> dict:
+        from . import stats
+
+        return stats.history_fn_frequencies(self)
+
+    def to_nx_digraph(self, variables=None):
+        from .draw import to_nx_digraph
+
+        return to_nx_digraph(self, variables=variables)
+
+    def plot(self, *args, **kwargs):
+        return self.plot_circuit(*args, **kwargs)
+
+    def plot_graph(self, *args, **kwargs):
+        from .draw import plot_graph
+
+        return plot_graph(self, *args, **kwargs)
+
+    def plot_circuit(self, *args, **kwargs):
+        from .draw import plot_circuit
+
+        return plot_circuit(self, *args, **kwargs)
+
+    def plot_history_size_footprint(self, *args, **kwargs):
+        from .draw import plot_history_size_footprint
+
+        return plot_history_size_footprint(self, *args, **kwargs)
+
+    def plot_history_functions(self, *args, **kwargs):
+        from .draw import plot_history_functions
+
+        return plot_history_functions(self, *args, **kwargs)
+
+    def plot_history_functions_scatter(self, *args, **kwargs):
+        from .draw import plot_history_functions
+
+        return plot_history_functions(self, *args, kind="scatter", **kwargs)
+
+    def plot_history_functions_lines(self, *args, **kwargs):
+        from .draw import plot_history_functions
+
+        return plot_history_functions(self, *args, kind="lines", **kwargs)
+
+    def plot_history_functions_image(self, *args, **kwargs):
+        from .draw import plot_history_functions
+
+        return plot_history_functions(self, *args, kind="image", **kwargs)
+
+    def plot_history_stats(self, *args, **kwargs):
+        from .draw import plot_history_stats
+
+        return plot_history_stats(self, *args, **kwargs)
+
+    def plot_history_stats_counts(self, *args, **kwargs):
+        from .draw import plot_history_stats
+
+        return plot_history_stats(self, *args, fn="count", **kwargs)
+
+    def plot_history_stats_sizein(self, *args, **kwargs):
+        from .draw import plot_history_stats
+
+        return plot_history_stats(self, *args, fn="sizein", **kwargs)
+
+    # ---------------------------------------------------- python protocol
+
+    def __repr__(self) -> str:
+        return (
+            f"<LazyArray(fn={self._op}, shape={self._shape}, "
+            f"dtype={self._dtype}, backend={self._backend!r})>"
+        )
+
+    __hash__ = object.__hash__
+
+    def __len__(self) -> int:
+        if not self._shape:
+            raise TypeError("len() of a 0-d LazyArray")
+        return self._shape[0]
+
+    def __iter__(self) -> Iterator[LazyArray]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def _scalar(self, kind):
+        if self._data is None:
+            raise TypeError(
+                f"{kind.__name__}() of a LazyArray that has not been computed "
+                f"(fn={self._op}, shape={self._shape}): its value is unknown at "
+                "trace time; call .compute() first, or keep the value lazy"
+            )
+        return kind(self._data)
+
+    def __bool__(self) -> bool:
+        """Only a computed array has a truth value; otherwise ``TypeError``."""
+        return self._scalar(bool)
+
+    def __float__(self) -> float:
+        return self._scalar(float)
+
+    def __int__(self) -> int:
+        return self._scalar(int)
+
+    def __complex__(self) -> complex:
+        return self._scalar(complex)
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        if self._data is None:
+            raise TypeError(
+                f"cannot convert an uncomputed LazyArray (fn={self._op}, "
+                f"shape={self._shape}) to a numpy array; call .compute() first"
+            )
+        return np.asarray(self._data, dtype=dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        fn = getattr(_O, ufunc.__name__, None)
+        if method != "__call__" or fn is None or kwargs.get("out") is not None:
+            return NotImplemented
+        kwargs.pop("out", None)
+        return fn(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        import lazyray
+
+        mod = lazyray
+        for part in func.__module__.split(".")[1:]:
+            if part == "linalg":
+                mod = lazyray.linalg
+        fn = getattr(mod, func.__name__, None)
+        if fn is None or not callable(fn):
+            return NotImplemented
+        return fn(*args, **kwargs)
+
+    def __reduce_ex__(self, protocol):
+        from .traverse import reduce_node
+
+        return reduce_node(self)
+
+    # -------------------------------------------------- arithmetic dunders
+
+    def __add__(self, other):
+        return _O.add(self, other)
+
+    def __radd__(self, other):
+        return _O.add(other, self)
+
+    def __sub__(self, other):
+        return _O.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _O.subtract(other, self)
+
+    def __mul__(self, other):
+        return _O.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _O.multiply(other, self)
+
+    def __truediv__(self, other):
+        return _O.divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _O.divide(other, self)
+
+    def __floordiv__(self, other):
+        return _O.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _O.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _O.mod(self, other)
+
+    def __rmod__(self, other):
+        return _O.mod(other, self)
+
+    def __pow__(self, other):
+        return _O.power(self, other)
+
+    def __rpow__(self, other):
+        return _O.power(other, self)
+
+    def __matmul__(self, other):
+        return _O.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _O.matmul(other, self)
+
+    def __and__(self, other):
+        return _O.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        return _O.bitwise_and(other, self)
+
+    def __or__(self, other):
+        return _O.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        return _O.bitwise_or(other, self)
+
+    def __xor__(self, other):
+        return _O.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        return _O.bitwise_xor(other, self)
+
+    def __neg__(self):
+        return _O.negative(self)
+
+    def __pos__(self):
+        return _O.positive(self)
+
+    def __abs__(self):
+        return _O.abs(self)
+
+    def __invert__(self):
+        return _O.invert(self)
+
+    def __eq__(self, other):  # builds a node: graph code keys on identity
+        return _O.equal(self, other)
+
+    def __ne__(self, other):
+        return _O.not_equal(self, other)
+
+    def __lt__(self, other):
+        return _O.less(self, other)
+
+    def __le__(self, other):
+        return _O.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _O.greater(self, other)
+
+    def __ge__(self, other):
+        return _O.greater_equal(self, other)
+
+    def __getitem__(self, key):
+        return _O.getitem(self, key)
+
+    # ------------------------------------------------------------ methods
+
+    def reshape(self, *shape) -> LazyArray:
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return _O.reshape(self, shape)
+
+    def transpose(self, *axes) -> LazyArray:
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = axes[0]
+        return _O.transpose(self, axes or None)
+
+    def astype(self, dtype) -> LazyArray:
+        return _O.astype(self, dtype)
+
+    def conj(self) -> LazyArray:
+        return _O.conj(self)
+
+    conjugate = conj
+
+    def ravel(self) -> LazyArray:
+        return _O.ravel(self)
+
+    flatten = ravel
+
+    def squeeze(self, axis=None) -> LazyArray:
+        return _O.squeeze(self, axis)
+
+    def swapaxes(self, axis1, axis2) -> LazyArray:
+        return _O.swapaxes(self, axis1, axis2)
+
+    def sum(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.sum(self, axis=axis, keepdims=keepdims)
+
+    def prod(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.prod(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.min(self, axis=axis, keepdims=keepdims)
+
+    def all(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.all(self, axis=axis, keepdims=keepdims)
+
+    def any(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.any(self, axis=axis, keepdims=keepdims)
+
+    def std(self, axis=None, ddof=0, keepdims=False) -> LazyArray:
+        return _O.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def var(self, axis=None, ddof=0, keepdims=False) -> LazyArray:
+        return _O.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+
+    def argmax(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.argmax(self, axis=axis, keepdims=keepdims)
+
+    def argmin(self, axis=None, keepdims=False) -> LazyArray:
+        return _O.argmin(self, axis=axis, keepdims=keepdims)
+
+    def cumsum(self, axis=None) -> LazyArray:
+        return _O.cumsum(self, axis=axis)
+
+    def clip(self, a_min=None, a_max=None) -> LazyArray:
+        return _O.clip(self, a_min, a_max)
+
+    def trace(self, offset=0, axis1=0, axis2=1) -> LazyArray:
+        return _O.trace(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def diagonal(self, offset=0, axis1=0, axis2=1) -> LazyArray:
+        return _O.diagonal(self, offset=offset, axis1=axis1, axis2=axis2)
+
+    def dot(self, other) -> LazyArray:
+        return _O.dot(self, other)
+
+
+def array(x) -> LazyArray:
+    """Wrap a concrete array as a leaf of a lazy graph.
+
+    Inside :func:`lazyray.shared_intermediates`, wrapping the same object
+    twice gives the same node.
+
+    >>> import numpy as np, lazyray
+    >>> x = lazyray.array(np.ones((2, 3), dtype="float32"))
+    >>> x.shape, x.dtype, x.backend
+    ((2, 3), 'float32', 'numpy')
+    """
+    if isinstance(x, LazyArray):
+        return x
+    cache = SHARING.cache
+    if cache is not None:
+        from .sharing import share_leaf
+
+        return share_leaf(cache, x)
+    return LazyArray.from_data(x)
+
+
+def Variable(shape, backend=None, dtype="float64") -> LazyArray:  # noqa: N802
+    """A placeholder leaf of known shape and dtype but no data.
+
+    >>> import lazyray
+    >>> v = lazyray.Variable((2, 3), dtype="complex64")
+    >>> (v.shape, v.dtype, v.backend)
+    ((2, 3), 'complex64', 'numpy')
+    """
+    return LazyArray.from_shape(shape, backend=backend or "numpy", dtype=dtype)
+
+
+from . import ops as _O  # noqa: E402  (the op namespace; imported last: cycle)

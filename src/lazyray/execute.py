@@ -1,0 +1,184 @@
+"""Running a graph: :func:`compute`, :func:`compute_constants`, strict mode.
+
+:func:`compute` walks the graph iteratively in topological order (deepest
+dependency first).  Each computed node keeps its result and drops its
+function, arguments and dependencies, so an intermediate the user does not
+hold is freed as soon as its last consumer has run, and real peak memory
+follows the predicted one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from .array import LazyArray
+from .traverse import find_lazy, tree_map
+
+_STRICT = [os.environ.get("LAZYRAY_STRICT", "") not in ("", "0")]
+
+
+def set_strict(value: bool) -> bool:
+    """Turn strict mode on or off globally; returns the previous setting.
+
+    In strict mode every computed node's real shape and dtype are checked
+    against the ones inferred at trace time, raising ``AssertionError`` on
+    any difference.  It can also be enabled with ``LAZYRAY_STRICT=1``.
+    """
+    old = _STRICT[0]
+    _STRICT[0] = bool(value)
+    return old
+
+
+@contextlib.contextmanager
+def strict(value: bool = True):
+    """Context manager form of :func:`set_strict`.
+
+    >>> import lazyray, numpy as np
+    >>> with lazyray.strict():
+    ...     lazyray.compute(lazyray.array(np.ones(3)) * 2).shape
+    (3,)
+    """
+    old = set_strict(value)
+    try:
+        yield
+    finally:
+        set_strict(old)
+
+
+def _resolve(a):
+    t = type(a)
+    if t is LazyArray:
+        return a._data
+    if t is tuple or t is list:
+        return t(_resolve(v) for v in a)
+    if t is dict:
+        return {k: _resolve(v) for k, v in a.items()}
+    if isinstance(a, (tuple, list, dict)):
+        return tree_map(_get_data, a)
+    return a
+
+
+def _get_data(x):
+    return x._data
+
+
+def check_result(node: LazyArray, data) -> None:
+    """Strict-mode check of a computed value against the node's static info."""
+    from .ops.dtypes import dtype_name
+
+    if type(node._dtype) is tuple:  # multi-output node: checked through its items
+        return
+    shape = tuple(int(d) for d in getattr(data, "shape", ()))
+    dtype = dtype_name(getattr(data, "dtype", type(data)))
+    if shape != node._shape or dtype != node._dtype:
+        raise AssertionError(
+            f"strict mode: {node._op} on backend {node._backend!r} produced "
+            f"shape {shape} dtype {dtype}, but shape {node._shape} dtype "
+            f"{node._dtype} was inferred"
+        )
+
+
+def _unfilled(node):
+    return ValueError(
+        f"cannot compute: the graph holds a Variable of shape {node._shape} and "
+        f"dtype {node._dtype} with no data; use lazyray.Function to supply it"
+    )
+
+
+def compute_nodes(outputs: list) -> None:
+    """Compute every listed node (and what it needs) in place."""
+    check = _STRICT[0]
+    stack = [n for n in outputs if n._data is None]
+    while stack:
+        node = stack[-1]
+        if node._data is not None:
+            stack.pop()
+            continue
+        fn = node._fn
+        if fn is None:
+            raise _unfilled(node)
+        pending = [d for d in node._deps if d._data is None]
+        if pending:
+            if len(pending) > 1:
+                pending.sort(key=LazyArray.depth.fget)
+            stack.extend(pending)
+            continue
+        stack.pop()
+        args = node._args
+        if node._deps:
+            args = [_resolve(a) for a in args]
+        kwargs = node._kwargs
+        data = fn(*args, **_resolve(kwargs)) if kwargs else fn(*args)
+        if check:
+            check_result(node, data)
+        node._data = data
+        node._fn = node._args = node._kwargs = None
+        node._deps = ()
+
+
+def compute(lz, **kwargs):
+    """Compute one or more lazy arrays.
+
+    Every computed node keeps its value in ``_data`` and drops its function,
+    arguments and dependencies.
+
+    Parameters
+    ----------
+    lz : pytree of LazyArray
+        The output(s): a lazy array, or tuples, lists and dicts of them.
+    progbar : bool, optional
+        Show a progress bar (requires tqdm).
+
+    Returns
+    -------
+    The computed value(s), in the same structure as ``lz``.
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.array(np.arange(4.0))
+    >>> lazyray.compute({"s": x.sum(), "m": (x * 2)[1:]})
+    {'s': np.float64(6.0), 'm': array([2., 4., 6.])}
+    """
+    if kwargs.pop("progbar", False):
+        from .progress import compute_with_progress
+
+        compute_with_progress(lz)
+    if kwargs:
+        raise TypeError(f"compute() got unexpected keyword arguments {sorted(kwargs)}")
+    compute_nodes(list(find_lazy(lz)))
+    return tree_map(_get_data, lz)
+
+
+def compute_constants(lz, variables) -> None:
+    """Compute, in place, every node of ``lz`` that does not depend on
+    ``variables``, so that only the variable-dependent part remains lazy.
+
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.Variable((2,))
+    >>> c = lazyray.array(np.ones(2)) * 3
+    >>> y = x + c
+    >>> compute_constants(y, [x])
+    >>> c.fn is None, y.fn is None
+    (True, False)
+    """
+    from .traverse import ascend
+
+    var_ids = {id(v) for v in find_lazy(variables)}
+    dependent = set()
+    frontier = []
+    for node in ascend(lz):
+        if id(node) in var_ids or any(id(d) in dependent for d in node._deps):
+            dependent.add(id(node))
+            frontier.extend(d for d in node._deps
+                            if id(d) not in dependent and d._data is None)
+        elif node._data is None and node._fn is None:
+            raise ValueError(
+                f"compute_constants: the graph holds a Variable of shape "
+                f"{node._shape} that is not among the given variables"
+            )
+    for out in find_lazy(lz):
+        if id(out) not in dependent and out._data is None:
+            frontier.append(out)
+    compute_nodes(frontier)

@@ -1,0 +1,213 @@
+"""``lazyray.linalg``: decompositions and solvers as (multi-output) ops.
+
+Multi-output ops (``svd``, ``qr``, ``eig``, ``eigh``, ``slogdet``) return a
+tuple of lazy arrays, each with its true shape and dtype.  ``svd`` computes the
+reduced decomposition unless ``full_matrices=True`` (autoray's convention).
+``eig`` always returns complex arrays (numpy returns real ones when all
+eigenvalues happen to be real, a data-dependent dtype).
+"""
+
+from __future__ import annotations
+
+from .ops import dtypes
+from .ops.common import lazy, make, multi_output
+from .ops.reductions import reduced_shape
+from .ops.registry import LINALG, register
+from .ops.shapes import broadcast_shapes, normalize_axes
+
+__all__ = ["svd", "qr", "eig", "eigh", "eigvalsh", "eigvals", "inv", "pinv", "det",
+           "slogdet", "cholesky", "solve", "norm", "matrix_power"]
+
+
+def _eig_impl(backend):
+    import autoray
+
+    fn = autoray.get_lib_fn(backend, "linalg.eig")
+    if backend != "numpy":
+        return fn
+
+    def eig(a):
+        w, v = fn(a)
+        c = "complex64" if w.dtype.name in ("float32", "complex64") else "complex128"
+        return w.astype(c, copy=False), v.astype(c, copy=False)
+
+    return eig
+
+
+def _eigvals_impl(backend):
+    fn = _eig_impl(backend)
+    return lambda a: fn(a)[0]
+
+
+for _n, _k in [("svd", 3), ("qr", 2), ("eigh", 2), ("slogdet", 2)]:
+    register(f"linalg.{_n}", LINALG, nout=_k)
+register("linalg.eig", LINALG, impl=_eig_impl, impl_is_factory=True, nout=2)
+register("linalg.eigvals", LINALG, impl=_eigvals_impl, impl_is_factory=True)
+for _n in ("eigvalsh", "inv", "pinv", "det", "cholesky", "solve", "norm",
+           "matrix_power"):
+    register(f"linalg.{_n}", LINALG)
+
+
+def _float(op, a):
+    d = a._dtype
+    if d in ("float16", "bfloat16"):
+        raise TypeError(f"{op}: array type {d} is unsupported in linalg")
+    if dtypes.is_integer(d) or d == "bool":
+        d = "float64"
+    return dtypes.finalize(a._backend, d, (a._dtype,))
+
+
+def _matrix(op, a, square=False):
+    a = lazy(op, a)
+    if len(a._shape) < 2:
+        raise ValueError(f"{op}: needs an array of at least 2 dimensions, got "
+                         f"shape {a._shape}")
+    if square and a._shape[-1] != a._shape[-2]:
+        raise ValueError(f"{op}: last 2 dimensions must be square, got {a._shape}")
+    return a, a._shape[:-2], a._shape[-2], a._shape[-1], _float(op, a)
+
+
+def svd(a, full_matrices=False):
+    """Singular value decomposition ``U, S, Vh``.
+
+    >>> import lazyray
+    >>> [x.shape for x in lazyray.linalg.svd(lazyray.Variable((5, 4, 3)))]
+    [(5, 4, 3), (5, 3), (5, 3, 3)]
+    """
+    a, b, m, n, d = _matrix("linalg.svd", a)
+    k = min(m, n)
+    km, kn = (m, n) if full_matrices else (k, k)
+    shapes = [b + (m, km), b + (k,), b + (kn, n)]
+    return multi_output("linalg.svd", (a,), {"full_matrices": full_matrices or None},
+                        shapes, [d, dtypes.real_dtype(d), d])
+
+
+def qr(a, mode="reduced"):
+    """QR decomposition ``Q, R`` (``mode="reduced"`` or ``"complete"``)."""
+    a, b, m, n, d = _matrix("linalg.qr", a)
+    if mode not in ("reduced", "complete"):
+        raise ValueError(f"linalg.qr: unsupported mode {mode!r}")
+    k = m if mode == "complete" else min(m, n)
+    return multi_output("linalg.qr", (a,), {"mode": None if mode == "reduced" else mode},
+                        [b + (m, k), b + (k, n)], [d, d])
+
+
+def eig(a):
+    """Eigenvalues and right eigenvectors of a square matrix (complex)."""
+    a, b, m, _, d = _matrix("linalg.eig", a, square=True)
+    c = dtypes.to_complex(d)
+    return multi_output("linalg.eig", (a,), None, [b + (m,), b + (m, m)], [c, c])
+
+
+def eigvals(a):
+    """Eigenvalues of a square matrix (complex)."""
+    a, b, m, _, d = _matrix("linalg.eigvals", a, square=True)
+    return make("linalg.eigvals", (a,), None, b + (m,), dtypes.to_complex(d))
+
+
+def eigh(a):
+    """Eigenvalues (ascending, real) and eigenvectors of a Hermitian matrix.
+
+    >>> import lazyray
+    >>> w, v = lazyray.linalg.eigh(lazyray.Variable((3, 3), dtype="complex64"))
+    >>> (w.shape, w.dtype), (v.shape, v.dtype)
+    (((3,), 'float32'), ((3, 3), 'complex64'))
+    """
+    a, b, m, _, d = _matrix("linalg.eigh", a, square=True)
+    return multi_output("linalg.eigh", (a,), None, [b + (m,), b + (m, m)],
+                        [dtypes.real_dtype(d), d])
+
+
+def eigvalsh(a):
+    """Eigenvalues of a Hermitian matrix (real)."""
+    a, b, m, _, d = _matrix("linalg.eigvalsh", a, square=True)
+    return make("linalg.eigvalsh", (a,), None, b + (m,), dtypes.real_dtype(d))
+
+
+def inv(a):
+    """Matrix inverse."""
+    a, b, m, _, d = _matrix("linalg.inv", a, square=True)
+    return make("linalg.inv", (a,), None, a._shape, d)
+
+
+def pinv(a):
+    """Moore-Penrose pseudo-inverse."""
+    a, b, m, n, d = _matrix("linalg.pinv", a)
+    return make("linalg.pinv", (a,), None, b + (n, m), d)
+
+
+def det(a):
+    """Determinant."""
+    a, b, m, _, d = _matrix("linalg.det", a, square=True)
+    return make("linalg.det", (a,), None, b, d)
+
+
+def slogdet(a):
+    """Sign and log of the absolute determinant."""
+    a, b, m, _, d = _matrix("linalg.slogdet", a, square=True)
+    return multi_output("linalg.slogdet", (a,), None, [b, b], [d, dtypes.real_dtype(d)])
+
+
+def cholesky(a):
+    """Lower Cholesky factor."""
+    a, b, m, _, d = _matrix("linalg.cholesky", a, square=True)
+    return make("linalg.cholesky", (a,), None, a._shape, d)
+
+
+def matrix_power(a, n):
+    """Integer power of a square matrix."""
+    a = lazy("linalg.matrix_power", a)
+    if len(a._shape) < 2 or a._shape[-1] != a._shape[-2]:
+        raise ValueError(f"linalg.matrix_power: needs square matrices, got {a._shape}")
+    d = _float("linalg.matrix_power", a) if n < 0 else a._dtype
+    return make("linalg.matrix_power", (a, int(n)), None, a._shape, d)
+
+
+def solve(a, b):
+    """Solve ``a @ x = b`` (numpy 2 rules: ``b`` is a vector only when 1-d).
+
+    >>> import lazyray
+    >>> lazyray.linalg.solve(lazyray.Variable((2, 3, 3)), lazyray.Variable((3,))).shape
+    (2, 3)
+    """
+    a, ba, m, _, d = _matrix("linalg.solve", a, square=True)
+    b = lazy("linalg.solve", b)
+    if len(b._shape) == 1:
+        if b._shape[0] != m:
+            raise ValueError(f"linalg.solve: shapes {a._shape} and {b._shape} mismatch")
+        shape = ba + (m,)
+    else:
+        if b._shape[-2] != m:
+            raise ValueError(f"linalg.solve: shapes {a._shape} and {b._shape} mismatch")
+        shape = broadcast_shapes("linalg.solve", ba, b._shape[:-2]) + b._shape[-2:]
+    dt = dtypes.result_type(d, b._dtype)
+    if dtypes.is_integer(dt) or dt == "bool":
+        dt = "float64"
+    dt = dtypes.finalize(a._backend, dt, (a._dtype, b._dtype))
+    return make("linalg.solve", (a, b), None, shape, dt)
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
+    """Vector or matrix norm (numpy's rules for ``ord`` and ``axis``).
+
+    >>> import lazyray
+    >>> lazyray.linalg.norm(lazyray.Variable((3, 4), dtype="complex64"), axis=1).dtype
+    'float32'
+    """
+    x = lazy("linalg.norm", x)
+    nd = len(x._shape)
+    if axis is None:
+        if ord is not None and nd not in (1, 2):
+            raise ValueError(f"linalg.norm: improper number of dimensions {nd} for ord")
+        axes = tuple(range(nd))
+    else:
+        axes = normalize_axes("linalg.norm", axis, nd)
+        if len(axes) > 2:
+            raise ValueError("linalg.norm: improper number of dimensions to norm")
+    d = dtypes.real_dtype(_float("linalg.norm", x))
+    shape = reduced_shape(x._shape, axes, keepdims)
+    if isinstance(axis, list):
+        axis = tuple(axis)
+    return make("linalg.norm", (x,),
+                {"ord": ord, "axis": axis, "keepdims": True if keepdims else None},
+                shape, d)

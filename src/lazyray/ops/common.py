@@ -1,0 +1,116 @@
+"""Helpers shared by the op families: operands, backends, node creation."""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from ..array import LazyArray, array, new_node
+from . import dtypes
+from .registry import OTHER, register, resolve
+
+register("item", OTHER, impl=operator.getitem)
+
+__all__ = ["LazyArray", "array", "new_node", "backend_of", "constant", "make",
+           "lazy_deps", "info", "multi_output"]
+
+
+def backend_of(op: str, deps) -> str:
+    """The common backend of ``deps``; mixing two backends is an error."""
+    b = deps[0]._backend
+    for d in deps:
+        if d._backend != b:
+            raise ValueError(
+                f"{op}: cannot mix lazy arrays of backends {b!r} and {d._backend!r}"
+            )
+    return b
+
+
+def constant(op: str, x, backend: str | None):
+    """Prepare a non-lazy array operand for a graph on ``backend``.
+
+    Python scalars pass through (they are weak in promotion); lists become
+    numpy arrays; numpy data is converted to ``backend``'s array type; an
+    array of a third backend is an error.
+    """
+    if type(x) in dtypes.WEAK_TYPES:
+        return x
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}")
+    if backend in (None, "numpy"):
+        if not isinstance(x, (np.ndarray, np.generic)):
+            import autoray
+
+            b = autoray.infer_backend(x)
+            raise ValueError(f"{op}: cannot mix a {b} array with lazy numpy arrays")
+        return x
+    import autoray
+
+    b = autoray.infer_backend(x)
+    if b == backend:
+        return x
+    if b == "numpy":
+        return autoray.do("asarray", x, like=backend)
+    raise ValueError(f"{op}: cannot mix a {b} array with lazy {backend} arrays")
+
+
+def info(x):
+    """``(shape, dtype key)`` of an operand (lazy array, array or scalar)."""
+    t = type(x)
+    if t is LazyArray:
+        return x._shape, x._dtype
+    if t in dtypes.WEAK_TYPES:
+        return (), t
+    return tuple(int(d) for d in x.shape), dtypes.dtype_name(x.dtype)
+
+
+def lazy_deps(tree) -> tuple:
+    """Unique lazy arrays in a pytree, in order."""
+    from ..traverse import to_list
+
+    return tuple(to_list(tree))
+
+
+def make(op: str, args: tuple, kwargs, shape: tuple, dtype: str,
+         deps: tuple | None = None, backend: str | None = None) -> LazyArray:
+    """Create a node of registry op ``op`` (deps found from args if omitted).
+
+    ``kwargs`` may be None; entries whose value is None are dropped so that
+    backends that do not know an option are not passed it.
+    """
+    if deps is None:
+        deps = lazy_deps((args, kwargs))
+    if backend is None:
+        backend = backend_of(op, deps) if deps else "numpy"
+    if kwargs:
+        kwargs = {k: v for k, v in kwargs.items() if v is not None} or None
+    return new_node(op, resolve(backend, op), args, kwargs, shape, dtype, backend,
+                    deps)
+
+
+def lazy(op: str, x) -> LazyArray:
+    """``x`` as a lazy array (concrete arrays become leaves)."""
+    if type(x) is LazyArray:
+        return x
+    try:
+        return array(x)
+    except Exception:
+        raise TypeError(f"{op}: expected an array, got {type(x).__name__}") from None
+
+
+def multi_output(op, args, kwargs, shapes, dtype_list, deps=None):
+    """A multi-output node and one ``item`` node per output.
+
+    The hidden node's ``shape`` and ``dtype`` are tuples (one entry per
+    output); each returned node has its own true shape and dtype.
+    """
+    base = make(op, args, kwargs, tuple(shapes), tuple(dtype_list), deps)
+    fn = resolve(base._backend, "item")
+    t = (base,)
+    return tuple(
+        new_node("item", fn, (base, i), None, s, d, base._backend, t)
+        for i, (s, d) in enumerate(zip(shapes, dtype_list))
+    )

@@ -1,0 +1,331 @@
+"""Contractions: tensordot, matmul, dot, einsum, kron, outer, inner, vdot.
+
+Shape rules follow numpy: matmul's 1-d promotion and batch broadcasting,
+tensordot's int or paired axes (sizes must match exactly), and einsum with
+spaces, implicit output, ellipsis, repeated indices and the interleaved
+``einsum(a, [0, 1], b, [1, 2])`` form, with no optional dependency.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from . import dtypes
+from .common import LazyArray, backend_of, constant, info, lazy
+from .common import make as _make
+from .registry import CONTRACTION, register
+from .shapes import broadcast_shapes, normalize_axis, prod
+
+for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
+    register(_n, CONTRACTION)
+
+
+def _pair(op, a, b):
+    """Two operands as (lazy or constant) with their backend and result dtype."""
+    if type(a) is not LazyArray and type(b) is not LazyArray:
+        a = lazy(op, a)
+    lazies = [x for x in (a, b) if type(x) is LazyArray]
+    backend = backend_of(op, lazies)
+    a, b = (x if type(x) is LazyArray else constant(op, x, backend) for x in (a, b))
+    (sa, ka), (sb, kb) = info(a), info(b)
+    dtype = dtypes.finalize(backend, dtypes.result_type(ka, kb), (ka, kb))
+    return a, b, sa, sb, dtype, backend
+
+
+def _contract(op, args, kwargs, shape, dtype, backend):
+    return _make(op, args, kwargs, shape, dtype, backend=backend)
+
+
+# ---------------------------------------------------------------- tensordot
+
+
+def tensordot_axes(sa: tuple, sb: tuple, axes=2) -> tuple:
+    """Normalize tensordot ``axes`` to a pair of tuples, checking sizes.
+
+    >>> tensordot_axes((2, 3, 4), (4, 3, 5), ([1, 2], [1, 0]))
+    ((1, 2), (1, 0))
+    """
+    op = "tensordot"
+    if isinstance(axes, (tuple, list)) and len(axes) == 2:
+        ax_a, ax_b = axes
+        ax_a = (ax_a,) if not isinstance(ax_a, (tuple, list)) else tuple(ax_a)
+        ax_b = (ax_b,) if not isinstance(ax_b, (tuple, list)) else tuple(ax_b)
+    else:
+        try:
+            n = operator.index(axes)
+        except TypeError:
+            raise TypeError(f"{op}: axes must be an int or a pair of sequences, "
+                            f"got {axes!r:.60}") from None
+        if n < 0 or n > len(sa) or n > len(sb):
+            raise ValueError(f"{op}: cannot contract {n} axes of shapes {sa} and {sb}")
+        ax_a = tuple(range(len(sa) - n, len(sa)))
+        ax_b = tuple(range(n))
+    if len(ax_a) != len(ax_b):
+        raise ValueError(f"{op}: axes lists have different lengths {ax_a} and {ax_b}")
+    ax_a = tuple(normalize_axis(op, i, len(sa)) for i in ax_a)
+    ax_b = tuple(normalize_axis(op, i, len(sb)) for i in ax_b)
+    if len(set(ax_a)) != len(ax_a) or len(set(ax_b)) != len(ax_b):
+        raise ValueError(f"{op}: repeated axis in {axes}")
+    for i, j in zip(ax_a, ax_b):
+        if sa[i] != sb[j]:
+            raise ValueError(
+                f"{op}: shape mismatch for sum: axis {i} of shape {sa} (size {sa[i]}) "
+                f"against axis {j} of shape {sb} (size {sb[j]})"
+            )
+    return ax_a, ax_b
+
+
+def tensordot(a, b, axes=2):
+    """Contract the given axes of ``a`` and ``b``.
+
+    >>> import lazyray
+    >>> a, b = lazyray.Variable((2, 3, 4)), lazyray.Variable((4, 3, 5))
+    >>> lazyray.tensordot(a, b, ([1, 2], [1, 0])).shape
+    (2, 5)
+    """
+    a, b, sa, sb, dtype, backend = _pair("tensordot", a, b)
+    ax_a, ax_b = tensordot_axes(sa, sb, axes)
+    shape = tuple(d for i, d in enumerate(sa) if i not in ax_a) + tuple(
+        d for i, d in enumerate(sb) if i not in ax_b)
+    return _contract("tensordot", (a, b), {"axes": (ax_a, ax_b)}, shape, dtype, backend)
+
+
+# ------------------------------------------------------------------ matmul
+
+
+def matmul_shape(sa: tuple, sb: tuple) -> tuple:
+    """numpy's matmul rule: 1-d promotion and batch broadcasting.
+
+    >>> matmul_shape((5, 1, 2, 3), (4, 3, 6)), matmul_shape((3,), (2, 3, 4))
+    ((5, 4, 2, 6), (2, 4))
+    """
+    op = "matmul"
+    if not sa or not sb:
+        raise ValueError(f"{op}: operands must be at least 1-d, got shapes {sa} and {sb}")
+    a2 = (1,) + sa if len(sa) == 1 else sa
+    b2 = sb + (1,) if len(sb) == 1 else sb
+    if a2[-1] != b2[-2]:
+        raise ValueError(
+            f"{op}: core dimension mismatch: shapes {sa} and {sb} "
+            f"({a2[-1]} is different from {b2[-2]})"
+        )
+    batch = broadcast_shapes(op, a2[:-2], b2[:-2])
+    out = batch + (a2[-2], b2[-1])
+    if len(sa) == 1:
+        out = out[:-2] + out[-1:]
+    if len(sb) == 1:
+        out = out[:-1]
+    return out
+
+
+def matmul(x1, x2):
+    """Matrix product with numpy's 1-d and batch-broadcasting rules.
+
+    >>> import lazyray
+    >>> (lazyray.Variable((7, 1, 2, 3)) @ lazyray.Variable((5, 3, 4))).shape
+    (7, 5, 2, 4)
+    """
+    a, b, sa, sb, dtype, backend = _pair("matmul", x1, x2)
+    return _contract("matmul", (a, b), None, matmul_shape(sa, sb), dtype, backend)
+
+
+def dot(a, b):
+    """numpy's ``dot``: scalar, inner, matrix or sum-product over the last
+    axis of ``a`` and the second-to-last of ``b``.
+
+    >>> import lazyray
+    >>> lazyray.dot(lazyray.Variable((2, 3, 4)), lazyray.Variable((5, 4, 6))).shape
+    (2, 3, 5, 6)
+    """
+    a, b, sa, sb, dtype, backend = _pair("dot", a, b)
+    if not sa or not sb:
+        shape = sa or sb
+    else:
+        k = sb[-2] if len(sb) >= 2 else sb[0]
+        if sa[-1] != k:
+            raise ValueError(f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} "
+                             f"(dim {len(sa) - 1}) != {k}")
+        shape = sa[:-1] + (sb[:-2] + sb[-1:] if len(sb) >= 2 else ())
+    return _contract("dot", (a, b), None, shape, dtype, backend)
+
+
+def kron(x1, x2):
+    """Kronecker product.
+
+    >>> import lazyray
+    >>> lazyray.kron(lazyray.Variable((2, 3)), lazyray.Variable((4,))).shape
+    (2, 12)
+    """
+    a, b, sa, sb, dtype, backend = _pair("kron", x1, x2)
+    n = max(len(sa), len(sb))
+    pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
+    return _contract("kron", (a, b), None, tuple(i * j for i, j in zip(pa, pb)),
+                     dtype, backend)
+
+
+def outer(a, b):
+    """Outer product of the flattened inputs."""
+    a, b, sa, sb, dtype, backend = _pair("outer", a, b)
+    return _contract("outer", (a, b), None, (prod(sa), prod(sb)), dtype, backend)
+
+
+def inner(a, b):
+    """Inner product over the last axes."""
+    a, b, sa, sb, dtype, backend = _pair("inner", a, b)
+    if sa and sb and sa[-1] != sb[-1]:
+        raise ValueError(f"inner: last dimensions of {sa} and {sb} differ")
+    shape = sa[:-1] + sb[:-1] if sa and sb else sa or sb
+    return _contract("inner", (a, b), None, shape, dtype, backend)
+
+
+def vdot(a, b):
+    """Dot product of the flattened inputs, conjugating the first."""
+    a, b, sa, sb, dtype, backend = _pair("vdot", a, b)
+    if prod(sa) != prod(sb):
+        raise ValueError(f"vdot: sizes of {sa} and {sb} differ")
+    return _contract("vdot", (a, b), None, (), dtype, backend)
+
+
+# ------------------------------------------------------------------ einsum
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _interleaved(operands):
+    """Convert ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` to the string form."""
+    out = operands[-1] if len(operands) % 2 else None
+    pairs = operands[:-1] if out is not None else operands
+    ops, subs = list(pairs[0::2]), list(pairs[1::2])
+
+    def letters(sub):
+        s = ""
+        for i in sub:
+            if i is Ellipsis:
+                s += "..."
+            else:
+                i = operator.index(i)
+                if not 0 <= i < len(_LETTERS):
+                    raise ValueError(f"einsum: subscript {i} out of range [0, 52)")
+                s += _LETTERS[i]
+        return s
+
+    eq = ",".join(letters(s) for s in subs)
+    if out is not None:
+        eq += "->" + letters(out)
+    return eq, ops
+
+
+def parse_einsum(eq: str, shapes: list) -> tuple:
+    """Validate an einsum equation against operand shapes.
+
+    Returns ``(canonical_equation, output_shape)``; the canonical equation has
+    no spaces and an explicit output.
+
+    >>> parse_einsum("ij, jk", [(2, 3), (3, 4)])
+    ('ij,jk->ik', (2, 4))
+    >>> parse_einsum("...ii->...i", [(5, 3, 3)])
+    ('...ii->...i', (5, 3))
+    """
+    op = "einsum"
+    if not isinstance(eq, str):
+        raise TypeError(f"{op}: subscripts must be a string, got {type(eq).__name__}")
+    eq = eq.replace(" ", "")
+    if eq.count("->") > 1:
+        raise ValueError(f"{op}: subscripts may contain '->' only once: {eq!r}")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        raise ValueError(f"{op}: {len(terms)} operands in subscripts {eq!r} but "
+                         f"{len(shapes)} arrays given")
+    sizes = {}
+    counts = {}
+    ell_shapes = []
+    for term, shape in zip(terms, shapes):
+        if term.count("...") > 1 or "." in term.replace("...", ""):
+            raise ValueError(f"{op}: invalid ellipsis in subscripts {term!r}")
+        has_ell = "..." in term
+        labels = term.replace("...", "")
+        for c in labels:
+            if c not in _LETTERS:
+                raise ValueError(f"{op}: invalid subscript {c!r} in {eq!r}: only "
+                                 "letters are allowed")
+        if len(labels) > len(shape) or (not has_ell and len(labels) != len(shape)):
+            raise ValueError(
+                f"{op}: operand of shape {shape} does not match subscripts {term!r}"
+            )
+        n_ell = len(shape) - len(labels)
+        pre = term.index("...") if has_ell else len(labels)
+        ell_shapes.append(shape[pre:pre + n_ell] if has_ell else ())
+        dims = shape[:pre] + shape[pre + n_ell:]
+        local = {}
+        for c, d in zip(labels, dims):
+            if c in local and local[c] != d:
+                raise ValueError(f"{op}: repeated index {c!r} in operand {term!r} has "
+                                 f"sizes {local[c]} and {d}")
+            local[c] = d
+        for c, d in local.items():
+            counts[c] = counts.get(c, 0) + 1
+            old = sizes.get(c, 1)
+            if old != d and old != 1 and d != 1:
+                raise ValueError(f"{op}: size of index {c!r} is {old} in one operand "
+                                 f"and {d} in another (shapes {shapes})")
+            sizes[c] = d if old == 1 else old
+        for c in labels:
+            if labels.count(c) > 1:
+                counts[c] += 1
+    try:
+        ell = broadcast_shapes(op, *ell_shapes) if len(ell_shapes) > 1 else ell_shapes[0]
+    except ValueError:
+        raise ValueError(f"{op}: ellipsis dimensions of {shapes} do not broadcast") \
+            from None
+    any_ell = "..." in lhs
+    if not arrow:
+        rhs = ("..." if any_ell else "") + "".join(
+            sorted((c for c, n in counts.items() if n == 1), key=_LETTERS.index))
+    if rhs.count("...") > 1 or "." in rhs.replace("...", ""):
+        raise ValueError(f"{op}: invalid ellipsis in output {rhs!r}")
+    out_labels = rhs.replace("...", "")
+    for c in out_labels:
+        if c not in sizes:
+            raise ValueError(f"{op}: output subscript {c!r} does not appear in the "
+                             f"inputs of {eq!r}")
+        if out_labels.count(c) > 1:
+            raise ValueError(f"{op}: output subscript {c!r} appears more than once")
+    if "..." in rhs:
+        pre, post = rhs.split("...")
+        out = tuple(sizes[c] for c in pre) + tuple(ell) + tuple(sizes[c] for c in post)
+    else:
+        if ell:
+            raise ValueError(f"{op}: output has more dimensions than subscripts in "
+                             f"{eq!r}, but no '...' to broadcast the extra ones")
+        out = tuple(sizes[c] for c in rhs)
+    return f"{lhs}->{rhs}", out
+
+
+def einsum(*operands):
+    """Einstein summation, e.g. ``einsum("ij,jk->ik", a, b)``.
+
+    >>> import lazyray
+    >>> a, b = lazyray.Variable((2, 3)), lazyray.Variable((3, 4))
+    >>> lazyray.einsum("ij,jk", a, b).shape
+    (2, 4)
+    >>> lazyray.einsum(a, [0, 1], b, [1, 2], [2, 0]).shape
+    (4, 2)
+    """
+    if not operands:
+        raise TypeError("einsum: no subscripts given")
+    if isinstance(operands[0], str):
+        eq, arrays = operands[0], list(operands[1:])
+    else:
+        eq, arrays = _interleaved(operands)
+    if not arrays:
+        raise ValueError("einsum: no operands given")
+    lazies = [x for x in arrays if type(x) is LazyArray] or [lazy("einsum", arrays[0])]
+    backend = backend_of("einsum", lazies)
+    arrays = [x if type(x) is LazyArray else constant("einsum", x, backend)
+              for x in arrays]
+    infos = [info(x) for x in arrays]
+    eq, shape = parse_einsum(eq, [s for s, _ in infos])
+    keys = tuple(k for _, k in infos)
+    dtype = dtypes.finalize(backend, dtypes.result_type(*keys), keys)
+    return _contract("einsum", (eq, *arrays), None, shape, dtype, backend)

@@ -1,0 +1,191 @@
+"""Static dtype rules.
+
+Every node carries its dtype as a *name* (``"float64"``, ``"complex64"``,
+``"bool"``...).  The rules follow numpy 2 and NEP 50: Python scalars are
+*weak* (``float32 * 2.0`` stays ``float32``), numpy scalars and arrays are
+strong.
+
+Elementwise and reduction dtypes are obtained from numpy itself, evaluated
+once on a zero-dimensional example of each input dtype and cached, so they are
+exactly numpy's.  Backends whose promotion differs from numpy's (torch's
+default float dtype, jax without x64) are adjusted by :func:`finalize`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import cache, lru_cache
+
+import numpy as np
+
+#: Python scalar types that take part in promotion as *weak* types (NEP 50).
+WEAK_TYPES = (bool, int, float, complex)
+_WEAK_EXAMPLES = {bool: True, int: 1, float: 1.0, complex: 1j}
+
+_BUILTIN_NAMES = {bool: "bool", int: "int64", float: "float64", complex: "complex128"}
+
+
+def dtype_name(dtype) -> str:
+    """Return the canonical name of ``dtype``.
+
+    Accepts dtype names, numpy dtypes and scalar types, Python builtin types
+    and backend dtypes (``torch.float32``, ``jnp.float32``).
+
+    Examples
+    --------
+    >>> dtype_name("float32"), dtype_name(complex), dtype_name(np.int8)
+    ('float32', 'complex128', 'int8')
+    """
+    if isinstance(dtype, str):
+        return np.dtype(dtype).name if dtype not in _KNOWN else dtype
+    if dtype in _BUILTIN_NAMES:
+        return _BUILTIN_NAMES[dtype]
+    name = getattr(dtype, "name", None)
+    if isinstance(name, str):
+        return name
+    try:
+        return np.dtype(dtype).name
+    except TypeError:
+        # e.g. torch.float32 -> 'float32'
+        return str(dtype).split(".")[-1].lower()
+
+
+_KNOWN = frozenset(
+    "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64 float16 bfloat16 "
+    "float32 float64 complex64 complex128".split()
+)
+
+
+def operand_key(x):
+    """The dtype key of an operand: a dtype name, or a weak Python type.
+
+    Lazy arrays and any object with a ``dtype`` give their dtype name; Python
+    ``bool``/``int``/``float``/``complex`` give their type (weak).
+    """
+    t = type(x)
+    if t in _WEAK_EXAMPLES:
+        return t
+    dt = getattr(x, "dtype", None)
+    if dt is not None:
+        return dt if type(dt) is str else dtype_name(dt)
+    raise TypeError(f"cannot determine the dtype of {t.__name__} object {x!r:.50}")
+
+
+def _example(key):
+    if key in _WEAK_EXAMPLES:
+        return _WEAK_EXAMPLES[key]
+    try:
+        return np.ones((), dtype=key)
+    except TypeError:  # pragma: no cover - e.g. bfloat16 without ml_dtypes
+        return np.ones((), dtype="float32")
+
+
+@lru_cache(maxsize=4096)
+def probe(np_fn, keys: tuple, static: tuple = ()) -> str:
+    """The dtype numpy's ``np_fn`` gives on zero-dimensional examples.
+
+    ``keys`` are operand keys (see :func:`operand_key`); ``static`` holds
+    ``(name, value)`` pairs of hashable keyword arguments.  The result is
+    cached, so a rule costs one dictionary lookup after its first use.
+
+    Examples
+    --------
+    >>> probe(np.multiply, ("float32", float))
+    'float32'
+    >>> probe(np.true_divide, ("int64", "int64"))
+    'float64'
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = np_fn(*map(_example, keys), **dict(static))
+    if isinstance(out, tuple):
+        out = out[0]
+    return np.asarray(out).dtype.name
+
+
+def result_type(*keys) -> str:
+    """numpy's ``result_type`` of operand keys (weak Python scalars allowed)."""
+    return _result_type(keys)
+
+
+@lru_cache(maxsize=4096)
+def _result_type(keys):
+    return np.result_type(*map(_example, keys)).name
+
+
+def is_complex(name: str) -> bool:
+    return name.startswith("complex")
+
+
+def is_floating(name: str) -> bool:
+    return name.startswith(("float", "bfloat"))
+
+
+def is_integer(name: str) -> bool:
+    return name.startswith(("int", "uint"))
+
+
+def real_dtype(name: str) -> str:
+    """The real counterpart of a complex dtype (``complex64`` -> ``float32``)."""
+    return {"complex64": "float32", "complex128": "float64"}.get(name, name)
+
+
+def to_complex(name: str) -> str:
+    """The complex dtype matching a real one (``float32`` -> ``complex64``)."""
+    if is_complex(name):
+        return name
+    return "complex64" if name in ("float32", "float16", "bfloat16") else "complex128"
+
+
+def itemsize(name: str) -> int:
+    """Bytes per element of the dtype ``name``.
+
+    >>> itemsize("complex64")
+    8
+    """
+    return _itemsize(name)
+
+
+@cache
+def _itemsize(name):
+    if name == "bfloat16":
+        return 2
+    return np.dtype(name).itemsize
+
+
+def _jax_x64() -> bool:
+    try:
+        import jax
+
+        return bool(jax.config.jax_enable_x64)
+    except Exception:  # pragma: no cover - jax missing
+        return False
+
+
+_WIDE = ("float64", "complex128")
+_JAX_32 = {"float64": "float32", "int64": "int32", "uint64": "uint32",
+           "complex128": "complex64"}
+
+
+def finalize(backend: str | None, dtype: str, keys: tuple = ()) -> str:
+    """Adjust a numpy-rule dtype to what ``backend`` really produces.
+
+    * torch: a float (complex) result promoted only from integers, booleans
+      or weak Python scalars takes torch's default ``float32``
+      (``complex64``), not numpy's ``float64``;
+    * jax without x64: 64-bit results are 32-bit.
+
+    >>> finalize("torch", "float64", ("int64", "int64"))
+    'float32'
+    >>> finalize("numpy", "float64", ("int64", "int64"))
+    'float64'
+    """
+    if backend is None or backend == "numpy":
+        return dtype
+    if backend == "torch":
+        if dtype in _WIDE and not any(k in _WIDE for k in keys):
+            return _JAX_32[dtype]
+        return dtype
+    if backend in ("jax", "jaxlib") and not _jax_x64():
+        return _JAX_32.get(dtype, dtype)
+    return dtype

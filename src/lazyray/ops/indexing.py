@@ -1,0 +1,336 @@
+"""Indexing and selection: ``getitem`` (basic and integer-array indexing),
+``take``, ``take_along_axis``, ``diagonal``, ``diag``, ``trace``, ``sort``,
+``argsort``, ``tril``, ``triu``.
+
+Boolean masks select a data-dependent number of elements, which a lazy graph
+cannot know at trace time: they raise ``IndexError`` with a hint to use
+:func:`lazyray.where` instead.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import dtypes
+from .common import LazyArray, constant, lazy, make
+from .registry import INDEXING, register
+from .shapes import as_index, broadcast_shapes, normalize_axis, prod
+
+register("getitem", INDEXING, impl=operator.getitem)
+for _n in ("take", "take_along_axis", "diagonal", "diag", "trace", "sort",
+           "argsort", "tril", "triu"):
+    register(_n, INDEXING)
+
+_VALID = ("only integers, slices (`:`), ellipsis (`...`), None and integer "
+          "arrays are valid lazy indices")
+_MASK = ("boolean mask indexing has a data-dependent shape, unknown at trace "
+         "time; use lazyray.where(mask, x, 0) or compute() first")
+
+
+def _index_array(op, k):
+    """Classify an array-like index: returns ``(shape, value, concrete)``."""
+    if type(k) is LazyArray:
+        if k._dtype == "bool":
+            raise IndexError(f"{op}: {_MASK}")
+        if not dtypes.is_integer(k._dtype):
+            raise IndexError(f"{op}: {_VALID}; got a lazy {k._dtype} array")
+        return k._shape, k, None
+    arr = np.asarray(k)
+    if arr.dtype == bool:
+        raise IndexError(f"{op}: {_MASK}")
+    if arr.size == 0:
+        arr = arr.astype(np.intp)
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise IndexError(f"{op}: {_VALID}; got an array of dtype {arr.dtype}")
+    return arr.shape, k, arr
+
+
+def _check_bounds(op, arr, n, axis):
+    if arr is not None and arr.size and (arr.min() < -n or arr.max() >= n):
+        bad = arr.max() if arr.max() >= n else arr.min()
+        raise IndexError(f"{op}: index {bad} is out of bounds for axis {axis} with "
+                         f"size {n}")
+
+
+def getitem_shape(shape: tuple, key) -> tuple:
+    """The shape of ``x[key]`` for ``x`` of ``shape``, by numpy's rules.
+
+    Integer-array indices broadcast together; their dimensions replace the
+    indexed ones in place when all advanced indices are adjacent, and go
+    first otherwise.
+
+    >>> getitem_shape((2, 3, 4, 5), (slice(None), [0, 1], slice(None), 0))
+    (2, 2, 4)
+    >>> getitem_shape((2, 3, 4, 5), (slice(None), 0, slice(None), [0, 1]))
+    (2, 2, 4)
+    """
+    op = "getitem"
+    if type(key) is not tuple:
+        key = (key,)
+    entries = []
+    consumed = 0
+    n_ellipsis = 0
+    for k in key:
+        if k is None:
+            entries.append(("none", None, None))
+        elif k is Ellipsis:
+            n_ellipsis += 1
+            if n_ellipsis > 1:
+                raise IndexError(f"{op}: an index can only have a single ellipsis")
+            entries.append(("ellipsis", None, None))
+        elif isinstance(k, slice):
+            entries.append(("slice", k, None))
+            consumed += 1
+        elif isinstance(k, (bool, np.bool_)):
+            raise IndexError(f"{op}: {_MASK}")
+        elif type(k) is LazyArray or isinstance(k, (list, tuple, np.ndarray)) or (
+            hasattr(k, "shape") and hasattr(k, "dtype") and not isinstance(k, np.generic)
+            and len(k.shape) > 0
+        ):
+            entries.append(("array", *_index_array(op, k)[::2]))
+            consumed += 1
+        else:
+            try:
+                i = operator.index(k)
+            except TypeError:
+                raise IndexError(f"{op}: {_VALID}; got {type(k).__name__}") from None
+            entries.append(("int", i, None))
+            consumed += 1
+    ndim = len(shape)
+    if consumed > ndim:
+        raise IndexError(f"{op}: too many indices for array: array is {ndim}-"
+                         f"dimensional, but {consumed} were indexed")
+    has_array = any(e[0] == "array" for e in entries)
+    out = []
+    adv_shapes, adv_entries, adv_pos = [], [], None
+    d = 0
+    for j, (kind, v, arr) in enumerate(entries):
+        if kind == "none":
+            out.append(1)
+        elif kind == "ellipsis":
+            for _ in range(ndim - consumed):
+                out.append(shape[d])
+                d += 1
+        elif kind == "slice":
+            try:
+                out.append(len(range(*v.indices(shape[d]))))
+            except TypeError:
+                raise IndexError(f"{op}: slice indices must be integers or None, "
+                                 f"got {v}") from None
+            d += 1
+        else:
+            n = shape[d]
+            if kind == "int":
+                if not -n <= v < n:
+                    raise IndexError(f"{op}: index {v} is out of bounds for axis {d} "
+                                     f"with size {n}")
+                if not has_array:
+                    d += 1
+                    continue
+                adv_shapes.append(())
+            else:
+                _check_bounds(op, arr, n, d)
+                adv_shapes.append(v._shape if type(v) is LazyArray else arr.shape)
+            if adv_pos is None:
+                adv_pos = len(out)
+            adv_entries.append(j)
+            d += 1
+    out.extend(shape[d:])
+    if adv_entries:
+        try:
+            bshape = broadcast_shapes(op, *adv_shapes) if len(adv_shapes) > 1 else \
+                tuple(adv_shapes[0])
+        except ValueError:
+            raise IndexError(
+                f"{op}: shape mismatch: indexing arrays could not be broadcast "
+                f"together with shapes {adv_shapes}"
+            ) from None
+        adjacent = adv_entries == list(range(adv_entries[0], adv_entries[-1] + 1))
+        pos = adv_pos if adjacent else 0
+        out[pos:pos] = bshape
+    return tuple(out)
+
+
+def getitem(x, key):
+    """``x[key]``: ints, negative ints, slices of any step, None, Ellipsis and
+    integer arrays (numpy, lists or lazy) with numpy's placement rules.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((5, 6, 7))
+    >>> x[None, ::-2, ..., [0, -1]].shape
+    (1, 3, 6, 2)
+    """
+    x = lazy("getitem", x)
+    shape = getitem_shape(x._shape, key)
+    if type(key) is list:
+        key = (key,)
+    return make("getitem", (x, key), None, shape, x._dtype)
+
+
+def _indices(op, indices, backend):
+    if isinstance(indices, (bool, np.bool_)):
+        raise IndexError(f"{op}: {_MASK}")
+    if type(indices) is LazyArray:
+        if not dtypes.is_integer(indices._dtype):
+            raise IndexError(f"{op}: indices must be integers, got {indices._dtype}")
+        return indices, indices._shape, None
+    if isinstance(indices, int) or isinstance(indices, np.integer):
+        return indices, (), np.asarray(indices)
+    shape, _, arr = _index_array(op, indices)
+    return constant(op, np.asarray(indices) if isinstance(indices, (list, tuple))
+                    else indices, backend), shape, arr
+
+
+def take(x, indices, axis=None):
+    """Take elements along ``axis`` (of the flattened array when None).
+
+    >>> import lazyray
+    >>> lazyray.take(lazyray.Variable((3, 4)), [[0, 2]], axis=1).shape
+    (3, 1, 2)
+    """
+    x = lazy("take", x)
+    ind, ishape, arr = _indices("take", indices, x._backend)
+    if axis is None:
+        _check_bounds("take", arr, prod(x._shape), 0)
+        shape = ishape
+    else:
+        axis = normalize_axis("take", axis, len(x._shape))
+        _check_bounds("take", arr, x._shape[axis], axis)
+        shape = x._shape[:axis] + ishape + x._shape[axis + 1:]
+    return make("take", (x, ind), {"axis": axis}, shape, x._dtype)
+
+
+def take_along_axis(arr, indices, axis=-1):
+    """Pick values along ``axis`` with an index array of the same ndim.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((3, 4))
+    >>> lazyray.take_along_axis(x, lazyray.argsort(x, axis=1), axis=1).shape
+    (3, 4)
+    """
+    arr = lazy("take_along_axis", arr)
+    ind, ishape, concrete = _indices("take_along_axis", indices, arr._backend)
+    if axis is None:
+        if len(ishape) != 1:
+            raise ValueError("take_along_axis: with axis=None indices must be 1-D")
+        _check_bounds("take_along_axis", concrete, prod(arr._shape), 0)
+        shape = ishape
+    else:
+        if len(ishape) != len(arr._shape):
+            raise ValueError(
+                f"take_along_axis: indices (shape {ishape}) and arr (shape "
+                f"{arr._shape}) must have the same number of dimensions"
+            )
+        axis = normalize_axis("take_along_axis", axis, len(arr._shape))
+        _check_bounds("take_along_axis", concrete, arr._shape[axis], axis)
+        a = arr._shape[:axis] + (1,) + arr._shape[axis + 1:]
+        i = ishape[:axis] + (1,) + ishape[axis + 1:]
+        b = broadcast_shapes("take_along_axis", a, i)
+        shape = b[:axis] + (ishape[axis],) + b[axis + 1:]
+    return make("take_along_axis", (arr, ind), {"axis": axis}, shape, arr._dtype)
+
+
+def _diag_len(n1, n2, offset):
+    return max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+
+
+def _diag_axes(op, a, offset, axis1, axis2):
+    ndim = len(a._shape)
+    if ndim < 2:
+        raise ValueError(f"{op}: array must be at least 2-d, got shape {a._shape}")
+    i = normalize_axis(op, axis1, ndim)
+    j = normalize_axis(op, axis2, ndim)
+    if i == j:
+        raise ValueError(f"{op}: axis1 and axis2 cannot be the same")
+    offset = as_index(op, offset, "offset")
+    rest = tuple(d for k, d in enumerate(a._shape) if k not in (i, j))
+    return i, j, offset, rest + (_diag_len(a._shape[i], a._shape[j], offset),)
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The diagonal over ``axis1``/``axis2``, appended as the last axis.
+
+    >>> import lazyray
+    >>> lazyray.diagonal(lazyray.Variable((3, 4, 5)), 1, 0, 2).shape
+    (4, 3)
+    """
+    a = lazy("diagonal", a)
+    i, j, offset, shape = _diag_axes("diagonal", a, offset, axis1, axis2)
+    return make("diagonal", (a,), {"offset": offset or None, "axis1": i, "axis2": j},
+                shape, a._dtype)
+
+
+def trace(a, offset=0, axis1=0, axis2=1):
+    """Sum along a diagonal; for n-d input the other axes remain.
+
+    >>> import lazyray
+    >>> lazyray.trace(lazyray.Variable((2, 3, 4))).shape
+    (4,)
+    """
+    a = lazy("trace", a)
+    i, j, offset, shape = _diag_axes("trace", a, offset, axis1, axis2)
+    # a trace is a sum: same dtype rule (small ints widen)
+    dtype = dtypes.finalize(a._backend, dtypes.probe(np.sum, (a._dtype,)), (a._dtype,))
+    return make("trace", (a,), {"offset": offset or None, "axis1": i, "axis2": j},
+                shape[:-1], dtype)
+
+
+def diag(a, k=0):
+    """Extract a diagonal (2-d input) or build a diagonal matrix (1-d input).
+
+    >>> import lazyray
+    >>> lazyray.diag(lazyray.Variable((3,)), k=1).shape
+    (4, 4)
+    """
+    a = lazy("diag", a)
+    k = as_index("diag", k, "k")
+    if len(a._shape) == 1:
+        n = a._shape[0] + abs(k)
+        shape = (n, n)
+    elif len(a._shape) == 2:
+        shape = (_diag_len(*a._shape, k),)
+    else:
+        raise ValueError(f"diag: input must be 1- or 2-d, got shape {a._shape}")
+    return make("diag", (a,), {"k": k or None}, shape, a._dtype)
+
+
+def _sort_like(op, a, axis, dtype):
+    a = lazy(op, a)
+    if axis is None:
+        shape = (prod(a._shape),)
+    else:
+        axis = normalize_axis(op, axis, len(a._shape))
+        shape = a._shape
+    return make(op, (a,), {"axis": axis}, shape, dtype or a._dtype)
+
+
+def sort(a, axis=-1):
+    """Sorted copy along ``axis`` (flattened when None)."""
+    return _sort_like("sort", a, axis, None)
+
+
+def argsort(a, axis=-1):
+    """Indices that sort ``a`` along ``axis`` (int64)."""
+    return _sort_like("argsort", a, axis, "int64")
+
+
+def _tri(op, m, k):
+    m = lazy(op, m)
+    k = as_index(op, k, "k")
+    if not m._shape:
+        raise ValueError(f"{op}: input must be at least 1-d")
+    shape = m._shape if len(m._shape) > 1 else m._shape * 2
+    return make(op, (m,), {"k": k or None}, shape, m._dtype)
+
+
+def tril(m, k=0):
+    """Lower triangle (zero above the ``k``-th diagonal)."""
+    return _tri("tril", m, k)
+
+
+def triu(m, k=0):
+    """Upper triangle (zero below the ``k``-th diagonal)."""
+    return _tri("triu", m, k)
+

@@ -1,0 +1,334 @@
+"""Movement ops: reshape, transpose and friends, broadcast_to, flip, and the
+joining/splitting ops stack, concatenate and split.
+
+``permute_dims``, ``moveaxis``, ``swapaxes`` and ``matrix_transpose`` are all
+recorded as ``transpose`` with an explicit permutation, and ``expand_dims``,
+``squeeze`` and ``ravel`` as ``reshape``, so passes see one canonical op.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from . import dtypes
+from .common import LazyArray, backend_of, constant, info, lazy, make, multi_output
+from .registry import COMBINE, MOVEMENT, register
+from .shapes import as_index, check_shape, normalize_axes, normalize_axis, prod
+
+for _n in ("reshape", "transpose", "broadcast_to", "flip"):
+    register(_n, MOVEMENT)
+for _n in ("stack", "concatenate"):
+    register(_n, COMBINE)
+register("split", COMBINE, nout=-1)
+
+
+def reshape_shape(op: str, shape: tuple, newshape) -> tuple:
+    """numpy's reshape rule, with at most one ``-1``.
+
+    >>> reshape_shape("reshape", (2, 3, 4), (4, -1))
+    (4, 6)
+    """
+    if isinstance(newshape, int) or hasattr(newshape, "__index__"):
+        newshape = (newshape,)
+    try:
+        newshape = tuple(operator.index(d) for d in newshape)
+    except TypeError:
+        raise TypeError(f"{op}: shape must be integers, got {newshape!r:.60}") from None
+    size = prod(shape)
+    unknown = [i for i, d in enumerate(newshape) if d == -1]
+    if len(unknown) > 1:
+        raise ValueError(f"{op}: can only specify one unknown dimension, got {newshape}")
+    if any(d < -1 for d in newshape):
+        raise ValueError(f"{op}: negative dimensions not allowed, got {newshape}")
+    if unknown:
+        known = prod(d for d in newshape if d != -1)
+        if known == 0 or size % known:
+            raise ValueError(
+                f"{op}: cannot reshape array of size {size} (shape {shape}) into "
+                f"shape {newshape}"
+            )
+        newshape = tuple(size // known if d == -1 else d for d in newshape)
+    elif prod(newshape) != size:
+        raise ValueError(
+            f"{op}: cannot reshape array of size {size} (shape {shape}) into shape "
+            f"{newshape}"
+        )
+    return newshape
+
+
+def reshape(a, newshape=None, shape=None):
+    """Give ``a`` a new shape with the same number of elements (one ``-1``
+    allowed).
+
+    >>> import lazyray
+    >>> lazyray.reshape(lazyray.Variable((2, 3, 4)), (-1, 4)).shape
+    (6, 4)
+    """
+    a = lazy("reshape", a)
+    if newshape is None:
+        newshape = shape
+    newshape = reshape_shape("reshape", a._shape, newshape)
+    if newshape == a._shape:
+        newshape = a._shape
+    return make("reshape", (a, newshape), None, newshape, a._dtype, (a,))
+
+
+def _perm(op, axes, ndim):
+    try:
+        axes = tuple(operator.index(i) for i in axes)
+    except TypeError:
+        raise TypeError(f"{op}: axes must be integers, got {axes!r:.60}") from None
+    if len(axes) != ndim:
+        raise ValueError(f"{op}: axes {axes} don't match array of dimension {ndim}")
+    norm = tuple(normalize_axis(op, i, ndim) for i in axes)
+    if len(set(norm)) != ndim:
+        raise ValueError(f"{op}: repeated axis in transpose axes {axes}")
+    return norm
+
+
+def transpose(a, axes=None):
+    """Permute the axes of ``a`` (reversed when ``axes`` is None).
+
+    >>> import lazyray
+    >>> lazyray.transpose(lazyray.Variable((2, 3, 4)), (1, -1, 0)).shape
+    (3, 4, 2)
+    """
+    a = lazy("transpose", a)
+    ndim = len(a._shape)
+    perm = tuple(range(ndim))[::-1] if axes is None else _perm("transpose", axes, ndim)
+    shape = tuple(a._shape[i] for i in perm)
+    return make("transpose", (a, perm), None, shape, a._dtype, (a,))
+
+
+def permute_dims(a, axes):
+    """Array API name of :func:`transpose` (``axes`` required)."""
+    return transpose(a, axes)
+
+
+def swapaxes(a, axis1, axis2):
+    """Interchange two axes (recorded as a ``transpose``).
+
+    >>> import lazyray
+    >>> lazyray.swapaxes(lazyray.Variable((2, 3, 4)), 0, -1).shape
+    (4, 3, 2)
+    """
+    a = lazy("swapaxes", a)
+    ndim = len(a._shape)
+    i = normalize_axis("swapaxes", axis1, ndim)
+    j = normalize_axis("swapaxes", axis2, ndim)
+    perm = list(range(ndim))
+    perm[i], perm[j] = perm[j], perm[i]
+    return transpose(a, perm)
+
+
+def matrix_transpose(a):
+    """Swap the last two axes (``a.mT``)."""
+    a = lazy("matrix_transpose", a)
+    if len(a._shape) < 2:
+        raise ValueError(f"matrix_transpose: needs at least 2 dimensions, got {a._shape}")
+    return swapaxes(a, -1, -2)
+
+
+def moveaxis(a, source, destination):
+    """Move axes to new positions (recorded as a ``transpose``).
+
+    >>> import lazyray
+    >>> lazyray.moveaxis(lazyray.Variable((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    a = lazy("moveaxis", a)
+    ndim = len(a._shape)
+    if isinstance(source, (tuple, list)):
+        src = tuple(normalize_axis("moveaxis", s, ndim) for s in source)
+        dst = tuple(normalize_axis("moveaxis", d, ndim) for d in destination)
+    else:
+        src = (normalize_axis("moveaxis", source, ndim),)
+        dst = (normalize_axis("moveaxis", destination, ndim),)
+    if len(src) != len(dst):
+        raise ValueError("moveaxis: source and destination must have the same length")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError("moveaxis: repeated axis")
+    order = [n for n in range(ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return transpose(a, order)
+
+
+def expand_dims(a, axis):
+    """Insert unit axes at ``axis`` (int or tuple; recorded as ``reshape``).
+
+    >>> import lazyray
+    >>> lazyray.expand_dims(lazyray.Variable((2, 3)), (0, -1)).shape
+    (1, 2, 3, 1)
+    """
+    a = lazy("expand_dims", a)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    out_ndim = len(a._shape) + len(axes)
+    axes = normalize_axes("expand_dims", axes, out_ndim)
+    it = iter(a._shape)
+    shape = tuple(1 if i in axes else next(it) for i in range(out_ndim))
+    return reshape(a, shape)
+
+
+def squeeze(a, axis=None):
+    """Remove unit axes (all of them, or those in ``axis``).
+
+    >>> import lazyray
+    >>> lazyray.squeeze(lazyray.Variable((1, 3, 1)), -1).shape
+    (1, 3)
+    """
+    a = lazy("squeeze", a)
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(a._shape) if d == 1)
+    else:
+        axes = normalize_axes("squeeze", axis, len(a._shape))
+        bad = [i for i in axes if a._shape[i] != 1]
+        if bad:
+            raise ValueError(
+                f"squeeze: cannot select an axis to squeeze out which has size not "
+                f"equal to one (shape {a._shape}, axis {axis})"
+            )
+    return reshape(a, tuple(d for i, d in enumerate(a._shape) if i not in axes))
+
+
+def ravel(a):
+    """The flattened array (recorded as ``reshape``)."""
+    a = lazy("ravel", a)
+    return reshape(a, (prod(a._shape),))
+
+
+flatten = ravel
+
+
+def broadcast_to(a, shape):
+    """Broadcast ``a`` to ``shape``.
+
+    >>> import lazyray
+    >>> lazyray.broadcast_to(lazyray.Variable((3, 1)), (2, 3, 4)).shape
+    (2, 3, 4)
+    """
+    a = lazy("broadcast_to", a)
+    shape = check_shape("broadcast_to", shape)
+    ok = len(shape) >= len(a._shape) and all(
+        d == t or d == 1 for d, t in zip(a._shape[::-1], shape[::-1])
+    )
+    if not ok:
+        raise ValueError(
+            f"broadcast_to: array of shape {a._shape} cannot be broadcast to {shape}"
+        )
+    return make("broadcast_to", (a, shape), None, shape, a._dtype, (a,))
+
+
+def flip(a, axis=None):
+    """Reverse the order of elements along ``axis`` (all axes when None)."""
+    a = lazy("flip", a)
+    if axis is not None:
+        axes = normalize_axes("flip", axis, len(a._shape))
+        axis = axes if isinstance(axis, (tuple, list)) else axes[0]
+    return make("flip", (a,), {"axis": axis}, a._shape, a._dtype, (a,))
+
+
+# ------------------------------------------------------------ joining
+
+
+def _operands(op, arrays):
+    if isinstance(arrays, LazyArray) or not isinstance(arrays, (list, tuple)):
+        raise TypeError(f"{op}: expected a sequence of arrays, got {type(arrays).__name__}")
+    if not arrays:
+        raise ValueError(f"{op}: need at least one array")
+    lazies = [x for x in arrays if type(x) is LazyArray] or [lazy(op, arrays[0])]
+    backend = backend_of(op, lazies)
+    arrays = tuple(x if type(x) is LazyArray else constant(op, x, backend)
+                   for x in arrays)
+    infos = [info(x) for x in arrays]
+    return arrays, infos, backend
+
+
+def _common_dtype(backend, infos):
+    keys = tuple(k for _, k in infos)
+    return dtypes.finalize(backend, dtypes.result_type(*keys), keys)
+
+
+def stack(arrays, axis=0):
+    """Join arrays of one shape along a new axis (negative axes count from the
+    end of the *result*).
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((2, 3))
+    >>> lazyray.stack([x, x], axis=-1).shape
+    (2, 3, 2)
+    """
+    arrays, infos, backend = _operands("stack", arrays)
+    shapes = {s for s, _ in infos}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all input arrays must have the same shape, got "
+                         f"{[s for s, _ in infos]}")
+    (shape,) = shapes
+    axis = normalize_axis("stack", axis, len(shape) + 1)
+    out = shape[:axis] + (len(arrays),) + shape[axis:]
+    return make("stack", (arrays,), {"axis": axis}, out, _common_dtype(backend, infos),
+                backend=backend)
+
+
+def concatenate(arrays, axis=0):
+    """Join arrays along an existing axis (``axis=None`` flattens them first).
+
+    >>> import lazyray
+    >>> lazyray.concatenate([lazyray.Variable((2, 3)), lazyray.Variable((2, 5))],
+    ...                     axis=-1).shape
+    (2, 8)
+    """
+    arrays, infos, backend = _operands("concatenate", arrays)
+    shapes = [s for s, _ in infos]
+    dtype = _common_dtype(backend, infos)
+    if axis is None:
+        out = (sum(prod(s) for s in shapes),)
+        return make("concatenate", (arrays,), {"axis": None}, out, dtype,
+                    backend=backend)
+    ndim = len(shapes[0])
+    if ndim == 0:
+        raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
+    if any(len(s) != ndim for s in shapes):
+        raise ValueError(f"concatenate: all arrays must have the same number of "
+                         f"dimensions, got shapes {shapes}")
+    axis = normalize_axis("concatenate", axis, ndim)
+    for s in shapes:
+        if s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
+            raise ValueError(f"concatenate: shapes {shapes} differ outside axis {axis}")
+    out = list(shapes[0])
+    out[axis] = sum(s[axis] for s in shapes)
+    return make("concatenate", (arrays,), {"axis": axis}, tuple(out), dtype,
+                backend=backend)
+
+
+concat = concatenate
+
+
+def split(ary, indices_or_sections, axis=0):
+    """Split into several arrays along ``axis``: ``N`` equal sections, or at
+    the given indices.
+
+    >>> import lazyray
+    >>> [p.shape for p in lazyray.split(lazyray.Variable((7, 2)), [2, 5])]
+    [(2, 2), (3, 2), (2, 2)]
+    """
+    ary = lazy("split", ary)
+    axis = normalize_axis("split", axis, len(ary._shape))
+    n = ary._shape[axis]
+    if isinstance(indices_or_sections, (list, tuple)):
+        idx = [as_index("split", i, "index") for i in indices_or_sections]
+        bounds = [0] + [min(max(i + n if i < 0 else i, 0), n) for i in idx] + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+        static = tuple(idx)
+    else:
+        k = as_index("split", indices_or_sections, "number of sections")
+        if k <= 0 or n % k:
+            raise ValueError(
+                f"split: array split does not result in an equal division "
+                f"(axis {axis} of size {n} into {k} sections)"
+            )
+        sizes = [n // k] * k
+        static = k
+    shapes = [ary._shape[:axis] + (s,) + ary._shape[axis + 1:] for s in sizes]
+    return list(multi_output("split", (ary, static), {"axis": axis}, shapes,
+                             [ary._dtype] * len(shapes), (ary,)))

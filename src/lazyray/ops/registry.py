@@ -1,0 +1,123 @@
+"""The op registry: every op is declared once, with its rules beside it.
+
+An :class:`OpDef` names an op, its family, the backend function to resolve
+through ``autoray.get_lib_fn`` (or a backend-independent implementation), a
+shape rule and a dtype rule.  Passes and statistics ask questions about an op
+through its *name* (``node.fn_name in CONTRACTION``), never by comparing
+backend callables, so a graph can be retargeted to another backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import autoray
+
+# families
+UNARY = "unary"
+BINARY = "binary"
+TERNARY = "ternary"
+REDUCTION = "reduction"
+MOVEMENT = "movement"
+INDEXING = "indexing"
+CONTRACTION = "contraction"
+LINALG = "linalg"
+CREATION = "creation"
+COMBINE = "combine"
+LEAF = "leaf"
+OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class OpDef:
+    """Declaration of one op.
+
+    Attributes
+    ----------
+    name : str
+        Canonical op name (numpy's where numpy has one), e.g. ``"tensordot"``.
+    family : str
+        One of the family constants of this module.
+    fn_name : str or None
+        Name looked up with ``autoray.get_lib_fn(backend, fn_name)``.
+    impl : callable or None
+        A backend-independent implementation, used instead of ``fn_name``
+        (e.g. ``operator.getitem``); or a factory ``impl(backend) -> callable``
+        when ``impl_is_factory`` is set.
+    nout : int
+        Number of outputs (> 1 for multi-output ops such as ``linalg.svd``).
+    """
+
+    name: str
+    family: str
+    fn_name: str | None = None
+    impl: Callable | None = None
+    impl_is_factory: bool = False
+    nout: int = 1
+    np_fn: Callable | None = None
+
+
+OPS: dict[str, OpDef] = {}
+
+#: ops that commute in their two array arguments
+COMMUTATIVE = frozenset(
+    "add multiply maximum minimum equal not_equal logical_and logical_or "
+    "logical_xor bitwise_and bitwise_or bitwise_xor hypot".split()
+)
+
+
+def register(name, family, fn_name=None, *, impl=None, impl_is_factory=False,
+             nout=1, np_fn=None) -> OpDef:
+    """Declare an op; each name may be declared only once."""
+    if name in OPS:
+        raise ValueError(f"op {name!r} is already registered")
+    if fn_name is None and impl is None:
+        fn_name = name
+    op = OpDef(name, family, fn_name, impl, impl_is_factory, nout, np_fn)
+    OPS[name] = op
+    return op
+
+
+def get_op(name: str) -> OpDef:
+    """Look up an op by name, with a helpful error.
+
+    >>> get_op("tensordot").family
+    'contraction'
+    """
+    try:
+        return OPS[name]
+    except KeyError:
+        close = sorted(n for n in OPS if n[:3] == name[:3])
+        raise KeyError(
+            f"unknown op {name!r}" + (f"; did you mean one of {close}?" if close else "")
+        ) from None
+
+
+def ops_in(family: str) -> frozenset:
+    """Names of all registered ops of ``family``."""
+    return frozenset(n for n, o in OPS.items() if o.family == family)
+
+
+_FNS: dict = {}
+
+
+def resolve(backend: str | None, name: str) -> Callable:
+    """The callable that computes op ``name`` on ``backend`` (cached).
+
+    >>> import numpy as np
+    >>> resolve("numpy", "tensordot") is np.tensordot
+    True
+    """
+    key = (backend, name)
+    try:
+        return _FNS[key]
+    except KeyError:
+        pass
+    op = get_op(name)
+    if op.impl is not None:
+        fn = op.impl(backend or "numpy") if op.impl_is_factory else op.impl
+    else:
+        fn = autoray.get_lib_fn(backend or "numpy", op.fn_name)
+    _FNS[key] = fn
+    return fn
