@@ -12,8 +12,7 @@ from lazyray import LazyArray
 
 def test_leaf_properties():
     x = lazyray.array(np.ones((2, 3), dtype="float32"))
-    assert (x.shape, x.ndim, x.size, x.dtype, x.backend) == ((2, 3), 2, 6, "float32",
-                                                              "numpy")
+    assert (x.shape, x.ndim, x.size, x.dtype, x.backend) == ((2, 3), 2, 6, "float32", "numpy")
     assert x.deps == () and x.depth == 0 and x.fn is None
     v = lazyray.Variable((4,), dtype="int32")
     assert (v.shape, v.dtype, v.fn_name) == ((4,), "int32", "variable")

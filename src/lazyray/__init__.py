@@ -50,6 +50,18 @@ def __getattr__(name):
 
 
 __all__ = sorted(
-    {"LazyArray", "Variable", "array", "compute", "compute_constants", "ascend",
-     "descend", "linalg", "strict", "set_strict", *_LATE, *_ops_all}
+    {
+        "LazyArray",
+        "Variable",
+        "array",
+        "compute",
+        "compute_constants",
+        "ascend",
+        "descend",
+        "linalg",
+        "strict",
+        "set_strict",
+        *_LATE,
+        *_ops_all,
+    }
 )

@@ -115,8 +115,16 @@ class LazyArray:
     """
 
     __slots__ = (
-        "_op", "_fn", "_args", "_kwargs", "_shape", "_dtype", "_backend",
-        "_deps", "_data", "_depth",
+        "_op",
+        "_fn",
+        "_args",
+        "_kwargs",
+        "_shape",
+        "_dtype",
+        "_backend",
+        "_deps",
+        "_data",
+        "_depth",
     )
 
     def __init__(self, backend, fn, args, kwargs, shape, deps=None, dtype=None):
@@ -166,12 +174,11 @@ class LazyArray:
         >>> LazyArray.from_shape((3,), dtype="int32").dtype
         'int32'
         """
-        return _leaf(
-            "variable", None, check_shape("Variable", shape), dtype_name(dtype), backend
-        )
+        return _leaf("variable", None, check_shape("Variable", shape), dtype_name(dtype), backend)
 
-    def to(self, fn, args=None, kwargs=None, backend=None, shape=None, deps=None,
-           dtype=None) -> LazyArray:
+    def to(
+        self, fn, args=None, kwargs=None, backend=None, shape=None, deps=None, dtype=None
+    ) -> LazyArray:
         """A new node computed by ``fn``, inheriting backend, shape and dtype.
 
         ``args`` defaults to ``(self,)``; when ``args`` is given without

@@ -39,9 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Trace array code lazily into a graph; inspect and run it.",
     )
     sub = p.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser(
-        "demo", help="trace modified Gram-Schmidt and check it against numpy"
-    )
+    demo = sub.add_parser("demo", help="trace modified Gram-Schmidt and check it against numpy")
     demo.add_argument("-n", type=int, default=50, help="matrix size (default 50)")
     demo.add_argument("--seed", type=int, default=0)
     demo.set_defaults(func=_demo)

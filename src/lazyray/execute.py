@@ -171,8 +171,7 @@ def compute_constants(lz, variables) -> None:
     for node in ascend(lz):
         if id(node) in var_ids or any(id(d) in dependent for d in node._deps):
             dependent.add(id(node))
-            frontier.extend(d for d in node._deps
-                            if id(d) not in dependent and d._data is None)
+            frontier.extend(d for d in node._deps if id(d) not in dependent and d._data is None)
         elif node._data is None and node._fn is None:
             raise ValueError(
                 f"compute_constants: the graph holds a Variable of shape "

@@ -15,8 +15,22 @@ from .ops.reductions import reduced_shape
 from .ops.registry import LINALG, register
 from .ops.shapes import broadcast_shapes, normalize_axes
 
-__all__ = ["svd", "qr", "eig", "eigh", "eigvalsh", "eigvals", "inv", "pinv", "det",
-           "slogdet", "cholesky", "solve", "norm", "matrix_power"]
+__all__ = [
+    "svd",
+    "qr",
+    "eig",
+    "eigh",
+    "eigvalsh",
+    "eigvals",
+    "inv",
+    "pinv",
+    "det",
+    "slogdet",
+    "cholesky",
+    "solve",
+    "norm",
+    "matrix_power",
+]
 
 
 def _eig_impl(backend):
@@ -43,8 +57,7 @@ for _n, _k in [("svd", 3), ("qr", 2), ("eigh", 2), ("slogdet", 2)]:
     register(f"linalg.{_n}", LINALG, nout=_k)
 register("linalg.eig", LINALG, impl=_eig_impl, impl_is_factory=True, nout=2)
 register("linalg.eigvals", LINALG, impl=_eigvals_impl, impl_is_factory=True)
-for _n in ("eigvalsh", "inv", "pinv", "det", "cholesky", "solve", "norm",
-           "matrix_power"):
+for _n in ("eigvalsh", "inv", "pinv", "det", "cholesky", "solve", "norm", "matrix_power"):
     register(f"linalg.{_n}", LINALG)
 
 
@@ -60,8 +73,7 @@ def _float(op, a):
 def _matrix(op, a, square=False):
     a = lazy(op, a)
     if len(a._shape) < 2:
-        raise ValueError(f"{op}: needs an array of at least 2 dimensions, got "
-                         f"shape {a._shape}")
+        raise ValueError(f"{op}: needs an array of at least 2 dimensions, got shape {a._shape}")
     if square and a._shape[-1] != a._shape[-2]:
         raise ValueError(f"{op}: last 2 dimensions must be square, got {a._shape}")
     return a, a._shape[:-2], a._shape[-2], a._shape[-1], _float(op, a)
@@ -78,8 +90,13 @@ def svd(a, full_matrices=False):
     k = min(m, n)
     km, kn = (m, n) if full_matrices else (k, k)
     shapes = [b + (m, km), b + (k,), b + (kn, n)]
-    return multi_output("linalg.svd", (a,), {"full_matrices": full_matrices or None},
-                        shapes, [d, dtypes.real_dtype(d), d])
+    return multi_output(
+        "linalg.svd",
+        (a,),
+        {"full_matrices": full_matrices or None},
+        shapes,
+        [d, dtypes.real_dtype(d), d],
+    )
 
 
 def qr(a, mode="reduced"):
@@ -88,8 +105,13 @@ def qr(a, mode="reduced"):
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: unsupported mode {mode!r}")
     k = m if mode == "complete" else min(m, n)
-    return multi_output("linalg.qr", (a,), {"mode": None if mode == "reduced" else mode},
-                        [b + (m, k), b + (k, n)], [d, d])
+    return multi_output(
+        "linalg.qr",
+        (a,),
+        {"mode": None if mode == "reduced" else mode},
+        [b + (m, k), b + (k, n)],
+        [d, d],
+    )
 
 
 def eig(a):
@@ -114,8 +136,9 @@ def eigh(a):
     (((3,), 'float32'), ((3, 3), 'complex64'))
     """
     a, b, m, _, d = _matrix("linalg.eigh", a, square=True)
-    return multi_output("linalg.eigh", (a,), None, [b + (m,), b + (m, m)],
-                        [dtypes.real_dtype(d), d])
+    return multi_output(
+        "linalg.eigh", (a,), None, [b + (m,), b + (m, m)], [dtypes.real_dtype(d), d]
+    )
 
 
 def eigvalsh(a):
@@ -208,6 +231,10 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     shape = reduced_shape(x._shape, axes, keepdims)
     if isinstance(axis, list):
         axis = tuple(axis)
-    return make("linalg.norm", (x,),
-                {"ord": ord, "axis": axis, "keepdims": True if keepdims else None},
-                shape, d)
+    return make(
+        "linalg.norm",
+        (x,),
+        {"ord": ord, "axis": axis, "keepdims": True if keepdims else None},
+        shape,
+        d,
+    )

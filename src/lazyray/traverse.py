@@ -166,12 +166,22 @@ def reduce_node(node: LazyArray):
     records = []
     for n in nodes:
         fn = n._fn if (n._fn is not None and type(n._op) is not str) else None
-        records.append((
-            str(n._op), type(n._op) is not str, fn, tree_map(ref, n._args),
-            tree_map(ref, n._kwargs), n._shape, n._dtype, n._backend,
-            tuple(index[id(d)] for d in n._deps), n._data, n._depth,
-            n._fn is not None,
-        ))
+        records.append(
+            (
+                str(n._op),
+                type(n._op) is not str,
+                fn,
+                tree_map(ref, n._args),
+                tree_map(ref, n._kwargs),
+                n._shape,
+                n._dtype,
+                n._backend,
+                tuple(index[id(d)] for d in n._deps),
+                n._data,
+                n._depth,
+                n._fn is not None,
+            )
+        )
     return (_rebuild, (records,))
 
 
@@ -184,8 +194,7 @@ def _rebuild(records):
     def deref(x):
         return nodes[x.i]
 
-    for (op, custom, fn, args, kwargs, shape, dtype, backend, deps, data, depth,
-         has_fn) in records:
+    for op, custom, fn, args, kwargs, shape, dtype, backend, deps, data, depth, has_fn in records:
         n = _new(LazyArray)
         n._op = CustomOp(op) if custom else op
         if has_fn and fn is None:

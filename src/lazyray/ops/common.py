@@ -12,8 +12,17 @@ from .registry import OTHER, register, resolve
 
 register("item", OTHER, impl=operator.getitem)
 
-__all__ = ["LazyArray", "array", "new_node", "backend_of", "constant", "make",
-           "lazy_deps", "info", "multi_output"]
+__all__ = [
+    "LazyArray",
+    "array",
+    "new_node",
+    "backend_of",
+    "constant",
+    "make",
+    "lazy_deps",
+    "info",
+    "multi_output",
+]
 
 
 def backend_of(op: str, deps) -> str:
@@ -21,9 +30,7 @@ def backend_of(op: str, deps) -> str:
     b = deps[0]._backend
     for d in deps:
         if d._backend != b:
-            raise ValueError(
-                f"{op}: cannot mix lazy arrays of backends {b!r} and {d._backend!r}"
-            )
+            raise ValueError(f"{op}: cannot mix lazy arrays of backends {b!r} and {d._backend!r}")
     return b
 
 
@@ -74,8 +81,15 @@ def lazy_deps(tree) -> tuple:
     return tuple(to_list(tree))
 
 
-def make(op: str, args: tuple, kwargs, shape: tuple, dtype: str,
-         deps: tuple | None = None, backend: str | None = None) -> LazyArray:
+def make(
+    op: str,
+    args: tuple,
+    kwargs,
+    shape: tuple,
+    dtype: str,
+    deps: tuple | None = None,
+    backend: str | None = None,
+) -> LazyArray:
     """Create a node of registry op ``op`` (deps found from args if omitted).
 
     ``kwargs`` may be None; entries whose value is None are dropped so that
@@ -87,8 +101,7 @@ def make(op: str, args: tuple, kwargs, shape: tuple, dtype: str,
         backend = backend_of(op, deps) if deps else "numpy"
     if kwargs:
         kwargs = {k: v for k, v in kwargs.items() if v is not None} or None
-    return new_node(op, resolve(backend, op), args, kwargs, shape, dtype, backend,
-                    deps)
+    return new_node(op, resolve(backend, op), args, kwargs, shape, dtype, backend, deps)
 
 
 def lazy(op: str, x) -> LazyArray:

@@ -54,8 +54,9 @@ def tensordot_axes(sa: tuple, sb: tuple, axes=2) -> tuple:
         try:
             n = operator.index(axes)
         except TypeError:
-            raise TypeError(f"{op}: axes must be an int or a pair of sequences, "
-                            f"got {axes!r:.60}") from None
+            raise TypeError(
+                f"{op}: axes must be an int or a pair of sequences, got {axes!r:.60}"
+            ) from None
         if n < 0 or n > len(sa) or n > len(sb):
             raise ValueError(f"{op}: cannot contract {n} axes of shapes {sa} and {sb}")
         ax_a = tuple(range(len(sa) - n, len(sa)))
@@ -86,7 +87,8 @@ def tensordot(a, b, axes=2):
     a, b, sa, sb, dtype, backend = _pair("tensordot", a, b)
     ax_a, ax_b = tensordot_axes(sa, sb, axes)
     shape = tuple(d for i, d in enumerate(sa) if i not in ax_a) + tuple(
-        d for i, d in enumerate(sb) if i not in ax_b)
+        d for i, d in enumerate(sb) if i not in ax_b
+    )
     return _contract("tensordot", (a, b), {"axes": (ax_a, ax_b)}, shape, dtype, backend)
 
 
@@ -143,8 +145,9 @@ def dot(a, b):
     else:
         k = sb[-2] if len(sb) >= 2 else sb[0]
         if sa[-1] != k:
-            raise ValueError(f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} "
-                             f"(dim {len(sa) - 1}) != {k}")
+            raise ValueError(
+                f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} (dim {len(sa) - 1}) != {k}"
+            )
         shape = sa[:-1] + (sb[:-2] + sb[-1:] if len(sb) >= 2 else ())
     return _contract("dot", (a, b), None, shape, dtype, backend)
 
@@ -159,8 +162,7 @@ def kron(x1, x2):
     a, b, sa, sb, dtype, backend = _pair("kron", x1, x2)
     n = max(len(sa), len(sb))
     pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
-    return _contract("kron", (a, b), None, tuple(i * j for i, j in zip(pa, pb)),
-                     dtype, backend)
+    return _contract("kron", (a, b), None, tuple(i * j for i, j in zip(pa, pb)), dtype, backend)
 
 
 def outer(a, b):
@@ -235,8 +237,9 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(shapes):
-        raise ValueError(f"{op}: {len(terms)} operands in subscripts {eq!r} but "
-                         f"{len(shapes)} arrays given")
+        raise ValueError(
+            f"{op}: {len(terms)} operands in subscripts {eq!r} but {len(shapes)} arrays given"
+        )
     sizes = {}
     counts = {}
     ell_shapes = []
@@ -247,28 +250,30 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
         labels = term.replace("...", "")
         for c in labels:
             if c not in _LETTERS:
-                raise ValueError(f"{op}: invalid subscript {c!r} in {eq!r}: only "
-                                 "letters are allowed")
+                raise ValueError(
+                    f"{op}: invalid subscript {c!r} in {eq!r}: only letters are allowed"
+                )
         if len(labels) > len(shape) or (not has_ell and len(labels) != len(shape)):
-            raise ValueError(
-                f"{op}: operand of shape {shape} does not match subscripts {term!r}"
-            )
+            raise ValueError(f"{op}: operand of shape {shape} does not match subscripts {term!r}")
         n_ell = len(shape) - len(labels)
         pre = term.index("...") if has_ell else len(labels)
-        ell_shapes.append(shape[pre:pre + n_ell] if has_ell else ())
-        dims = shape[:pre] + shape[pre + n_ell:]
+        ell_shapes.append(shape[pre : pre + n_ell] if has_ell else ())
+        dims = shape[:pre] + shape[pre + n_ell :]
         local = {}
         for c, d in zip(labels, dims):
             if c in local and local[c] != d:
-                raise ValueError(f"{op}: repeated index {c!r} in operand {term!r} has "
-                                 f"sizes {local[c]} and {d}")
+                raise ValueError(
+                    f"{op}: repeated index {c!r} in operand {term!r} has sizes {local[c]} and {d}"
+                )
             local[c] = d
         for c, d in local.items():
             counts[c] = counts.get(c, 0) + 1
             old = sizes.get(c, 1)
             if old != d and old != 1 and d != 1:
-                raise ValueError(f"{op}: size of index {c!r} is {old} in one operand "
-                                 f"and {d} in another (shapes {shapes})")
+                raise ValueError(
+                    f"{op}: size of index {c!r} is {old} in one operand "
+                    f"and {d} in another (shapes {shapes})"
+                )
             sizes[c] = d if old == 1 else old
         for c in labels:
             if labels.count(c) > 1:
@@ -276,19 +281,20 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
     try:
         ell = broadcast_shapes(op, *ell_shapes) if len(ell_shapes) > 1 else ell_shapes[0]
     except ValueError:
-        raise ValueError(f"{op}: ellipsis dimensions of {shapes} do not broadcast") \
-            from None
+        raise ValueError(f"{op}: ellipsis dimensions of {shapes} do not broadcast") from None
     any_ell = "..." in lhs
     if not arrow:
         rhs = ("..." if any_ell else "") + "".join(
-            sorted((c for c, n in counts.items() if n == 1), key=_LETTERS.index))
+            sorted((c for c, n in counts.items() if n == 1), key=_LETTERS.index)
+        )
     if rhs.count("...") > 1 or "." in rhs.replace("...", ""):
         raise ValueError(f"{op}: invalid ellipsis in output {rhs!r}")
     out_labels = rhs.replace("...", "")
     for c in out_labels:
         if c not in sizes:
-            raise ValueError(f"{op}: output subscript {c!r} does not appear in the "
-                             f"inputs of {eq!r}")
+            raise ValueError(
+                f"{op}: output subscript {c!r} does not appear in the inputs of {eq!r}"
+            )
         if out_labels.count(c) > 1:
             raise ValueError(f"{op}: output subscript {c!r} appears more than once")
     if "..." in rhs:
@@ -296,8 +302,10 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
         out = tuple(sizes[c] for c in pre) + tuple(ell) + tuple(sizes[c] for c in post)
     else:
         if ell:
-            raise ValueError(f"{op}: output has more dimensions than subscripts in "
-                             f"{eq!r}, but no '...' to broadcast the extra ones")
+            raise ValueError(
+                f"{op}: output has more dimensions than subscripts in "
+                f"{eq!r}, but no '...' to broadcast the extra ones"
+            )
         out = tuple(sizes[c] for c in rhs)
     return f"{lhs}->{rhs}", out
 
@@ -322,8 +330,7 @@ def einsum(*operands):
         raise ValueError("einsum: no operands given")
     lazies = [x for x in arrays if type(x) is LazyArray] or [lazy("einsum", arrays[0])]
     backend = backend_of("einsum", lazies)
-    arrays = [x if type(x) is LazyArray else constant("einsum", x, backend)
-              for x in arrays]
+    arrays = [x if type(x) is LazyArray else constant("einsum", x, backend) for x in arrays]
     infos = [info(x) for x in arrays]
     eq, shape = parse_einsum(eq, [s for s, _ in infos])
     keys = tuple(k for _, k in infos)

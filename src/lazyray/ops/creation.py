@@ -40,8 +40,7 @@ def _dtype(dtype, default="float64"):
 def _filled(op, shape, dtype, like, backend, **extra):
     shape = check_shape(op, shape)
     dtype = _dtype(dtype)
-    return make(op, (shape,), {**extra, "dtype": dtype}, shape, dtype, (),
-                _backend(like, backend))
+    return make(op, (shape,), {**extra, "dtype": dtype}, shape, dtype, (), _backend(like, backend))
 
 
 def zeros(shape, dtype=None, like=None, backend=None, device=None) -> LazyArray:
@@ -65,8 +64,7 @@ def empty(shape, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     return _filled("empty", shape, dtype, like, backend)
 
 
-def full(shape, fill_value, dtype=None, like=None, backend=None,
-         device=None) -> LazyArray:
+def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     """An array filled with ``fill_value`` (dtype inferred from it if not given).
 
     >>> import lazyray
@@ -77,12 +75,20 @@ def full(shape, fill_value, dtype=None, like=None, backend=None,
         dtype = dtypes.operand_key(fill_value)
     shape = check_shape("full", shape)
     dtype = dtypes.dtype_name(dtype)
-    return make("full", (shape, fill_value), {"dtype": dtype}, shape, dtype, (),
-                _backend(like, backend))
+    return make(
+        "full", (shape, fill_value), {"dtype": dtype}, shape, dtype, (), _backend(like, backend)
+    )
 
 
-def eye(N, M=None, k=0, dtype=None, like=None, backend=None,  # noqa: N803
-        device=None) -> LazyArray:
+def eye(
+    N,
+    M=None,
+    k=0,
+    dtype=None,
+    like=None,
+    backend=None,  # noqa: N803
+    device=None,
+) -> LazyArray:
     """A 2-d array with ones on the ``k``-th diagonal.
 
     >>> import lazyray
@@ -93,8 +99,11 @@ def eye(N, M=None, k=0, dtype=None, like=None, backend=None,  # noqa: N803
     m = n if M is None else as_index("eye", M, "M")
     shape = check_shape("eye", (n, m))
     dtype = _dtype(dtype)
-    kwargs = {"M": m if M is not None else None, "k": as_index("eye", k, "k") or None,
-              "dtype": dtype}
+    kwargs = {
+        "M": m if M is not None else None,
+        "k": as_index("eye", k, "k") or None,
+        "dtype": dtype,
+    }
     return make("eye", (n,), kwargs, shape, dtype, (), _backend(like, backend))
 
 
@@ -103,8 +112,7 @@ def identity(n, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     return eye(n, dtype=dtype, like=like, backend=backend)
 
 
-def arange(start, stop=None, step=1, dtype=None, like=None, backend=None,
-           device=None) -> LazyArray:
+def arange(start, stop=None, step=1, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     """Evenly spaced values in ``[start, stop)``.
 
     >>> import lazyray
@@ -119,20 +127,28 @@ def arange(start, stop=None, step=1, dtype=None, like=None, backend=None,
     if dtype is None:
         dtype = dtypes.result_type(*(dtypes.operand_key(v) for v in (start, stop, step)))
     dtype = dtypes.dtype_name(dtype)
-    return make("arange", (start, stop, step), {"dtype": dtype}, (n,), dtype, (),
-                _backend(like, backend))
+    return make(
+        "arange", (start, stop, step), {"dtype": dtype}, (n,), dtype, (), _backend(like, backend)
+    )
 
 
-def linspace(start, stop, num=50, endpoint=True, dtype=None, like=None,
-             backend=None, device=None) -> LazyArray:
+def linspace(
+    start, stop, num=50, endpoint=True, dtype=None, like=None, backend=None, device=None
+) -> LazyArray:
     """``num`` evenly spaced values from ``start`` to ``stop``."""
     num = as_index("linspace", num, "num")
     if num < 0:
         raise ValueError(f"linspace: number of samples {num} must be non-negative")
     dtype = _dtype(dtype)
-    return make("linspace", (start, stop, num),
-                {"endpoint": None if endpoint else False, "dtype": dtype}, (num,),
-                dtype, (), _backend(like, backend))
+    return make(
+        "linspace",
+        (start, stop, num),
+        {"endpoint": None if endpoint else False, "dtype": dtype},
+        (num,),
+        dtype,
+        (),
+        _backend(like, backend),
+    )
 
 
 def _like(fn):

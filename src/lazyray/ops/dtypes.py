@@ -163,8 +163,7 @@ def _jax_x64() -> bool:
 
 
 _WIDE = ("float64", "complex128")
-_JAX_32 = {"float64": "float32", "int64": "int32", "uint64": "uint32",
-           "complex128": "complex64"}
+_JAX_32 = {"float64": "float32", "int64": "int32", "uint64": "uint32", "complex128": "complex64"}
 
 
 def finalize(backend: str | None, dtype: str, keys: tuple = ()) -> str:

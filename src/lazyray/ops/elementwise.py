@@ -35,18 +35,44 @@ def _example(name):
 
 # name: numpy function used for the dtype rule
 UNARY_OPS = {
-    "abs": np.abs, "negative": np.negative, "positive": np.positive,
-    "sin": np.sin, "cos": np.cos, "tan": np.tan,
-    "arcsin": np.arcsin, "arccos": np.arccos, "arctan": np.arctan,
-    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
-    "arcsinh": np.arcsinh, "arccosh": np.arccosh, "arctanh": np.arctanh,
-    "sqrt": np.sqrt, "square": np.square, "exp": np.exp, "expm1": np.expm1,
-    "exp2": np.exp2, "log": np.log, "log1p": np.log1p, "log2": np.log2,
-    "log10": np.log10, "reciprocal": np.reciprocal,
-    "conj": np.conj, "real": np.real, "imag": np.imag, "angle": np.angle,
-    "sign": np.sign, "floor": np.floor, "ceil": np.ceil, "trunc": np.trunc,
-    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite,
-    "logical_not": np.logical_not, "invert": np.invert,
+    "abs": np.abs,
+    "negative": np.negative,
+    "positive": np.positive,
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "arcsin": np.arcsin,
+    "arccos": np.arccos,
+    "arctan": np.arctan,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+    "arcsinh": np.arcsinh,
+    "arccosh": np.arccosh,
+    "arctanh": np.arctanh,
+    "sqrt": np.sqrt,
+    "square": np.square,
+    "exp": np.exp,
+    "expm1": np.expm1,
+    "exp2": np.exp2,
+    "log": np.log,
+    "log1p": np.log1p,
+    "log2": np.log2,
+    "log10": np.log10,
+    "reciprocal": np.reciprocal,
+    "conj": np.conj,
+    "real": np.real,
+    "imag": np.imag,
+    "angle": np.angle,
+    "sign": np.sign,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "trunc": np.trunc,
+    "isnan": np.isnan,
+    "isinf": np.isinf,
+    "isfinite": np.isfinite,
+    "logical_not": np.logical_not,
+    "invert": np.invert,
 }
 
 
@@ -85,15 +111,29 @@ for _name, _np_fn in UNARY_OPS.items():
 # ----------------------------------------------------------------- binary
 
 BINARY_OPS = {
-    "add": np.add, "subtract": np.subtract, "multiply": np.multiply,
-    "divide": np.divide, "floor_divide": np.floor_divide, "mod": np.mod,
-    "power": np.power, "maximum": np.maximum, "minimum": np.minimum,
-    "equal": np.equal, "not_equal": np.not_equal, "less": np.less,
-    "less_equal": np.less_equal, "greater": np.greater,
-    "greater_equal": np.greater_equal, "logical_and": np.logical_and,
-    "logical_or": np.logical_or, "logical_xor": np.logical_xor,
-    "arctan2": np.arctan2, "hypot": np.hypot, "bitwise_and": np.bitwise_and,
-    "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+    "add": np.add,
+    "subtract": np.subtract,
+    "multiply": np.multiply,
+    "divide": np.divide,
+    "floor_divide": np.floor_divide,
+    "mod": np.mod,
+    "power": np.power,
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "equal": np.equal,
+    "not_equal": np.not_equal,
+    "less": np.less,
+    "less_equal": np.less_equal,
+    "greater": np.greater,
+    "greater_equal": np.greater_equal,
+    "logical_and": np.logical_and,
+    "logical_or": np.logical_or,
+    "logical_xor": np.logical_xor,
+    "arctan2": np.arctan2,
+    "hypot": np.hypot,
+    "bitwise_and": np.bitwise_and,
+    "bitwise_or": np.bitwise_or,
+    "bitwise_xor": np.bitwise_xor,
 }
 
 
@@ -169,8 +209,7 @@ def _nary(name, operands, np_fn, static=(), kwargs=None):
         lazies = [operands[0]]
     backend = backend_of(name, lazies)
     operands = tuple(
-        x if x is None or type(x) is LazyArray else constant(name, x, backend)
-        for x in operands
+        x if x is None or type(x) is LazyArray else constant(name, x, backend) for x in operands
     )
     infos = [info(x) for x in operands if x is not None]
     shape = broadcast_shapes(name, *(s for s, _ in infos))
@@ -235,8 +274,7 @@ def complex(re, im):  # noqa: A001 - numpy-style name, as in the seed
     return _nary("complex", (re, im), lambda r, i: r + 1j * i)
 
 
-register("astype", UNARY, impl=lambda backend: _astype_impl(backend),
-         impl_is_factory=True)
+register("astype", UNARY, impl=lambda backend: _astype_impl(backend), impl_is_factory=True)
 
 
 def _astype_impl(backend):
@@ -265,8 +303,9 @@ register("isclose", BINARY)
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Elementwise closeness test (numpy's ``isclose``)."""
-    return _nary("isclose", (a, b), np.isclose,
-                 kwargs={"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
+    return _nary(
+        "isclose", (a, b), np.isclose, kwargs={"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
+    )
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -279,9 +318,13 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """
     lazies = [v for v in (a, b) if type(v) is LazyArray] or [lazy("allclose", a)]
     backend = backend_of("allclose", lazies)
-    ops = tuple(v if type(v) is LazyArray else constant("allclose", v, backend)
-                for v in (a, b))
+    ops = tuple(v if type(v) is LazyArray else constant("allclose", v, backend) for v in (a, b))
     broadcast_shapes("allclose", info(ops[0])[0], info(ops[1])[0])
-    return make("allclose", ops,
-                {"rtol": rtol, "atol": atol, "equal_nan": equal_nan or None},
-                (), "bool", backend=backend)
+    return make(
+        "allclose",
+        ops,
+        {"rtol": rtol, "atol": atol, "equal_nan": equal_nan or None},
+        (),
+        "bool",
+        backend=backend,
+    )

@@ -19,14 +19,26 @@ from .registry import INDEXING, register
 from .shapes import as_index, broadcast_shapes, normalize_axis, prod
 
 register("getitem", INDEXING, impl=operator.getitem)
-for _n in ("take", "take_along_axis", "diagonal", "diag", "trace", "sort",
-           "argsort", "tril", "triu"):
+for _n in (
+    "take",
+    "take_along_axis",
+    "diagonal",
+    "diag",
+    "trace",
+    "sort",
+    "argsort",
+    "tril",
+    "triu",
+):
     register(_n, INDEXING)
 
-_VALID = ("only integers, slices (`:`), ellipsis (`...`), None and integer "
-          "arrays are valid lazy indices")
-_MASK = ("boolean mask indexing has a data-dependent shape, unknown at trace "
-         "time; use lazyray.where(mask, x, 0) or compute() first")
+_VALID = (
+    "only integers, slices (`:`), ellipsis (`...`), None and integer arrays are valid lazy indices"
+)
+_MASK = (
+    "boolean mask indexing has a data-dependent shape, unknown at trace "
+    "time; use lazyray.where(mask, x, 0) or compute() first"
+)
 
 
 def _index_array(op, k):
@@ -50,8 +62,7 @@ def _index_array(op, k):
 def _check_bounds(op, arr, n, axis):
     if arr is not None and arr.size and (arr.min() < -n or arr.max() >= n):
         bad = arr.max() if arr.max() >= n else arr.min()
-        raise IndexError(f"{op}: index {bad} is out of bounds for axis {axis} with "
-                         f"size {n}")
+        raise IndexError(f"{op}: index {bad} is out of bounds for axis {axis} with size {n}")
 
 
 def getitem_shape(shape: tuple, key) -> tuple:
@@ -85,9 +96,15 @@ def getitem_shape(shape: tuple, key) -> tuple:
             consumed += 1
         elif isinstance(k, (bool, np.bool_)):
             raise IndexError(f"{op}: {_MASK}")
-        elif type(k) is LazyArray or isinstance(k, (list, tuple, np.ndarray)) or (
-            hasattr(k, "shape") and hasattr(k, "dtype") and not isinstance(k, np.generic)
-            and len(k.shape) > 0
+        elif (
+            type(k) is LazyArray
+            or isinstance(k, (list, tuple, np.ndarray))
+            or (
+                hasattr(k, "shape")
+                and hasattr(k, "dtype")
+                and not isinstance(k, np.generic)
+                and len(k.shape) > 0
+            )
         ):
             entries.append(("array", *_index_array(op, k)[::2]))
             consumed += 1
@@ -100,8 +117,10 @@ def getitem_shape(shape: tuple, key) -> tuple:
             consumed += 1
     ndim = len(shape)
     if consumed > ndim:
-        raise IndexError(f"{op}: too many indices for array: array is {ndim}-"
-                         f"dimensional, but {consumed} were indexed")
+        raise IndexError(
+            f"{op}: too many indices for array: array is {ndim}-"
+            f"dimensional, but {consumed} were indexed"
+        )
     has_array = any(e[0] == "array" for e in entries)
     out = []
     adv_shapes, adv_entries, adv_pos = [], [], None
@@ -117,15 +136,13 @@ def getitem_shape(shape: tuple, key) -> tuple:
             try:
                 out.append(len(range(*v.indices(shape[d]))))
             except TypeError:
-                raise IndexError(f"{op}: slice indices must be integers or None, "
-                                 f"got {v}") from None
+                raise IndexError(f"{op}: slice indices must be integers or None, got {v}") from None
             d += 1
         else:
             n = shape[d]
             if kind == "int":
                 if not -n <= v < n:
-                    raise IndexError(f"{op}: index {v} is out of bounds for axis {d} "
-                                     f"with size {n}")
+                    raise IndexError(f"{op}: index {v} is out of bounds for axis {d} with size {n}")
                 if not has_array:
                     d += 1
                     continue
@@ -140,8 +157,9 @@ def getitem_shape(shape: tuple, key) -> tuple:
     out.extend(shape[d:])
     if adv_entries:
         try:
-            bshape = broadcast_shapes(op, *adv_shapes) if len(adv_shapes) > 1 else \
-                tuple(adv_shapes[0])
+            bshape = (
+                broadcast_shapes(op, *adv_shapes) if len(adv_shapes) > 1 else tuple(adv_shapes[0])
+            )
         except ValueError:
             raise IndexError(
                 f"{op}: shape mismatch: indexing arrays could not be broadcast "
@@ -179,8 +197,13 @@ def _indices(op, indices, backend):
     if isinstance(indices, int) or isinstance(indices, np.integer):
         return indices, (), np.asarray(indices)
     shape, _, arr = _index_array(op, indices)
-    return constant(op, np.asarray(indices) if isinstance(indices, (list, tuple))
-                    else indices, backend), shape, arr
+    return (
+        constant(
+            op, np.asarray(indices) if isinstance(indices, (list, tuple)) else indices, backend
+        ),
+        shape,
+        arr,
+    )
 
 
 def take(x, indices, axis=None):
@@ -198,7 +221,7 @@ def take(x, indices, axis=None):
     else:
         axis = normalize_axis("take", axis, len(x._shape))
         _check_bounds("take", arr, x._shape[axis], axis)
-        shape = x._shape[:axis] + ishape + x._shape[axis + 1:]
+        shape = x._shape[:axis] + ishape + x._shape[axis + 1 :]
     return make("take", (x, ind), {"axis": axis}, shape, x._dtype)
 
 
@@ -225,10 +248,10 @@ def take_along_axis(arr, indices, axis=-1):
             )
         axis = normalize_axis("take_along_axis", axis, len(arr._shape))
         _check_bounds("take_along_axis", concrete, arr._shape[axis], axis)
-        a = arr._shape[:axis] + (1,) + arr._shape[axis + 1:]
-        i = ishape[:axis] + (1,) + ishape[axis + 1:]
+        a = arr._shape[:axis] + (1,) + arr._shape[axis + 1 :]
+        i = ishape[:axis] + (1,) + ishape[axis + 1 :]
         b = broadcast_shapes("take_along_axis", a, i)
-        shape = b[:axis] + (ishape[axis],) + b[axis + 1:]
+        shape = b[:axis] + (ishape[axis],) + b[axis + 1 :]
     return make("take_along_axis", (arr, ind), {"axis": axis}, shape, arr._dtype)
 
 
@@ -258,8 +281,9 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     """
     a = lazy("diagonal", a)
     i, j, offset, shape = _diag_axes("diagonal", a, offset, axis1, axis2)
-    return make("diagonal", (a,), {"offset": offset or None, "axis1": i, "axis2": j},
-                shape, a._dtype)
+    return make(
+        "diagonal", (a,), {"offset": offset or None, "axis1": i, "axis2": j}, shape, a._dtype
+    )
 
 
 def trace(a, offset=0, axis1=0, axis2=1):
@@ -273,8 +297,9 @@ def trace(a, offset=0, axis1=0, axis2=1):
     i, j, offset, shape = _diag_axes("trace", a, offset, axis1, axis2)
     # a trace is a sum: same dtype rule (small ints widen)
     dtype = dtypes.finalize(a._backend, dtypes.probe(np.sum, (a._dtype,)), (a._dtype,))
-    return make("trace", (a,), {"offset": offset or None, "axis1": i, "axis2": j},
-                shape[:-1], dtype)
+    return make(
+        "trace", (a,), {"offset": offset or None, "axis1": i, "axis2": j}, shape[:-1], dtype
+    )
 
 
 def diag(a, k=0):
@@ -333,4 +358,3 @@ def tril(m, k=0):
 def triu(m, k=0):
     """Upper triangle (zero below the ``k``-th diagonal)."""
     return _tri("triu", m, k)
-

@@ -44,14 +44,12 @@ def reshape_shape(op: str, shape: tuple, newshape) -> tuple:
         known = prod(d for d in newshape if d != -1)
         if known == 0 or size % known:
             raise ValueError(
-                f"{op}: cannot reshape array of size {size} (shape {shape}) into "
-                f"shape {newshape}"
+                f"{op}: cannot reshape array of size {size} (shape {shape}) into shape {newshape}"
             )
         newshape = tuple(size // known if d == -1 else d for d in newshape)
     elif prod(newshape) != size:
         raise ValueError(
-            f"{op}: cannot reshape array of size {size} (shape {shape}) into shape "
-            f"{newshape}"
+            f"{op}: cannot reshape array of size {size} (shape {shape}) into shape {newshape}"
         )
     return newshape
 
@@ -213,9 +211,7 @@ def broadcast_to(a, shape):
         d == t or d == 1 for d, t in zip(a._shape[::-1], shape[::-1])
     )
     if not ok:
-        raise ValueError(
-            f"broadcast_to: array of shape {a._shape} cannot be broadcast to {shape}"
-        )
+        raise ValueError(f"broadcast_to: array of shape {a._shape} cannot be broadcast to {shape}")
     return make("broadcast_to", (a, shape), None, shape, a._dtype, (a,))
 
 
@@ -238,8 +234,7 @@ def _operands(op, arrays):
         raise ValueError(f"{op}: need at least one array")
     lazies = [x for x in arrays if type(x) is LazyArray] or [lazy(op, arrays[0])]
     backend = backend_of(op, lazies)
-    arrays = tuple(x if type(x) is LazyArray else constant(op, x, backend)
-                   for x in arrays)
+    arrays = tuple(x if type(x) is LazyArray else constant(op, x, backend) for x in arrays)
     infos = [info(x) for x in arrays]
     return arrays, infos, backend
 
@@ -261,13 +256,15 @@ def stack(arrays, axis=0):
     arrays, infos, backend = _operands("stack", arrays)
     shapes = {s for s, _ in infos}
     if len(shapes) > 1:
-        raise ValueError(f"stack: all input arrays must have the same shape, got "
-                         f"{[s for s, _ in infos]}")
+        raise ValueError(
+            f"stack: all input arrays must have the same shape, got {[s for s, _ in infos]}"
+        )
     (shape,) = shapes
     axis = normalize_axis("stack", axis, len(shape) + 1)
     out = shape[:axis] + (len(arrays),) + shape[axis:]
-    return make("stack", (arrays,), {"axis": axis}, out, _common_dtype(backend, infos),
-                backend=backend)
+    return make(
+        "stack", (arrays,), {"axis": axis}, out, _common_dtype(backend, infos), backend=backend
+    )
 
 
 def concatenate(arrays, axis=0):
@@ -283,22 +280,21 @@ def concatenate(arrays, axis=0):
     dtype = _common_dtype(backend, infos)
     if axis is None:
         out = (sum(prod(s) for s in shapes),)
-        return make("concatenate", (arrays,), {"axis": None}, out, dtype,
-                    backend=backend)
+        return make("concatenate", (arrays,), {"axis": None}, out, dtype, backend=backend)
     ndim = len(shapes[0])
     if ndim == 0:
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")
     if any(len(s) != ndim for s in shapes):
-        raise ValueError(f"concatenate: all arrays must have the same number of "
-                         f"dimensions, got shapes {shapes}")
+        raise ValueError(
+            f"concatenate: all arrays must have the same number of dimensions, got shapes {shapes}"
+        )
     axis = normalize_axis("concatenate", axis, ndim)
     for s in shapes:
-        if s[:axis] + s[axis + 1:] != shapes[0][:axis] + shapes[0][axis + 1:]:
+        if s[:axis] + s[axis + 1 :] != shapes[0][:axis] + shapes[0][axis + 1 :]:
             raise ValueError(f"concatenate: shapes {shapes} differ outside axis {axis}")
     out = list(shapes[0])
     out[axis] = sum(s[axis] for s in shapes)
-    return make("concatenate", (arrays,), {"axis": axis}, tuple(out), dtype,
-                backend=backend)
+    return make("concatenate", (arrays,), {"axis": axis}, tuple(out), dtype, backend=backend)
 
 
 concat = concatenate
@@ -329,6 +325,9 @@ def split(ary, indices_or_sections, axis=0):
             )
         sizes = [n // k] * k
         static = k
-    shapes = [ary._shape[:axis] + (s,) + ary._shape[axis + 1:] for s in sizes]
-    return list(multi_output("split", (ary, static), {"axis": axis}, shapes,
-                             [ary._dtype] * len(shapes), (ary,)))
+    shapes = [ary._shape[:axis] + (s,) + ary._shape[axis + 1 :] for s in sizes]
+    return list(
+        multi_output(
+            "split", (ary, static), {"axis": axis}, shapes, [ary._dtype] * len(shapes), (ary,)
+        )
+    )

@@ -25,15 +25,15 @@ def reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
     return tuple(d for i, d in enumerate(shape) if i not in axes)
 
 
-def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False,
-            empty_ok=True):
+def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty_ok=True):
     x = lazy(name, x)
     if single_axis and isinstance(axis, (tuple, list)):
         raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
     axes = normalize_axes(name, axis, len(x._shape))
     if not empty_ok and builtins.any(x._shape[a] == 0 for a in axes):
-        raise ValueError(f"{name}: zero-size reduction (shape {x._shape}, "
-                         f"axis {axis}) has no identity")
+        raise ValueError(
+            f"{name}: zero-size reduction (shape {x._shape}, axis {axis}) has no identity"
+        )
     shape = reduced_shape(x._shape, axes, bool(keepdims))
     static = tuple(sorted((extra or {}).items()))
     static = tuple((k, v) for k, v in static if k == "dtype" and v is not None)
@@ -50,8 +50,22 @@ def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False,
     return make(name, (x,), kwargs, shape, dtype)
 
 
-for _n in ("sum", "prod", "mean", "std", "var", "min", "max", "all", "any",
-           "argmin", "argmax", "count_nonzero", "cumsum", "cumprod"):
+for _n in (
+    "sum",
+    "prod",
+    "mean",
+    "std",
+    "var",
+    "min",
+    "max",
+    "all",
+    "any",
+    "argmin",
+    "argmax",
+    "count_nonzero",
+    "cumsum",
+    "cumprod",
+):
     register(_n, REDUCTION)
 
 
@@ -112,14 +126,12 @@ def any(x, axis=None, keepdims=False):  # noqa: A001
 
 def argmin(x, axis=None, keepdims=False):
     """Index of the minimum along ``axis`` (int or None: flattened)."""
-    return _reduce("argmin", x, axis, keepdims, np.argmin, single_axis=True,
-                   empty_ok=False)
+    return _reduce("argmin", x, axis, keepdims, np.argmin, single_axis=True, empty_ok=False)
 
 
 def argmax(x, axis=None, keepdims=False):
     """Index of the maximum along ``axis`` (int or None: flattened)."""
-    return _reduce("argmax", x, axis, keepdims, np.argmax, single_axis=True,
-                   empty_ok=False)
+    return _reduce("argmax", x, axis, keepdims, np.argmax, single_axis=True, empty_ok=False)
 
 
 def count_nonzero(x, axis=None, keepdims=False):

@@ -67,8 +67,9 @@ COMMUTATIVE = frozenset(
 )
 
 
-def register(name, family, fn_name=None, *, impl=None, impl_is_factory=False,
-             nout=1, np_fn=None) -> OpDef:
+def register(
+    name, family, fn_name=None, *, impl=None, impl_is_factory=False, nout=1, np_fn=None
+) -> OpDef:
     """Declare an op; each name may be declared only once."""
     if name in OPS:
         raise ValueError(f"op {name!r} is already registered")

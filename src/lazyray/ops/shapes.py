@@ -81,9 +81,7 @@ def normalize_axis(op: str, axis, ndim: int) -> int:
     """
     axis = as_index(op, axis)
     if not -ndim <= axis < ndim:
-        raise ValueError(
-            f"{op}: axis {axis} is out of bounds for array of dimension {ndim}"
-        )
+        raise ValueError(f"{op}: axis {axis} is out of bounds for array of dimension {ndim}")
     return axis % ndim if axis < 0 else axis
 
 
