@@ -33,7 +33,7 @@ _LATE = {
     "get_source": ("codegen", "get_source"),
     "shared_intermediates": ("sharing", "shared_intermediates"),
     "optimize": ("passes", "optimize"),
-    "stats": ("stats", "stats"),
+    "summary": ("stats", "summary"),
 }
 
 
