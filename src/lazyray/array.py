@@ -27,13 +27,40 @@ class CustomOp(str):
 
 
 class _Sharing(threading.local):
-    cache = None
+    """Thread-local sharing cache; a global count of active caches lets the
+    tracing hot path skip the thread-local lookup when no thread shares."""
 
+    _cache = None
+
+    @property
+    def cache(self):
+        return self._cache
+
+    @cache.setter
+    def cache(self, value):
+        with _ACTIVE_LOCK:
+            _ACTIVE[0] += (value is not None) - (self._cache is not None)
+            self._cache = value
+
+
+_ACTIVE = [0]
+_ACTIVE_LOCK = threading.Lock()
 
 #: thread-local state of :func:`lazyray.shared_intermediates`
 SHARING = _Sharing()
 
 _new = object.__new__
+
+
+def shared(node):
+    """Return ``node`` or, inside :func:`lazyray.shared_intermediates`, the
+    identical node already in the cache."""
+    cache = SHARING._cache
+    if cache is None:
+        return node
+    from .sharing import share
+
+    return share(cache, node)
 
 
 def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
@@ -57,10 +84,8 @@ def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
         node._depth = max(d._depth for d in deps) + 1
     else:
         node._depth = 0
-    if SHARING.cache is not None:
-        from .sharing import share
-
-        return share(SHARING.cache, node)
+    if _ACTIVE[0]:
+        return shared(node)
     return node
 
 
@@ -517,103 +542,9 @@ class LazyArray:
 
         return reduce_node(self)
 
-    # -------------------------------------------------- arithmetic dunders
-
-    def __add__(self, other):
-        return _O.add(self, other)
-
-    def __radd__(self, other):
-        return _O.add(other, self)
-
-    def __sub__(self, other):
-        return _O.subtract(self, other)
-
-    def __rsub__(self, other):
-        return _O.subtract(other, self)
-
-    def __mul__(self, other):
-        return _O.multiply(self, other)
-
-    def __rmul__(self, other):
-        return _O.multiply(other, self)
-
-    def __truediv__(self, other):
-        return _O.divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _O.divide(other, self)
-
-    def __floordiv__(self, other):
-        return _O.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return _O.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return _O.mod(self, other)
-
-    def __rmod__(self, other):
-        return _O.mod(other, self)
-
-    def __pow__(self, other):
-        return _O.power(self, other)
-
-    def __rpow__(self, other):
-        return _O.power(other, self)
-
-    def __matmul__(self, other):
-        return _O.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _O.matmul(other, self)
-
-    def __and__(self, other):
-        return _O.bitwise_and(self, other)
-
-    def __rand__(self, other):
-        return _O.bitwise_and(other, self)
-
-    def __or__(self, other):
-        return _O.bitwise_or(self, other)
-
-    def __ror__(self, other):
-        return _O.bitwise_or(other, self)
-
-    def __xor__(self, other):
-        return _O.bitwise_xor(self, other)
-
-    def __rxor__(self, other):
-        return _O.bitwise_xor(other, self)
-
-    def __neg__(self):
-        return _O.negative(self)
-
-    def __pos__(self):
-        return _O.positive(self)
-
-    def __abs__(self):
-        return _O.abs(self)
-
-    def __invert__(self):
-        return _O.invert(self)
-
-    def __eq__(self, other):  # builds a node: graph code keys on identity
-        return _O.equal(self, other)
-
-    def __ne__(self, other):
-        return _O.not_equal(self, other)
-
-    def __lt__(self, other):
-        return _O.less(self, other)
-
-    def __le__(self, other):
-        return _O.less_equal(self, other)
-
-    def __gt__(self, other):
-        return _O.greater(self, other)
-
-    def __ge__(self, other):
-        return _O.greater_equal(self, other)
+    # Arithmetic and comparison dunders (``__add__``, ``__radd__``, ...,
+    # ``__neg__``, ``__eq__``...) are bound to the op functions themselves by
+    # :func:`bind_operators`, so ``x + 1`` costs one call.
 
     def __getitem__(self, key):
         return _O.getitem(self, key)
@@ -698,6 +629,50 @@ class LazyArray:
         return _O.dot(self, other)
 
 
+_BINARY_DUNDERS = {
+    "add": "add",
+    "sub": "subtract",
+    "mul": "multiply",
+    "truediv": "divide",
+    "floordiv": "floor_divide",
+    "mod": "mod",
+    "pow": "power",
+    "matmul": "matmul",
+    "and": "bitwise_and",
+    "or": "bitwise_or",
+    "xor": "bitwise_xor",
+}
+_COMPARISONS = {
+    "eq": "equal",
+    "ne": "not_equal",
+    "lt": "less",
+    "le": "less_equal",
+    "gt": "greater",
+    "ge": "greater_equal",
+}
+_UNARY_DUNDERS = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": "invert"}
+
+
+def bind_operators(ops) -> None:
+    """Bind Python's operators on :class:`LazyArray` to the op functions of the
+    namespace ``ops`` (called once, when :mod:`lazyray.ops` is loaded).
+
+    ``__eq__`` builds a node (graph code keys on identity); ``__hash__`` stays
+    identity-based.
+    """
+    from .ops.elementwise import REFLECTED
+
+    def rmatmul(self, other):
+        return ops.matmul(other, self)
+
+    for dunder, name in _BINARY_DUNDERS.items():
+        setattr(LazyArray, f"__{dunder}__", getattr(ops, name))
+        setattr(LazyArray, f"__r{dunder}__", REFLECTED.get(name, rmatmul))
+    for dunder, name in {**_COMPARISONS, **_UNARY_DUNDERS}.items():
+        setattr(LazyArray, f"__{dunder}__", getattr(ops, name))
+    LazyArray.__hash__ = object.__hash__
+
+
 def array(x) -> LazyArray:
     """Wrap a concrete array as a leaf of a lazy graph.
 
@@ -711,7 +686,7 @@ def array(x) -> LazyArray:
     """
     if isinstance(x, LazyArray):
         return x
-    cache = SHARING.cache
+    cache = SHARING._cache if _ACTIVE[0] else None
     if cache is not None:
         from .sharing import share_leaf
 

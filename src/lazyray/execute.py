@@ -46,12 +46,18 @@ def strict(value: bool = True):
         set_strict(old)
 
 
+_PLAIN = frozenset((int, float, complex, bool, str, type(None), slice))
+
+
 def _resolve(a):
+    """Replace lazy arrays inside an argument pytree by their data."""
     t = type(a)
     if t is LazyArray:
         return a._data
+    if t in _PLAIN:
+        return a
     if t is tuple or t is list:
-        return t(_resolve(v) for v in a)
+        return t([_resolve(v) for v in a])
     if t is dict:
         return {k: _resolve(v) for k, v in a.items()}
     if isinstance(a, (tuple, list, dict)):
@@ -87,29 +93,43 @@ def _unfilled(node):
 
 
 def compute_nodes(outputs: list) -> None:
-    """Compute every listed node (and what it needs) in place."""
+    """Compute every listed node (and what it needs) in place.
+
+    A node is pushed on the stack, then its uncomputed dependencies above it
+    (first argument on top, so arguments run in the order eager code would
+    run them); it runs when it resurfaces with every dependency computed.
+    """
     check = _STRICT[0]
     stack = [n for n in outputs if n._data is None]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack[-1]
+        node = pop()
         if node._data is not None:
-            stack.pop()
+            continue
+        deps = node._deps
+        ready = True
+        for d in deps[::-1] if len(deps) > 1 else deps:
+            if d._data is None:
+                if ready:
+                    push(node)
+                    ready = False
+                push(d)
+        if not ready:
             continue
         fn = node._fn
         if fn is None:
             raise _unfilled(node)
-        pending = [d for d in node._deps if d._data is None]
-        if pending:
-            if len(pending) > 1:
-                pending.sort(key=LazyArray.depth.fget)
-            stack.extend(pending)
-            continue
-        stack.pop()
         args = node._args
-        if node._deps:
-            args = [_resolve(a) for a in args]
         kwargs = node._kwargs
-        data = fn(*args, **_resolve(kwargs)) if kwargs else fn(*args)
+        if args is deps and kwargs is None:  # all arguments are nodes
+            if len(deps) == 1:
+                data = fn(deps[0]._data)
+            else:
+                data = fn(*[d._data for d in deps])
+        elif deps:
+            data = fn(*[_resolve(a) for a in args], **_resolve(kwargs or {}))
+        else:
+            data = fn(*args, **(kwargs or {}))
         if check:
             check_result(node, data)
         node._data = data

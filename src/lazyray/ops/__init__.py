@@ -89,3 +89,7 @@ __all__ = sorted(
     remainder pow asin acos atan asinh acosh atanh atan2 bitwise_invert bitwise_not
     amax amin""".split()
 )
+
+from ..array import bind_operators as _bind  # noqa: E402
+
+_bind(__import__(__name__, fromlist=["_"]))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..array import _ACTIVE, _new, shared
 from . import dtypes
-from .common import LazyArray, backend_of, constant, info, lazy, make, new_node
+from .common import LazyArray, backend_of, constant, info, lazy, make
 from .registry import BINARY, OTHER, TERNARY, UNARY, register, resolve
 from .shapes import broadcast_shapes
 
@@ -91,8 +92,18 @@ def _make_unary(name, np_fn):
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, key[:1]), key[:1])
             fn = resolve(backend, name)
             cache[key] = dtype, fn
+        # inlined new_node: this is the tracing hot path
         t = (x,)
-        return new_node(name, fn, t, None, x._shape, dtype, backend, t)
+        node = _new(LazyArray)
+        node._op = name
+        node._fn = fn
+        node._args = node._deps = t
+        node._kwargs = node._data = None
+        node._shape = x._shape
+        node._dtype = dtype
+        node._backend = backend
+        node._depth = x._depth + 1
+        return shared(node) if _ACTIVE[0] else node
 
     unary.__name__ = unary.__qualname__ = name
     unary.__doc__ = (
@@ -145,33 +156,37 @@ def _make_binary(name, np_fn):
         t1, t2 = type(x1), type(x2)
         if t1 is LazyArray:
             backend = x1._backend
-            if t2 is LazyArray:
-                if x2._backend != backend:
-                    backend_of(name, (x1, x2))
-                shape = broadcast_shapes(name, x1._shape, x2._shape)
-                key = (x1._dtype, x2._dtype, backend)
-                args = deps = (x1, x2)
-            elif t2 in _WEAK:
+            if t2 is float or t2 is int:
                 shape = x1._shape
                 key = (x1._dtype, t2, backend)
                 args, deps = (x1, x2), (x1,)
+                depth = x1._depth + 1
+            elif t2 is LazyArray:
+                if x2._backend != backend:
+                    backend_of(name, (x1, x2))
+                s1, s2 = x1._shape, x2._shape
+                shape = s1 if s1 == s2 else broadcast_shapes(name, s1, s2)
+                key = (x1._dtype, x2._dtype, backend)
+                args = deps = (x1, x2)
+                d1, d2 = x1._depth, x2._depth
+                depth = (d1 if d1 > d2 else d2) + 1
             else:
-                x2 = constant(name, x2, backend)
+                if t2 not in _WEAK:
+                    x2 = constant(name, x2, backend)
                 s2, k2 = info(x2)
                 shape = broadcast_shapes(name, x1._shape, s2)
                 key = (x1._dtype, k2, backend)
                 args, deps = (x1, x2), (x1,)
+                depth = x1._depth + 1
         elif t2 is LazyArray:
             backend = x2._backend
-            if t1 in _WEAK:
-                shape = x2._shape
-                key = (t1, x2._dtype, backend)
-            else:
+            if t1 not in _WEAK:
                 x1 = constant(name, x1, backend)
-                s1, k1 = info(x1)
-                shape = broadcast_shapes(name, s1, x2._shape)
-                key = (k1, x2._dtype, backend)
+            s1, k1 = info(x1)
+            shape = broadcast_shapes(name, s1, x2._shape)
+            key = (k1, x2._dtype, backend)
             args, deps = (x1, x2), (x2,)
+            depth = x2._depth + 1
         else:
             return binary(lazy(name, x1), x2)
         try:
@@ -181,7 +196,21 @@ def _make_binary(name, np_fn):
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys), keys)
             fn = resolve(backend, name)
             cache[key] = dtype, fn
-        return new_node(name, fn, args, None, shape, dtype, backend, deps)
+        # inlined new_node: this is the tracing hot path
+        node = _new(LazyArray)
+        node._op = name
+        node._fn = fn
+        node._args = args
+        node._deps = deps
+        node._kwargs = node._data = None
+        node._shape = shape
+        node._dtype = dtype
+        node._backend = backend
+        node._depth = depth
+        return shared(node) if _ACTIVE[0] else node
+
+    def reflected(x2, x1):
+        return binary(x1, x2)
 
     binary.__name__ = binary.__qualname__ = name
     binary.__doc__ = (
@@ -191,9 +220,11 @@ def _make_binary(name, np_fn):
         f"    >>> lazyray.{name}(x, lazyray.Variable((3,), dtype=x.dtype)).shape\n"
         f"    (2, 3)\n"
     )
+    REFLECTED[name] = reflected
     return binary
 
 
+REFLECTED = {}
 for _name, _np_fn in BINARY_OPS.items():
     globals()[_name] = _make_binary(_name, _np_fn)
 
