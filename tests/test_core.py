@@ -144,3 +144,27 @@ def test_deep_uncomputed_graph_is_collected():
         y = lazyray.negative(y)
     del y
     gc.collect()
+
+
+def test_compute_runs_nodes_in_ascend_order():
+    calls = []
+
+    def rec(name):
+        def f(*args):
+            calls.append(name)
+            return np.asarray(sum(np.asarray(a) for a in args) + 1.0)
+
+        f.__name__ = name
+        return f
+
+    x = lazyray.array(np.zeros(()))
+    a = x.to(rec("a"), args=(x,))
+    b = a.to(rec("b"), args=(a,))
+    c = b.to(rec("c"), args=(b,))
+    d = x.to(rec("d"), args=(x,))
+    e = x.to(rec("e"), args=(d, c, a))
+    order = [n.fn_name for n in lazyray.ascend(e) if n.fn_name != "array"]
+    e.compute()
+    assert calls == order
+    # deepest dependency first
+    assert order.index("c") < order.index("d")

@@ -13,7 +13,7 @@ import contextlib
 import os
 
 from .array import LazyArray
-from .traverse import find_lazy, tree_map
+from .traverse import find_lazy, push_order, to_list, tree_map
 
 _STRICT = [os.environ.get("LAZYRAY_STRICT", "") not in ("", "0")]
 
@@ -96,11 +96,12 @@ def compute_nodes(outputs: list) -> None:
     """Compute every listed node (and what it needs) in place.
 
     A node is pushed on the stack, then its uncomputed dependencies above it
-    (first argument on top, so arguments run in the order eager code would
-    run them); it runs when it resurfaces with every dependency computed.
+    (deepest on top, see :func:`lazyray.traverse.push_order`); it runs when
+    it resurfaces with every dependency computed.  The order is exactly that
+    of :func:`lazyray.ascend`.
     """
     check = _STRICT[0]
-    stack = [n for n in outputs if n._data is None]
+    stack = [n for n in outputs[::-1] if n._data is None]
     pop, push = stack.pop, stack.append
     while stack:
         node = pop()
@@ -108,7 +109,7 @@ def compute_nodes(outputs: list) -> None:
             continue
         deps = node._deps
         ready = True
-        for d in deps[::-1] if len(deps) > 1 else deps:
+        for d in push_order(deps) if len(deps) > 1 else deps:
             if d._data is None:
                 if ready:
                     push(node)
@@ -167,7 +168,7 @@ def compute(lz, **kwargs):
         compute_with_progress(lz)
     if kwargs:
         raise TypeError(f"compute() got unexpected keyword arguments {sorted(kwargs)}")
-    compute_nodes(list(find_lazy(lz)))
+    compute_nodes(to_list(lz))
     return tree_map(_get_data, lz)
 
 

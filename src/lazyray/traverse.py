@@ -93,11 +93,24 @@ def _depth(node):
     return node._depth
 
 
+def push_order(deps):
+    """The order in which uncomputed dependencies are pushed on a stack, so
+    that the *deepest* pops first (ties: the first argument first).
+
+    Shared by :func:`ascend` and :func:`lazyray.execute.compute_nodes`, so that
+    statistics computed along :func:`ascend` describe what ``compute`` does.
+    """
+    if len(deps) < 2:
+        return deps
+    return sorted(deps[::-1], key=_depth)
+
+
 def ascend(lz) -> Iterator[LazyArray]:
     """Yield each unique node once, every node after all its dependencies.
 
-    Among several unvisited dependencies the deepest is visited first, which
-    tends to keep fewer intermediates alive.
+    Among several unvisited dependencies the deepest is visited first (the
+    seed's 'deepest first'); this is exactly the order :func:`lazyray.compute`
+    runs nodes in.
 
     Parameters
     ----------
@@ -111,22 +124,22 @@ def ascend(lz) -> Iterator[LazyArray]:
     """
     stack = to_list(lz)[::-1]
     visited = set()
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack[-1]
+        node = pop()
         nid = id(node)
         if nid in visited:
-            stack.pop()
             continue
-        pending = [d for d in node._deps if id(d) not in visited]
-        if not pending:
-            stack.pop()
+        ready = True
+        for d in push_order(node._deps):
+            if id(d) not in visited:
+                if ready:
+                    push(node)
+                    ready = False
+                push(d)
+        if ready:
             visited.add(nid)
             yield node
-        elif len(pending) == 1:
-            stack.append(pending[0])
-        else:
-            pending.sort(key=_depth)
-            stack.extend(pending)
 
 
 def topological(lz) -> list:
