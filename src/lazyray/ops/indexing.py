@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtypes
 from .common import LazyArray, constant, lazy, make
+from .movement import ravel
 from .registry import INDEXING, register
 from .shapes import as_index, broadcast_shapes, normalize_axis, prod
 
@@ -106,7 +107,8 @@ def getitem_shape(shape: tuple, key) -> tuple:
                 and len(k.shape) > 0
             )
         ):
-            entries.append(("array", *_index_array(op, k)[::2]))
+            ishape, _, arr = _index_array(op, k)
+            entries.append(("array", ishape, arr))
             consumed += 1
         else:
             try:
@@ -149,7 +151,7 @@ def getitem_shape(shape: tuple, key) -> tuple:
                 adv_shapes.append(())
             else:
                 _check_bounds(op, arr, n, d)
-                adv_shapes.append(v._shape if type(v) is LazyArray else arr.shape)
+                adv_shapes.append(tuple(v))
             if adv_pos is None:
                 adv_pos = len(out)
             adv_entries.append(j)
@@ -239,7 +241,8 @@ def take_along_axis(arr, indices, axis=-1):
         if len(ishape) != 1:
             raise ValueError("take_along_axis: with axis=None indices must be 1-D")
         _check_bounds("take_along_axis", concrete, prod(arr._shape), 0)
-        shape = ishape
+        # recorded on the flattened array, as numpy computes it
+        return make("take_along_axis", (ravel(arr), ind), {"axis": 0}, ishape, arr._dtype)
     else:
         if len(ishape) != len(arr._shape):
             raise ValueError(
@@ -324,11 +327,11 @@ def diag(a, k=0):
 def _sort_like(op, a, axis, dtype):
     a = lazy(op, a)
     if axis is None:
-        shape = (prod(a._shape),)
-    else:
-        axis = normalize_axis(op, axis, len(a._shape))
-        shape = a._shape
-    return make(op, (a,), {"axis": axis}, shape, dtype or a._dtype)
+        # numpy sorts the flattened array; recorded as ravel + sort(axis=0),
+        # which every backend understands
+        a, axis = ravel(a), 0
+    axis = normalize_axis(op, axis, len(a._shape))
+    return make(op, (a,), {"axis": axis}, a._shape, dtype or a._dtype)
 
 
 def sort(a, axis=-1):
@@ -337,8 +340,9 @@ def sort(a, axis=-1):
 
 
 def argsort(a, axis=-1):
-    """Indices that sort ``a`` along ``axis`` (int64)."""
-    return _sort_like("argsort", a, axis, "int64")
+    """Indices that sort ``a`` along ``axis`` (int64; int32 on jax without x64)."""
+    a = lazy("argsort", a)
+    return _sort_like("argsort", a, axis, dtypes.finalize(a._backend, "int64"))
 
 
 def _tri(op, m, k):

@@ -279,8 +279,10 @@ def concatenate(arrays, axis=0):
     shapes = [s for s, _ in infos]
     dtype = _common_dtype(backend, infos)
     if axis is None:
+        # numpy flattens the arrays first: recorded as ravel + concatenate(axis=0)
+        arrays = tuple(ravel(x if type(x) is LazyArray else lazy("concatenate", x)) for x in arrays)
         out = (sum(prod(s) for s in shapes),)
-        return make("concatenate", (arrays,), {"axis": None}, out, dtype, backend=backend)
+        return make("concatenate", (arrays,), {"axis": 0}, out, dtype, backend=backend)
     ndim = len(shapes[0])
     if ndim == 0:
         raise ValueError("concatenate: zero-dimensional arrays cannot be concatenated")

@@ -9,9 +9,9 @@ import numpy as np
 
 from . import dtypes
 from .common import lazy, make
+from .movement import ravel
 from .registry import REDUCTION, register
 from .shapes import normalize_axes, normalize_axis
-from .shapes import prod as _size
 
 
 def reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
@@ -141,13 +141,13 @@ def count_nonzero(x, axis=None, keepdims=False):
 
 def _scan(name, x, axis, np_fn):
     x = lazy(name, x)
-    if axis is None:
-        shape = (_size(x._shape),)
-    else:
-        axis = normalize_axis(name, axis, len(x._shape))
-        shape = x._shape
     dtype = dtypes.finalize(x._backend, dtypes.probe(np_fn, (x._dtype,)), (x._dtype,))
-    return make(name, (x,), {"axis": axis}, shape, dtype)
+    if axis is None:
+        # numpy scans the flattened array: recorded as ravel + scan(axis=0),
+        # which every backend understands
+        x, axis = ravel(x), 0
+    axis = normalize_axis(name, axis, len(x._shape))
+    return make(name, (x,), {"axis": axis}, x._shape, dtype)
 
 
 def cumsum(x, axis=None):
