@@ -16,7 +16,8 @@ from .registry import CREATION, register
 from .shapes import as_index, check_shape
 
 for _n in ("zeros", "ones", "empty", "full", "eye", "arange", "linspace"):
-    register(_n, CREATION)
+    # dtypes stay names in the graph; torch gets its dtype objects at call time
+    register(_n, CREATION, impl=dtypes.backend_dtype_impl(_n), impl_is_factory=True)
 
 
 def _backend(like, backend):
@@ -33,14 +34,23 @@ def _backend(like, backend):
     return autoray.infer_backend(like)
 
 
-def _dtype(dtype, default="float64"):
-    return default if dtype is None else dtypes.dtype_name(dtype)
+def _dtype(dtype, backend, keys=()):
+    """The dtype a creation op gives on ``backend``: the one asked for, else
+    ``keys``' (fill values) or the backend's default float; jax without x64
+    gives 32-bit types whatever is asked."""
+    if dtype is not None:
+        name = dtypes.dtype_name(dtype)
+        return dtypes.finalize(backend, name, (name,)) if backend in ("jax", "jaxlib") else name
+    if keys:
+        return dtypes.finalize(backend, dtypes.result_type(*keys), keys)
+    return dtypes.default_float(backend)
 
 
 def _filled(op, shape, dtype, like, backend, **extra):
     shape = check_shape(op, shape)
-    dtype = _dtype(dtype)
-    return make(op, (shape,), {**extra, "dtype": dtype}, shape, dtype, (), _backend(like, backend))
+    backend = _backend(like, backend)
+    dtype = _dtype(dtype, backend)
+    return make(op, (shape,), {**extra, "dtype": dtype}, shape, dtype, (), backend)
 
 
 def zeros(shape, dtype=None, like=None, backend=None, device=None) -> LazyArray:
@@ -71,13 +81,10 @@ def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) ->
     >>> lazyray.full((2,), 3).dtype
     'int64'
     """
-    if dtype is None:
-        dtype = dtypes.operand_key(fill_value)
     shape = check_shape("full", shape)
-    dtype = dtypes.dtype_name(dtype)
-    return make(
-        "full", (shape, fill_value), {"dtype": dtype}, shape, dtype, (), _backend(like, backend)
-    )
+    backend = _backend(like, backend)
+    dtype = _dtype(dtype, backend, (dtypes.operand_key(fill_value),))
+    return make("full", (shape, fill_value), {"dtype": dtype}, shape, dtype, (), backend)
 
 
 def eye(
@@ -98,13 +105,14 @@ def eye(
     n = as_index("eye", N, "N")
     m = n if M is None else as_index("eye", M, "M")
     shape = check_shape("eye", (n, m))
-    dtype = _dtype(dtype)
+    backend = _backend(like, backend)
+    dtype = _dtype(dtype, backend)
     kwargs = {
         "M": m if M is not None else None,
         "k": as_index("eye", k, "k") or None,
         "dtype": dtype,
     }
-    return make("eye", (n,), kwargs, shape, dtype, (), _backend(like, backend))
+    return make("eye", (n,), kwargs, shape, dtype, (), backend)
 
 
 def identity(n, dtype=None, like=None, backend=None, device=None) -> LazyArray:
@@ -124,12 +132,9 @@ def arange(start, stop=None, step=1, dtype=None, like=None, backend=None, device
     if step == 0:
         raise ValueError("arange: step must not be zero")
     n = max(0, math.ceil((stop - start) / step))
-    if dtype is None:
-        dtype = dtypes.result_type(*(dtypes.operand_key(v) for v in (start, stop, step)))
-    dtype = dtypes.dtype_name(dtype)
-    return make(
-        "arange", (start, stop, step), {"dtype": dtype}, (n,), dtype, (), _backend(like, backend)
-    )
+    backend = _backend(like, backend)
+    dtype = _dtype(dtype, backend, tuple(dtypes.operand_key(v) for v in (start, stop, step)))
+    return make("arange", (start, stop, step), {"dtype": dtype}, (n,), dtype, (), backend)
 
 
 def linspace(
@@ -139,7 +144,8 @@ def linspace(
     num = as_index("linspace", num, "num")
     if num < 0:
         raise ValueError(f"linspace: number of samples {num} must be non-negative")
-    dtype = _dtype(dtype)
+    backend = _backend(like, backend)
+    dtype = _dtype(dtype, backend)
     return make(
         "linspace",
         (start, stop, num),
@@ -147,7 +153,7 @@ def linspace(
         (num,),
         dtype,
         (),
-        _backend(like, backend),
+        backend,
     )
 
 

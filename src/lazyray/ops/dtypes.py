@@ -162,19 +162,73 @@ def _jax_x64() -> bool:
         return False
 
 
-_WIDE = ("float64", "complex128")
-_JAX_32 = {"float64": "float32", "int64": "int32", "uint64": "uint32", "complex128": "complex64"}
+def _torch_default() -> str:
+    try:
+        import torch
+
+        return dtype_name(torch.get_default_dtype())
+    except Exception:  # pragma: no cover - torch missing
+        return "float32"
+
+
+_TO_32 = {"float64": "float32", "int64": "int32", "uint64": "uint32", "complex128": "complex64"}
+_INEXACT_WEAK = (float, complex)
+
+
+def default_float(backend: str | None) -> str:
+    """The dtype ``backend`` gives a float array when none is asked for.
+
+    >>> default_float("numpy")
+    'float64'
+    """
+    if backend == "torch":
+        return _torch_default()
+    if backend in ("jax", "jaxlib"):
+        return "float64" if _jax_x64() else "float32"
+    return "float64"
+
+
+def _is_inexact(name) -> bool:
+    return type(name) is str and (is_floating(name) or is_complex(name))
+
+
+def _by_category(dtype: str, keys: tuple, default: str) -> str:
+    """torch's and jax's promotion: an inexact result takes the widest
+    inexact *array* operand's precision (integer widths do not count), or the
+    default float when there is none; numpy gives e.g. ``float64`` for
+    ``float32 + int64`` and ``float16`` for ``sqrt(bool)``."""
+    if not _is_inexact(dtype):
+        return dtype
+    inexact = tuple(k for k in keys if _is_inexact(k))
+    if not inexact:
+        return to_complex(default) if is_complex(dtype) else default
+    if dtype in ("float64", "complex128") and not any(
+        k in ("float64", "complex128") for k in inexact
+    ):
+        narrow = result_type(*inexact)
+        return to_complex(narrow) if is_complex(dtype) else real_dtype(narrow)
+    return dtype
 
 
 def finalize(backend: str | None, dtype: str, keys: tuple = ()) -> str:
     """Adjust a numpy-rule dtype to what ``backend`` really produces.
 
-    * torch: a float (complex) result promoted only from integers, booleans
-      or weak Python scalars takes torch's default ``float32``
-      (``complex64``), not numpy's ``float64``;
+    ``keys`` are the operands' dtype keys (names, or weak Python types).
+
+    * torch and jax promote by category: a float (complex) result takes the
+      precision of the widest float (complex) *array* operand, integer widths
+      do not count (``float32 + int64`` is ``float32``, numpy's is
+      ``float64``), and a result from integer or boolean arrays only takes the
+      backend's default float (numpy: ``float64``, or ``float16`` for
+      ``sqrt`` of ``bool``);
+    * torch: ``uint64`` (numpy's sum of ``uint8``) is ``int64``;
     * jax without x64: 64-bit results are 32-bit.
 
     >>> finalize("torch", "float64", ("int64", "int64"))
+    'float32'
+    >>> finalize("torch", "float64", ("float32", "int64"))
+    'float32'
+    >>> finalize("jax", "float16", ("bool",))
     'float32'
     >>> finalize("numpy", "float64", ("int64", "int64"))
     'float64'
@@ -182,9 +236,37 @@ def finalize(backend: str | None, dtype: str, keys: tuple = ()) -> str:
     if backend is None or backend == "numpy":
         return dtype
     if backend == "torch":
-        if dtype in _WIDE and not any(k in _WIDE for k in keys):
-            return _JAX_32[dtype]
-        return dtype
-    if backend in ("jax", "jaxlib") and not _jax_x64():
-        return _JAX_32.get(dtype, dtype)
+        if dtype == "uint64" and "uint64" not in keys:
+            return "int64"
+        return _by_category(dtype, keys, _torch_default())
+    if backend in ("jax", "jaxlib"):
+        x64 = _jax_x64()
+        dtype = _by_category(dtype, keys, "float64" if x64 else "float32")
+        return dtype if x64 else _TO_32.get(dtype, dtype)
     return dtype
+
+
+def backend_dtype_impl(fn_name: str):
+    """A registry ``impl`` factory for ops with a ``dtype`` keyword.
+
+    Graphs keep dtypes as names (portable between backends); at call time the
+    name is converted to the backend's dtype object (torch wants
+    ``torch.float32``, not ``"float32"``).
+    """
+
+    def factory(backend):
+        import autoray
+
+        fn = autoray.get_lib_fn(backend, fn_name)
+        if backend == "numpy":
+            return fn
+
+        def with_dtype(*args, dtype=None, **kwargs):
+            if dtype is not None:
+                kwargs["dtype"] = autoray.to_backend_dtype(dtype, like=backend)
+            return fn(*args, **kwargs)
+
+        with_dtype.__name__ = with_dtype.__qualname__ = fn_name
+        return with_dtype
+
+    return factory

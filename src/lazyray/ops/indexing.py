@@ -321,7 +321,8 @@ def diag(a, k=0):
         shape = (_diag_len(*a._shape, k),)
     else:
         raise ValueError(f"diag: input must be 1- or 2-d, got shape {a._shape}")
-    return make("diag", (a,), {"k": k or None}, shape, a._dtype)
+    # k is positional: numpy's ``k`` is torch's ``diagonal``
+    return make("diag", (a, k) if k else (a,), None, shape, a._dtype)
 
 
 def _sort_like(op, a, axis, dtype):

@@ -50,9 +50,10 @@ def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty
     return make(name, (x,), kwargs, shape, dtype)
 
 
+for _n in ("sum", "prod"):
+    # a ``dtype=`` keyword stays a name in the graph (torch gets its dtype object)
+    register(_n, REDUCTION, impl=dtypes.backend_dtype_impl(_n), impl_is_factory=True)
 for _n in (
-    "sum",
-    "prod",
     "mean",
     "std",
     "var",
@@ -141,7 +142,11 @@ def count_nonzero(x, axis=None, keepdims=False):
 
 def _scan(name, x, axis, np_fn):
     x = lazy(name, x)
-    dtype = dtypes.finalize(x._backend, dtypes.probe(np_fn, (x._dtype,)), (x._dtype,))
+    if x._backend in ("jax", "jaxlib") and dtypes.is_integer(x._dtype):
+        # jax scans keep small integer types (numpy widens them)
+        dtype = dtypes.finalize(x._backend, x._dtype, (x._dtype,))
+    else:
+        dtype = dtypes.finalize(x._backend, dtypes.probe(np_fn, (x._dtype,)), (x._dtype,))
     if axis is None:
         # numpy scans the flattened array: recorded as ravel + scan(axis=0),
         # which every backend understands
