@@ -111,7 +111,13 @@ def matmul_shape(sa: tuple, sb: tuple) -> tuple:
             f"{op}: core dimension mismatch: shapes {sa} and {sb} "
             f"({a2[-1]} is different from {b2[-2]})"
         )
-    batch = broadcast_shapes(op, a2[:-2], b2[:-2])
+    try:
+        batch = broadcast_shapes(op, a2[:-2], b2[:-2])
+    except ValueError:
+        raise ValueError(
+            f"{op}: batch dimensions of shapes {sa} and {sb} do not broadcast "
+            f"({a2[:-2]} against {b2[:-2]})"
+        ) from None
     out = batch + (a2[-2], b2[-1])
     if len(sa) == 1:
         out = out[:-2] + out[-1:]

@@ -253,7 +253,13 @@ def take_along_axis(arr, indices, axis=-1):
         _check_bounds("take_along_axis", concrete, arr._shape[axis], axis)
         a = arr._shape[:axis] + (1,) + arr._shape[axis + 1 :]
         i = ishape[:axis] + (1,) + ishape[axis + 1 :]
-        b = broadcast_shapes("take_along_axis", a, i)
+        try:
+            b = broadcast_shapes("take_along_axis", a, i)
+        except ValueError:
+            raise IndexError(
+                f"take_along_axis: shape mismatch: indices of shape {ishape} do not "
+                f"broadcast against arr of shape {arr._shape} outside axis {axis}"
+            ) from None
         shape = b[:axis] + (ishape[axis],) + b[axis + 1 :]
     return make("take_along_axis", (arr, ind), {"axis": axis}, shape, arr._dtype)
 
@@ -269,7 +275,9 @@ def _diag_axes(op, a, offset, axis1, axis2):
     i = normalize_axis(op, axis1, ndim)
     j = normalize_axis(op, axis2, ndim)
     if i == j:
-        raise ValueError(f"{op}: axis1 and axis2 cannot be the same")
+        raise ValueError(
+            f"{op}: axis1 and axis2 cannot be the same (axes {axis1}, {axis2} of shape {a._shape})"
+        )
     offset = as_index(op, offset, "offset")
     rest = tuple(d for k, d in enumerate(a._shape) if k not in (i, j))
     return i, j, offset, rest + (_diag_len(a._shape[i], a._shape[j], offset),)

@@ -60,7 +60,8 @@ def _broadcast2(op, a, b):
 
 
 def _fmt(shape):
-    return "(" + ",".join(map(str, shape)) + ")"
+    # numpy's style: (3,) and (2,3)
+    return "(" + ",".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def as_index(op: str, value, what: str = "axis") -> int:
