@@ -1,10 +1,34 @@
-"""The ``lazyray`` command line (also ``python -m lazyray``)."""
+"""The ``lazyray`` command line (also ``python -m lazyray``).
+
+``lazyray demo`` traces and runs a built-in example; ``lazyray inspect``
+traces a user's function on shape-only inputs and reports what running it
+would cost, without running it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+
+_EPILOG = """\
+examples:
+  lazyray demo -n 30
+  lazyray inspect mymodule:forward --arg 100,100 --arg 100:float32
+  lazyray inspect path/to/file.py:f --arg 64,64:complex64 --show
+  lazyray inspect mymodule:f --arg 8,8 --plot graph.png --kind graph
+  lazyray inspect mymodule:f --arg 8,8 --json
+"""
+
+_INSPECT_HELP = """\
+Trace FUNCTION from MODULE on lazyray Variables (placeholders with a shape
+and dtype but no data) and print a summary of the graph: nodes, op counts,
+depth, estimated FLOPs, and peak / total / largest memory in elements and
+bytes.  Nothing is computed.  The function receives one Variable per --arg,
+in order, and should do its array work through lazyray or autoray.do (or
+array methods and operators), returning a lazy array or a tuple, list or dict
+of them.
+"""
 
 
 def _demo(args) -> int:
@@ -33,16 +57,269 @@ def _demo(args) -> int:
     return 0 if ok else 1
 
 
+# ------------------------------------------------------------------ inspect
+
+
+class CLIError(Exception):
+    """An error reported as ``lazyray inspect: error: ...`` (exit status 2)."""
+
+
+def parse_arg_spec(spec: str) -> tuple:
+    """Parse ``SHAPE[:DTYPE]`` into ``(shape, dtype)``.
+
+    SHAPE is comma (or ``x``) separated sizes; ``()``, ``""`` or ``scalar``
+    give a 0-d array.  DTYPE defaults to float64.
+
+    >>> parse_arg_spec("100,100:float32"), parse_arg_spec("3x4"), parse_arg_spec("():int64")
+    (((100, 100), 'float32'), ((3, 4), 'float64'), ((), 'int64'))
+    """
+    from lazyray.ops.dtypes import dtype_name
+
+    shape_s, _, dtype_s = spec.partition(":")
+    shape_s = shape_s.strip().strip("()[]").replace("x", ",")
+    if shape_s in ("", "scalar"):
+        shape = ()
+    else:
+        try:
+            shape = tuple(int(d) for d in shape_s.split(",") if d.strip())
+        except ValueError:
+            raise CLIError(
+                f"bad --arg {spec!r}: SHAPE must be comma separated integers, e.g. 100,100"
+            ) from None
+        if any(d < 0 for d in shape):
+            raise CLIError(f"bad --arg {spec!r}: negative size")
+    dtype = "float64"
+    if dtype_s.strip():
+        try:
+            dtype = dtype_name(dtype_s.strip())
+        except TypeError:
+            raise CLIError(f"bad --arg {spec!r}: unknown dtype {dtype_s!r}") from None
+    return shape, dtype
+
+
+def load_function(target: str):
+    """Import ``MODULE:FUNCTION``; MODULE is a dotted name or a ``.py`` path;
+    FUNCTION may be dotted (``Class.method``)."""
+    import importlib
+    import importlib.util
+    import os
+
+    module_s, sep, func_s = target.rpartition(":")
+    if not sep or not module_s or not func_s:
+        raise CLIError(f"expected MODULE:FUNCTION, got {target!r}")
+    if module_s.endswith(".py") or os.sep in module_s or "/" in module_s:
+        path = os.path.abspath(module_s)
+        if not os.path.isfile(path):
+            raise CLIError(f"no such file: {module_s}")
+        name = "_lazyray_inspect_" + os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        sys.path.insert(0, os.path.dirname(path))
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            sys.path.remove(os.path.dirname(path))
+    else:
+        if "" not in sys.path and os.getcwd() not in sys.path:
+            sys.path.insert(0, os.getcwd())
+        try:
+            module = importlib.import_module(module_s)
+        except ModuleNotFoundError as e:
+            raise CLIError(f"cannot import module {module_s!r}: {e}") from None
+    obj = module
+    for part in func_s.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise CLIError(f"{module_s!r} has no attribute {func_s!r}") from None
+    if not callable(obj):
+        raise CLIError(f"{target!r} is not callable")
+    return obj
+
+
+def _trace(args):
+    import lazyray
+    from lazyray.traverse import to_list
+
+    fn = load_function(args.target)
+    specs = [parse_arg_spec(s) for s in args.arg]
+    variables = [lazyray.Variable(s, backend=args.backend, dtype=d) for s, d in specs]
+    out = fn(*variables)
+    outputs = to_list(out)
+    if not outputs:
+        raise CLIError(
+            f"{args.target} returned {type(out).__name__}, with no lazy arrays in it; "
+            "it should compute with lazyray or autoray.do on its arguments"
+        )
+    return specs, out, outputs
+
+
+def _plot(outputs, path, kind):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lazyray import draw
+
+    plot = {
+        "circuit": draw.plot_circuit,
+        "graph": draw.plot_graph,
+        "footprint": draw.plot_history_size_footprint,
+        "functions": draw.plot_history_functions,
+        "stats": draw.plot_history_stats,
+    }[kind]
+    fig, _ = plot(outputs)
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def _source(out) -> str:
+    try:
+        import lazyray
+
+        get_source = lazyray.get_source
+    except (ImportError, AttributeError) as e:
+        raise CLIError(f"--source needs lazyray.get_source, which is unavailable: {e}") from None
+    return get_source(out)
+
+
+def _inspect(args) -> int:
+    import json
+
+    from lazyray.stats import summary
+
+    try:
+        specs, out, outputs = _trace(args)
+        s = summary(outputs)
+        source = _source(out) if args.source else None
+        if args.plot:
+            _plot(outputs, args.plot, args.kind)
+        if args.dot:
+            from lazyray.draw import to_dot
+
+            with open(args.dot, "w") as f:
+                f.write(to_dot(outputs) + "\n")
+    except CLIError as e:
+        print(f"lazyray inspect: error: {e}", file=sys.stderr)
+        return 2
+    from lazyray.show import _listing_lines, aval, tree_lines
+
+    if args.json:
+        doc = {
+            "function": args.target,
+            "inputs": [{"shape": list(sh), "dtype": d} for sh, d in specs],
+            "outputs": [{"shape": list(o.shape), "dtype": o.dtype} for o in outputs],
+            "summary": s.to_dict(),
+        }
+        if args.show:
+            doc["listing"] = list(_listing_lines(outputs, max_lines=args.max_lines))
+        if args.source:
+            doc["source"] = source
+        if args.plot:
+            doc["plot"] = args.plot
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(f"{args.target}({', '.join(aval(v) for v in _vars_for(specs))})")
+    print(f"  -> {', '.join(aval(o) for o in outputs)}")
+    print(s)
+    if args.show:
+        print("\ngraph (outputs first):")
+        for line in tree_lines(outputs, max_lines=args.max_lines):
+            print(line)
+    if args.listing:
+        print("\nlisting (computation order):")
+        for line in _listing_lines(outputs, max_lines=args.max_lines):
+            print(line)
+    if args.source:
+        print("\ngenerated source:")
+        print(source)
+    if args.plot:
+        print(f"\n{args.kind} plot written to {args.plot}")
+    if args.dot:
+        print(f"graphviz DOT written to {args.dot}")
+    return 0
+
+
+def _vars_for(specs):
+    import lazyray
+
+    return [lazyray.Variable(s, dtype=d) for s, d in specs]
+
+
+# ------------------------------------------------------------------- parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lazyray",
         description="Trace array code lazily into a graph; inspect and run it.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="trace modified Gram-Schmidt and check it against numpy")
     demo.add_argument("-n", type=int, default=50, help="matrix size (default 50)")
-    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.set_defaults(func=_demo)
+
+    ins = sub.add_parser(
+        "inspect",
+        help="trace a function on shape-only inputs and print its cost summary",
+        description=_INSPECT_HELP,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ins.add_argument(
+        "target",
+        metavar="MODULE:FUNCTION",
+        help="the function to trace; MODULE is a dotted module name (importable from "
+        "the current directory) or a path to a .py file",
+    )
+    ins.add_argument(
+        "--arg",
+        "-a",
+        action="append",
+        default=[],
+        metavar="SHAPE[:DTYPE]",
+        help="one positional argument: a Variable of this shape and dtype, e.g. "
+        "100,100:float32 (sizes separated by ',' or 'x'; '()' for a scalar; "
+        "dtype default float64); repeat for each argument",
+    )
+    ins.add_argument("--backend", default="numpy", help="backend of the Variables (default numpy)")
+    ins.add_argument(
+        "--show", action="store_true", help="also print the graph as a tree (outputs first)"
+    )
+    ins.add_argument(
+        "--listing",
+        action="store_true",
+        help="also print one line per node in computation order",
+    )
+    ins.add_argument(
+        "--max-lines",
+        type=int,
+        default=None,
+        metavar="N",
+        help="print at most N lines of --show / --listing",
+    )
+    ins.add_argument("--source", action="store_true", help="also print the generated Python source")
+    ins.add_argument("--plot", metavar="FILE.png", help="save a plot of the graph (matplotlib)")
+    ins.add_argument(
+        "--kind",
+        choices=["circuit", "graph", "footprint", "functions", "stats"],
+        default="circuit",
+        help="which plot --plot saves: circuit (default), graph, footprint (live memory "
+        "through the computation), functions (op and size of each node), stats (op counts)",
+    )
+    ins.add_argument("--dot", metavar="FILE.dot", help="save the graph in graphviz DOT format")
+    ins.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON object (inputs, outputs, summary; listing with --show, "
+        "source with --source) instead of text",
+    )
+    ins.set_defaults(func=_inspect)
     return p
 
 

@@ -1,0 +1,621 @@
+"""History statistics of a lazy graph: nodes, memory, FLOPs, and a summary.
+
+Every function takes the output(s) of a graph (a lazy array, or a pytree of
+them) and walks it once, iteratively, so graphs of millions of nodes are
+fine.  Memory is given in elements (as ``autoray.lazy`` does) or, since every
+node's dtype is static, in bytes with ``bytes=True``.
+
+Conventions
+-----------
+- *Inputs* are the nodes with nothing left to compute: ``array`` leaves,
+  ``variable`` placeholders and nodes computed earlier.  Statistics keyed by
+  op name report them as ``"array"`` (leaves and computed nodes) and
+  ``"variable"``; never as ``'None'``.
+- The order of computation is that of :func:`lazyray.ascend`, the order
+  :func:`lazyray.compute` uses.  Each intermediate is assumed freed right
+  after its last use, as :func:`lazyray.compute` does; the outputs are never
+  freed.
+- A multi-output op (``linalg.svd``, ``split``...) is a hidden node whose
+  size is the sum of its outputs, followed by one ``item`` node per output
+  used.  An ``item`` node only refers to its output, so it allocates nothing
+  and counts 0 towards the totals and the ``'sizeout'`` statistics; the
+  memory of an output used through an ``item`` is released when that
+  ``item`` is last used, the rest of the hidden node's memory when the
+  hidden node is.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from .flops import node_flops
+from .ops.dtypes import itemsize
+from .traverse import ascend, to_list
+
+__all__ = [
+    "node_name",
+    "node_size",
+    "history_num_nodes",
+    "history_max_size",
+    "history_size_footprint",
+    "history_peak_size",
+    "history_total_size",
+    "history_stats",
+    "history_fn_frequencies",
+    "history_flops",
+    "summary",
+    "Summary",
+    "format_bytes",
+    "format_si",
+]
+
+
+# ------------------------------------------------------------------ per node
+
+
+def node_name(node) -> str:
+    """The name a node is reported under in statistics.
+
+    The op name for nodes still to compute; ``"variable"`` for placeholders
+    and ``"array"`` for leaves holding data and for nodes already computed.
+
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.Variable((2,))
+    >>> node_name(x), node_name(lazyray.array(np.ones(2))), node_name(x + 1)
+    ('variable', 'array', 'add')
+    """
+    if node._fn is None:
+        return "variable" if node._data is None else "array"
+    return str(node._op)
+
+
+def _is_multi(node) -> bool:
+    return type(node._dtype) is tuple
+
+
+def _elements(node) -> int:
+    if type(node._dtype) is tuple:
+        return sum(math.prod(s) for s in node._shape)
+    return math.prod(node._shape)
+
+
+def _bytes(node) -> int:
+    if type(node._dtype) is tuple:
+        return sum(math.prod(s) * itemsize(d) for s, d in zip(node._shape, node._dtype))
+    return math.prod(node._shape) * itemsize(node._dtype)
+
+
+def node_size(node, bytes: bool = False) -> int:  # noqa: A002
+    """The number of elements (or bytes) of the array(s) ``node`` produces.
+
+    For a hidden multi-output node, the sum over its outputs.
+
+    >>> import lazyray
+    >>> u, s, vh = lazyray.linalg.svd(lazyray.Variable((4, 3), dtype="float32"))
+    >>> node_size(u), node_size(u.deps[0]), node_size(u.deps[0], bytes=True)
+    (12, 24, 96)
+    """
+    return _bytes(node) if bytes else _elements(node)
+
+
+def _is_item_of(node) -> bool:
+    """``node`` is an uncomputed ``item`` of a multi-output node."""
+    return (
+        node._fn is not None
+        and type(node._op) is str
+        and node._op == "item"
+        and _is_multi(node._deps[0])
+    )
+
+
+def _component(base, i, bytes):  # noqa: A002
+    n = math.prod(base._shape[i])
+    return n * itemsize(base._dtype[i]) if bytes else n
+
+
+def _own(node, bytes) -> int:  # noqa: A002
+    """Memory a node adds to the graph's total (0 for ``item`` nodes)."""
+    if _is_item_of(node):
+        return 0
+    return _bytes(node) if bytes else _elements(node)
+
+
+def _largest(node, bytes) -> int:  # noqa: A002
+    """The largest single array a node produces."""
+    if _is_multi(node):
+        return max((_component(node, i, bytes) for i in range(len(node._shape))), default=0)
+    return _bytes(node) if bytes else _elements(node)
+
+
+# ------------------------------------------------------------------ counting
+
+
+def _nodes(lz) -> list:
+    return list(ascend(lz))
+
+
+def history_num_nodes(lz) -> int:
+    """The number of unique nodes in the graph, inputs included.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((3,))
+    >>> history_num_nodes(lazyray.sin(x) + x)
+    3
+    """
+    return sum(1 for _ in ascend(lz))
+
+
+def history_max_size(lz, bytes: bool = False) -> int:  # noqa: A002
+    """The size of the largest single array of the graph.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((3,), dtype="float32")
+    >>> y = (x[:, None] * x).sum()
+    >>> history_max_size(y), history_max_size(y, bytes=True)
+    (9, 36)
+    """
+    return max(_largest(n, bytes) for n in ascend(lz))
+
+
+def history_total_size(lz, bytes: bool = False) -> int:  # noqa: A002
+    """The total size of all unique arrays of the graph (inputs included).
+
+    The memory needed to keep every intermediate, e.g. for backpropagation.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((3,))
+    >>> history_total_size(lazyray.sin(x) + x), history_total_size(x + 1, bytes=True)
+    (9, 48)
+    """
+    return sum(_own(n, bytes) for n in ascend(lz))
+
+
+# ----------------------------------------------------------------- footprint
+
+
+def _events(nodes, out_ids, include_inputs, bytes):  # noqa: A002
+    """The memory events of computing ``nodes`` in order.
+
+    Returns ``(start, steps)``: the memory held before the first step, and
+    for each node ``(alloc, frees)``, where ``alloc`` is None for inputs (no
+    step) and ``frees`` lists what is released after it, in the order
+    ``autoray.lazy`` lists it.
+    """
+    size = _bytes if bytes else _elements
+    last = {}
+    for i, node in enumerate(nodes):
+        for d in node._deps:
+            last[id(d)] = i
+    # which outputs of multi-output nodes are taken by an item node, and
+    # which item node owns (releases) each one
+    taken: dict = {}
+    owner = set()
+    for node in nodes:
+        if _is_item_of(node):
+            base = node._deps[0]
+            got = taken.setdefault(id(base), set())
+            i = node._args[1]
+            if i not in got:
+                got.add(i)
+                owner.add(id(node))
+    start = 0
+    release = {}  # id(node) -> amount freed after its last use
+    steps = []
+    for i, node in enumerate(nodes):
+        nid = id(node)
+        if node._fn is None:  # an input
+            alloc = None
+            if include_inputs:
+                if _is_multi(node):
+                    start += size(node)
+                    got = taken.get(nid, ())
+                    release[nid] = sum(
+                        _component(node, j, bytes) for j in range(len(node._shape)) if j not in got
+                    )
+                else:
+                    release[nid] = size(node)
+                    start += release[nid]
+        elif _is_item_of(node):
+            base = node._deps[0]
+            alloc = 0
+            if nid in owner and (include_inputs or base._fn is not None):
+                release[nid] = _component(base, node._args[1], bytes)
+            else:
+                release[nid] = 0
+        elif _is_multi(node):
+            alloc = size(node)
+            got = taken.get(nid, ())
+            release[nid] = sum(
+                _component(node, j, bytes) for j in range(len(node._shape)) if j not in got
+            )
+        else:
+            alloc = release[nid] = size(node)
+        frees = []
+        deps = node._deps
+        for j in range(len(deps) - 1, -1, -1):
+            did = id(deps[j])
+            if last[did] == i and did not in out_ids and did in release:
+                if any(d is deps[j] for d in deps[j + 1 :]):
+                    continue  # an operand listed twice (``x + x``) is freed once
+                frees.append(release[did])
+        steps.append((alloc, frees))
+    return start, steps
+
+
+def history_size_footprint(
+    lz,
+    include_inputs: bool = True,
+    bytes: bool = False,
+    per_node: bool = False,  # noqa: A002
+) -> list:
+    """The combined size of the live arrays at each step of the computation.
+
+    Intermediates are assumed freed as soon as they are no longer needed
+    (as :func:`lazyray.compute` does), and the outputs kept.
+
+    Parameters
+    ----------
+    lz : pytree of LazyArray
+        The output(s) of the graph.
+    include_inputs : bool, optional
+        Whether to count the inputs: if True they are all present at the
+        start and freed after their last use.
+    bytes : bool, optional
+        Count bytes instead of elements.
+    per_node : bool, optional
+        If False (the default, as ``autoray.lazy``), one value at the start
+        and after each allocation and each release.  If True, one value per
+        node in :func:`lazyray.ascend` order: the size live while that node
+        is computed (its result and its operands included).
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> import lazyray
+    >>> x = lazyray.Variable((4,))
+    >>> y = lazyray.sin(x) * 2
+    >>> history_size_footprint(y)  # x; +sin; -x; +multiply; -sin
+    [4, 8, 4, 8, 4]
+    >>> history_size_footprint(y, include_inputs=False, per_node=True)
+    [0, 4, 8]
+    """
+    out_ids = {id(n) for n in to_list(lz)}
+    start, steps = _events(_nodes(lz), out_ids, include_inputs, bytes)
+    if per_node:
+        live, out = start, []
+        for alloc, frees in steps:
+            if alloc is not None:
+                live += alloc
+            out.append(live)
+            live -= sum(frees)
+        return out
+    sizes = [start]
+    for alloc, frees in steps:
+        if alloc is not None:
+            sizes.append(alloc)
+        sizes.extend(-f for f in frees)
+    return list(itertools.accumulate(sizes))
+
+
+def history_peak_size(lz, include_inputs: bool = True, bytes: bool = False) -> int:  # noqa: A002
+    """The peak combined size of the live arrays during the computation.
+
+    See :func:`history_size_footprint` for the parameters.  It is the
+    memory :func:`lazyray.compute` really needs (in ``bytes=True`` form) up
+    to backend temporaries and allocator overhead.
+
+    >>> import lazyray
+    >>> a, b, c = (lazyray.Variable((10, 10)) for _ in range(3))
+    >>> d = (a @ b) @ c
+    >>> history_peak_size(d), history_peak_size(d, include_inputs=False, bytes=True)
+    (400, 1600)
+    """
+    out_ids = {id(n) for n in to_list(lz)}
+    return _peak(_nodes(lz), out_ids, include_inputs, bytes)
+
+
+def _peak(nodes, out_ids, include_inputs, bytes):  # noqa: A002
+    start, steps = _events(nodes, out_ids, include_inputs, bytes)
+    live = peak = start
+    for alloc, frees in steps:
+        if alloc is not None:
+            live += alloc
+            if live > peak:
+                peak = live
+        live -= sum(frees)
+    return peak
+
+
+# --------------------------------------------------------------- statistics
+
+
+def _sizein(node, bytes=False):  # noqa: A002
+    if _is_item_of(node):
+        return 0
+    size = _bytes if bytes else _elements
+    return sum(size(d) for d in node._deps)
+
+
+_STATS = {
+    "count": lambda node: 1,
+    "sizein": _sizein,
+    "sizeout": lambda node: _own(node, False),
+    "bytesin": lambda node: _sizein(node, True),
+    "bytesout": lambda node: _own(node, True),
+    "flops": node_flops,
+}
+
+
+def history_stats(lz, fn: str | Callable) -> dict:
+    """Aggregate a per-node statistic by op name.
+
+    Parameters
+    ----------
+    lz : pytree of LazyArray
+        The output(s) of the graph.
+    fn : str or callable
+        ``fn(node)`` giving a number (or None to skip the node), or one of
+        ``'count'`` (nodes), ``'sizein'`` / ``'bytesin'`` (total size of the
+        operands), ``'sizeout'`` / ``'bytesout'`` (total size of the
+        results), ``'flops'`` (see :mod:`lazyray.flops`).
+
+    Returns
+    -------
+    dict
+        Op name (see :func:`node_name`) to the sum of ``fn`` over its nodes.
+
+    Examples
+    --------
+    >>> import lazyray
+    >>> x = lazyray.Variable((4,))
+    >>> y = lazyray.sin(x) * lazyray.cos(x)
+    >>> history_stats(y, "sizein")
+    {'variable': 0, 'sin': 4, 'cos': 4, 'multiply': 8}
+    """
+    if not callable(fn):
+        try:
+            fn = _STATS[fn]
+        except KeyError:
+            raise ValueError(
+                f"history_stats: unknown statistic {fn!r}; "
+                f"use a callable or one of {sorted(_STATS)}"
+            ) from None
+    stats: dict = collections.defaultdict(int)
+    for node in ascend(lz):
+        value = fn(node)
+        if value is not None:
+            stats[node_name(node)] += value
+    return dict(stats)
+
+
+def history_fn_frequencies(lz) -> dict:
+    """Op name to the number of nodes computing it (inputs included).
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((4,))
+    >>> history_fn_frequencies(lazyray.sin(x) + lazyray.sin(x))
+    {'variable': 1, 'sin': 2, 'add': 1}
+    """
+    return history_stats(lz, "count")
+
+
+def history_flops(lz) -> int:
+    """Estimated total floating point operations to compute the graph.
+
+    Nodes of unknown cost (user callables) count 0; see
+    :func:`lazyray.flops.node_flops` for the conventions.
+
+    >>> import lazyray
+    >>> a, b, c = lazyray.Variable((2, 3)), lazyray.Variable((3, 4)), lazyray.Variable((4, 5))
+    >>> history_flops((a @ b) @ c)  # 2*2*3*4 + 2*2*4*5
+    128
+    """
+    return sum(node_flops(n) or 0 for n in ascend(lz))
+
+
+# ------------------------------------------------------------------ summary
+
+
+def format_bytes(n: float) -> str:
+    """A byte count in binary units.
+
+    >>> format_bytes(512), format_bytes(3 * 2**20), format_bytes(1.5 * 2**30)
+    ('512 B', '3.00 MiB', '1.50 GiB')
+    """
+    if n < 1024:
+        return f"{int(n)} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+        n /= 1024
+        if n < 1024 or unit == "PiB":
+            return f"{n:.2f} {unit}"
+    raise AssertionError  # pragma: no cover
+
+
+def format_si(n: float) -> str:
+    """A count with an SI prefix (``k``, ``M``, ``G``...).
+
+    >>> format_si(999), format_si(12345), format_si(2.5e9)
+    ('999', '12.35 k', '2.50 G')
+    """
+    if abs(n) < 1000:
+        return f"{int(n)}"
+    for unit in ("k", "M", "G", "T", "P", "E"):
+        n /= 1000
+        if abs(n) < 1000 or unit == "E":
+            return f"{n:.2f} {unit}"
+    raise AssertionError  # pragma: no cover
+
+
+@dataclass
+class Summary:
+    """Statistics of a graph, from :func:`summary`; its ``repr`` is a table.
+
+    Memory counts are in elements (``*_size``) and bytes (``*_bytes``); see
+    the module docstring for the conventions.  ``peak_*`` counts the inputs
+    as present at the start and freed after their last use;
+    ``peak_intermediate_*`` leaves the inputs out.
+    """
+
+    num_nodes: int
+    num_ops: int
+    num_inputs: int
+    num_outputs: int
+    depth: int
+    flops: int
+    unknown_flops: int
+    peak_size: int
+    peak_bytes: int
+    peak_intermediate_size: int
+    peak_intermediate_bytes: int
+    total_size: int
+    total_bytes: int
+    max_size: int
+    max_bytes: int
+    input_size: int
+    input_bytes: int
+    output_size: int
+    output_bytes: int
+    op_counts: dict = field(default_factory=dict)
+    op_flops: dict = field(default_factory=dict)
+    op_bytes: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """The summary as a dict of plain numbers (JSON-serializable)."""
+        return asdict(self)
+
+    def __repr__(self) -> str:
+        inputs = ", ".join(
+            f"{self.op_counts.get(k, 0)} {k}"
+            for k in ("array", "variable")
+            if self.op_counts.get(k)
+        )
+        unknown = (
+            f"; {self.unknown_flops} node(s) of unknown cost not counted"
+            if self.unknown_flops
+            else ""
+        )
+        lines = [
+            "lazyray graph summary",
+            f"  nodes    {self.num_nodes:,} ({self.num_ops:,} to compute, "
+            f"{self.num_inputs:,} inputs{': ' + inputs if inputs else ''}; "
+            f"{self.num_outputs} output{'s' if self.num_outputs != 1 else ''})",
+            f"  depth    {self.depth:,}",
+            f"  FLOPs    {format_si(self.flops)} ({self.flops:,}, estimated{unknown})",
+            "",
+            f"  {'memory':<28}{'elements':>16}{'bytes':>14}",
+        ]
+        rows = [
+            ("peak (inputs included)", self.peak_size, self.peak_bytes),
+            (
+                "peak (intermediates only)",
+                self.peak_intermediate_size,
+                self.peak_intermediate_bytes,
+            ),
+            ("total (all arrays)", self.total_size, self.total_bytes),
+            ("largest array", self.max_size, self.max_bytes),
+            ("inputs", self.input_size, self.input_bytes),
+            ("outputs", self.output_size, self.output_bytes),
+        ]
+        for name, n, b in rows:
+            lines.append(f"  {name:<28}{n:>16,}{format_bytes(b):>14}")
+        lines += ["", f"  {'op':<28}{'count':>10}{'FLOPs':>12}{'bytes out':>14}"]
+        ops = sorted(self.op_counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        for name, count in ops[:_MAX_OPS_SHOWN]:
+            f = self.op_flops.get(name)
+            lines.append(
+                f"  {name:<28}{count:>10,}{'?' if f is None else format_si(f):>12}"
+                f"{format_bytes(self.op_bytes.get(name, 0)):>14}"
+            )
+        if len(ops) > _MAX_OPS_SHOWN:
+            rest = sum(c for _, c in ops[_MAX_OPS_SHOWN:])
+            lines.append(f"  ... {len(ops) - _MAX_OPS_SHOWN} more ops ({rest:,} nodes)")
+        return "\n".join(lines)
+
+
+_MAX_OPS_SHOWN = 40
+
+
+def summary(lz) -> Summary:
+    """Statistics of the graph behind ``lz``: nodes, memory, FLOPs, depth.
+
+    Available as ``lazyray.summary``.  The result's ``repr`` is a readable
+    table; :meth:`Summary.to_dict` gives the numbers.
+
+    Parameters
+    ----------
+    lz : pytree of LazyArray
+        The output(s) of the graph.
+
+    Examples
+    --------
+    >>> import lazyray
+    >>> a, b = lazyray.Variable((100, 100)), lazyray.Variable((100, 100))
+    >>> s = summary(lazyray.tanh(a @ b))
+    >>> s.num_nodes, s.flops, s.peak_bytes
+    (4, 2010000, 240000)
+    >>> print(s)  # doctest: +ELLIPSIS
+    lazyray graph summary
+      nodes    4 (2 to compute, 2 inputs: 2 variable; 1 output)
+    ...
+    """
+    outputs = to_list(lz)
+    out_ids = {id(n) for n in outputs}
+    nodes = _nodes(outputs)
+    counts: dict = collections.defaultdict(int)
+    op_flops: dict = {}
+    op_bytes: dict = collections.defaultdict(int)
+    flops = unknown = num_inputs = 0
+    total_size = total_bytes = max_size = max_bytes = 0
+    input_size = input_bytes = 0
+    for node in nodes:
+        name = node_name(node)
+        counts[name] += 1
+        own_b = _own(node, True)
+        op_bytes[name] += own_b
+        total_bytes += own_b
+        total_size += _own(node, False)
+        max_size = max(max_size, _largest(node, False))
+        max_bytes = max(max_bytes, _largest(node, True))
+        if node._fn is None:
+            num_inputs += 1
+            input_size += _elements(node)
+            input_bytes += _bytes(node)
+        f = node_flops(node)
+        if f is None:
+            unknown += 1
+            op_flops.setdefault(name, None)
+        else:
+            flops += f
+            if op_flops.get(name, 0) is not None:
+                op_flops[name] = op_flops.get(name, 0) + f
+    return Summary(
+        num_nodes=len(nodes),
+        num_ops=len(nodes) - num_inputs,
+        num_inputs=num_inputs,
+        num_outputs=len(outputs),
+        depth=max((n._depth for n in outputs), default=0),
+        flops=flops,
+        unknown_flops=unknown,
+        peak_size=_peak(nodes, out_ids, True, False),
+        peak_bytes=_peak(nodes, out_ids, True, True),
+        peak_intermediate_size=_peak(nodes, out_ids, False, False),
+        peak_intermediate_bytes=_peak(nodes, out_ids, False, True),
+        total_size=total_size,
+        total_bytes=total_bytes,
+        max_size=max_size,
+        max_bytes=max_bytes,
+        input_size=input_size,
+        input_bytes=input_bytes,
+        output_size=sum(_elements(n) for n in outputs),
+        output_bytes=sum(_bytes(n) for n in outputs),
+        op_counts=dict(counts),
+        op_flops=op_flops,
+        op_bytes=dict(op_bytes),
+    )
