@@ -34,7 +34,6 @@ from .array import SHARING, LazyArray
 __all__ = ["shared_intermediates", "node_key", "freeze", "share", "share_leaf"]
 
 _pack = struct.Struct("<d").pack
-_NODE = "<node>"  # marks a dependency's identity inside a key
 _OBJ = "<object>"  # marks any other object keyed by identity
 _LEAF = "<leaf>"  # first item of the key of a leaf made by ``array(x)``
 _NONE = type(None)
@@ -55,9 +54,9 @@ def freeze(x, keep: list):
     (False, (<class 'tuple'>, (<class 'int'>, 1), (<class 'list'>, (<class 'int'>, 2))))
     """
     t = type(x)
-    if t is LazyArray:
+    if t is LazyArray:  # a plain int: every other value is keyed by a tuple
         keep.append(x)
-        return (_NODE, id(x))
+        return id(x)
     if t is int or t is str or t is bool or t is _NONE or t is _ELLIPSIS:
         return (t, x)
     if t is float:

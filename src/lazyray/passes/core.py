@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..array import LazyArray, new_node
 from ..sharing import no_sharing
-from ..traverse import ascend, find_lazy, tree_map
+from ..traverse import find_lazy, tree_map
 
 __all__ = [
     "Rule",
@@ -37,7 +37,48 @@ def is_leaf(node: LazyArray) -> bool:
     return node._fn is None
 
 
+def topo(outputs) -> list:
+    """Every node of the graph once, each after its dependencies (a cheaper
+    walk than :func:`lazyray.ascend`, whose deepest-first order the passes do
+    not need)."""
+    order = []
+    done = set()
+    stack = list(find_lazy(outputs))[::-1]
+    pop, push, add = stack.pop, stack.append, done.add
+    while stack:
+        node = pop()
+        nid = id(node)
+        if nid in done:
+            continue
+        ready = True
+        for d in node._deps:
+            if id(d) not in done:
+                if ready:
+                    push(node)
+                    ready = False
+                push(d)
+        if ready:
+            add(nid)
+            order.append(node)
+    return order
+
+
+def _remap_one(a, mapping):
+    ta = type(a)
+    if ta is LazyArray:
+        return mapping[id(a)]
+    if ta is tuple or ta is dict or isinstance(a, (tuple, list, dict)):
+        return _remap(a, mapping)
+    return a
+
+
 def _remap(tree, mapping):
+    """``tree`` (args or kwargs) with every node replaced through ``mapping``."""
+    t = type(tree)
+    if t is tuple:
+        return tuple([_remap_one(a, mapping) for a in tree])
+    if t is dict:
+        return {k: _remap_one(v, mapping) for k, v in tree.items()}
     if tree is None:
         return None
     return tree_map(lambda n: mapping[id(n)], tree)
@@ -84,7 +125,7 @@ def copy_graph(outputs):
     """
     mapping = {}
     with no_sharing():
-        for node in ascend(outputs):
+        for node in topo(outputs):
             mapping[id(node)] = node if node._fn is None else rebuilt(node, mapping)
         return map_outputs(outputs, mapping)
 
@@ -94,16 +135,16 @@ def map_outputs(outputs, mapping: dict):
     return tree_map(lambda n: mapping[id(n)], outputs)
 
 
-def variable_ids(outputs, variables) -> set:
-    """Ids of the nodes treated as variables.
+def variable_ids(nodes: list, variables) -> set:
+    """Ids of the nodes of ``nodes`` (a whole graph) treated as variables.
 
     With ``variables=None`` every leaf is a variable; otherwise the given lazy
     arrays and every leaf without data (a :func:`~lazyray.Variable`).
     """
     if variables is None:
-        return {id(n) for n in ascend(outputs) if n._fn is None}
+        return {id(n) for n in nodes if n._fn is None}
     ids = {id(v) for v in find_lazy(variables)}
-    ids.update(id(n) for n in ascend(outputs) if n._fn is None and n._data is None)
+    ids.update(id(n) for n in nodes if n._fn is None and n._data is None)
     return ids
 
 
@@ -182,7 +223,7 @@ def rewrite(outputs, rules, *, exact=False, copy=True, stats=None, options=None)
     ctx = Context(rules, exact, stats, options)
     mapping = {}
     with no_sharing():
-        for node in ascend(outputs):
+        for node in topo(outputs):
             if node._fn is None:
                 mapping[id(node)] = node
             else:

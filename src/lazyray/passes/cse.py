@@ -12,8 +12,8 @@ merged.  Bit-for-bit: merged nodes compute the same call on the same inputs.
 from __future__ import annotations
 
 from ..sharing import no_sharing, node_key
-from ..traverse import ascend, find_lazy
-from .core import map_outputs, rebuilt
+from ..traverse import find_lazy
+from .core import map_outputs, rebuilt, topo
 
 __all__ = ["cse"]
 
@@ -51,7 +51,7 @@ def cse(outputs, variables=None, *, copy: bool = True, stats: dict | None = None
     merged = 0
     keep = []
     with no_sharing():
-        for node in ascend(outputs):
+        for node in topo(outputs):
             if node._fn is None:
                 data = node._data
                 if data is None or id(node) in protect:

@@ -25,8 +25,7 @@ eigenvalues only                                             relative to
 from __future__ import annotations
 
 from ..sharing import no_sharing
-from ..traverse import ascend
-from .core import map_outputs, rebuilt
+from .core import map_outputs, rebuilt, topo
 
 __all__ = ["dce"]
 
@@ -86,7 +85,7 @@ def dce(outputs, *, exact: bool = False, copy: bool = True, stats: dict | None =
     >>> [n.fn_name for n in lazyray.ascend(dce(w + 1))]
     ['variable', 'linalg.eigvalsh', 'add']
     """
-    nodes = list(ascend(outputs))
+    nodes = list(topo(outputs))
     used = {}  # id(multi-output base) -> indices of its items the graph uses
     for node in nodes:
         if node._op == "item" and type(node._op) is str and node._fn is not None:

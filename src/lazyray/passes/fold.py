@@ -21,8 +21,8 @@ from __future__ import annotations
 from ..array import _leaf
 from ..execute import compute_nodes
 from ..sharing import no_sharing
-from ..traverse import ascend, find_lazy
-from .core import map_outputs, rebuilt, variable_ids
+from ..traverse import find_lazy
+from .core import map_outputs, rebuilt, topo, variable_ids
 
 __all__ = ["fold"]
 
@@ -56,8 +56,8 @@ def fold(outputs, variables=None, *, copy: bool = True, stats: dict | None = Non
     >>> [n.fn_name for n in lazyray.ascend(fold(y, variables=[x]))]
     ['variable', 'array', 'add']
     """
-    nodes = list(ascend(outputs))
-    var = variable_ids(outputs, variables)
+    nodes = list(topo(outputs))
+    var = variable_ids(nodes, variables)
     out_ids = {id(n) for n in find_lazy(outputs)}
     dependent = set()
     frontier = {}
@@ -81,7 +81,7 @@ def fold(outputs, variables=None, *, copy: bool = True, stats: dict | None = Non
     with no_sharing():
         if frontier:
             const = {}
-            for node in ascend(list(frontier.values())):
+            for node in topo(list(frontier.values())):
                 const[id(node)] = node if node._fn is None else rebuilt(node, const, True)
             copies = [const[i] for i in frontier]
             del const  # let constant intermediates go as soon as they are used
