@@ -25,8 +25,9 @@ import math
 import re
 
 from .array import LazyArray
+from .tapebuild import build
 from .function import Function
-from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Program, Slot, _Rebuild, build
+from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Program, Slot, _Rebuild
 
 __all__ = ["get_source", "as_string", "Function", "render"]
 

@@ -12,7 +12,8 @@ from operator import itemgetter
 from autoray import infer_backend
 
 from . import pytree
-from .tape import BINC, FREE, Program, build, run
+from .tapebuild import build
+from .tape import BINC, FREE, Program, run
 
 __all__ = ["Function"]
 
@@ -351,7 +352,7 @@ def retarget(prog: Program, backend: str) -> Program:
         code, fn, out, a, b = ins
         if type(op) is str:
             fn = resolve(backend, op)
-        if code == BINC:
+        if code == BINC and op != "getitem":  # (backends index with numpy arrays)
             b = conv(b)
         tape.append((code, fn, out, a, b))
     new = Program()
