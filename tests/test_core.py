@@ -168,3 +168,16 @@ def test_compute_runs_nodes_in_ascend_order():
     assert calls == order
     # deepest dependency first
     assert order.index("c") < order.index("d")
+
+
+def test_compute_optimize_gives_identical_values():
+    from lazyray.examples import gram_schmidt
+
+    x = np.random.default_rng(1).normal(size=(8, 8))
+    plain = lazyray.compute(gram_schmidt(lazyray.array(x)))
+    q = gram_schmidt(lazyray.array(x))
+    inner = q._deps[0]
+    opt = lazyray.compute(q, optimize=True)
+    assert np.array_equal(opt, plain)
+    assert q.fn is None and q.compute() is opt
+    assert inner.fn is not None  # the user's intermediates are left untouched

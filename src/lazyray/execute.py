@@ -138,7 +138,7 @@ def compute_nodes(outputs: list) -> None:
         node._deps = ()
 
 
-def compute(lz, **kwargs):
+def compute(lz, optimize=False, **kwargs):
     """Compute one or more lazy arrays.
 
     Every computed node keeps its value in ``_data`` and drops its function,
@@ -148,6 +148,10 @@ def compute(lz, **kwargs):
     ----------
     lz : pytree of LazyArray
         The output(s): a lazy array, or tuples, lists and dicts of them.
+    optimize : bool or dict, optional
+        Run :func:`lazyray.optimize` first (a dict: its keyword arguments) and
+        compute the optimized graph in a memory-aware order; the outputs take
+        the values, the user's intermediate nodes are left untouched.
     progbar : bool, optional
         Show a progress bar (requires tqdm).
 
@@ -168,6 +172,18 @@ def compute(lz, **kwargs):
         compute_with_progress(lz)
     if kwargs:
         raise TypeError(f"compute() got unexpected keyword arguments {sorted(kwargs)}")
+    if optimize:
+        from .passes import compute_in_order, memory_order
+        from .passes import optimize as run_passes
+
+        opt = run_passes(lz, **({} if optimize is True else dict(optimize)))
+        compute_in_order(memory_order(opt).order)
+        for node, new in zip(find_lazy(lz), find_lazy(opt)):
+            if node._data is None:  # outputs take the values, as compute() does
+                node._data = new._data
+                node._fn = node._args = node._kwargs = None
+                node._deps = ()
+        return tree_map(_get_data, lz)
     compute_nodes(to_list(lz))
     return tree_map(_get_data, lz)
 
