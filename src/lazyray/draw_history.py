@@ -43,12 +43,18 @@ def _style(style):
     return plt.style.context(NEUTRAL_STYLE if style == "neutral" else style)
 
 
-def _size_formatter(bytes):  # noqa: A002
-    from matplotlib.ticker import EngFormatter, FuncFormatter
+def _byte_unit(peak):
+    """``(scale, unit)`` to show byte counts up to ``peak`` with round ticks."""
+    for k, unit in enumerate(("B", "KiB", "MiB", "GiB", "TiB")):
+        if peak < 1024 ** (k + 1) or unit == "TiB":
+            return 1024**k, unit
+    raise AssertionError  # pragma: no cover
 
-    if bytes:
-        return FuncFormatter(lambda v, _: format_bytes(v) if v >= 0 else "")
-    return EngFormatter()
+
+def _engineering(ax):
+    from matplotlib.ticker import EngFormatter
+
+    ax.yaxis.set_major_formatter(EngFormatter())
 
 
 def _should_rasterize(rasterize, n):
@@ -113,9 +119,13 @@ def plot_history_size_footprint(
         if log:
             y = np.log(np.maximum(y, 1)) / np.log(log)
             ax.set_ylabel(f"log$_{{{log}}}$ live {unit}")
+        elif bytes:
+            scale, unit = _byte_unit(peak)
+            y = y / scale
+            ax.set_ylabel(f"live memory ({unit})")
         else:
             ax.set_ylabel(f"live {unit}")
-            ax.yaxis.set_major_formatter(_size_formatter(bytes))
+            _engineering(ax)
         ax.fill_between(
             x,
             0,
@@ -219,6 +229,10 @@ def plot_history_functions(
     if log:
         ys = np.log(np.maximum(ys, 1e-300)) / np.log(log)
         ylabel = f"log$_{{{log}}}$ {ylabel}"
+    elif bytes and ylabel.startswith("node size") and len(ys):
+        scale, unit = _byte_unit(ys.max())
+        ys = ys / scale
+        ylabel = f"node size ({unit})"
     color = _color_fn(colors)
     cs = np.array([color(nm) for nm in names], dtype=float).reshape(-1, 3)
     n = len(ys)
@@ -257,8 +271,8 @@ def plot_history_functions(
             ax.imshow(img.reshape(rows, cols, 4), interpolation="nearest", aspect="equal")
         if kind != "image":
             ax.set_xlabel("node (computation order)")
-            if not log and ylabel.startswith("node size"):
-                ax.yaxis.set_major_formatter(_size_formatter(bytes))
+            if ylabel == "node size (elements)":
+                _engineering(ax)
         if legend:
             kw = {}
             if legend_ncol is not None:
@@ -315,7 +329,15 @@ def plot_history_stats(
     color = _color_fn(colors)
     clrs = [(0.8, 0.8, 0.8) if k == "other" else color(k) for k, _ in items]
     fmt = format_bytes if fn in ("bytesin", "bytesout") else format_si
-    title = fn if isinstance(fn, str) else getattr(fn, "__name__", "custom")
+    titles = {
+        "count": "nodes per op",
+        "sizein": "operand elements per op",
+        "sizeout": "result elements per op",
+        "bytesin": "operand bytes per op",
+        "bytesout": "result bytes per op",
+        "flops": "estimated FLOPs per op",
+    }
+    title = titles.get(fn, fn) if isinstance(fn, str) else getattr(fn, "__name__", "custom")
     with _style(style):
         if figsize is None:
             figsize = (5, 2.8) if kind == "pie" else (5, 0.3 * len(items) + 1)

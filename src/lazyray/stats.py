@@ -27,13 +27,18 @@ Conventions
 from __future__ import annotations
 
 import collections
-import itertools
-import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+import numpy as np
+
 from .flops import node_flops
-from .ops.dtypes import itemsize
+from .stats_memory import component as _component
+from .stats_memory import elements as _elements
+from .stats_memory import footprint_events, footprint_per_node, memory_plan, peak
+from .stats_memory import is_item_of as _is_item_of
+from .stats_memory import is_multi as _is_multi
+from .stats_memory import nbytes as _bytes
 from .traverse import ascend, to_list
 
 __all__ = [
@@ -73,22 +78,6 @@ def node_name(node) -> str:
     return str(node._op)
 
 
-def _is_multi(node) -> bool:
-    return type(node._dtype) is tuple
-
-
-def _elements(node) -> int:
-    if type(node._dtype) is tuple:
-        return sum(math.prod(s) for s in node._shape)
-    return math.prod(node._shape)
-
-
-def _bytes(node) -> int:
-    if type(node._dtype) is tuple:
-        return sum(math.prod(s) * itemsize(d) for s, d in zip(node._shape, node._dtype))
-    return math.prod(node._shape) * itemsize(node._dtype)
-
-
 def node_size(node, bytes: bool = False) -> int:  # noqa: A002
     """The number of elements (or bytes) of the array(s) ``node`` produces.
 
@@ -100,21 +89,6 @@ def node_size(node, bytes: bool = False) -> int:  # noqa: A002
     (12, 24, 96)
     """
     return _bytes(node) if bytes else _elements(node)
-
-
-def _is_item_of(node) -> bool:
-    """``node`` is an uncomputed ``item`` of a multi-output node."""
-    return (
-        node._fn is not None
-        and type(node._op) is str
-        and node._op == "item"
-        and _is_multi(node._deps[0])
-    )
-
-
-def _component(base, i, bytes):  # noqa: A002
-    n = math.prod(base._shape[i])
-    return n * itemsize(base._dtype[i]) if bytes else n
 
 
 def _own(node, bytes) -> int:  # noqa: A002
@@ -177,75 +151,6 @@ def history_total_size(lz, bytes: bool = False) -> int:  # noqa: A002
 # ----------------------------------------------------------------- footprint
 
 
-def _events(nodes, out_ids, include_inputs, bytes):  # noqa: A002
-    """The memory events of computing ``nodes`` in order.
-
-    Returns ``(start, steps)``: the memory held before the first step, and
-    for each node ``(alloc, frees)``, where ``alloc`` is None for inputs (no
-    step) and ``frees`` lists what is released after it, in the order
-    ``autoray.lazy`` lists it.
-    """
-    size = _bytes if bytes else _elements
-    last = {}
-    for i, node in enumerate(nodes):
-        for d in node._deps:
-            last[id(d)] = i
-    # which outputs of multi-output nodes are taken by an item node, and
-    # which item node owns (releases) each one
-    taken: dict = {}
-    owner = set()
-    for node in nodes:
-        if _is_item_of(node):
-            base = node._deps[0]
-            got = taken.setdefault(id(base), set())
-            i = node._args[1]
-            if i not in got:
-                got.add(i)
-                owner.add(id(node))
-    start = 0
-    release = {}  # id(node) -> amount freed after its last use
-    steps = []
-    for i, node in enumerate(nodes):
-        nid = id(node)
-        if node._fn is None:  # an input
-            alloc = None
-            if include_inputs:
-                if _is_multi(node):
-                    start += size(node)
-                    got = taken.get(nid, ())
-                    release[nid] = sum(
-                        _component(node, j, bytes) for j in range(len(node._shape)) if j not in got
-                    )
-                else:
-                    release[nid] = size(node)
-                    start += release[nid]
-        elif _is_item_of(node):
-            base = node._deps[0]
-            alloc = 0
-            if nid in owner and (include_inputs or base._fn is not None):
-                release[nid] = _component(base, node._args[1], bytes)
-            else:
-                release[nid] = 0
-        elif _is_multi(node):
-            alloc = size(node)
-            got = taken.get(nid, ())
-            release[nid] = sum(
-                _component(node, j, bytes) for j in range(len(node._shape)) if j not in got
-            )
-        else:
-            alloc = release[nid] = size(node)
-        frees = []
-        deps = node._deps
-        for j in range(len(deps) - 1, -1, -1):
-            did = id(deps[j])
-            if last[did] == i and did not in out_ids and did in release:
-                if any(d is deps[j] for d in deps[j + 1 :]):
-                    continue  # an operand listed twice (``x + x``) is freed once
-                frees.append(release[did])
-        steps.append((alloc, frees))
-    return start, steps
-
-
 def history_size_footprint(
     lz,
     include_inputs: bool = True,
@@ -286,22 +191,11 @@ def history_size_footprint(
     >>> history_size_footprint(y, include_inputs=False, per_node=True)
     [0, 4, 8]
     """
-    out_ids = {id(n) for n in to_list(lz)}
-    start, steps = _events(_nodes(lz), out_ids, include_inputs, bytes)
+    outputs = to_list(lz)
+    plan = memory_plan(_nodes(outputs), outputs)
     if per_node:
-        live, out = start, []
-        for alloc, frees in steps:
-            if alloc is not None:
-                live += alloc
-            out.append(live)
-            live -= sum(frees)
-        return out
-    sizes = [start]
-    for alloc, frees in steps:
-        if alloc is not None:
-            sizes.append(alloc)
-        sizes.extend(-f for f in frees)
-    return list(itertools.accumulate(sizes))
+        return footprint_per_node(plan, include_inputs, bytes).tolist()
+    return footprint_events(plan, include_inputs, bytes)
 
 
 def history_peak_size(lz, include_inputs: bool = True, bytes: bool = False) -> int:  # noqa: A002
@@ -317,20 +211,8 @@ def history_peak_size(lz, include_inputs: bool = True, bytes: bool = False) -> i
     >>> history_peak_size(d), history_peak_size(d, include_inputs=False, bytes=True)
     (400, 1600)
     """
-    out_ids = {id(n) for n in to_list(lz)}
-    return _peak(_nodes(lz), out_ids, include_inputs, bytes)
-
-
-def _peak(nodes, out_ids, include_inputs, bytes):  # noqa: A002
-    start, steps = _events(nodes, out_ids, include_inputs, bytes)
-    live = peak = start
-    for alloc, frees in steps:
-        if alloc is not None:
-            live += alloc
-            if live > peak:
-                peak = live
-        live -= sum(frees)
-    return peak
+    outputs = to_list(lz)
+    return peak(memory_plan(_nodes(outputs), outputs), include_inputs, bytes)
 
 
 # --------------------------------------------------------------- statistics
@@ -566,53 +448,53 @@ def summary(lz) -> Summary:
     ...
     """
     outputs = to_list(lz)
-    out_ids = {id(n) for n in outputs}
     nodes = _nodes(outputs)
-    counts: dict = collections.defaultdict(int)
-    op_flops: dict = {}
+    plan = memory_plan(nodes, outputs)
+    size_e, size_b = plan.size
+    own_e, own_b = plan.own
+    names = [node_name(x) for x in nodes]
+    counts = collections.Counter(names)
     op_bytes: dict = collections.defaultdict(int)
-    flops = unknown = num_inputs = 0
-    total_size = total_bytes = max_size = max_bytes = 0
-    input_size = input_bytes = 0
-    for node in nodes:
-        name = node_name(node)
-        counts[name] += 1
-        own_b = _own(node, True)
-        op_bytes[name] += own_b
-        total_bytes += own_b
-        total_size += _own(node, False)
-        max_size = max(max_size, _largest(node, False))
-        max_bytes = max(max_bytes, _largest(node, True))
-        if node._fn is None:
-            num_inputs += 1
-            input_size += _elements(node)
-            input_bytes += _bytes(node)
-        f = node_flops(node)
+    for name, b in zip(names, own_b.tolist()):
+        op_bytes[name] += b
+    op_flops: dict = {}
+    flops = unknown = 0
+    max_size, max_bytes = int(size_e.max(initial=0)), int(size_b.max(initial=0))
+    multi = []
+    for name, x in zip(names, nodes):
+        f = node_flops(x)
         if f is None:
             unknown += 1
-            op_flops.setdefault(name, None)
+            op_flops[name] = None
         else:
             flops += f
             if op_flops.get(name, 0) is not None:
                 op_flops[name] = op_flops.get(name, 0) + f
+        if type(x._dtype) is tuple:
+            multi.append(x)
+    if multi:  # the largest single array: one output of a multi-output node
+        plain = np.array([type(x._dtype) is not tuple for x in nodes])
+        max_size = max(int(size_e[plain].max(initial=0)), *(_largest(x, False) for x in multi))
+        max_bytes = max(int(size_b[plain].max(initial=0)), *(_largest(x, True) for x in multi))
+    is_input = plan.is_input
     return Summary(
         num_nodes=len(nodes),
-        num_ops=len(nodes) - num_inputs,
-        num_inputs=num_inputs,
+        num_ops=len(nodes) - int(is_input.sum()),
+        num_inputs=int(is_input.sum()),
         num_outputs=len(outputs),
         depth=max((n._depth for n in outputs), default=0),
         flops=flops,
         unknown_flops=unknown,
-        peak_size=_peak(nodes, out_ids, True, False),
-        peak_bytes=_peak(nodes, out_ids, True, True),
-        peak_intermediate_size=_peak(nodes, out_ids, False, False),
-        peak_intermediate_bytes=_peak(nodes, out_ids, False, True),
-        total_size=total_size,
-        total_bytes=total_bytes,
+        peak_size=peak(plan, True, False),
+        peak_bytes=peak(plan, True, True),
+        peak_intermediate_size=peak(plan, False, False),
+        peak_intermediate_bytes=peak(plan, False, True),
+        total_size=int(own_e.sum()),
+        total_bytes=int(own_b.sum()),
         max_size=max_size,
         max_bytes=max_bytes,
-        input_size=input_size,
-        input_bytes=input_bytes,
+        input_size=int(size_e[is_input].sum()),
+        input_bytes=int(size_b[is_input].sum()),
         output_size=sum(_elements(n) for n in outputs),
         output_bytes=sum(_bytes(n) for n in outputs),
         op_counts=dict(counts),
