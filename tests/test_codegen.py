@@ -416,3 +416,17 @@ def test_nan_and_inf_constants():
     exec(src, params)
     got = params["graph"](np.array([np.nan, 1.0, 2.0]))
     assert np.isnan(got).all()
+
+
+def test_names_are_ascii_identifiers():
+    x = lazyray.Variable((2,))
+
+    def f(a):
+        return a
+
+    for name in ["x²", "ünï", "1st", "a.b-c", "", "class", "None", "graph", "slice"]:
+        f.__name__ = name
+        params = {}
+        src = get_source(x.to(f), params)
+        exec(src, params)  # a SyntaxError here would mean a bad name
+        assert params["graph"](np.ones(2)).tolist() == [1.0, 1.0]

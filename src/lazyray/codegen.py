@@ -25,9 +25,9 @@ import math
 import re
 
 from .array import LazyArray
-from .tapebuild import build
 from .function import Function
 from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Program, Slot, _Rebuild
+from .tapebuild import build
 
 __all__ = ["get_source", "as_string", "Function", "render"]
 
@@ -156,7 +156,13 @@ def _text(x):
         return repr(x) if math.isfinite(x) else None
     if t is str:
         r = repr(x)
-        return r if len(r) <= _MAX_STR else None
+        if len(r) > _MAX_STR:
+            return None
+        try:  # prove it (str's repr is a literal, but trust nothing)
+            ok = ast.literal_eval(r) == x
+        except (ValueError, SyntaxError):
+            ok = False
+        return r if ok else None
     if t is slice:
         parts = (x.start, x.stop, x.step)
         if all(p is None or type(p) is int for p in parts):
@@ -172,10 +178,11 @@ def _text(x):
 
 # ----------------------------------------------------------------- rendering
 
-_UNSAFE = re.compile(r"\W")
+_UNSAFE = re.compile(r"[^0-9A-Za-z_]")
 
 
 def _ident(name: str) -> str:
+    """An ASCII identifier made from ``name`` (``linalg.svd`` -> ``linalg_svd``)."""
     s = _UNSAFE.sub("_", str(name)).strip("_") or "fn"
     if s[0].isdigit():
         s = "_" + s

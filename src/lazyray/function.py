@@ -12,8 +12,8 @@ from operator import itemgetter
 from autoray import infer_backend
 
 from . import pytree
-from .tapebuild import build
 from .tape import BINC, FREE, Program, run
+from .tapebuild import build
 
 __all__ = ["Function"]
 
