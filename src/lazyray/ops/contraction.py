@@ -57,8 +57,10 @@ def tensordot_axes(sa: tuple, sb: tuple, axes=2) -> tuple:
             raise TypeError(
                 f"{op}: axes must be an int or a pair of sequences, got {axes!r:.60}"
             ) from None
-        if n < 0 or n > len(sa) or n > len(sb):
+        if n > len(sa) or n > len(sb):
             raise ValueError(f"{op}: cannot contract {n} axes of shapes {sa} and {sb}")
+        # like numpy, a negative count contracts nothing (an outer product)
+        n = max(n, 0)
         ax_a = tuple(range(len(sa) - n, len(sa)))
         ax_b = tuple(range(n))
     if len(ax_a) != len(ax_b):
@@ -237,6 +239,10 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
     op = "einsum"
     if not isinstance(eq, str):
         raise TypeError(f"{op}: subscripts must be a string, got {type(eq).__name__}")
+    if "." in eq.replace("...", ""):  # before spaces go: ". . ." is no ellipsis
+        raise ValueError(f"{op}: invalid ellipsis in subscripts {eq!r}: a '.' not part of '...'")
+    if "-" in eq.replace("->", "") or ">" in eq.replace("->", ""):
+        raise ValueError(f"{op}: subscripts {eq!r} have a '-' or '>' that is not part of '->'")
     eq = eq.replace(" ", "")
     if eq.count("->") > 1:
         raise ValueError(f"{op}: subscripts may contain '->' only once: {eq!r}")

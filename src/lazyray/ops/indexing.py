@@ -17,7 +17,7 @@ from . import dtypes
 from .common import LazyArray, constant, lazy, make
 from .movement import ravel
 from .registry import INDEXING, register
-from .shapes import as_index, broadcast_shapes, normalize_axis, prod
+from .shapes import as_index, broadcast_shapes, normalize_axis, prod, scalar_axis
 
 register("getitem", INDEXING, impl=operator.getitem)
 for _n in (
@@ -97,6 +97,11 @@ def getitem_shape(shape: tuple, key) -> tuple:
             consumed += 1
         elif isinstance(k, (bool, np.bool_)):
             raise IndexError(f"{op}: {_MASK}")
+        elif isinstance(k, np.ndarray) and k.ndim == 0 and np.issubdtype(k.dtype, np.integer):
+            # numpy treats a 0-d integer array as an int (checked even when
+            # the advanced-index broadcast is empty)
+            entries.append(("int", int(k), None))
+            consumed += 1
         elif (
             type(k) is LazyArray
             or isinstance(k, (list, tuple, np.ndarray))
@@ -125,7 +130,7 @@ def getitem_shape(shape: tuple, key) -> tuple:
         )
     has_array = any(e[0] == "array" for e in entries)
     out = []
-    adv_shapes, adv_entries, adv_pos = [], [], None
+    adv_shapes, adv_entries, adv_pos, checks = [], [], None, []
     d = 0
     for j, (kind, v, arr) in enumerate(entries):
         if kind == "none":
@@ -150,7 +155,7 @@ def getitem_shape(shape: tuple, key) -> tuple:
                     continue
                 adv_shapes.append(())
             else:
-                _check_bounds(op, arr, n, d)
+                checks.append((arr, n, d))
                 adv_shapes.append(tuple(v))
             if adv_pos is None:
                 adv_pos = len(out)
@@ -167,6 +172,9 @@ def getitem_shape(shape: tuple, key) -> tuple:
                 f"{op}: shape mismatch: indexing arrays could not be broadcast "
                 f"together with shapes {adv_shapes}"
             ) from None
+        if prod(bshape):  # like numpy, an empty broadcast reads no index array
+            for arr, n, axis in checks:
+                _check_bounds(op, arr, n, axis)
         adjacent = adv_entries == list(range(adv_entries[0], adv_entries[-1] + 1))
         pos = adv_pos if adjacent else 0
         out[pos:pos] = bshape
@@ -335,6 +343,7 @@ def diag(a, k=0):
 
 def _sort_like(op, a, axis, dtype):
     a = lazy(op, a)
+    axis = scalar_axis(op, a._shape, axis)
     if axis is None:
         # numpy sorts the flattened array; recorded as ravel + sort(axis=0),
         # which every backend understands

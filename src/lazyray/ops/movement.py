@@ -13,7 +13,7 @@ import operator
 from . import dtypes
 from .common import LazyArray, backend_of, constant, info, lazy, make, multi_output
 from .registry import COMBINE, MOVEMENT, register
-from .shapes import as_index, check_shape, normalize_axes, normalize_axis, prod
+from .shapes import as_index, check_shape, normalize_axes, normalize_axis, prod, scalar_axis
 
 for _n in ("reshape", "transpose", "broadcast_to", "flip"):
     register(_n, MOVEMENT)
@@ -35,18 +35,17 @@ def reshape_shape(op: str, shape: tuple, newshape) -> tuple:
     except TypeError:
         raise TypeError(f"{op}: shape must be integers, got {newshape!r:.60}") from None
     size = prod(shape)
-    unknown = [i for i, d in enumerate(newshape) if d == -1]
+    # like numpy, any negative entry (usually -1) is the one unknown dimension
+    unknown = [i for i, d in enumerate(newshape) if d < 0]
     if len(unknown) > 1:
         raise ValueError(f"{op}: can only specify one unknown dimension, got {newshape}")
-    if any(d < -1 for d in newshape):
-        raise ValueError(f"{op}: negative dimensions not allowed, got {newshape}")
     if unknown:
-        known = prod(d for d in newshape if d != -1)
+        known = prod(d for d in newshape if d >= 0)
         if known == 0 or size % known:
             raise ValueError(
                 f"{op}: cannot reshape array of size {size} (shape {shape}) into shape {newshape}"
             )
-        newshape = tuple(size // known if d == -1 else d for d in newshape)
+        newshape = tuple(size // known if d < 0 else d for d in newshape)
     elif prod(newshape) != size:
         raise ValueError(
             f"{op}: cannot reshape array of size {size} (shape {shape}) into shape {newshape}"
@@ -176,6 +175,7 @@ def squeeze(a, axis=None):
     (1, 3)
     """
     a = lazy("squeeze", a)
+    axis = scalar_axis("squeeze", a._shape, axis)
     if axis is None:
         axes = tuple(i for i, d in enumerate(a._shape) if d == 1)
     else:

@@ -11,7 +11,7 @@ from . import dtypes
 from .common import lazy, make
 from .movement import ravel
 from .registry import REDUCTION, register
-from .shapes import normalize_axes, normalize_axis
+from .shapes import normalize_axes, normalize_axis, scalar_axis
 
 
 def reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
@@ -29,6 +29,7 @@ def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty
     x = lazy(name, x)
     if single_axis and isinstance(axis, (tuple, list)):
         raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
+    axis = scalar_axis(name, x._shape, axis)
     axes = normalize_axes(name, axis, len(x._shape))
     if not empty_ok and builtins.any(x._shape[a] == 0 for a in axes):
         raise ValueError(
@@ -147,6 +148,7 @@ def _scan(name, x, axis, np_fn):
         dtype = dtypes.finalize(x._backend, x._dtype, (x._dtype,))
     else:
         dtype = dtypes.finalize(x._backend, dtypes.probe(np_fn, (x._dtype,)), (x._dtype,))
+    axis = scalar_axis(name, x._shape, axis)
     if axis is None:
         # numpy scans the flattened array: recorded as ravel + scan(axis=0),
         # which every backend understands

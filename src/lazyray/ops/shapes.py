@@ -113,3 +113,26 @@ def check_shape(op: str, shape) -> tuple:
     if any(d < 0 for d in shape):
         raise ValueError(f"{op}: negative dimensions are not allowed, got {shape}")
     return shape
+
+
+#: numpy's ufunc reductions and scans accept ``axis=0`` or ``-1`` on 0-d arrays
+SCALAR_AXIS_OK = frozenset(
+    "sum prod max min any all count_nonzero argmax argmin cumsum cumprod argsort squeeze".split()
+)
+
+
+def scalar_axis(name: str, shape: tuple, axis):
+    """numpy's quirk: on a 0-d array, an int ``axis`` of 0 or -1 means None
+    for the ops of :data:`SCALAR_AXIS_OK`; ``axis`` is returned unchanged
+    otherwise.
+
+    >>> scalar_axis("sum", (), -1), scalar_axis("mean", (), -1)
+    (None, -1)
+    """
+    if not shape and name in SCALAR_AXIS_OK and not isinstance(axis, (tuple, list, type(None))):
+        try:
+            if operator.index(axis) in (0, -1):
+                return None
+        except TypeError:
+            pass
+    return axis
