@@ -1139,6 +1139,8 @@ _LIMITS = [
     ("less-weak*-reflected", "torch", "torch.less needs a tensor first"),
     ("where-nonbool-cond", "torch", "torch.where needs a boolean condition"),
     ("reshape-flat", "torch", "torch.reshape needs a tuple shape"),
+    ("reshape-any-negative-is-unknown", "torch", "torch.reshape only takes -1 as unknown"),
+    ("reshape-any-negative-is-unknown", "jax", "jnp.reshape only takes -1 as unknown"),
     ("permute_dims", "torch", "autoray has no torch 'permute_dims'"),
     ("matrix_transpose", "torch", "autoray has no torch 'matrix_transpose'"),
     ("expand_dims-tuple*", "torch", "torch.unsqueeze takes a single dim"),
