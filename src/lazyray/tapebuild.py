@@ -252,6 +252,7 @@ def _build(outputs, inputs, fold):
     ops = []
     other_backends = {}
     emit = tape.append
+    intern = {}.setdefault
     add_op = ops.append
     check = None
     if fold:
@@ -354,13 +355,26 @@ def _build(outputs, inputs, fold):
         if instr is None:
             code, fn, a, b = _general(fn, args, kw, lookup, bld)
             instr = (code, fn, out, a, b)
+        # identical instructions (long chains of the same op) share one tuple:
+        # less memory, and a replay that stays in the CPU caches
+        # (keys hold ids of objects that the interned tuples keep alive)
+        a, b = instr[3], instr[4]
+        key = (
+            instr[0],
+            id(instr[1]),
+            out,
+            a if type(a) is int else id(a),
+            b if type(b) is int else id(b),
+        )
+        instr = intern(key, instr)
         emit(instr)
         add_op(node._op)
         if node._backend != main:
             other_backends[len(tape) - 1] = node._backend
         reg[i] = out
         if dying:
-            emit((FREE, None, -1, tuple(dying), None))
+            dying = tuple(dying)
+            emit(intern(("free", dying), (FREE, None, -1, dying, None)))
             add_op(None)
             free.extend(dying)
 
