@@ -166,10 +166,7 @@ def compute(lz, optimize=False, **kwargs):
     >>> lazyray.compute({"s": x.sum(), "m": (x * 2)[1:]})
     {'s': np.float64(6.0), 'm': array([2., 4., 6.])}
     """
-    if kwargs.pop("progbar", False):
-        from .progress import compute_with_progress
-
-        compute_with_progress(lz)
+    progbar = kwargs.pop("progbar", False)
     if kwargs:
         raise TypeError(f"compute() got unexpected keyword arguments {sorted(kwargs)}")
     if optimize:
@@ -177,14 +174,23 @@ def compute(lz, optimize=False, **kwargs):
         from .passes import optimize as run_passes
 
         opt = run_passes(lz, **({} if optimize is True else dict(optimize)))
-        compute_in_order(memory_order(opt).order)
+        if progbar:
+            from .progress import compute_with_progress
+
+            compute_with_progress(opt)
+        else:
+            compute_in_order(memory_order(opt).order)
         for node, new in zip(find_lazy(lz), find_lazy(opt)):
             if node._data is None:  # outputs take the values, as compute() does
                 node._data = new._data
                 node._fn = node._args = node._kwargs = None
                 node._deps = ()
-        return tree_map(_get_data, lz)
-    compute_nodes(to_list(lz))
+    elif progbar:
+        from .progress import compute_with_progress
+
+        compute_with_progress(lz)
+    else:
+        compute_nodes(to_list(lz))
     return tree_map(_get_data, lz)
 
 

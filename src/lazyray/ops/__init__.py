@@ -90,6 +90,6 @@ __all__ = sorted(
     amax amin""".split()
 )
 
-from ..array import bind_operators as _bind  # noqa: E402
+from ..methods import bind as _bind  # noqa: E402
 
 _bind(__import__(__name__, fromlist=["_"]))

@@ -167,9 +167,13 @@ def _make_binary(name, np_fn):
                 s1, s2 = x1._shape, x2._shape
                 shape = s1 if s1 == s2 else broadcast_shapes(name, s1, s2)
                 key = (x1._dtype, x2._dtype, backend)
-                args = deps = (x1, x2)
-                d1, d2 = x1._depth, x2._depth
-                depth = (d1 if d1 > d2 else d2) + 1
+                if x1 is x2:  # deps are unique: x + x depends on x once
+                    args, deps = (x1, x1), (x1,)
+                    depth = x1._depth + 1
+                else:
+                    args = deps = (x1, x2)
+                    d1, d2 = x1._depth, x2._depth
+                    depth = (d1 if d1 > d2 else d2) + 1
             else:
                 if t2 not in _WEAK:
                     x2 = constant(name, x2, backend)
