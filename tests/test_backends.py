@@ -72,3 +72,30 @@ def test_record_against_backend(rec, backend, request):
         assert type(g) is type(r) or backend == "jax" or type(r) is bool
         if rec.values:
             assert_values(_to_numpy(g), _to_numpy(r), o.dtype, rec.id)
+
+
+_TORCH_NAMES = (
+    "needs fix in ops/elementwise.py (or registry.resolve): autoray has no torch '{0}'; "
+    "resolve it to torch.{1} so that a lazy graph traced from torch computes"
+)
+
+
+@pytest.mark.parametrize(
+    "name, torch_name, dtype",
+    [("invert", "bitwise_not", "int32"), ("mod", "remainder", "float32")],
+)
+def test_torch_ops_autoray_lacks(name, torch_name, dtype, request):
+    """Ops whose torch function has another name still compute on torch."""
+    torch = pytest.importorskip("torch")
+    request.applymarker(
+        pytest.mark.xfail(
+            strict=True, raises=ImportError, reason=_TORCH_NAMES.format(name, torch_name)
+        )
+    )
+    a = torch.arange(1, 7).reshape(2, 3).to(getattr(torch, dtype))
+    x = lazyray.array(a)
+    out = getattr(lazyray, name)(*([x] if name == "invert" else [x, 4]))
+    ref = getattr(torch, torch_name)(*([a] if name == "invert" else [a, 4]))
+    got = out.compute()
+    assert (out.shape, out.dtype) == _info(ref)
+    assert torch.equal(got, ref)

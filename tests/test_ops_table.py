@@ -368,6 +368,24 @@ ERRORS = [
         (ValueError, ZeroDivisionError),
         ["arange", "step"],
     ),
+    (
+        "full-overflow",
+        lambda xp, v: xp.full((2,), 300, dtype="uint8"),
+        OverflowError,
+        ["full", "300", "uint8"],
+    ),
+    (
+        "full-negative-unsigned",
+        lambda xp, v: xp.full((2,), -1, dtype="uint8"),
+        OverflowError,
+        ["full", "uint8"],
+    ),
+    (
+        "full_like-overflow",
+        lambda xp, v: xp.full_like(v((2,), "int8"), 1000),
+        OverflowError,
+        ["full", "1000", "int8"],
+    ),
     ("zeros-float-shape", lambda xp, v: xp.zeros((2.5,)), TypeError, ["zeros"]),
     # linalg
     (
@@ -543,3 +561,46 @@ def test_regression_pickle_deep_graph():
     y2 = pickle.loads(pickle.dumps(y))
     assert y2.depth == y.depth and y2.shape == y.shape
     np.testing.assert_array_equal(lazyray.compute(y2), lazyray.compute(y))
+
+
+_WEAK_INT_FIX = (
+    "needs fix in ops/elementwise.py: call dtypes.check_weak_int(name, value, dtype) for "
+    "Python int operands of integer arrays (numpy 2 raises OverflowError)"
+)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_WEAK_INT_FIX)
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda v: v((3,), "uint8") + 300,
+        lambda v: v((3,), "uint8") - (-1),
+        lambda v: v((3,), "int8") * 1000,
+        lambda v: 2**70 + v((3,), "int64"),
+    ],
+    ids=["uint8+300", "uint8--1", "int8*1000", "reflected-2**70"],
+)
+def test_weak_int_out_of_bounds_rejected(f):
+    with pytest.raises(OverflowError):
+        f(_v_numpy)
+    try:
+        f(_v_lazy)
+    except OverflowError:
+        return
+    raise AssertionError("lazyray accepted an out-of-bounds Python int")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="needs fix in ops/elementwise.py: power of an integer array by a negative "
+    "Python int is rejected by numpy (ValueError) and could be at trace time",
+)
+def test_integer_power_negative_python_int_rejected():
+    with pytest.raises(ValueError):
+        np.ones(3, "int64") ** -1
+    try:
+        lazyray.Variable((3,), dtype="int64") ** -1
+    except ValueError:
+        return
+    raise AssertionError("lazyray accepted int ** -1")

@@ -84,6 +84,7 @@ def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) ->
     shape = check_shape("full", shape)
     backend = _backend(like, backend)
     dtype = _dtype(dtype, backend, (dtypes.operand_key(fill_value),))
+    dtypes.check_weak_int("full", fill_value, dtype)
     return make("full", (shape, fill_value), {"dtype": dtype}, shape, dtype, (), backend)
 
 

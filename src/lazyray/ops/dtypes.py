@@ -113,6 +113,23 @@ def _result_type(keys):
     return np.result_type(*map(_example, keys)).name
 
 
+def check_weak_int(op: str, value: int, name: str) -> None:
+    """numpy 2 (NEP 50) rejects a Python int that does not fit an integer
+    dtype it meets (``uint8 + 300``, ``np.full(2, -1, dtype="uint8")``):
+    raise the same ``OverflowError``, naming ``op``.
+
+    >>> check_weak_int("add", 255, "uint8")
+    >>> check_weak_int("add", 300, "uint8")
+    Traceback (most recent call last):
+    ...
+    OverflowError: add: Python integer 300 out of bounds for uint8
+    """
+    if type(value) is int and is_integer(name):
+        info = np.iinfo(name)
+        if not info.min <= value <= info.max:
+            raise OverflowError(f"{op}: Python integer {value} out of bounds for {name}")
+
+
 def is_complex(name: str) -> bool:
     return name.startswith("complex")
 
