@@ -252,7 +252,6 @@ def _build(outputs, inputs, fold):
     ops = []
     other_backends = {}
     emit = tape.append
-    intern = {}.setdefault
     add_op = ops.append
     check = None
     if fold:
@@ -355,18 +354,19 @@ def _build(outputs, inputs, fold):
         if instr is None:
             code, fn, a, b = _general(fn, args, kw, lookup, bld)
             instr = (code, fn, out, a, b)
-        # identical instructions (long chains of the same op) share one tuple:
-        # less memory, and a replay that stays in the CPU caches
-        # (keys hold ids of objects that the interned tuples keep alive)
-        a, b = instr[3], instr[4]
-        key = (
-            instr[0],
-            id(instr[1]),
-            out,
-            a if type(a) is int else id(a),
-            b if type(b) is int else id(b),
-        )
-        instr = intern(key, instr)
+        # an instruction identical to one of the last two (long chains of the
+        # same ops) shares its tuple: less memory, a cache-friendly replay
+        if len(tape) > 1:
+            for prev in (tape[-1], tape[-2]):
+                if (
+                    prev[1] is fn
+                    and prev[2] == out
+                    and prev[0] == instr[0]
+                    and prev[3] is instr[3]
+                    and prev[4] is instr[4]
+                ):
+                    instr = prev
+                    break
         emit(instr)
         add_op(node._op)
         if node._backend != main:
@@ -374,7 +374,7 @@ def _build(outputs, inputs, fold):
         reg[i] = out
         if dying:
             dying = tuple(dying)
-            emit(intern(("free", dying), (FREE, None, -1, dying, None)))
+            emit((FREE, None, -1, dying, None))
             add_op(None)
             free.extend(dying)
 
