@@ -277,7 +277,7 @@ def test_deep_chain_builds_runs_pickles():
         ref = ref * 0.5
     assert np.array_equal(f(a), ref)
     assert len(f) == n and f._prog.n_work == 1  # one register: freed as it goes
-    assert len({id(t) for t in f._prog.tape}) <= n // 3  # repeated instructions shared
+    assert len({id(t) for t in f._prog.tape}) < n // 2  # repeated instructions shared
     g = pickle.loads(pickle.dumps(f))
     assert np.array_equal(g(a), ref)
     src = f.source
