@@ -604,3 +604,42 @@ def test_integer_power_negative_python_int_rejected():
     except ValueError:
         return
     raise AssertionError("lazyray accepted int ** -1")
+
+
+# ------------------------------------------------------ NEP 50, spelled out
+
+
+@pytest.mark.parametrize(
+    "f, dtype",
+    [
+        (lambda v: v((3,), "float32") * 2.0, "float32"),
+        (lambda v: 2.0 * v((3,), "float32"), "float32"),
+        (lambda v: v((3,), "float32") + 1, "float32"),
+        (lambda v: v((3,), "int32") * 2, "int32"),
+        (lambda v: v((3,), "int32") * 2.5, "float64"),
+        (lambda v: v((3,), "uint8") + 3, "uint8"),
+        (lambda v: v((3,), "int64") / v((3,), "int64"), "float64"),
+        (lambda v: v((3,), "int32") / 2, "float64"),
+        (lambda v: v((3,), "float32") > 0.5, "bool"),
+        (lambda v: v((3,), "int64") == v((3,), "float32"), "bool"),
+        (lambda v: abs(v((3,), "complex64")), "float32"),
+        (lambda v: v((3,), "complex64").real, "float32"),
+        (lambda v: v((3,), "complex64").imag, "float32"),
+        (lambda v: v((3,), "float32") + 1j, "complex64"),
+        (lambda v: v((3,), "float32") * np.float64(2.0), "float64"),
+        (lambda v: v((3,), "float32") + v((), "float64"), "float64"),
+    ],
+)
+def test_nep50(f, dtype):
+    assert f(_v_lazy).dtype == dtype
+    assert f(_v_numpy).dtype == dtype  # numpy agrees
+
+
+@pytest.mark.parametrize(
+    "re, im, dtype", [("float32", "float32", "complex64"), ("float64", "float32", "complex128")]
+)
+def test_complex_from_parts(re, im, dtype):
+    r, i = np.arange(3, dtype=re), np.ones(3, dtype=im)
+    z = lazyray.complex(lazyray.array(r), lazyray.array(i))
+    assert z.dtype == dtype
+    np.testing.assert_array_equal(z.compute(), r + 1j * i)
