@@ -210,6 +210,23 @@ def solve(a, b):
     return make("linalg.solve", (a, b), None, shape, dt)
 
 
+_MATRIX_ORDS = (2, -2, 1, -1, float("inf"), float("-inf"), "fro", "nuc")
+
+
+def _check_ord(ord, n_axes):  # noqa: A002
+    """numpy's valid ``ord`` values: any number for vectors; for matrices
+    +-1, +-2, +-inf, ``"fro"`` and ``"nuc"``."""
+    if n_axes == 1:
+        if isinstance(ord, str):
+            raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
+        try:
+            float(ord)
+        except (TypeError, ValueError):
+            raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors") from None
+    elif ord not in _MATRIX_ORDS:
+        raise ValueError(f"linalg.norm: invalid norm order {ord!r} for matrices")
+
+
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     """Vector or matrix norm (numpy's rules for ``ord`` and ``axis``).
 
@@ -221,12 +238,20 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     nd = len(x._shape)
     if axis is None:
         if ord is not None and nd not in (1, 2):
-            raise ValueError(f"linalg.norm: improper number of dimensions {nd} for ord")
+            raise ValueError(
+                f"linalg.norm: improper number of dimensions {nd} for ord={ord!r} "
+                f"(shape {x._shape})"
+            )
         axes = tuple(range(nd))
     else:
         axes = normalize_axes("linalg.norm", axis, nd)
-        if len(axes) > 2:
-            raise ValueError("linalg.norm: improper number of dimensions to norm")
+        if len(axes) not in (1, 2):
+            raise ValueError(
+                f"linalg.norm: improper number of dimensions to norm: axis {axis} "
+                f"of shape {x._shape}"
+            )
+    if ord is not None and (axis is not None or nd in (1, 2)):
+        _check_ord(ord, len(axes) if axis is not None else nd)
     d = dtypes.real_dtype(_float("linalg.norm", x))
     shape = reduced_shape(x._shape, axes, keepdims)
     if isinstance(axis, list):
