@@ -280,14 +280,11 @@ def define(rec, In, X, by_id) -> None:  # noqa: N803 - the model's names
         ("bool", "float32"),
     ]:
         rec(f"astype-{_src}-{_dst}", "astype", [In((2, 3), _src)], (X[0], _dst))
-    _ASTYPE_JAX = {"jax": "needs fix in ops/elementwise.py: astype must apply dtypes.finalize"}
-    by_id("astype-int64-float64").xfail.update(_ASTYPE_JAX)
     rec(
         "astype-float32-int64",
         "astype",
         [In((2, 3), "float32")],
         (X[0], "int64"),
-        xfail=_ASTYPE_JAX,
     )
     rec(
         "astype-nptype",

@@ -400,13 +400,6 @@ def test_regression_pickle_deep_graph():
     np.testing.assert_array_equal(lazyray.compute(y2), lazyray.compute(y))
 
 
-_WEAK_INT_FIX = (
-    "needs fix in ops/elementwise.py: call dtypes.check_weak_int(name, value, dtype) for "
-    "Python int operands of integer arrays (numpy 2 raises OverflowError)"
-)
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=_WEAK_INT_FIX)
 @pytest.mark.parametrize(
     "f",
     [
@@ -427,12 +420,6 @@ def test_weak_int_out_of_bounds_rejected(f):
     raise AssertionError("lazyray accepted an out-of-bounds Python int")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="needs fix in ops/elementwise.py: power of an integer array by a negative "
-    "Python int is rejected by numpy (ValueError) and could be at trace time",
-)
 def test_integer_power_negative_python_int_rejected():
     with pytest.raises(ValueError):
         np.ones(3, "int64") ** -1

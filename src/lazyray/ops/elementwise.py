@@ -77,8 +77,36 @@ UNARY_OPS = {
 }
 
 
+def _lib_fn(name, *alternatives):
+    """A registry ``impl`` factory: ``name`` from autoray, else the first of
+    ``alternatives`` the backend has (torch calls ``invert`` ``bitwise_not``)."""
+
+    def factory(backend):
+        import autoray
+
+        for n in (name, *alternatives):
+            try:
+                return autoray.get_lib_fn(backend, n)
+            except ImportError:
+                continue
+        raise ImportError(f"no function {name!r} (or {alternatives}) for backend {backend!r}")
+
+    return factory
+
+
+_ALTERNATIVES = {"invert": ("bitwise_not",), "mod": ("remainder",)}
+
+
+def _register(name, family, np_fn):
+    if name in _ALTERNATIVES:
+        impl = _lib_fn(name, *_ALTERNATIVES[name])
+        register(name, family, np_fn=np_fn, impl=impl, impl_is_factory=True)
+    else:
+        register(name, family, np_fn=np_fn)
+
+
 def _make_unary(name, np_fn):
-    register(name, UNARY, np_fn=np_fn)
+    _register(name, UNARY, np_fn)
     cache = {}
 
     def unary(x):
@@ -148,8 +176,18 @@ BINARY_OPS = {
 }
 
 
+def _int_scalar(name, value, dtype, right):
+    """numpy 2 rejects a Python int that does not fit the integer dtype it is
+    cast to (``uint8 + 300``), and integer arrays to negative int powers."""
+    dtypes.check_weak_int(name, value, dtype)
+    if name == "power" and right and value < 0:
+        raise ValueError(
+            f"power: integers to negative integer powers are not allowed ({dtype} array ** {value})"
+        )
+
+
 def _make_binary(name, np_fn):
-    register(name, BINARY, np_fn=np_fn)
+    _register(name, BINARY, np_fn)
     cache = {}
 
     def binary(x1, x2):
@@ -200,6 +238,8 @@ def _make_binary(name, np_fn):
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys), keys)
             fn = resolve(backend, name)
             cache[key] = dtype, fn
+        if (t2 is int or t1 is int) and dtype[0] in "iu":  # a Python int must fit
+            _int_scalar(name, x2 if t2 is int else x1, dtype, t2 is int)
         # inlined new_node: this is the tracing hot path
         node = _new(LazyArray)
         node._op = name
@@ -329,6 +369,7 @@ def astype(x, dtype):
     name = dtypes.dtype_name(dtype)
     if name not in dtypes._KNOWN:
         raise TypeError(f"astype: unknown dtype {dtype!r}")
+    name = dtypes.finalize(x._backend, name, (name,))  # jax without x64: 32-bit
     return make("astype", (x, name), None, x._shape, name)
 
 
