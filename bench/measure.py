@@ -236,11 +236,7 @@ def memory_jobs(case, impl: Impl, resettable: bool) -> list[list[str]]:
     """The phase lists to run, one list per fresh process."""
     phases = ["graph"] if case.graph else []
     if case.function and impl.lazy:
-        phases += [
-            f"function:{label}"
-            for label, _ in impl.function_variants
-            if label == impl.function_default or case.nodes_hint <= 250_000
-        ]
+        phases += [f"function:{label}" for label, _ in impl.function_variants]
     if case.memory_tm and (impl.name != "dask" or case.nodes_hint <= 1_200):
         phases.append("tm")
     return [phases] if resettable else [[p] for p in phases]

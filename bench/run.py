@@ -167,6 +167,7 @@ def main(argv=None) -> int:
         "function_variants": {i.name: [lb for lb, _ in i.function_variants] for i in impls},
     }
     notes = []
+    failures = {}  # (impl, phase, error) -> case labels
     if lr is not None and lr.function_na:
         notes.append(lr.function_na + ": lazyray Function phases are n/a")
     log(
@@ -187,6 +188,9 @@ def main(argv=None) -> int:
         )
         for name, why in res["skipped"].items():
             log(f"    {name}: skipped ({why})")
+        for name, cell in res["impls"].items():
+            for phase, err in cell["errors"].items():
+                failures.setdefault((name, phase, err), []).append(case.label)
 
     if not args.no_memory:
         resettable = hwm_resettable()
@@ -202,10 +206,12 @@ def main(argv=None) -> int:
                     r = run_memjob(case, impl.name, phases, mode, cfg.mem_timeout_s)
                     if "error" in r:
                         log(f"    ! memory {case.label} {impl.name} {phases}: {r['error']}")
-                        notes.append(f"memory {case.label} {impl.name} {phases}: {r['error']}")
+                        failures.setdefault((impl.name, "memory job", r["error"]), []).append(
+                            case.label
+                        )
                     for ph, err in r.get("errors", {}).items():
                         log(f"    ! memory {case.label} {impl.name} {ph}: {err}")
-                        notes.append(f"memory {case.label} {impl.name} {ph}: {err}")
+                        failures.setdefault((impl.name, f"memory {ph}", err), []).append(case.label)
                     cur = mem.setdefault(impl.name, {})
                     for k, v in r.items():
                         if isinstance(v, dict) and isinstance(cur.get(k), dict):
@@ -219,6 +225,8 @@ def main(argv=None) -> int:
     else:
         notes.append("memory not measured (--no-memory)")
 
+    for (name, phase, err), labels in failures.items():
+        notes.append(f"{name} {phase} failed: `{err}` (cases: {', '.join(labels)})")
     results["predicted_peak"] = predicted_peak(100 if mode == "full" else 50)
     results["targets"] = report.evaluate_targets(results)
     meta["wall_s"] = time.perf_counter() - t_start
