@@ -33,6 +33,29 @@ def _profile(label, fn, top=18):
     return value, f"### {label} (wall under cProfile {wall:.2f} s)\n\n```\n{body.rstrip()}\n```\n"
 
 
+def _gc_share(fn):
+    """(wall seconds, seconds spent in cyclic gc, collections) of ``fn()``,
+    without the profiler (cProfile does not show gc pauses)."""
+    spent = [0.0, 0, 0.0]
+
+    def cb(phase, info):
+        if phase == "start":
+            spent[2] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - spent[2]
+            spent[1] += 1
+
+    gc.collect()
+    gc.callbacks.append(cb)
+    try:
+        t0 = time.perf_counter()
+        value = fn()
+        wall = time.perf_counter() - t0
+    finally:
+        gc.callbacks.remove(cb)
+    return value, wall, spent[0], spent[1]
+
+
 def main(quick=False, out_dir=None) -> int:
     import lazyray
 
@@ -43,6 +66,16 @@ def main(quick=False, out_dir=None) -> int:
         # warm-up (caches, imports)
         small = make_case(workload, 20 if workload == "gram_schmidt" else 300)
         lazyray.compute(small.run([lazyray.array(a) for a in small.inputs]))
+        out, wall, gct, ncol = _gc_share(lambda c=case: c.run([lazyray.array(a) for a in c.inputs]))
+        _, cwall, cgct, cncol = _gc_share(lambda o=out: lazyray.compute(o))
+        del out
+        parts.append(
+            f"### {case.label}: without profiler\n\n"
+            f"- trace {wall * 1e3:.1f} ms, of which cyclic gc {gct * 1e3:.1f} ms "
+            f"({ncol} collections, {gct / wall:.0%})\n"
+            f"- compute {cwall * 1e3:.1f} ms, of which cyclic gc {cgct * 1e3:.1f} ms "
+            f"({cncol} collections)\n"
+        )
         out, txt = _profile(
             f"{case.label}: trace", lambda c=case: c.run([lazyray.array(a) for a in c.inputs])
         )
