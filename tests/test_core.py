@@ -181,3 +181,16 @@ def test_compute_optimize_gives_identical_values():
     assert np.array_equal(opt, plain)
     assert q.fn is None and q.compute() is opt
     assert inner.fn is not None  # the user's intermediates are left untouched
+
+
+def test_static_kwargs_are_shared_but_exact():
+    x = lazyray.Variable((2, 3))
+    a, b = x.sum(axis=0), x.sum(axis=0)
+    assert a._kwargs is b._kwargs  # one dict for equal static options
+    c = x.sum(axis=1)
+    assert c._kwargs == {"axis": 1} and a._kwargs == {"axis": 0}
+    kw = a.kwargs
+    kw["axis"] = 5  # the public property is a copy
+    assert a._kwargs == {"axis": 0}
+    t = lazyray.tensordot(x, lazyray.Variable((3, 2)), 1)
+    assert t._kwargs == {"axes": ((1,), (0,))}

@@ -248,7 +248,8 @@ class LazyArray:
 
     @property
     def kwargs(self) -> dict:
-        return self._kwargs if self._kwargs is not None else {}
+        """A copy of the keyword arguments (the node's dict may be shared)."""
+        return dict(self._kwargs) if self._kwargs is not None else {}
 
     @property
     def shape(self) -> tuple:

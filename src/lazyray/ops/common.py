@@ -74,11 +74,61 @@ def info(x):
     return tuple(int(d) for d in x.shape), dtypes.dtype_name(x.dtype)
 
 
+_CONTAINERS = (tuple, list, dict)
+
+
 def lazy_deps(tree) -> tuple:
     """Unique lazy arrays in a pytree, in order."""
     from ..traverse import to_list
 
     return tuple(to_list(tree))
+
+
+def find_deps(args: tuple, kwargs=None) -> tuple:
+    """Unique lazy arrays in ``args`` and ``kwargs`` (fast path: flat args and
+    no ``kwargs``; pass ``kwargs`` only when they may hold lazy arrays)."""
+    deps = []
+    for a in args:
+        if type(a) is LazyArray:
+            deps.append(a)
+        elif isinstance(a, _CONTAINERS):
+            return lazy_deps((args, kwargs))
+    if kwargs:  # only called with kwargs that may hold lazy arrays
+        return lazy_deps((args, kwargs))
+    if len(deps) > 1 and len({id(d) for d in deps}) < len(deps):
+        return lazy_deps(deps)
+    return tuple(deps)
+
+
+_STATIC = (int, bool, str, type(None))
+_KWARGS: dict = {}
+
+
+def _static(v) -> bool:
+    """A value that can share a dict: a scalar of ``_STATIC`` type, or a tuple
+    holding only ints and such tuples (so equal values have equal types)."""
+    t = type(v)
+    return t in _STATIC or (t is tuple and _int_tuple(v))
+
+
+def _int_tuple(v) -> bool:
+    return all(type(x) is int or (type(x) is tuple and _int_tuple(x)) for x in v)
+
+
+def intern_kwargs(kwargs: dict) -> tuple:
+    """Drop None entries and share one dict among nodes with equal static
+    options (ints, bools, strings, tuples of them), which are never mutated:
+    a dict costs ~200 bytes, and many nodes carry the same ``axis=...``.
+
+    Returns ``(kwargs or None, static)``.
+    """
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    if not kwargs:
+        return None, True
+    if all(map(_static, kwargs.values())):
+        key = tuple((k, type(v), v) for k, v in kwargs.items())
+        return _KWARGS.setdefault(key, kwargs), True
+    return kwargs, False
 
 
 def make(
@@ -95,12 +145,13 @@ def make(
     ``kwargs`` may be None; entries whose value is None are dropped so that
     backends that do not know an option are not passed it.
     """
+    static = True
+    if kwargs:
+        kwargs, static = intern_kwargs(kwargs)
     if deps is None:
-        deps = lazy_deps((args, kwargs))
+        deps = find_deps(args, None if static else kwargs)
     if backend is None:
         backend = backend_of(op, deps) if deps else "numpy"
-    if kwargs:
-        kwargs = {k: v for k, v in kwargs.items() if v is not None} or None
     return new_node(op, resolve(backend, op), args, kwargs, shape, dtype, backend, deps)
 
 

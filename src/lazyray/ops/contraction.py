@@ -9,6 +9,7 @@ spaces, implicit output, ellipsis, repeated indices and the interleaved
 from __future__ import annotations
 
 import operator
+from functools import lru_cache
 
 from . import dtypes
 from .common import LazyArray, backend_of, constant, info, lazy
@@ -20,8 +21,22 @@ for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vd
     register(_n, CONTRACTION)
 
 
+_PAIR_DTYPES: dict = {}
+
+
 def _pair(op, a, b):
     """Two operands as (lazy or constant) with their backend and result dtype."""
+    if type(a) is LazyArray and type(b) is LazyArray:  # fast path
+        backend = a._backend
+        if b._backend != backend:
+            backend_of(op, (a, b))
+        key = (a._dtype, b._dtype, backend)
+        dtype = _PAIR_DTYPES.get(key)
+        if dtype is None:
+            dtype = _PAIR_DTYPES[key] = dtypes.finalize(
+                backend, dtypes.result_type(*key[:2]), key[:2]
+            )
+        return a, b, a._shape, b._shape, dtype, backend
     if type(a) is not LazyArray and type(b) is not LazyArray:
         a = lazy(op, a)
     lazies = [x for x in (a, b) if type(x) is LazyArray]
@@ -87,11 +102,26 @@ def tensordot(a, b, axes=2):
     (2, 5)
     """
     a, b, sa, sb, dtype, backend = _pair("tensordot", a, b)
+    try:
+        axes_pair, shape = _tensordot_rule(sa, sb, _hashable(axes))
+    except TypeError:  # unhashable or invalid axes: the uncached rule says why
+        axes_pair, shape = _tensordot_rule.__wrapped__(sa, sb, axes)
+    return _contract("tensordot", (a, b), {"axes": axes_pair}, shape, dtype, backend)
+
+
+def _hashable(axes):
+    if isinstance(axes, (list, tuple)):
+        return tuple(_hashable(a) for a in axes)
+    return axes
+
+
+@lru_cache(maxsize=4096)
+def _tensordot_rule(sa, sb, axes):
     ax_a, ax_b = tensordot_axes(sa, sb, axes)
     shape = tuple(d for i, d in enumerate(sa) if i not in ax_a) + tuple(
         d for i, d in enumerate(sb) if i not in ax_b
     )
-    return _contract("tensordot", (a, b), {"axes": (ax_a, ax_b)}, shape, dtype, backend)
+    return (ax_a, ax_b), shape
 
 
 # ------------------------------------------------------------------ matmul
