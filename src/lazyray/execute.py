@@ -128,7 +128,11 @@ def compute_nodes(outputs: list) -> None:
             else:
                 data = fn(*[d._data for d in deps])
         elif deps:
-            data = fn(*[_resolve(a) for a in args], **_resolve(kwargs or {}))
+            args = [
+                a._data if type(a) is LazyArray else a if type(a) in _PLAIN else _resolve(a)
+                for a in args
+            ]
+            data = fn(*args, **_resolve(kwargs)) if kwargs else fn(*args)
         else:
             data = fn(*args, **(kwargs or {}))
         if check:
