@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 
 LR, AL, NP, DK = "lazyray", "autoray.lazy", "numpy", "dask"
@@ -574,7 +573,3 @@ def plot(results, path):
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def finite(x):
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
