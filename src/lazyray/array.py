@@ -189,7 +189,9 @@ class LazyArray:
             import numpy as np
 
             data, backend = np.asarray(data), "numpy"
-        shape = tuple(map(int, data.shape))
+        shape = data.shape
+        if backend != "numpy":  # numpy shapes are already tuples of ints
+            shape = tuple(map(int, shape))
         return _leaf("array", data, shape, dtype_name(data.dtype), backend)
 
     @classmethod

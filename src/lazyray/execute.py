@@ -128,11 +128,24 @@ def compute_nodes(outputs: list) -> None:
             else:
                 data = fn(*[d._data for d in deps])
         elif deps:
-            args = [
-                a._data if type(a) is LazyArray else a if type(a) in _PLAIN else _resolve(a)
-                for a in args
-            ]
-            data = fn(*args, **_resolve(kwargs)) if kwargs else fn(*args)
+            if len(args) == 2:  # x * 2.0, tensordot(a, b, axes=...), x[key]: no list
+                a, b = args
+                ta, tb = type(a), type(b)
+                a = a._data if ta is LazyArray else a if ta in _PLAIN else _resolve(a)
+                b = b._data if tb is LazyArray else b if tb in _PLAIN else _resolve(b)
+                if not kwargs:
+                    data = fn(a, b)
+                elif (ta is LazyArray) + (tb is LazyArray) == len(deps):
+                    data = fn(a, b, **kwargs)  # no dependency hides in kwargs
+                else:
+                    data = fn(a, b, **_resolve(kwargs))
+                a = b = None  # hold no input beyond its last use
+            else:
+                args = [
+                    a._data if type(a) is LazyArray else a if type(a) in _PLAIN else _resolve(a)
+                    for a in args
+                ]
+                data = fn(*args, **_resolve(kwargs)) if kwargs else fn(*args)
         else:
             data = fn(*args, **(kwargs or {}))
         if check:

@@ -12,9 +12,9 @@ import operator
 from functools import lru_cache
 
 from . import dtypes
-from .common import LazyArray, backend_of, constant, info, lazy
+from .common import LazyArray, backend_of, constant, info, intern_kwargs, lazy, new_node
 from .common import make as _make
-from .registry import CONTRACTION, register
+from .registry import _FNS, CONTRACTION, register, resolve
 from .shapes import broadcast_shapes, normalize_axis, prod
 
 for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
@@ -103,10 +103,15 @@ def tensordot(a, b, axes=2):
     """
     a, b, sa, sb, dtype, backend = _pair("tensordot", a, b)
     try:
-        axes_pair, shape = _tensordot_rule(sa, sb, _hashable(axes))
+        kwargs, shape = _tensordot_rule(sa, sb, _hashable(axes))
     except TypeError:  # unhashable or invalid axes: the uncached rule says why
-        axes_pair, shape = _tensordot_rule.__wrapped__(sa, sb, axes)
-    return _contract("tensordot", (a, b), {"axes": axes_pair}, shape, dtype, backend)
+        kwargs, shape = _tensordot_rule.__wrapped__(sa, sb, axes)
+    if type(a) is LazyArray and type(b) is LazyArray:  # fast path: no make()
+        args = (a, b)
+        deps = args if a is not b else (a,)
+        fn = _FNS.get((backend, "tensordot")) or resolve(backend, "tensordot")
+        return new_node("tensordot", fn, args, kwargs, shape, dtype, backend, deps)
+    return _contract("tensordot", (a, b), kwargs, shape, dtype, backend)
 
 
 def _hashable(axes):
@@ -121,7 +126,8 @@ def _tensordot_rule(sa, sb, axes):
     shape = tuple(d for i, d in enumerate(sa) if i not in ax_a) + tuple(
         d for i, d in enumerate(sb) if i not in ax_b
     )
-    return (ax_a, ax_b), shape
+    # one kwargs dict per signature, shared by its nodes (never mutated)
+    return intern_kwargs({"axes": (ax_a, ax_b)})[0], shape
 
 
 # ------------------------------------------------------------------ matmul

@@ -36,6 +36,22 @@ def dtype_name(dtype) -> str:
     >>> dtype_name("float32"), dtype_name(complex), dtype_name(np.int8)
     ('float32', 'complex128', 'int8')
     """
+    try:  # numpy's dtype.name is a slow property: cache names by dtype object
+        return _NAMES[dtype]
+    except (KeyError, TypeError):
+        pass
+    name = _dtype_name(dtype)
+    try:
+        _NAMES[dtype] = name
+    except TypeError:  # pragma: no cover - unhashable dtype-like
+        pass
+    return name
+
+
+_NAMES: dict = {}
+
+
+def _dtype_name(dtype) -> str:
     if isinstance(dtype, str):
         return np.dtype(dtype).name if dtype not in _KNOWN else dtype
     if dtype in _BUILTIN_NAMES:
