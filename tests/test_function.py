@@ -470,3 +470,14 @@ def test_errors_name_the_op():
     with pytest.raises(ZeroDivisionError, match="boom") as info:
         f(np.ones(2))
     assert "broken" in "".join(getattr(info.value, "__notes__", []))
+
+
+def test_folded_creation_constant_with_several_dependencies():
+    # regression: a folded constant (from a creation op) feeding a node with
+    # two dependencies was forgotten before its constant register was made
+    x = lazyray.Variable((2, 2))
+    y = lazyray.tensordot(lazyray.ones((2, 2)), x, 1).sum()
+    a = np.arange(4.0).reshape(2, 2)
+    for optimize in (False, True):
+        f = lazyray.Function([x], y, optimize=optimize)
+        assert f(a) == np.tensordot(np.ones((2, 2)), a, 1).sum()

@@ -303,10 +303,6 @@ def _build(outputs, inputs, fold):
             if not dependent:
                 _fold(node, i, di, nodes, vals, last, check)
                 continue
-            if vals:
-                for j in di:
-                    if last[j] == i:
-                        vals.pop(j, None)
             s0 = const_reg(di[0]) if di else None
 
         if dying is not None:
@@ -354,6 +350,12 @@ def _build(outputs, inputs, fold):
         if instr is None:
             code, fn, a, b = _general(fn, args, kw, lookup, bld)
             instr = (code, fn, out, a, b)
+        if vals and type(di) is not int:
+            # folded values are registered as constants above: now forget the
+            # ones this node was the last user of
+            for j in di:
+                if last[j] == i:
+                    vals.pop(j, None)
         # an instruction identical to one of the last two (long chains of the
         # same ops) shares its tuple: less memory, a cache-friendly replay
         if len(tape) > 1:
