@@ -194,3 +194,21 @@ def test_static_kwargs_are_shared_but_exact():
     assert a._kwargs == {"axis": 0}
     t = lazyray.tensordot(x, lazyray.Variable((3, 2)), 1)
     assert t._kwargs == {"axes": ((1,), (0,))}
+
+
+def test_big_numpy_einsum_uses_optimized_contraction():
+    rng = np.random.default_rng(3)
+    a, b, c = rng.normal(size=(30, 40)), rng.normal(size=(40, 50)), rng.normal(size=(50, 6))
+    two = lazyray.einsum("ij,jk->ik", lazyray.array(a), lazyray.array(b))
+    three = lazyray.einsum("ij,jk,kl->il", *map(lazyray.array, (a, b, c)))
+    small = lazyray.einsum("i,i->", lazyray.array(a[0, :3]), lazyray.array(a[1, :3]))
+    assert two._fn is not np.einsum and three._fn is not np.einsum
+    assert small._fn is np.einsum  # path search would cost more than it saves
+    np.testing.assert_allclose(two.compute(), np.einsum("ij,jk->ik", a, b), rtol=1e-12)
+    np.testing.assert_allclose(three.compute(), np.einsum("ij,jk,kl->il", a, b, c), rtol=1e-12)
+    torch = pytest.importorskip("torch")
+    x = lazyray.Variable((30, 40))
+    f = lazyray.Function([x], lazyray.einsum("ij,jk->ik", x, lazyray.array(b)), optimize=False)
+    out = f(torch.tensor(a))
+    assert isinstance(out, torch.Tensor)
+    np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-12)

@@ -383,4 +383,26 @@ def einsum(*operands):
     eq, shape = parse_einsum(eq, [s for s, _ in infos])
     keys = tuple(k for _, k in infos)
     dtype = dtypes.finalize(backend, dtypes.result_type(*keys), keys)
-    return _contract("einsum", (eq, *arrays), None, shape, dtype, backend)
+    node = _contract("einsum", (eq, *arrays), None, shape, dtype, backend)
+    if backend == "numpy" and len(arrays) > 1 and node._fn is not _einsum_optimized:
+        from ..flops import einsum_flops
+
+        if len(arrays) > 2 or einsum_flops(eq, [s for s, _ in infos]) >= _EINSUM_BLAS_FLOPS:
+            # as autoray.lazy: numpy's BLAS-backed, path-optimized einsum for
+            # big contractions (its path search costs more than it saves on
+            # small ones); other backends and retargeting use plain einsum
+            node._fn = _einsum_optimized
+    return node
+
+
+#: contraction cost from which numpy's ``einsum(..., optimize=True)`` pays off
+_EINSUM_BLAS_FLOPS = 8192
+
+
+def _einsum_optimized(*operands):
+    import numpy as np
+
+    return np.einsum(*operands, optimize=True)
+
+
+_einsum_optimized.__name__ = "einsum"
