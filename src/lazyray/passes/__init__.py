@@ -24,10 +24,13 @@ values are bit-for-bit identical except for the rules documented as "within
 
 from __future__ import annotations
 
+import gc
+
 from .core import copy_graph
 from .cse import cse
 from .dce import dce
 from .fold import fold
+from .fused import Fallback, fused
 from .lower import RULES as LOWER_RULES
 from .lower import lower
 from .order import Schedule, compute_in_order, memory_order, peak_memory
@@ -59,6 +62,9 @@ PASSES = {"cse": cse, "dce": dce, "fold": fold, "simplify": simplify, "lower": l
 #: constants once), simplify again after lowering (lowering adds transposes),
 #: and merge what the rewrites made identical
 DEFAULT_PASSES = ("cse", "dce", "fold", "simplify", "lower", "simplify", "cse")
+
+# the default passes without folding (``Function(..., fold_constants=False)``)
+_NO_FOLD = tuple(p for p in DEFAULT_PASSES if p != "fold")
 
 
 def optimize(
@@ -92,7 +98,10 @@ def optimize(
         Only bit-for-bit rewrites.
     stats : dict, optional
         Receives per-pass counts (merged, folded, narrowed, and the number of
-        times each rewrite rule fired).
+        times each rewrite rule fired).  The counts need the passes run one by
+        one; without ``stats``, the default passes (with or without ``fold``)
+        run as a single walk of the graph (:func:`.fused.fused`), which gives
+        the very same graph several times faster.
 
     Returns
     -------
@@ -109,6 +118,24 @@ def optimize(
     """
     if passes is None:
         passes = DEFAULT_PASSES
+    if stats is None:
+        names = tuple(p if isinstance(p, str) else None for p in passes)
+        if names == DEFAULT_PASSES or names == _NO_FOLD:
+            # the same graph as the passes one by one, in one walk (see .fused)
+            try:
+                return fused(outputs, variables, exact=exact, fold=names == DEFAULT_PASSES)
+            except Fallback:
+                pass
+    enabled = gc.isenabled()
+    gc.disable()  # passes make no reference cycles; collections would rescan the graph
+    try:
+        return _run(outputs, passes, variables, exact, stats)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(outputs, passes, variables, exact, stats):
     fresh = True  # whether the current graph may still hold the user's nodes
     for p in passes:
         try:

@@ -165,12 +165,24 @@ class Rule:
     exact : bool
         True when the replacement gives bit-for-bit identical values; False
         when it agrees within 1e-12 relative (documented per rule).
+    shallow : bool
+        True when whether the rule applies depends only on the node's own op,
+        its non-lazy arguments and the shapes and dtypes of its operands (not
+        on the ops that computed them), and the replacement is one of the
+        node's operands.  The fused pipeline (:mod:`.fused`) relies on it: it
+        decides such a rule once, on the user's node, for every pass.
+    pre : callable, optional
+        ``pre(node) -> bool``, a cheap necessary condition (False: the rule
+        certainly does not apply), checked before ``fn`` by the fused
+        pipeline.
     """
 
     name: str
     op: str
     fn: Callable
     exact: bool = True
+    shallow: bool = False
+    pre: Callable | None = None
 
 
 class Context:
@@ -189,6 +201,7 @@ class Context:
         self.stats = stats
         self.options = options or {}
         self.max_steps = max_steps
+        self.exhausted = False  # a node still had a rule to apply after max_steps
 
     def norm(self, node: LazyArray) -> LazyArray:
         table = self.table
@@ -210,6 +223,7 @@ class Context:
                     break
             else:
                 return node
+        self.exhausted = True
         return node
 
 

@@ -42,6 +42,8 @@ claims are checked by the tests).  The many-operand rules need the optional
 from __future__ import annotations
 
 from ..ops.common import info
+from ..ops.contraction import dot, einsum, matmul, tensordot
+from ..ops.movement import reshape, transpose
 from ..ops.shapes import prod
 from .core import Rule, rewrite
 
@@ -62,9 +64,6 @@ def _backend_ok(node, ctx):
 
 
 def _tensordot_dot(node, ctx):
-    from ..ops.contraction import dot
-    from ..ops.movement import transpose
-
     if not _backend_ok(node, ctx):
         return None
     a, b = node._args
@@ -101,8 +100,6 @@ def _dtypes_ok(ops, allowed):
 
 
 def _einsum_transpose(node, ctx):
-    from ..ops.movement import transpose
-
     p = _parse(node)
     if p is None or len(p[0]) != 1 or not _backend_ok(node, ctx):
         return None
@@ -113,9 +110,6 @@ def _einsum_transpose(node, ctx):
 
 
 def _pair(node, ctx, allowed):
-    from ..ops.contraction import matmul, tensordot
-    from ..ops.movement import reshape, transpose
-
     p = _parse(node)
     if p is None or len(p[0]) != 2 or not _backend_ok(node, ctx):
         return None
@@ -163,8 +157,6 @@ def _pair(node, ctx, allowed):
 
 
 def _path(node, ctx, allowed):
-    from ..ops.contraction import einsum
-
     p = _parse(node)
     if p is None or len(p[0]) < 3 or not _backend_ok(node, ctx):
         return None

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..array import LazyArray
 from ..ops import dtypes
+from ..ops.movement import broadcast_to, reshape, transpose
 from .core import Rule, rewrite
 
 __all__ = ["simplify", "RULES"]
@@ -77,6 +78,25 @@ def _identity_operand(node, ok):
             if v is not None and ok(v, x):
                 return x
     return None
+
+
+def _pre_scalar(v):
+    """``pre`` of the scalar identity rules: some operand is not a lazy array
+    and, if it is a Python number, it equals ``v`` (other scalars: maybe)."""
+
+    def pre(node) -> bool:
+        for a in node._args:
+            t = type(a)
+            if t is LazyArray:
+                continue
+            if t is not float and t is not int and t is not bool:
+                return True
+            if a == v:
+                return True
+        return False
+
+    pre.trigger = v
+    return pre
 
 
 def _neg_zero(v) -> bool:
@@ -174,8 +194,6 @@ def _transpose_identity(node, ctx):
 
 
 def _transpose_transpose(node, ctx):
-    from ..ops.movement import transpose
-
     inner = _arg(node)
     if not _is_op(inner, "transpose"):
         return None
@@ -190,8 +208,6 @@ def _reshape_identity(node, ctx):
 
 
 def _reshape_reshape(node, ctx):
-    from ..ops.movement import reshape
-
     inner = _arg(node)
     if not _is_op(inner, "reshape"):
         return None
@@ -199,8 +215,6 @@ def _reshape_reshape(node, ctx):
 
 
 def _reshape_unit_transpose(node, ctx):
-    from ..ops.movement import reshape
-
     inner = _arg(node)
     if not _is_op(inner, "transpose"):
         return None
@@ -217,8 +231,6 @@ def _broadcast_identity(node, ctx):
 
 
 def _broadcast_broadcast(node, ctx):
-    from ..ops.movement import broadcast_to
-
     inner = _arg(node)
     if not _is_op(inner, "broadcast_to"):
         return None
@@ -236,28 +248,31 @@ def _getitem_full(node, ctx):
     return x
 
 
-# Rule(name, op it rewrites, rewrite); all bit-for-bit (see the module docstring)
+# Rule(name, op it rewrites, rewrite); all bit-for-bit (see the module docstring).
+# shallow=True: applies or not by the node's own arguments and its operands'
+# shapes/dtypes only, and returns an operand (see Rule); pre: a cheap test
+# that must hold for the rule to apply
 RULES: tuple[Rule, ...] = (
     # x * 1 and 1 * x -> x, for bool, int and real float x only
-    Rule("mul_one", "multiply", _mul_one),
+    Rule("mul_one", "multiply", _mul_one, shallow=True, pre=_pre_scalar(1)),
     # x + 0 -> x for bool/int x; for floats only x + (-0.0) (-0.0 + 0.0 is +0.0)
-    Rule("add_zero", "add", _add_zero),
+    Rule("add_zero", "add", _add_zero, shallow=True, pre=_pre_scalar(0)),
     # x - 0 -> x for int x; for floats x - (+0.0)
-    Rule("sub_zero", "subtract", _sub_zero),
+    Rule("sub_zero", "subtract", _sub_zero, shallow=True, pre=_pre_scalar(0)),
     # x / 1 -> x for real floats (int / 1 is float: rejected by the dtype check)
-    Rule("div_one", "divide", _div_one),
+    Rule("div_one", "divide", _div_one, shallow=True, pre=_pre_scalar(1)),
     # x // 1 -> x for ints
-    Rule("floordiv_one", "floor_divide", _floordiv_one),
+    Rule("floordiv_one", "floor_divide", _floordiv_one, shallow=True, pre=_pre_scalar(1)),
     # --x -> x (sign flips twice, wrapping ints included)
     Rule("neg_neg", "negative", _involution("negative")),
     # +x -> x (numpy's positive is a copy)
-    Rule("positive", "positive", _positive),
+    Rule("positive", "positive", _positive, shallow=True),
     # conj(x) -> x for real x
-    Rule("conj_real", "conj", _real_identity),
+    Rule("conj_real", "conj", _real_identity, shallow=True),
     # conj(conj(x)) -> x
     Rule("conj_conj", "conj", _involution("conj")),
     # real(x) -> x for real x
-    Rule("real_real", "real", _real_identity),
+    Rule("real_real", "real", _real_identity, shallow=True),
     # ~~x -> x for ints and bools
     Rule("invert_invert", "invert", _involution("invert")),
     # not not x -> x for bools (the dtype check rejects other dtypes)
@@ -265,25 +280,25 @@ RULES: tuple[Rule, ...] = (
     # abs(abs(x)) -> abs(x)
     Rule("abs_abs", "abs", _abs_abs),
     # x.astype(x.dtype) -> x
-    Rule("astype_same", "astype", _astype_same),
+    Rule("astype_same", "astype", _astype_same, shallow=True),
     # x.astype(wider).astype(x.dtype) -> x when the widening is lossless
     Rule("astype_roundtrip", "astype", _astype_roundtrip),
     # transpose(x, identity) -> x
-    Rule("transpose_identity", "transpose", _transpose_identity),
+    Rule("transpose_identity", "transpose", _transpose_identity, shallow=True),
     # transpose(transpose(x, p), q) -> transpose(x, p[q])
     Rule("transpose_transpose", "transpose", _transpose_transpose),
     # reshape(x, x.shape) -> x
-    Rule("reshape_identity", "reshape", _reshape_identity),
+    Rule("reshape_identity", "reshape", _reshape_identity, shallow=True),
     # reshape(reshape(x, s1), s2) -> reshape(x, s2) (C order composes)
     Rule("reshape_reshape", "reshape", _reshape_reshape),
     # reshape(transpose(x, p), s) -> reshape(x, s) when p moves only unit axes
     Rule("reshape_unit_transpose", "reshape", _reshape_unit_transpose),
     # broadcast_to(x, x.shape) -> x
-    Rule("broadcast_identity", "broadcast_to", _broadcast_identity),
+    Rule("broadcast_identity", "broadcast_to", _broadcast_identity, shallow=True),
     # broadcast_to(broadcast_to(x, s1), s2) -> broadcast_to(x, s2)
     Rule("broadcast_broadcast", "broadcast_to", _broadcast_broadcast),
     # x[:], x[...], x[:, :] -> x
-    Rule("getitem_full", "getitem", _getitem_full),
+    Rule("getitem_full", "getitem", _getitem_full, shallow=True),
 )
 
 
