@@ -249,3 +249,47 @@ def test_fused_creation_ops_leaf_outputs_and_custom_ops(rng):
     for variables in ([x], None, [x, c]):
         for fold in (True, False):
             assert_same(y, variables, fold)
+
+
+def duplicated_graph(seed, n_ops=60):
+    """Random ops on a small pool where a third of the results are used
+    twice, so that many nodes have several users and equal twins."""
+    rng = np.random.default_rng(seed)
+    x, y = lazyray.Variable((3, 3)), lazyray.Variable((3, 3))
+    pool = [x, y, lazyray.array(rng.normal(size=(3, 3)))]
+    ops = [
+        lambda a, b: a + b,
+        lambda a, b: lazyray.sin(a),
+        lambda a, b: a * 1.5,
+        lambda a, b: a * 1,
+        lambda a, b: lazyray.tensordot(a, b, 1),
+        lambda a, b: lazyray.transpose(a),
+        lambda a, b: lazyray.LazyArray("numpy", _custom, (a, b), None, (3, 3)),
+        lambda a, b: -a,
+        lambda a, b: lazyray.einsum("ij,jk->ik", a, b),
+        lambda a, b: a @ b - b,
+        lambda a, b: lazyray.conj(a),
+    ]
+    for _ in range(n_ops):
+        a, b = pool[rng.integers(len(pool))], pool[rng.integers(len(pool))]
+        pool.append(ops[rng.integers(len(ops))](a, b))
+        if rng.integers(3) == 0:
+            pool.append(pool[-1])
+    return [pool[i] for i in rng.integers(len(pool), size=4)], x, y
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_fused_with_many_shared_and_equal_nodes(seed):
+    outputs, x, y = duplicated_graph(seed)
+    for variables in ([x, y], None):
+        for fold in (True, False):
+            assert_same(outputs, variables, fold)
+
+
+def test_fused_falls_back_when_equal_custom_nodes_order_deps_differently():
+    x, y = lazyray.Variable((3,)), lazyray.Variable((3,))
+    a = lazyray.LazyArray("numpy", _custom, (x, y), None, (3,), deps=(x, y))
+    b = lazyray.LazyArray("numpy", _custom, (x, y), None, (3,), deps=(y, x))
+    with pytest.raises(Fallback, match="dependencies"):
+        fused([lazyray.sin(a), lazyray.sin(b), a + b], [x, y])
+    assert_same([lazyray.sin(a), lazyray.sin(b), a + b], [x, y], allow_fallback=True)

@@ -15,18 +15,17 @@ Why it is the same graph:
   structure each pass would give it, and to merge equal nodes (one table of
   the exact keys of :func:`.cse`) as they are built: the result is the
   sequential one with every node merged that the last CSE merges.
-* For each user's node the walk keeps a *record*: its final node when every
-  pass leaves it as it is (the common case), else a list ``[node, final,
-  image after the first simplify, image after lowering, late, top]`` (a node
-  downstream of a lowered contraction) from which the images the later
-  rules must look at are rebuilt on demand (:meth:`_Fused.image4`).
-  Constants (folded) are recorded as a 1-tuple.
+* For each user's node the walk keeps a *record*
+  (:mod:`.fusedcore`): its final node when every pass leaves it as it is
+  (the common case), else its final node and enough to rebuild, on demand,
+  its images after the first simplify and after lowering (a node downstream
+  of a lowered contraction), which later rules may have to look at.
 * Rules marked ``shallow`` (see :class:`.core.Rule`) decide by the node's own
   arguments and its operands' shapes and dtypes, which no pass changes: they
   are decided once, on the user's node.  The other simplify rules and the
   lowering rules run on the node their pass would see; where that differs
   from the final one, it is rebuilt and the remaining passes run on it as the
-  sequential passes would (:meth:`_Fused.engine`, :meth:`_Fused.img`).
+  sequential passes would (:meth:`.fusedcore.State.engine`).
 * What the walk does not model -- DCE narrowing (``split``, ``linalg.eigh``),
   a multi-output op as an output while folding, a rule still applying after
   ``max_steps``, a folded value that is the very object of another leaf --
@@ -61,14 +60,15 @@ from .fusedcore import (
     State,
     _make,
     _new,
-    _pack,
     _Redo,
     _uniq,
+    same_deps,
 )
 
 __all__ = ["fused", "Fallback"]
 
 _depth = attrgetter("_depth")
+_SCALARS = frozenset((float, int, bool, str, complex, type(None)))
 
 
 class _Fused(State):
@@ -83,8 +83,8 @@ class _Fused(State):
         table = self.table
         kinds = self.kinds
         resolve = self.resolve
-        fget = self.floats.get
-        fset = self.floats.setdefault
+        users = self.users
+        ready = self.ready
         for node in order:
             fn = node._fn
             if fn is None:
@@ -203,115 +203,81 @@ class _Fused(State):
             if k != _T1:
                 rec[nid] = self.slow(node, k, (f0,) if fins is None else fins, uni, late, top)
                 continue
-            # the node with final operands and its CSE key; no pass changes it
-            if node._kwargs is None and type(args) is tuple and 0 < len(deps) < 3:
-                key = None
-                n_args = len(args)
-                if f0 is not None:
-                    nd = (f0,)
-                    depth = f0._depth + 1
-                    if n_args == 1:
+            # the node with final operands, which no pass changes
+            if fins is None:
+                nd = (f0,)
+                depth = f0._depth + 1
+            elif len(fins) == 2:
+                g0, g1 = fins
+                if g0 is g1:
+                    nd = (g0,)
+                    depth = g0._depth + 1
+                else:
+                    nd = fins
+                    d0 = g0._depth
+                    depth = (d0 if d0 > g1._depth else g1._depth) + 1
+            else:
+                nd = _uniq(fins)
+                depth = max([d._depth for d in nd]) + 1 if nd else 0
+            na = None
+            if node._kwargs is None and type(args) is tuple:
+                if fins is None:  # one dependency: the usual unary and scalar ops
+                    if len(args) == 1:
                         if type(args[0]) is LazyArray:
                             na = nd
-                            key = (
-                                op,
-                                None,
-                                node._backend,
-                                node._shape,
-                                node._dtype,
-                                _NONE_KEY,
-                                id(f0),
-                            )
-                    elif n_args == 2:
+                    elif len(args) == 2:
                         a0, a1 = args
                         if type(a0) is LazyArray:
-                            if type(a1) is float:
+                            if type(a1) in _SCALARS:
                                 na = (f0, a1)
-                                b = _pack(a1)
-                                fz = fget(b) or fset(b, b)
-                                key = (
-                                    op,
-                                    None,
-                                    node._backend,
-                                    node._shape,
-                                    node._dtype,
-                                    _NONE_KEY,
-                                    id(f0),
-                                    fz,
-                                )
-                        elif type(a1) is LazyArray and type(a0) is float:
+                        elif type(a1) is LazyArray and type(a0) in _SCALARS:
                             na = (a0, f0)
-                            b = _pack(a0)
-                            fz = fget(b) or fset(b, b)
-                            key = (
-                                op,
-                                None,
-                                node._backend,
-                                node._shape,
-                                node._dtype,
-                                _NONE_KEY,
-                                fz,
-                                id(f0),
-                            )
+                elif (
+                    len(args) == 2 and len(fins) == 2 and args[0] is deps[0] and args[1] is deps[1]
+                ):
+                    na = fins
+            # its CSE key is needed only if each of its dependencies has users
+            for d in nd:
+                if id(d) not in users:
+                    unique = True
+                    break
+            else:
+                unique = False
+            if unique:
+                if na is None:
+                    na, nk = self.remap_args(node, (f0,) if fins is None else fins)
                 else:
-                    if g0 is g1:
-                        nd = (g0,)
-                        depth = g0._depth + 1
-                    else:
-                        nd = (g0, g1)
-                        depth = (g0._depth if g0._depth > g1._depth else g1._depth) + 1
-                    if n_args == 2:
-                        a0, a1 = args
-                        if a0 is d0 and a1 is d1:
-                            na = fins
-                            key = (
-                                op,
-                                None,
-                                node._backend,
-                                node._shape,
-                                node._dtype,
-                                _NONE_KEY,
-                                id(g0),
-                                id(g1),
-                            )
-                if key is None:
-                    na = []
-                    for a in args:
-                        if type(a) is LazyArray:
-                            a = f0 if f0 is not None else g0 if a is d0 else g1
-                        na.append(a)
-                    na = tuple(na)
-                    items = self.items(na)
-                    if items is not None:
-                        key = (op, None, node._backend, node._shape, node._dtype, _NONE_KEY, *items)
-                if key is not None:
-                    if type(op) is not str:
-                        key = (op, id(fn), *key[2:])
-                    f = table.get(key)
-                    if f is None:
-                        f = _new(LazyArray)
-                        f._op = op
-                        f._fn = fn
-                        f._args = na
-                        f._kwargs = None
-                        f._shape = node._shape
-                        f._dtype = node._dtype
-                        f._backend = node._backend
-                        f._data = None
-                        f._deps = nd
-                        f._depth = depth
-                        table[key] = f
-                        final.add(id(f))
-                    rec[nid] = f if uni else [node, f, None, None, late, True]
-                    continue
-            if fins is None:
-                fins = (f0,)
-            na, nk, key = self.remap(node, fins)
+                    nk = None
+                f = _new(LazyArray)
+                f._op = op
+                f._fn = fn
+                f._args = na
+                f._kwargs = nk
+                f._shape = node._shape
+                f._dtype = node._dtype
+                f._backend = node._backend
+                f._data = None
+                f._deps = nd
+                f._depth = depth
+                final.add(id(f))
+                for d in nd:
+                    if id(d) not in users:
+                        users[id(d)] = f
+                rec[nid] = f if uni else [node, f, None, None, late, True]
+                continue
+            ready(nd)
+            if na is not None and (items := self.items(na)) is not None:
+                nk = None
+                key = self.key(node, _NONE_KEY, items)
+            else:
+                na, nk, key = self.remap(node, (f0,) if fins is None else fins)
             f = table.get(key)
             if f is None:
-                f = _make(node, na, nk, _uniq(fins))
-                table[key] = f
+                f = _make(node, na, nk, nd)
                 final.add(id(f))
+                table[key] = f
+            elif type(op) is not str:
+                same_deps(f, nd)
             rec[nid] = f if uni else [node, f, None, None, late, True]
 
     def slow(self, node, k, fins, uni, late, top):
@@ -321,16 +287,19 @@ class _Fused(State):
         if k == _T3 and late:
             # no simplify rule; lowering sees the node with final operands
             na, nk, key = self.remap(node, fins)
+            nd = _uniq(fins)
             if uni:
+                self.ready(nd)
                 hit = table.get(key)
                 if hit is not None:  # a final node: no pass changes it
                     return hit
                 r = self.memo.get(key)
                 if r is not None:
                     return r
-            F = _make(node, na, nk, _uniq(fins))
+            F = _make(node, na, nk, nd)
             r5 = self.ctx5.norm(F)
             if r5 is F:
+                self.ready(nd)
                 f = table.get(key)
                 if f is None:
                     table[key] = f = F
@@ -354,6 +323,7 @@ class _Fused(State):
             return [node, f, None, r5, r6 is r5, False]
         if uni:  # the first simplify sees the node with final operands
             na, nk, key = self.remap(node, fins)
+            self.ready(_uniq(fins))
             hit = table.get(key)
             if hit is not None:
                 return hit
@@ -376,6 +346,7 @@ class _Fused(State):
                 ):
                     break
             else:
+                self.ready(F._deps)
                 f = table.get(key)
                 if f is None:
                     table[key] = f = F

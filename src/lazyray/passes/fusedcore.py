@@ -40,6 +40,7 @@ _NONE = type(None)
 _NONE_KEY = None  # the key of absent kwargs (frozen kwargs are tuples)
 _CONTAINERS = (tuple, list, dict)
 _LEAF = "<leaf>"
+_KEYED = object()  # see State.ready
 _NO_RULE = object()  # results of _Fused.shallow besides a record
 _MORE = object()
 
@@ -98,6 +99,15 @@ def _uniq(nodes) -> tuple:
     return tuple(out)
 
 
+def same_deps(hit, deps) -> None:
+    """A user callable's node merged with ``hit`` must list its dependencies
+    in the same order (which its caller chose), or which of the two the
+    passes keep depends on their order of visit: :class:`Fallback`."""
+    d = hit._deps
+    if len(d) != len(deps) or any(a is not b for a, b in zip(d, deps)):
+        raise Fallback("equal nodes of a user callable list their dependencies differently")
+
+
 def _make(node, args, kwargs, deps):
     """A new node computing what ``node`` computes, on ``deps`` (no sharing
     lookup: passes run without sharing)."""
@@ -136,6 +146,7 @@ class State:
         self.rec = {}  # id(user's node) -> record (see the module docstring)
         self.final = set()  # ids of final nodes (fixed points of every pass)
         self.table = {}  # exact key -> final node (the CSE table)
+        self.users = {}  # id(final node) -> its unkeyed user or _KEYED (ready)
         self.memo = {}  # key of a node run through the engine -> its record
         self.leaves = {}  # CSE keys of data leaves
         self.consts = {}  # CSE table of the constant (folded) subgraph
@@ -217,6 +228,13 @@ class State:
         fz = freeze(args, self.keep)
         return fz[1:] if type(args) is tuple else ("<args>", fz)
 
+    @staticmethod
+    def remap_args(node, fins):
+        """``node``'s args and kwargs with each dependency replaced by its
+        entry in ``fins`` (aligned with ``node._deps``)."""
+        m = {id(d): f for d, f in zip(node._deps, fins)}
+        return _remap(node._args, m), _remap(node._kwargs, m)
+
     def remap(self, node, fins):
         """``(args, kwargs, key)``: ``node``'s arguments with each dependency
         replaced by its entry in ``fins`` (aligned with ``node._deps``), and
@@ -273,11 +291,34 @@ class State:
             items = self.frozen_items(args)
         return self.key(n, fk, items)
 
+    def ready(self, deps):
+        """Before a CSE lookup of a node on ``deps`` (final nodes): give their
+        unkeyed user its key, and mark them as having keyed users only.
+
+        ``users[id(f)]`` says which final nodes use the final node ``f``:
+        none (absent), a single one whose key is not in the table yet (a
+        node), or only nodes in the table (``_KEYED``).  A node one of whose
+        dependencies has no user yet cannot equal an earlier node, so the walk
+        builds it without computing its key (in a chain, no key at all), and
+        records it as that dependency's unkeyed user; any later node on the
+        same dependency keys it first, here.
+        """
+        users = self.users
+        for d in deps:
+            st = users.get(id(d))
+            if st is not _KEYED:
+                if st is not None:
+                    self.table.setdefault(self.node_key(st), st)
+                users[id(d)] = _KEYED
+
     def insert(self, r):
         """CSE of a node of the final graph: the equal final node, or ``r``."""
+        self.ready(r._deps)
         key = self.node_key(r)
         hit = self.table.get(key)
         if hit is not None:
+            if type(hit._op) is not str:
+                same_deps(hit, r._deps)
             return hit
         op = r._op
         if type(op) is str and op in self.ctx5.table and self.ctx5.norm(r) is not r:
