@@ -237,12 +237,15 @@ class _Fused(State):
                 ):
                     na = fins
             # its CSE key is needed only if each of its dependencies has users
-            for d in nd:
-                if id(d) not in users:
-                    unique = True
-                    break
+            if fins is None:
+                unique = id(f0) not in users
             else:
-                unique = False
+                for d in nd:
+                    if id(d) not in users:
+                        unique = True
+                        break
+                else:
+                    unique = False
             if unique:
                 if na is None:
                     na, nk = self.remap_args(node, (f0,) if fins is None else fins)
@@ -260,9 +263,12 @@ class _Fused(State):
                 f._deps = nd
                 f._depth = depth
                 final.add(id(f))
-                for d in nd:
-                    if id(d) not in users:
-                        users[id(d)] = f
+                if fins is None:
+                    users[id(f0)] = f
+                else:
+                    for d in nd:
+                        if id(d) not in users:
+                            users[id(d)] = f
                 rec[nid] = f if uni else [node, f, None, None, late, True]
                 continue
             ready(nd)

@@ -21,7 +21,6 @@ A *record* (``State.rec``, by id of the user's node) is
 from __future__ import annotations
 
 import struct
-from operator import attrgetter
 
 from ..array import LazyArray, _leaf
 from ..sharing import freeze, node_key
@@ -34,14 +33,13 @@ from .simplify import RULES as SIMPLIFY_RULES
 __all__ = ["State", "Fallback"]
 
 _new = object.__new__
-_depth = attrgetter("_depth")
 _pack = struct.Struct("<d").pack
 _NONE = type(None)
 _NONE_KEY = None  # the key of absent kwargs (frozen kwargs are tuples)
 _CONTAINERS = (tuple, list, dict)
 _LEAF = "<leaf>"
 _KEYED = object()  # see State.ready
-_NO_RULE = object()  # results of _Fused.shallow besides a record
+_NO_RULE = object()  # results of State.shallow besides a record
 _MORE = object()
 
 # what the walk does with a node of a given registry op
