@@ -425,16 +425,32 @@ def fused(outputs, variables=None, *, exact: bool = False, fold: bool = True):
 def _by_depth(outputs) -> list:
     """Every node of the graph once, sorted by depth (so each comes after its
     dependencies, as long as depths are consistent: :class:`_Redo` if not)."""
-    seen = {}
+    seen = set()
+    add = seen.add
+    order = []
     stack = []
     for o in find_lazy(outputs):
         if id(o) not in seen:
-            seen[id(o)] = o
+            add(id(o))
             stack.append(o)
-    pop, push = stack.pop, stack.append
+    pop, push, app = stack.pop, stack.append, order.append
     while stack:
-        for d in pop()._deps:
-            if id(d) not in seen:
-                seen[id(d)] = d
-                push(d)
-    return sorted(seen.values(), key=_depth)
+        n = pop()
+        while True:
+            app(n)
+            deps = n._deps
+            if len(deps) == 1:  # follow a chain without the stack
+                d = deps[0]
+                if id(d) in seen:
+                    break
+                add(id(d))
+                n = d
+                continue
+            for d in deps:
+                if id(d) not in seen:
+                    add(id(d))
+                    push(d)
+            break
+    order.reverse()
+    order.sort(key=_depth)
+    return order
