@@ -7,6 +7,7 @@ Python source for reading (:meth:`Function.print_source`).
 
 from __future__ import annotations
 
+import gc
 from operator import itemgetter
 
 from autoray import infer_backend
@@ -112,18 +113,23 @@ class Function:
                 raise ValueError(f"the same node appears twice among the inputs: {v!r}")
             seen.add(id(v))
 
-        if all(v._fn is None for v in in_nodes):
-            # (passes copy every op node: an op node as input would be lost)
-            outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
-        out_nodes = []
-        out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
-        unique, index = [], {}
-        for o in out_nodes:
-            if id(o) not in index:
-                index[id(o)] = len(unique)
-                unique.append(o)
-
-        prog, _ = build(unique, in_nodes, fold=bool(fold_constants))
+        enabled = gc.isenabled()
+        gc.disable()  # optimize + build make many acyclic objects: skip full collections
+        try:
+            if all(v._fn is None for v in in_nodes):
+                # (passes copy every op node: an op node as input would be lost)
+                outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
+            out_nodes = []
+            out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
+            unique, index = [], {}
+            for o in out_nodes:
+                if id(o) not in index:
+                    index[id(o)] = len(unique)
+                    unique.append(o)
+            prog, _ = build(unique, in_nodes, fold=bool(fold_constants))
+        finally:
+            if enabled:
+                gc.enable()
         slots = [prog.out_slots[index[id(o)]] for o in out_nodes]
         if backend is not None:
             prog = retarget(prog, backend)
