@@ -380,19 +380,31 @@ def einsum(*operands):
     backend = backend_of("einsum", lazies)
     arrays = [x if type(x) is LazyArray else constant("einsum", x, backend) for x in arrays]
     infos = [info(x) for x in arrays]
-    eq, shape = parse_einsum(eq, [s for s, _ in infos])
+    shapes = tuple(s for s, _ in infos)
+    try:
+        eq, shape, blas = _einsum_rule(eq, shapes)
+    except TypeError:  # unhashable subscripts: the uncached rule says why
+        eq, shape, blas = _einsum_rule.__wrapped__(eq, shapes)
     keys = tuple(k for _, k in infos)
     dtype = dtypes.finalize(backend, dtypes.result_type(*keys), keys)
     node = _contract("einsum", (eq, *arrays), None, shape, dtype, backend)
-    if backend == "numpy" and len(arrays) > 1 and node._fn is not _einsum_optimized:
-        from ..flops import einsum_flops
-
-        if len(arrays) > 2 or einsum_flops(eq, [s for s, _ in infos]) >= _EINSUM_BLAS_FLOPS:
-            # as autoray.lazy: numpy's BLAS-backed, path-optimized einsum for
-            # big contractions (its path search costs more than it saves on
-            # small ones); other backends and retargeting use plain einsum
-            node._fn = _einsum_optimized
+    if blas and backend == "numpy":
+        # as autoray.lazy: numpy's BLAS-backed, path-optimized einsum for big
+        # contractions (its path search costs more than it saves on small
+        # ones); other backends and retargeting use plain einsum
+        node._fn = _einsum_optimized
     return node
+
+
+@lru_cache(maxsize=4096)
+def _einsum_rule(eq, shapes):
+    """``(canonical equation, output shape, worth numpy's optimize=True)``."""
+    from ..flops import einsum_flops
+
+    eq, shape = parse_einsum(eq, list(shapes))
+    n = len(shapes)
+    blas = n > 2 or (n == 2 and einsum_flops(eq, shapes) >= _EINSUM_BLAS_FLOPS)
+    return eq, shape, blas
 
 
 #: contraction cost from which numpy's ``einsum(..., optimize=True)`` pays off
