@@ -2,7 +2,7 @@
 
 Every function takes the output(s) of a graph (a lazy array, or a pytree of
 them) and walks it once, iteratively, so graphs of millions of nodes are
-fine.  Memory is given in elements (as ``autoray.lazy`` does) or, since every
+fine.  Memory is given in elements (as autoray's lazy module does) or, since every
 node's dtype is static, in bytes with ``bytes=True``.
 
 Conventions

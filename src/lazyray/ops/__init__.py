@@ -64,7 +64,7 @@ from .reductions import (
     var,
 )
 
-# numpy / Array API / autoray.lazy aliases
+# numpy, Array API and autoray-lazy aliases
 absolute = abs  # noqa: F405
 conjugate = conj  # noqa: F405
 truedivide = true_divide = divide  # noqa: F405

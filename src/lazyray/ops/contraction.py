@@ -389,7 +389,7 @@ def einsum(*operands):
     dtype = dtypes.finalize(backend, dtypes.result_type(*keys), keys)
     node = _contract("einsum", (eq, *arrays), None, shape, dtype, backend)
     if blas and backend == "numpy":
-        # as autoray.lazy: numpy's BLAS-backed, path-optimized einsum for big
+        # as autoray does lazily: numpy's BLAS-backed, path-optimized einsum for big
         # contractions (its path search costs more than it saves on small
         # ones); other backends and retargeting use plain einsum
         node._fn = _einsum_optimized
