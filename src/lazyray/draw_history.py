@@ -16,7 +16,7 @@ from .traverse import ascend
 
 __all__ = ["plot_history_size_footprint", "plot_history_functions", "plot_history_stats"]
 
-#: a style that reads on light and dark backgrounds (as autoray.lazy's)
+#: a style that reads on light and dark backgrounds (as autoray's lazy plots)
 NEUTRAL_STYLE = {
     "axes.edgecolor": (0.5, 0.5, 0.5),
     "axes.facecolor": (0, 0, 0, 0),

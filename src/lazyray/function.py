@@ -36,7 +36,7 @@ class Function:
         Evaluate, once and now, every node that does not depend on
         ``inputs``, and keep the values as constants of the function.
         **Folding never modifies the user's graph** (unlike
-        ``autoray.lazy``, which computes those nodes in place): the values are
+        autoray's lazy module, which computes those nodes in place): the values are
         stored in the function only, and the traced nodes stay lazy and can be
         reused, retargeted or compiled again with other inputs.
     backend : str, optional

@@ -172,7 +172,7 @@ def history_size_footprint(
     bytes : bool, optional
         Count bytes instead of elements.
     per_node : bool, optional
-        If False (the default, as ``autoray.lazy``), one value at the start
+        If False (the default, as in autoray's lazy module), one value at the start
         and after each allocation and each release.  If True, one value per
         node in :func:`lazyray.ascend` order: the size live while that node
         is computed (its result and its operands included).

@@ -183,7 +183,7 @@ def peak(plan: MemoryPlan, include_inputs: bool, bytes: bool) -> int:  # noqa: A
 
 def footprint_events(plan: MemoryPlan, include_inputs: bool, bytes: bool) -> list:  # noqa: A002
     """The live memory at the start and after each allocation and release,
-    in the order (and with the entries) ``autoray.lazy`` lists them."""
+    in the order (and with the entries) autoray's lazy module lists them."""
     alloc = plan.alloc[bytes].tolist()
     rel = plan.release[include_inputs][bytes].tolist()
     last = plan.last.tolist()
