@@ -212,3 +212,10 @@ def test_big_numpy_einsum_uses_optimized_contraction():
     out = f(torch.tensor(a))
     assert isinstance(out, torch.Tensor)
     np.testing.assert_allclose(out.numpy(), a @ b, rtol=1e-12)
+
+
+def test_array_namespace_is_lazyray():
+    x = lazyray.Variable((2, 3))
+    xp = x.__array_namespace__()
+    assert xp is lazyray
+    assert xp.permute_dims(x, (1, 0)).shape == (3, 2)

@@ -435,6 +435,12 @@ class LazyArray:
             return NotImplemented
         return fn(*args, **kwargs)
 
+    def __array_namespace__(self, *, api_version=None):
+        """The Array API namespace of lazy arrays: :mod:`lazyray`."""
+        import lazyray
+
+        return lazyray
+
     def __reduce_ex__(self, protocol):
         from .traverse import reduce_node
 
