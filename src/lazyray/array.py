@@ -78,12 +78,14 @@ def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
     node._backend = backend
     node._deps = deps
     node._data = None
-    if len(deps) == 1:
+    n = len(deps)
+    if n == 1:
         node._depth = deps[0]._depth + 1
-    elif deps:
-        node._depth = max(d._depth for d in deps) + 1
+    elif n == 2:
+        d0, d1 = deps[0]._depth, deps[1]._depth
+        node._depth = (d0 if d0 > d1 else d1) + 1
     else:
-        node._depth = 0
+        node._depth = max([d._depth for d in deps], default=-1) + 1
     if _ACTIVE[0]:
         return shared(node)
     return node
