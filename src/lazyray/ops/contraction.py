@@ -14,7 +14,7 @@ from functools import lru_cache
 from . import dtypes
 from .common import LazyArray, backend_of, constant, info, intern_kwargs, lazy, new_node
 from .common import make as _make
-from .registry import _FNS, CONTRACTION, register, resolve
+from .registry import CONTRACTION, register, resolve
 from .shapes import broadcast_shapes, normalize_axis, prod
 
 for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
@@ -109,7 +109,7 @@ def tensordot(a, b, axes=2):
     if type(a) is LazyArray and type(b) is LazyArray:  # fast path: no make()
         args = (a, b)
         deps = args if a is not b else (a,)
-        fn = _FNS.get((backend, "tensordot")) or resolve(backend, "tensordot")
+        fn = resolve(backend, "tensordot")
         return new_node("tensordot", fn, args, kwargs, shape, dtype, backend, deps)
     return _contract("tensordot", (a, b), kwargs, shape, dtype, backend)
 

@@ -412,64 +412,52 @@ class State:
     def image4(self, r):
         """Image of record ``r`` after the first simplify, built (with those
         it depends on) if needed, and registered for the engine."""
-        t = type(r)
-        if t is not list:
-            return r if t is LazyArray else self.resolve(r)
-        if r[_A4] is not None:
-            return r[_A4]
-        rec = self.rec
-        stack = [r]
-        while stack:
-            q = stack[-1]
-            if q[_A4] is not None:
-                stack.pop()
-                continue
-            node = q[0]
-            drecs = [rec[id(d)] for d in node._deps]
-            missing = [x for x in drecs if type(x) is list and x[_A4] is None]
-            if missing:
-                stack.extend(missing)
-                continue
-            stack.pop()
-            m = {}
-            for d, x in zip(node._deps, drecs):
-                m[id(d)] = x[_A4] if type(x) is list else self.resolve(x)
-            a4 = q[_A4] = rebuilt(node, m)
-            self.keep.append(a4)
-            self.m5[id(a4)] = self.image5(q)
-        return r[_A4]
+        return self._image(r, _A4, False, self._registered4)
+
+    def _registered4(self, a4, q):
+        self.m5[id(a4)] = self.image5(q)
 
     def image5(self, r):
         """Image of record ``r`` after lowering (see :meth:`image4`)."""
-        if type(r) is not list:
-            return r if type(r) is LazyArray else self.resolve(r)
-        if r[_A5] is not None:
-            return r[_A5]
+        return self._image(r, _A5, True, self._registered5)
+
+    def _registered5(self, a5, q):
+        self.m6[id(a5)] = q[_F]  # after the second simplify: the final structure
+
+    def _image(self, r, slot, late, register):
+        """Build (iteratively) the image in record slot ``slot`` of ``r`` and
+        of the records it depends on; ``late`` records take their final node;
+        ``register(image, record)`` is called for each image built."""
+        t = type(r)
+        if t is not list:
+            return r if t is LazyArray else self.resolve(r)
+        if r[slot] is not None:
+            return r[slot]
         rec = self.rec
         stack = [r]
         while stack:
             q = stack[-1]
-            if q[_A5] is not None:
+            if q[slot] is not None:
                 stack.pop()
                 continue
-            if q[_LATE]:
-                q[_A5] = q[_F]
+            if late and q[_LATE]:
+                q[slot] = q[_F]
                 stack.pop()
                 continue
             node = q[0]
             drecs = [rec[id(d)] for d in node._deps]
-            missing = [x for x in drecs if type(x) is list and x[_A5] is None]
+            missing = [x for x in drecs if type(x) is list and x[slot] is None]
             if missing:
                 stack.extend(missing)
                 continue
             stack.pop()
             m = {}
             for d, x in zip(node._deps, drecs):
-                m[id(d)] = x[_A5] if type(x) is list else self.resolve(x)
-            a5 = q[_A5] = rebuilt(node, m)
-            self.keep.append(a5)
-            self.m6[id(a5)] = q[_F]  # after the second simplify: the final structure
-        return r[_A5]
+                m[id(d)] = x[slot] if type(x) is list else self.resolve(x)
+            image = q[slot] = rebuilt(node, m)
+            self.keep.append(image)
+            register(image, q)
+        return r[slot]
 
     # --------------------------------------------------------------- walk
 
