@@ -116,17 +116,19 @@ class Function:
         enabled = gc.isenabled()
         gc.disable()  # optimize + build make many acyclic objects: skip full collections
         try:
-            if all(v._fn is None for v in in_nodes):
-                # (passes copy every op node: an op node as input would be lost)
-                outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
+            graph = None
             out_nodes = []
             out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
-            unique, index = [], {}
-            for o in out_nodes:
-                if id(o) not in index:
-                    index[id(o)] = len(unique)
-                    unique.append(o)
-            prog, _ = build(unique, in_nodes, fold=bool(fold_constants))
+            unique, index = _unique(out_nodes)
+            if all(v._fn is None for v in in_nodes):
+                # (passes copy every op node: an op node as input would be lost)
+                graph = _direct(unique, in_nodes, optimize, bool(fold_constants))
+                if graph is None:
+                    outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
+                    out_nodes = []
+                    out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
+                    unique, index = _unique(out_nodes)
+            prog, _ = build(unique, in_nodes, fold=bool(fold_constants), graph=graph)
         finally:
             if enabled:
                 gc.enable()
@@ -299,6 +301,32 @@ class Function:
         p.out_slots = state["out_slots"]
         p._tail = None
         self._setup(p, state["in_spec"], p.n_in, state["out_spec"], state["slots"], state["auto"])
+
+
+def _unique(nodes):
+    """The distinct nodes of ``nodes``, and the index of each among them."""
+    unique, index = [], {}
+    for o in nodes:
+        if id(o) not in index:
+            index[id(o)] = len(unique)
+            unique.append(o)
+    return unique, index
+
+
+def _direct(outputs, inputs, optimize, fold):
+    """The graph numbered with the default passes applied (see
+    :mod:`lazyray.passes.direct`), or None where that walk does not apply."""
+    if optimize is not True and not (isinstance(optimize, dict) and set(optimize) <= {"exact"}):
+        return None
+    try:
+        from .passes.direct import Fallback, direct
+    except ImportError:
+        return None
+    exact = bool(optimize.get("exact", False)) if isinstance(optimize, dict) else False
+    try:
+        return direct(outputs, inputs, exact=exact, fold=fold)
+    except Fallback:
+        return None
 
 
 def _optimize(outputs, inputs, optimize, fold):

@@ -186,7 +186,7 @@ def _fill(x, lookup):
     return x
 
 
-def build(outputs, inputs=None, fold=True) -> tuple[Program, list]:
+def build(outputs, inputs=None, fold=True, graph=None) -> tuple[Program, list]:
     """Flatten the graph from ``inputs`` to ``outputs`` into a :class:`Program`.
 
     Parameters
@@ -199,6 +199,9 @@ def build(outputs, inputs=None, fold=True) -> tuple[Program, list]:
     fold : bool
         Evaluate now the nodes that do not depend on inputs, and keep their
         values as constants.  The graph itself is not modified.
+    graph : optional
+        The graph already numbered (e.g. by :func:`lazyray.passes.direct`,
+        which numbers it optimized); by default it is numbered here.
 
     Returns
     -------
@@ -211,14 +214,14 @@ def build(outputs, inputs=None, fold=True) -> tuple[Program, list]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(outputs, inputs, fold)
+        return _build(outputs, inputs, fold, graph)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(outputs, inputs, fold):
-    g = _Graph(outputs, inputs or ())
+def _build(outputs, inputs, fold, graph=None):
+    g = _Graph(outputs, inputs or ()) if graph is None else graph
     nodes, deps_of, last, pos = g.nodes, g.deps, g.last, g.pos
     del g
     variables = [
@@ -283,12 +286,33 @@ def _build(outputs, inputs, fold):
                 if last[di] == i:
                     dying = [s0]
             elif fold:
-                _fold(node, i, di, nodes, vals, last, check)
+                _fold(node, i, di, nodes, vals, last, pos, check)
                 continue
             else:
                 s0 = const_reg(di)
             if vals and last[di] == i:
                 vals.pop(di, None)
+        elif len(di) == 2:  # two dependencies: the next most common
+            j0, j1 = di
+            s0 = reg[j0]
+            s1 = reg[j1]
+            if s0 is not None and s0 >= 0:
+                if last[j0] == i:
+                    dying = [s0]
+                if s1 is not None and s1 >= 0 and last[j1] == i:
+                    if dying is None:
+                        dying = [s1]
+                    else:
+                        dying.append(s1)
+            elif s1 is not None and s1 >= 0:
+                if last[j1] == i:
+                    dying = [s1]
+                s0 = const_reg(j0)
+            elif fold:
+                _fold(node, i, di, nodes, vals, last, pos, check)
+                continue
+            else:
+                s0 = const_reg(j0)
         else:
             dependent = not fold
             for j in di:
@@ -301,7 +325,7 @@ def _build(outputs, inputs, fold):
                         else:
                             dying.append(s)
             if not dependent:
-                _fold(node, i, di, nodes, vals, last, check)
+                _fold(node, i, di, nodes, vals, last, pos, check)
                 continue
             s0 = const_reg(di[0]) if di else None
 
@@ -359,16 +383,20 @@ def _build(outputs, inputs, fold):
         # an instruction identical to one of the last two (long chains of the
         # same ops) shares its tuple: less memory, a cache-friendly replay
         if len(tape) > 1:
-            for prev in (tape[-1], tape[-2]):
+            prev = tape[-2]
+            if prev[1] is fn and prev[2] == out and prev[3] is instr[3] and prev[4] is instr[4]:
+                if prev[0] == instr[0]:
+                    instr = prev
+            else:
+                prev = tape[-1]
                 if (
                     prev[1] is fn
                     and prev[2] == out
-                    and prev[0] == instr[0]
                     and prev[3] is instr[3]
                     and prev[4] is instr[4]
+                    and prev[0] == instr[0]
                 ):
                     instr = prev
-                    break
         emit(instr)
         add_op(node._op)
         if node._backend != main:
@@ -395,17 +423,14 @@ def _build(outputs, inputs, fold):
     return prog, inputs
 
 
-def _fold(node, i, di, nodes, vals, last, check):
+def _fold(node, i, di, nodes, vals, last, pos, check):
     """Evaluate a node that does not depend on the inputs, at build time."""
     idx = (di,) if type(di) is int else di
-    values = {}
-    for j in idx:
-        d = nodes[j]
-        values[id(d)] = d._data if d._data is not None else vals[j]
-    get = values.__getitem__
 
     def lookup(d):
-        return get(id(d))
+        j = pos[id(d)]
+        data = nodes[j]._data
+        return data if data is not None else vals[j]
 
     args = [_fill(a, lookup) for a in node._args]
     kw = node._kwargs

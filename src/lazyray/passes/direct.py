@@ -1,0 +1,671 @@
+"""The default pipeline of :func:`lazyray.optimize` applied while numbering a
+graph for a :class:`~lazyray.Function`, without building an optimized graph.
+
+:func:`lazyray.optimize` returns a new graph, which
+:func:`lazyray.tapebuild.build` then walks again to flatten it into a tape.
+A :class:`~lazyray.Function` needs only the tape, so for the graphs that
+:func:`direct` models it gives each *value* of the optimized graph a number
+in the one walk that :mod:`lazyray.tapebuild` makes anyway, and hands that
+numbering to the tape builder.  The program is the one ``optimize`` followed
+by ``build`` gives -- the same calls on the same values, so the same results
+bit for bit -- except that its instructions may come in another (equally
+valid) order.  Why it is the same, pass by pass:
+
+* **CSE.** A value stands for one node of the optimized graph: two user's
+  nodes get the same value when their keys are equal -- op, static
+  arguments, shape, dtype and the *values* of their operands -- which is how
+  the last CSE pass merges their images.  The key is computed only when it
+  can match (the rule of :meth:`.fusedcore.State.ready`).
+* **DCE.** Only what the outputs reach is numbered.
+* **Folding.** A node on constants only is a constant value; the tape builder
+  evaluates it once, at build time, as the fold pass would.
+* **Simplify.** Shallow rules (:class:`.core.Rule`) decide by the node's own
+  arguments and its operands' shapes and dtypes, which no pass changes: a
+  node they reduce to an operand takes that operand's value.  Other rules
+  are tried on the user's node when each operand is its own value's node
+  (so a rule sees the ops the passes would show it); if one applies, the
+  walk stops.
+* **Lowering.** The rules of :mod:`.lower` decide by the node's static
+  arguments and its operands' shapes and dtypes only: their outcome is
+  worked out once per such signature and replayed.  A lowering whose result
+  is more than one new node on the node's operands, or whose new node has
+  simplify rules of its own, stops the walk.
+
+When the walk stops -- for those cases, DCE narrowing (``split``,
+``linalg.eigh``), a multi-output op as an output, user Variables that are
+not inputs, nodes that are already computed -- it raises :class:`Fallback`,
+and :class:`~lazyray.Function` runs ``optimize`` and ``build`` instead.
+``tests/test_passes_direct.py`` checks both give the same program on random
+graphs.
+"""
+
+from __future__ import annotations
+
+from ..array import LazyArray
+from ..sharing import freeze, no_sharing
+from .core import Context, _remap
+from .fusedcore import _NARROW, _T2, _T3, Fallback, _kinds, _pack
+from .lower import RULES as LOWER_RULES
+from .simplify import RULES as SIMPLIFY_RULES
+
+__all__ = ["direct", "Numbered", "Fallback"]
+
+_new = object.__new__
+_NONE = type(None)
+_KEYED = object()  # users[v]: every user of value v is in the CSE table
+_NO_MEMO = object()
+_DEEP = object()  # simplify rules that look at the operands remain
+_STATIC = (int, str, bool, _NONE)
+
+
+class Numbered:
+    """A graph numbered for :func:`lazyray.tapebuild.emit`.
+
+    ``nodes[j]`` is the node computing value ``j`` (the inputs first, then
+    leaves and op nodes in a topological order); ``deps[j]`` the value of its
+    single dependency, a tuple of the values of its dependencies (aligned
+    with ``nodes[j]._deps``, all different), or None for inputs and leaves;
+    ``last[j]`` the value of the last op node reading value ``j``; ``pos``
+    maps ``id(node)`` of every node of the user's graph (and of the nodes in
+    ``nodes``) to its value.
+    """
+
+    __slots__ = ("nodes", "deps", "last", "pos")
+
+
+def _copy(proto, args, kwargs, deps):
+    """A node computing what ``proto`` computes, on ``args`` / ``deps``."""
+    f = _new(LazyArray)
+    f._op = proto._op
+    f._fn = proto._fn
+    f._args = args
+    f._kwargs = kwargs
+    f._shape = proto._shape
+    f._dtype = proto._dtype
+    f._backend = proto._backend
+    f._data = None
+    f._deps = deps
+    f._depth = max([d._depth for d in deps]) + 1 if deps else 0
+    return f
+
+
+class _Walk:
+    """One numbering walk (see the module docstring)."""
+
+    def __init__(self, inputs, exact, fold):
+        self.fold = fold
+        self.kinds = _kinds(exact)
+        self.ctx4 = Context(SIMPLIFY_RULES, True, None)
+        self.ctx5 = Context(LOWER_RULES, exact, None, {"backends": ("numpy",)})
+        n = len(inputs)
+        self.pos = {id(v): j for j, v in enumerate(inputs)}
+        self.nodes = list(inputs)
+        self.deps = [None] * n
+        self.last = [-1] * n
+        self.const = [False] * n  # constant values (leaf data, folded nodes)
+        self.users = {}  # value -> its unkeyed user value, or _KEYED
+        self.table = {}  # CSE key -> value
+        self.leaves = {}  # (id(data), shape, dtype, backend) -> value
+        self.kwcache = {}  # id(kwargs dict) -> frozen, or None if it holds nodes
+        self.memo = {}  # lowering signature -> template or None
+        self.keep = []  # keeps alive every object whose id is in a key
+
+    # ------------------------------------------------------------------ keys
+
+    def frozen_kwargs(self, kw):
+        """The key of a static kwargs dict, None if it holds a node."""
+        k = id(kw)
+        if k in self.kwcache:
+            return self.kwcache[k]
+        keep = []
+        fz = freeze(kw, keep)
+        if any(type(o) is LazyArray for o in keep):
+            fz = None
+        self.kwcache[k] = fz
+        self.keep.append(kw)
+        self.keep.append(keep)
+        return fz
+
+    def key(self, node):
+        """The exact CSE key of ``node`` on the values of its operands."""
+        op = node._op
+        pos = self.pos
+        kw = node._kwargs
+        fk = None if kw is None else self.frozen_kwargs(kw)
+        items = [op, None if type(op) is str else id(node._fn), node._backend]
+        items += (node._shape, node._dtype, fk)
+        args = node._args
+        if fk is not None or kw is None:
+            if type(args) is tuple:
+                for a in args:
+                    t = type(a)
+                    if t is LazyArray:
+                        items.append(pos[id(a)])  # a value: a bare int
+                    elif t is float:
+                        items.append(_pack(a))
+                    elif t in _STATIC:
+                        items.append((t, a))
+                    else:
+                        break
+                else:
+                    return tuple(items)
+                del items[6:]
+        # anything else (containers, nodes inside kwargs): freeze with every
+        # node replaced by its value's node (frozen as its id)
+        nodes = self.nodes
+        m = {id(d): nodes[pos[id(d)]] for d in node._deps}
+        items[5] = None if kw is None else freeze(_remap(kw, m), self.keep)
+        items.append("<args>")
+        items.append(freeze(_remap(args, m), self.keep))
+        return tuple(items)
+
+    def ready(self, dvals):
+        """Key the pending unkeyed users of ``dvals`` (see
+        :meth:`.fusedcore.State.ready`)."""
+        users = self.users
+        for dv in dvals:
+            st = users.get(dv)
+            if st is not _KEYED:
+                if st is not None:
+                    self.table.setdefault(self.key(self.nodes[st]), st)
+                users[dv] = _KEYED
+
+    # ------------------------------------------------------------- rules
+
+    def pristine(self, node) -> bool:
+        """Whether each operand of ``node`` is its own value's node, an op
+        node that is not folded, or a leaf (so rules see what the passes
+        would show them)."""
+        pos, nodes, const = self.pos, self.nodes, self.const
+        for d in node._deps:
+            v = pos[id(d)]
+            if d._fn is None:
+                if nodes[v]._fn is not None:
+                    return False
+            elif nodes[v] is not d or const[v]:
+                return False
+        return True
+
+    def decide(self, node, k, rules):
+        """What the rules do to ``node``, worked out once per
+        :meth:`signature`: the index of the operand a shallow rule reduces
+        it to, a lowering template (see :meth:`template`), ``_DEEP`` when
+        simplify rules that look at the operands' ops remain to be tried,
+        or None."""
+        sig = self.signature(node)
+        out = _NO_MEMO if sig is None else self.memo.get(sig, _NO_MEMO)
+        if out is _NO_MEMO:
+            out = self.shallow(node, rules) if k <= _T2 else self.lowering(node)
+            if sig is not None:
+                self.memo[sig] = out
+        return out
+
+    def shallow(self, node, rules):
+        """Apply the leading shallow rules: the index of the operand one
+        reduces ``node`` to, ``_DEEP`` or None."""
+        ctx = self.ctx4
+        for rule in rules:
+            if not rule.shallow:
+                return _DEEP
+            pre = rule.pre
+            if pre is not None and not pre(node):
+                continue
+            new = rule.fn(node, ctx)
+            if (
+                new is not None
+                and new is not node
+                and new._shape == node._shape
+                and new._dtype == node._dtype
+            ):
+                return _index(node._deps, new)
+        return None
+
+    def deep(self, node, rules):
+        """Stop the walk if a rule that looks at the operands' ops applies."""
+        if not self.pristine(node):
+            raise Fallback(f"{node._op}: its operands were rewritten")
+        for rule in rules:
+            new = rule.fn(node, self.ctx4)
+            if (
+                new is not None
+                and new is not node
+                and new._shape == node._shape
+                and new._dtype == node._dtype
+            ):
+                raise Fallback(f"rule {rule.name} applies")
+
+    def signature(self, node):
+        """What the rules of the walk decide by -- op, backend, shape, dtype,
+        static arguments and the operands' shapes and dtypes -- or None if a
+        static argument is not simple."""
+        kw = node._kwargs
+        if kw is None:
+            fk = None
+        else:
+            fk = self.kwcache.get(id(kw), _NO_MEMO)
+            if fk is _NO_MEMO:
+                fk = self.frozen_kwargs(kw)
+            if fk is None:
+                return None
+        args = node._args
+        if type(args) is not tuple:
+            return None
+        deps = node._deps
+        na = len(args)
+        if na == len(deps):  # the usual: the operands are the arguments
+            if na == 1:
+                d0 = deps[0]
+                if args[0] is d0:
+                    sig = (node._op, node._backend, node._shape, node._dtype, fk)
+                    return (*sig, d0._shape, d0._dtype)
+            elif na == 2:
+                d0, d1 = deps
+                if args[0] is d0 and args[1] is d1:
+                    return (
+                        node._op,
+                        node._backend,
+                        node._shape,
+                        node._dtype,
+                        fk,
+                        d0._shape,
+                        d0._dtype,
+                        d1._shape,
+                        d1._dtype,
+                    )
+        items = ["<args>", node._op, node._backend, node._shape, node._dtype, fk]
+        for a in args:
+            t = type(a)
+            if t is LazyArray:
+                items.append(_index(deps, a))
+            elif t is float:
+                items.append(_pack(a))
+            elif t in _STATIC:
+                items.append((t, a))
+            else:
+                return None
+        for d in deps:
+            items.append(d._shape)
+            items.append(d._dtype)
+        return tuple(items)
+
+    def lowering(self, node):
+        """The lowering template of ``node``, or None when no rule applies."""
+        r = self.ctx5.norm(node)
+        if self.ctx5.exhausted:
+            raise Fallback("a rule still applied after max_steps")
+        return None if r is node else self.template(node, r)
+
+    def template(self, node, r):
+        """``(r, spec, dspec)``: how to rebuild ``r`` on another node's
+        operands (``spec`` None when its arguments and dependencies are the
+        node's operands, in order); stops the walk unless ``r`` is one node
+        on ``node``'s operands that no later pass changes."""
+        op = r._op
+        deps = node._deps
+        if (
+            r._fn is None
+            or r._data is not None
+            or type(op) is not str
+            or op in self.ctx4.table
+            or op in self.ctx5.table
+            or type(r._args) is not tuple
+            or not all(_among(d, deps) for d in r._deps)
+            or (r._kwargs is not None and self.frozen_kwargs(r._kwargs) is None)
+        ):
+            raise Fallback(f"{node._op} lowers to more than one new node")
+        spec = []
+        for a in r._args:
+            if type(a) is LazyArray:
+                spec.append((True, _index(deps, a)))
+            elif isinstance(a, (tuple, list, dict)):
+                raise Fallback(f"{node._op} lowers to a node with nested arguments")
+            else:
+                spec.append((False, a))
+        dspec = tuple(_index(deps, d) for d in r._deps)
+        plain = tuple(range(len(deps)))
+        if dspec == plain and tuple(spec) == tuple((True, i) for i in plain):
+            return r, None, None
+        return r, tuple(spec), dspec
+
+    @staticmethod
+    def instance(tpl, node):
+        """The node of lowering template ``tpl`` on ``node``'s operands."""
+        proto, spec, dspec = tpl
+        deps = node._deps
+        if spec is None:
+            args = deps
+        else:
+            args = tuple([deps[s] if k else s for k, s in spec])
+            deps = tuple([deps[i] for i in dspec])
+        f = _new(LazyArray)
+        f._op = proto._op
+        f._fn = proto._fn
+        f._args = args
+        f._kwargs = proto._kwargs
+        f._shape = proto._shape
+        f._dtype = proto._dtype
+        f._backend = proto._backend
+        f._data = None
+        f._deps = deps
+        f._depth = node._depth
+        return f
+
+    # -------------------------------------------------------------- walk
+
+    def add(self, node, dvals, const=False):
+        """Give ``node`` (whose deps have the distinct values ``dvals``) a
+        new value."""
+        v = len(self.nodes)
+        self.nodes.append(node)
+        last = self.last
+        for dv in dvals:
+            last[dv] = v
+        self.deps.append(dvals[0] if len(dvals) == 1 else dvals)
+        last.append(-1)
+        self.const.append(const)
+        return v
+
+    def value(self, node, dvals):
+        """The value of op node ``node`` (operands numbered as ``dvals``)."""
+        const = self.const
+        if self.fold:
+            for dv in dvals:
+                if not const[dv]:
+                    break
+            else:
+                return self.constant(node, dvals)
+        op = node._op
+        instr = node
+        if type(op) is str:
+            kind = self.kinds.get(op)
+            if kind is not None:
+                k, rules, trig = kind
+                if trig is not None and len(node._args) == 2:
+                    # a scalar identity rule: skip it unless the scalar matches
+                    a0, c = node._args
+                    if type(c) is LazyArray:
+                        c = a0
+                    tc = type(c)
+                    if tc is LazyArray or ((tc is float or tc is int) and c != trig):
+                        rules = ()
+                if k > _T3:
+                    raise Fallback(f"{op}: not modelled (DCE narrowing or mixed rules)")
+                if rules or k == _T3:
+                    out = self.decide(node, k, rules)
+                    if type(out) is int:
+                        return self.pos[id(node._deps[out])]
+                    if out is _DEEP:
+                        self.deep(node, rules)
+                    elif out is not None:
+                        instr = self.instance(out, node)
+                        if out[1] is not None:
+                            dvals = tuple([self.pos[id(d)] for d in instr._deps])
+        return self.settle(instr, dvals, op)
+
+    def settle(self, instr, dvals, op):
+        """The value of ``instr``, a node that no rule changes (``dvals``: the
+        values of its dependencies; ``op``: the user's node's op)."""
+        if len(dvals) > 1 and len(set(dvals)) < len(dvals):
+            # operands merged into one value: one dependency per value
+            seen, deps, uniq = set(), [], []
+            for d, dv in zip(instr._deps, dvals):
+                if dv not in seen:
+                    seen.add(dv)
+                    deps.append(d)
+                    uniq.append(dv)
+            instr = _copy(instr, instr._args, instr._kwargs, tuple(deps))
+            dvals = tuple(uniq)
+        users = self.users
+        for dv in dvals:
+            if dv not in users:
+                # it cannot equal an earlier node: no key needed
+                v = self.add(instr, dvals)
+                for dv in dvals:
+                    if dv not in users:
+                        users[dv] = v
+                return v
+        return self.keyed(instr, dvals, op)
+
+    def keyed(self, instr, dvals, op):
+        """The value of ``instr`` looked up (or entered) in the CSE table."""
+        self.ready(dvals)
+        key = self.key(instr)
+        v = self.table.get(key)
+        if v is None:
+            v = self.table[key] = self.add(instr, dvals)
+        elif type(op) is not str and self.deps[v] != (dvals[0] if len(dvals) == 1 else dvals):
+            raise Fallback("equal nodes of a user callable list their dependencies differently")
+        return v
+
+    def constant(self, node, dvals):
+        """The value of a node on constants only (folded at build time)."""
+        op = node._op
+        if type(op) is str and self.kinds.get(op, (None,))[0] == _NARROW:
+            raise Fallback(f"{op} may be narrowed by DCE")
+        if len(set(dvals)) < len(dvals):
+            raise Fallback("constants merged into one value")
+        key = self.key(node)
+        v = self.table.get(key)
+        if v is None:
+            v = self.table[key] = self.add(node, dvals, True)
+        return v
+
+    def leaf(self, node):
+        """The value of a data leaf (leaves of one data object are merged)."""
+        data = node._data
+        if data is None:
+            raise Fallback("a Variable that is not an input")
+        k = (id(data), node._shape, node._dtype, node._backend)
+        v = self.leaves.get(k)
+        if v is None:
+            v = self.leaves[k] = len(self.nodes)
+            self.nodes.append(node)
+            self.deps.append(None)
+            self.last.append(-1)
+            self.const.append(True)
+        return v
+
+    def run(self, outputs):
+        """Number every node the outputs reach, dependencies first (deepest
+        first, as :func:`lazyray.traverse.ascend`).
+
+        The loop handles the common node inline -- an op without rules to try
+        whose operands are distinct values, one of which has no user yet (so
+        no key is needed) -- and calls :meth:`value` for the others.
+        """
+        pos = self.pos
+        getpos = pos.get
+        value = self.value
+        kinds_get = self.kinds.get
+        nodes, deps_of, last = self.nodes, self.deps, self.last
+        const, users = self.const, self.users
+        fold = self.fold
+        fast = {}  # see below
+        backend0 = outputs[0]._backend if outputs else None
+        stack = outputs[::-1]
+        push, pop = stack.append, stack.pop
+        while stack:
+            node = stack[-1]
+            nid = id(node)
+            if nid in pos:
+                pop()
+                continue
+            if node._fn is None:
+                pop()
+                pos[nid] = self.leaf(node)
+                continue
+            if node._data is not None:
+                raise Fallback("an op node that is already computed")
+            deps = node._deps
+            nd = len(deps)
+            if nd == 1:
+                j0 = getpos(id(deps[0]))
+                if j0 is None:
+                    push(deps[0])
+                    continue
+                if fold and const[j0]:
+                    pop()
+                    pos[nid] = self.constant(node, (j0,))
+                    continue
+            elif nd == 2:
+                d0, d1 = deps
+                j0 = getpos(id(d0))
+                j1 = getpos(id(d1))
+                if j0 is None:
+                    if j1 is None:
+                        if d1._depth > d0._depth:
+                            push(d0)
+                            push(d1)
+                        else:
+                            push(d1)
+                            push(d0)
+                    else:
+                        push(d0)
+                    continue
+                if j1 is None:
+                    push(d1)
+                    continue
+                if j0 == j1 or (fold and const[j0] and const[j1]):
+                    pop()
+                    pos[nid] = value(node, (j0, j1))
+                    continue
+            else:
+                idx = [getpos(id(d)) for d in deps]
+                if None in idx:
+                    pending = [d for d, j in zip(deps, idx) if j is None]
+                    if len(pending) > 1:
+                        pending.reverse()
+                        pending.sort(key=_depth)
+                    stack.extend(pending)
+                    continue
+                pop()
+                pos[nid] = value(node, tuple(idx))
+                continue
+            pop()
+            op = node._op
+            if type(op) is str:
+                kind = kinds_get(op)
+                if kind is not None:
+                    k, rules, trig = kind
+                    if trig is not None:
+                        # a scalar identity rule: skip it unless the scalar matches
+                        args = node._args
+                        if args is deps:  # no scalar operand
+                            rules = ()
+                        elif len(args) == 2:
+                            a0, c = args
+                            if type(c) is LazyArray:
+                                c = a0
+                            tc = type(c)
+                            if tc is LazyArray or ((tc is float or tc is int) and c != trig):
+                                rules = ()
+                    if rules or k > _T2:
+                        if node._args is not deps or k > _T3:
+                            pos[nid] = value(node, (j0,) if nd == 1 else (j0, j1))
+                            continue
+                        # the operands are the arguments (the tuple itself):
+                        # what the rules do is memoized by op, static options,
+                        # shapes and dtypes
+                        kw = node._kwargs
+                        d0 = deps[0]
+                        if nd == 1:
+                            sig = (op, node._shape, node._dtype, d0._shape, d0._dtype)
+                        else:
+                            d1 = deps[1]
+                            sig = (op, node._shape, node._dtype, d0._shape, d0._dtype)
+                            sig += (d1._shape, d1._dtype)
+                        if kw is not None:
+                            sig += (id(kw),)  # (kept alive by the node)
+                        out = fast.get(sig, _NO_MEMO)
+                        if out is _NO_MEMO or node._backend != backend0:
+                            out = self.decide(node, k, rules)
+                            if node._backend == backend0:
+                                fast[sig] = out
+                        if out is not None:
+                            if type(out) is int:
+                                pos[nid] = pos[id(deps[out])]
+                                continue
+                            if out is _DEEP:
+                                self.deep(node, rules)
+                            else:
+                                node = self.instance(out, node)
+                                if out[1] is not None:
+                                    dvals = tuple([getpos(id(d)) for d in node._deps])
+                                    pos[nid] = self.settle(node, dvals, op)
+                                    continue
+            # no rule to try: the node itself computes its value
+            if nd == 1:
+                if j0 not in users:
+                    v = len(nodes)
+                    users[j0] = v
+                    last[j0] = v
+                    nodes.append(node)
+                    deps_of.append(j0)
+                    last.append(-1)
+                    const.append(False)
+                    pos[nid] = v
+                    continue
+            else:
+                u0 = j0 not in users
+                if u0 or j1 not in users:
+                    v = len(nodes)
+                    if u0:
+                        users[j0] = v
+                    if j1 not in users:
+                        users[j1] = v
+                    last[j0] = v
+                    last[j1] = v
+                    nodes.append(node)
+                    deps_of.append((j0, j1))
+                    last.append(-1)
+                    const.append(False)
+                    pos[nid] = v
+                    continue
+            pos[nid] = self.keyed(node, (j0,) if nd == 1 else (j0, j1), op)
+
+
+def _depth(node):
+    return node._depth
+
+
+def _among(x, nodes) -> bool:
+    """``x in nodes`` by identity (``==`` on lazy arrays builds a node)."""
+    for n in nodes:
+        if n is x:
+            return True
+    return False
+
+
+def _index(nodes, x) -> int:
+    """``nodes.index(x)`` by identity."""
+    for i, n in enumerate(nodes):
+        if n is x:
+            return i
+    raise Fallback("an argument that is not a dependency")
+
+
+def direct(outputs, inputs, *, exact: bool = False, fold: bool = True) -> Numbered:
+    """Number the optimized graph of ``outputs`` (a list of nodes) for
+    :func:`lazyray.tapebuild.emit`, or raise :class:`Fallback`.
+
+    ``inputs`` (leaves) are the variables; ``exact`` and ``fold`` are those
+    of :func:`lazyray.optimize`'s default passes (``fold=False``: without the
+    fold pass).
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((3,))
+    >>> y = lazyray.tensordot(lazyray.conj(x), x, 1) * 1 + lazyray.sin(x)
+    >>> g = direct([y], [x])
+    >>> [n.fn_name for n in g.nodes]
+    ['variable', 'dot', 'sin', 'add']
+    """
+    if fold:
+        for o in outputs:
+            if o._fn is not None and type(o._dtype) is tuple:
+                raise Fallback("a multi-output op is an output")
+    w = _Walk(inputs, exact, fold)
+    with no_sharing():
+        w.run(outputs)
+    g = Numbered()
+    g.nodes, g.deps, g.last, g.pos = w.nodes, w.deps, w.last, w.pos
+    return g
