@@ -49,8 +49,12 @@ class Function:
         Run ``lazyray.passes.optimize`` on the graph before compiling it
         (``True``: its default passes; a sequence: those passes; a dict:
         keyword arguments of ``optimize``).  This is done only when the
-        :mod:`lazyray.passes` module is present and every input is a leaf; it
-        builds new nodes: the user's graph is not changed.
+        :mod:`lazyray.passes` module is present and every input is a leaf;
+        the user's graph is not changed.  With the default passes (``True``
+        or ``{"exact": ...}``), :func:`lazyray.passes.direct.direct` applies
+        them while numbering the graph for the tape, without building the
+        optimized graph, for the graphs it models (most); the program is the
+        one ``optimize`` would give, built several times faster.
 
     Notes
     -----

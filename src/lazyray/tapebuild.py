@@ -81,94 +81,104 @@ def _depth(node):
     return node._depth
 
 
-class _Graph:
-    """The part of a graph between inputs and outputs, numbered.
+class Numbered:
+    """A graph between inputs and outputs, numbered for the tape builder.
 
-    ``nodes[j]`` is value ``j``: the inputs first, then leaves as they are met
-    and op nodes in a topological, deepest-first order (that of
-    :func:`lazyray.traverse.ascend`).  ``deps[j]`` is the index of the single
-    dependency of an op node, a tuple of indices, or None for inputs and
-    leaves; ``last[j]`` is the index of the last op node reading value ``j``.
+    ``nodes[j]`` computes value ``j``: the inputs first, then leaves and op
+    nodes in a topological order.  ``deps[j]`` is the value of the single
+    dependency of an op node, a tuple of the (distinct) values of its
+    dependencies, aligned with ``nodes[j]._deps``, or None for inputs and
+    leaves; ``last[j]`` is the value of the last op node reading value ``j``
+    (-1 if none); ``pos`` maps ``id(node)`` of every node reached to its
+    value.  :func:`number` numbers a graph as it is;
+    :func:`lazyray.passes.direct.direct` numbers it optimized.
     """
 
     __slots__ = ("nodes", "deps", "last", "pos")
 
-    def __init__(self, outputs, inputs):
-        pos = {id(v): j for j, v in enumerate(inputs)}
-        nodes = list(inputs)
-        deps_of = [None] * len(nodes)
-        last = [-1] * len(nodes)
-        add_node, add_deps, add_last = nodes.append, deps_of.append, last.append
-        getpos = pos.get
-        stack = outputs[::-1]
-        push, pop = stack.append, stack.pop
-        while stack:
-            node = stack[-1]
-            nid = id(node)
-            if nid in pos:
-                pop()
-                continue
-            if node._data is not None or node._fn is None:  # a leaf
-                pop()
-                pos[nid] = len(nodes)
-                add_node(node)
-                add_deps(None)
-                add_last(-1)
-                continue
-            deps = node._deps
-            nd = len(deps)
-            if nd == 1:
-                j = getpos(id(deps[0]))
-                if j is None:
-                    push(deps[0])
-                    continue
-                i = len(nodes)
-                last[j] = i
-                add_deps(j)
-            elif nd == 2:
-                d0, d1 = deps
-                j0 = getpos(id(d0))
-                j1 = getpos(id(d1))
-                if j0 is None:
-                    if j1 is None:
-                        # as traverse.push_order: the deepest pops first, ties
-                        # by argument order
-                        if d1._depth > d0._depth:
-                            push(d0)
-                            push(d1)
-                        else:
-                            push(d1)
-                            push(d0)
-                    else:
-                        push(d0)
-                    continue
-                if j1 is None:
-                    push(d1)
-                    continue
-                i = len(nodes)
-                last[j0] = i
-                last[j1] = i
-                add_deps((j0, j1))
-            else:
-                idx = [getpos(id(d)) for d in deps]
-                if None in idx:
-                    pending = [d for d, j in zip(deps, idx) if j is None]
-                    if len(pending) > 1:
-                        # as traverse.push_order: the deepest pops first, ties
-                        # by argument order
-                        pending.reverse()
-                        pending.sort(key=_depth)
-                    stack.extend(pending)
-                    continue
-                i = len(nodes)
-                for j in idx:
-                    last[j] = i
-                add_deps(tuple(idx))
+    def __init__(self, nodes, deps, last, pos):
+        self.nodes, self.deps, self.last, self.pos = nodes, deps, last, pos
+
+
+def number(outputs, inputs) -> Numbered:
+    """Number the graph between ``inputs`` and ``outputs`` (lists of nodes)
+    in the order of :func:`lazyray.traverse.ascend` (deepest dependency
+    first)."""
+    pos = {id(v): j for j, v in enumerate(inputs)}
+    nodes = list(inputs)
+    deps_of = [None] * len(nodes)
+    last = [-1] * len(nodes)
+    add_node, add_deps, add_last = nodes.append, deps_of.append, last.append
+    getpos = pos.get
+    stack = outputs[::-1]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = stack[-1]
+        nid = id(node)
+        if nid in pos:
             pop()
-            pos[nid] = i
+            continue
+        if node._data is not None or node._fn is None:  # a leaf
+            pop()
+            pos[nid] = len(nodes)
             add_node(node)
+            add_deps(None)
             add_last(-1)
-        self.nodes, self.deps, self.last, self.pos = nodes, deps_of, last, pos
+            continue
+        deps = node._deps
+        nd = len(deps)
+        if nd == 1:
+            j = getpos(id(deps[0]))
+            if j is None:
+                push(deps[0])
+                continue
+            i = len(nodes)
+            last[j] = i
+            add_deps(j)
+        elif nd == 2:
+            d0, d1 = deps
+            j0 = getpos(id(d0))
+            j1 = getpos(id(d1))
+            if j0 is None:
+                if j1 is None:
+                    # as traverse.push_order: the deepest pops first, ties
+                    # by argument order
+                    if d1._depth > d0._depth:
+                        push(d0)
+                        push(d1)
+                    else:
+                        push(d1)
+                        push(d0)
+                else:
+                    push(d0)
+                continue
+            if j1 is None:
+                push(d1)
+                continue
+            i = len(nodes)
+            last[j0] = i
+            last[j1] = i
+            add_deps((j0, j1))
+        else:
+            idx = [getpos(id(d)) for d in deps]
+            if None in idx:
+                pending = [d for d, j in zip(deps, idx) if j is None]
+                if len(pending) > 1:
+                    # as traverse.push_order: the deepest pops first, ties
+                    # by argument order
+                    pending.reverse()
+                    pending.sort(key=_depth)
+                stack.extend(pending)
+                continue
+            i = len(nodes)
+            for j in idx:
+                last[j] = i
+            add_deps(tuple(idx))
+        pop()
+        pos[nid] = i
+        add_node(node)
+        add_last(-1)
+    return Numbered(nodes, deps_of, last, pos)
 
 
 def _fill(x, lookup):
@@ -221,7 +231,7 @@ def build(outputs, inputs=None, fold=True, graph=None) -> tuple[Program, list]:
 
 
 def _build(outputs, inputs, fold, graph=None):
-    g = _Graph(outputs, inputs or ()) if graph is None else graph
+    g = number(outputs, inputs or ()) if graph is None else graph
     nodes, deps_of, last, pos = g.nodes, g.deps, g.last, g.pos
     del g
     variables = [

@@ -14,7 +14,9 @@ module, runnable alone:
 and :func:`memory_order` / :func:`peak_memory` choose and predict a
 memory-aware execution order.  :func:`optimize` runs its default passes as a
 single walk of the graph (:mod:`.fused`), which gives the very graph the
-passes give one by one, several times faster.
+passes give one by one, several times faster; :class:`lazyray.Function`,
+which needs only a tape, applies them without building the optimized graph
+(:mod:`.direct`).
 
 No pass mutates the nodes it is given: each builds new nodes, so the user's
 graph is untouched and the optimized graph shares only leaves with it (see

@@ -43,12 +43,13 @@ from __future__ import annotations
 
 from ..array import LazyArray
 from ..sharing import freeze, no_sharing
+from ..tapebuild import Numbered
 from .core import Context, _remap
 from .fusedcore import _NARROW, _T2, _T3, Fallback, _kinds, _pack
 from .lower import RULES as LOWER_RULES
 from .simplify import RULES as SIMPLIFY_RULES
 
-__all__ = ["direct", "Numbered", "Fallback"]
+__all__ = ["direct", "Fallback"]
 
 _new = object.__new__
 _NONE = type(None)
@@ -58,22 +59,7 @@ _DEEP = object()  # simplify rules that look at the operands remain
 _STATIC = (int, str, bool, _NONE)
 
 
-class Numbered:
-    """A graph numbered for :func:`lazyray.tapebuild.emit`.
-
-    ``nodes[j]`` is the node computing value ``j`` (the inputs first, then
-    leaves and op nodes in a topological order); ``deps[j]`` the value of its
-    single dependency, a tuple of the values of its dependencies (aligned
-    with ``nodes[j]._deps``, all different), or None for inputs and leaves;
-    ``last[j]`` the value of the last op node reading value ``j``; ``pos``
-    maps ``id(node)`` of every node of the user's graph (and of the nodes in
-    ``nodes``) to its value.
-    """
-
-    __slots__ = ("nodes", "deps", "last", "pos")
-
-
-def _copy(proto, args, kwargs, deps):
+def _copy(proto, args, kwargs, deps, depth):
     """A node computing what ``proto`` computes, on ``args`` / ``deps``."""
     f = _new(LazyArray)
     f._op = proto._op
@@ -85,7 +71,7 @@ def _copy(proto, args, kwargs, deps):
     f._backend = proto._backend
     f._data = None
     f._deps = deps
-    f._depth = max([d._depth for d in deps]) + 1 if deps else 0
+    f._depth = depth
     return f
 
 
@@ -173,17 +159,15 @@ class _Walk:
     # ------------------------------------------------------------- rules
 
     def pristine(self, node) -> bool:
-        """Whether each operand of ``node`` is its own value's node, an op
-        node that is not folded, or a leaf (so rules see what the passes
-        would show them)."""
+        """Whether each operand of ``node`` is a leaf or an op node that is
+        its own value's node and is not folded: then the rules see the ops
+        and static arguments that the passes would show them."""
         pos, nodes, const = self.pos, self.nodes, self.const
         for d in node._deps:
-            v = pos[id(d)]
-            if d._fn is None:
-                if nodes[v]._fn is not None:
+            if d._fn is not None:
+                v = pos[id(d)]
+                if nodes[v] is not d or const[v]:
                     return False
-            elif nodes[v] is not d or const[v]:
-                return False
         return True
 
     def decide(self, node, k, rules):
@@ -337,18 +321,7 @@ class _Walk:
         else:
             args = tuple([deps[s] if k else s for k, s in spec])
             deps = tuple([deps[i] for i in dspec])
-        f = _new(LazyArray)
-        f._op = proto._op
-        f._fn = proto._fn
-        f._args = args
-        f._kwargs = proto._kwargs
-        f._shape = proto._shape
-        f._dtype = proto._dtype
-        f._backend = proto._backend
-        f._data = None
-        f._deps = deps
-        f._depth = node._depth
-        return f
+        return _copy(proto, args, proto._kwargs, deps, node._depth)
 
     # -------------------------------------------------------------- walk
 
@@ -413,7 +386,7 @@ class _Walk:
                     seen.add(dv)
                     deps.append(d)
                     uniq.append(dv)
-            instr = _copy(instr, instr._args, instr._kwargs, tuple(deps))
+            instr = _copy(instr, instr._args, instr._kwargs, tuple(deps), instr._depth)
             dvals = tuple(uniq)
         users = self.users
         for dv in dvals:
@@ -566,16 +539,15 @@ class _Walk:
                         # the operands are the arguments (the tuple itself):
                         # what the rules do is memoized by op, static options,
                         # shapes and dtypes
-                        kw = node._kwargs
+                        # (kwargs by id: kept alive by the node)
                         d0 = deps[0]
                         if nd == 1:
-                            sig = (op, node._shape, node._dtype, d0._shape, d0._dtype)
+                            sig = (op, id(node._kwargs), node._shape, node._dtype)
+                            sig += (d0._shape, d0._dtype)
                         else:
                             d1 = deps[1]
-                            sig = (op, node._shape, node._dtype, d0._shape, d0._dtype)
-                            sig += (d1._shape, d1._dtype)
-                        if kw is not None:
-                            sig += (id(kw),)  # (kept alive by the node)
+                            sig = (op, id(node._kwargs), node._shape, node._dtype, d0._shape)
+                            sig += (d0._dtype, d1._shape, d1._dtype)
                         out = fast.get(sig, _NO_MEMO)
                         if out is _NO_MEMO or node._backend != backend0:
                             out = self.decide(node, k, rules)
@@ -646,7 +618,7 @@ def _index(nodes, x) -> int:
 
 def direct(outputs, inputs, *, exact: bool = False, fold: bool = True) -> Numbered:
     """Number the optimized graph of ``outputs`` (a list of nodes) for
-    :func:`lazyray.tapebuild.emit`, or raise :class:`Fallback`.
+    :func:`lazyray.tapebuild.build`, or raise :class:`Fallback`.
 
     ``inputs`` (leaves) are the variables; ``exact`` and ``fold`` are those
     of :func:`lazyray.optimize`'s default passes (``fold=False``: without the
@@ -666,6 +638,4 @@ def direct(outputs, inputs, *, exact: bool = False, fold: bool = True) -> Number
     w = _Walk(inputs, exact, fold)
     with no_sharing():
         w.run(outputs)
-    g = Numbered()
-    g.nodes, g.deps, g.last, g.pos = w.nodes, w.deps, w.last, w.pos
-    return g
+    return Numbered(w.nodes, w.deps, w.last, w.pos)
