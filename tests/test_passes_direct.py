@@ -15,7 +15,7 @@ from lazyray.examples import gram_schmidt
 from lazyray.passes.direct import Fallback, direct
 from lazyray.sharing import freeze
 from lazyray.tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Slot, _Rebuild
-from test_passes_fused import _custom, duplicated_graph, random_graph
+from test_passes_fused import _custom, duplicated_graph, flat, random_graph
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
 
@@ -82,14 +82,6 @@ def reference(inputs, outputs, **kwargs):
         return lazyray.Function(inputs, outputs, **kwargs)
     finally:
         function_module._direct = saved
-
-
-def flat(tree):
-    if isinstance(tree, dict):
-        return [v for k in sorted(tree) for v in flat(tree[k])]
-    if isinstance(tree, (list, tuple)):
-        return [v for t in tree for v in flat(t)]
-    return [np.asarray(tree)]
 
 
 def assert_same_program(inputs, outputs, args, **kwargs):
@@ -225,8 +217,8 @@ def test_direct_merges_equal_nodes_and_aliases():
     one = x * 1
     g = direct([a + b, c, one], [x])
     assert [n.fn_name for n in g.nodes] == ["variable", "sin", "multiply", "add", "add"]
-    assert g.pos[id(a)] == g.pos[id(b)] == 2
-    assert g.pos[id(c)] == 4 and g.pos[id(one)] == 0
+    assert g.pos[a] == g.pos[b] == 2
+    assert g.pos[c] == 4 and g.pos[one] == 0
     # exact keys: x * -1 and x * -2 stay apart, and so do 2 and 2.0
     g = direct([x * -1, x * -2, x * 2, x * 2.0, x * -1], [x])
     assert len(g.nodes) == 5

@@ -89,9 +89,11 @@ class Numbered:
     dependency of an op node, a tuple of the (distinct) values of its
     dependencies, aligned with ``nodes[j]._deps``, or None for inputs and
     leaves; ``last[j]`` is the value of the last op node reading value ``j``
-    (-1 if none); ``pos`` maps ``id(node)`` of every node reached to its
-    value.  :func:`number` numbers a graph as it is;
-    :func:`lazyray.passes.direct.direct` numbers it optimized.
+    (-1 if none); ``pos`` maps every node reached to its value (keyed by
+    the node itself: lazy arrays hash by identity, and a dict compares keys
+    of equal hashes only, which distinct live objects never have).
+    :func:`number` numbers a graph as it is; :func:`lazyray.passes.direct.direct`
+    numbers it optimized.
     """
 
     __slots__ = ("nodes", "deps", "last", "pos")
@@ -104,7 +106,7 @@ def number(outputs, inputs) -> Numbered:
     """Number the graph between ``inputs`` and ``outputs`` (lists of nodes)
     in the order of :func:`lazyray.traverse.ascend` (deepest dependency
     first)."""
-    pos = {id(v): j for j, v in enumerate(inputs)}
+    pos = {v: j for j, v in enumerate(inputs)}
     nodes = list(inputs)
     deps_of = [None] * len(nodes)
     last = [-1] * len(nodes)
@@ -114,13 +116,12 @@ def number(outputs, inputs) -> Numbered:
     push, pop = stack.append, stack.pop
     while stack:
         node = stack[-1]
-        nid = id(node)
-        if nid in pos:
+        if node in pos:
             pop()
             continue
         if node._data is not None or node._fn is None:  # a leaf
             pop()
-            pos[nid] = len(nodes)
+            pos[node] = len(nodes)
             add_node(node)
             add_deps(None)
             add_last(-1)
@@ -128,7 +129,7 @@ def number(outputs, inputs) -> Numbered:
         deps = node._deps
         nd = len(deps)
         if nd == 1:
-            j = getpos(id(deps[0]))
+            j = getpos(deps[0])
             if j is None:
                 push(deps[0])
                 continue
@@ -137,8 +138,8 @@ def number(outputs, inputs) -> Numbered:
             add_deps(j)
         elif nd == 2:
             d0, d1 = deps
-            j0 = getpos(id(d0))
-            j1 = getpos(id(d1))
+            j0 = getpos(d0)
+            j1 = getpos(d1)
             if j0 is None:
                 if j1 is None:
                     # as traverse.push_order: the deepest pops first, ties
@@ -160,7 +161,7 @@ def number(outputs, inputs) -> Numbered:
             last[j1] = i
             add_deps((j0, j1))
         else:
-            idx = [getpos(id(d)) for d in deps]
+            idx = [getpos(d) for d in deps]
             if None in idx:
                 pending = [d for d, j in zip(deps, idx) if j is None]
                 if len(pending) > 1:
@@ -175,7 +176,7 @@ def number(outputs, inputs) -> Numbered:
                 last[j] = i
             add_deps(tuple(idx))
         pop()
-        pos[nid] = i
+        pos[node] = i
         add_node(node)
         add_last(-1)
     return Numbered(nodes, deps_of, last, pos)
@@ -255,7 +256,7 @@ def _build(outputs, inputs, fold, graph=None):
             reg[k] = k
     main = _main_backend(outputs, inputs)
     for o in outputs:
-        last[pos[id(o)]] = len(nodes)
+        last[pos[o]] = len(nodes)
 
     bld = _Builder()
     vals = {}  # value index -> value of a folded node (build-time only)
@@ -282,7 +283,7 @@ def _build(outputs, inputs, fold, graph=None):
 
     def lookup(d):
         # register of a dependency, allocating a constant register if needed
-        return const_reg(pos[id(d)])
+        return const_reg(pos[d])
 
     i = -1
     for node, di in zip(nodes, deps_of):
@@ -290,100 +291,141 @@ def _build(outputs, inputs, fold, graph=None):
         if di is None:
             continue
         dying = None
-        if type(di) is int:  # one dependency: the most common case
-            s0 = reg[di]
-            if s0 is not None and s0 >= 0:
-                if last[di] == i:
-                    dying = [s0]
-            elif fold:
-                _fold(node, i, di, nodes, vals, last, pos, check)
-                continue
-            else:
-                s0 = const_reg(di)
-            if vals and last[di] == i:
-                vals.pop(di, None)
-        elif len(di) == 2:  # two dependencies: the next most common
-            j0, j1 = di
-            s0 = reg[j0]
-            s1 = reg[j1]
-            if s0 is not None and s0 >= 0:
-                if last[j0] == i:
-                    dying = [s0]
-                if s1 is not None and s1 >= 0 and last[j1] == i:
-                    if dying is None:
-                        dying = [s1]
-                    else:
-                        dying.append(s1)
-            elif s1 is not None and s1 >= 0:
-                if last[j1] == i:
-                    dying = [s1]
-                s0 = const_reg(j0)
-            elif fold:
-                _fold(node, i, di, nodes, vals, last, pos, check)
-                continue
-            else:
-                s0 = const_reg(j0)
-        else:
-            dependent = not fold
-            for j in di:
-                s = reg[j]
-                if s is not None and s >= 0:
-                    dependent = True
-                    if last[j] == i:
-                        if dying is None:
-                            dying = [s]
-                        else:
-                            dying.append(s)
-            if not dependent:
-                _fold(node, i, di, nodes, vals, last, pos, check)
-                continue
-            s0 = const_reg(di[0]) if di else None
-
-        if dying is not None:
-            out = dying.pop()
-        elif free:
-            out = free.pop()
-        else:
-            out = nwork
-            nwork += 1
-
-        fn = node._fn
-        args = node._args
-        kw = node._kwargs
-        na = len(args)
         instr = None
-        if s0 is not None:
-            deps = node._deps
-            d0 = deps[0]
-            if na == 2:
-                a0, a1 = args
-                if a0 is d0:
-                    t1 = type(a1)
-                    if t1 is LazyArray:
-                        if a1 is d0:
-                            s1 = s0
-                        elif len(deps) > 1 and a1 is deps[1]:
-                            s1 = reg[di[1]]
-                            if s1 is None:
-                                s1 = const_reg(di[1])
+        if not vals and node._kwargs is None:
+            # the usual nodes, on registers only: UN, BINC and BIN directly
+            args = node._args
+            if type(di) is int:
+                s0 = reg[di]
+                if s0 is not None and s0 >= 0:
+                    code = None
+                    if args is node._deps:
+                        code, b = UN, None
+                    elif len(args) == 2 and args[0] is node._deps[0] and type(args[1]) in _ATOMS:
+                        code, b = BINC, args[1]
+                    if code is not None:
+                        if last[di] == i:
+                            out = s0
+                        elif free:
+                            out = free.pop()
                         else:
-                            s1 = lookup(a1)
-                        if not kw:
-                            instr = (BIN, fn, out, s0, s1)
-                        elif not _has_lazy(kw):
-                            instr = (ITKW, fn, out, bld.getter((s0, s1)), kw)
-                    elif kw:
-                        pass
-                    elif t1 in _ATOMS or not _has_lazy(a1):
-                        instr = (BINC, fn, out, s0, a1)
-            elif na == 1 and args[0] is d0:
-                if not kw:
-                    instr = (UN, fn, out, s0, None)
-                elif not _has_lazy(kw):
-                    instr = (KW, fn, out, s0, kw)
+                            out = nwork
+                            nwork += 1
+                        fn = node._fn
+                        instr = (code, fn, out, s0, b)
+            elif len(di) == 2 and args is node._deps:
+                j0, j1 = di
+                s0 = reg[j0]
+                s1 = reg[j1]
+                if s0 is not None and s0 >= 0 and s1 is not None and s1 >= 0:
+                    if last[j1] == i:
+                        out = s1
+                        if last[j0] == i:
+                            dying = [s0]
+                    elif last[j0] == i:
+                        out = s0
+                    elif free:
+                        out = free.pop()
+                    else:
+                        out = nwork
+                        nwork += 1
+                    fn = node._fn
+                    instr = (BIN, fn, out, s0, s1)
         if instr is None:
-            code, fn, a, b = _general(fn, args, kw, lookup, bld)
-            instr = (code, fn, out, a, b)
+            if type(di) is int:  # one dependency: the most common case
+                s0 = reg[di]
+                if s0 is not None and s0 >= 0:
+                    if last[di] == i:
+                        dying = [s0]
+                elif fold:
+                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    continue
+                else:
+                    s0 = const_reg(di)
+                if vals and last[di] == i:
+                    vals.pop(di, None)
+            elif len(di) == 2:  # two dependencies: the next most common
+                j0, j1 = di
+                s0 = reg[j0]
+                s1 = reg[j1]
+                if s0 is not None and s0 >= 0:
+                    if last[j0] == i:
+                        dying = [s0]
+                    if s1 is not None and s1 >= 0 and last[j1] == i:
+                        if dying is None:
+                            dying = [s1]
+                        else:
+                            dying.append(s1)
+                elif s1 is not None and s1 >= 0:
+                    if last[j1] == i:
+                        dying = [s1]
+                    s0 = const_reg(j0)
+                elif fold:
+                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    continue
+                else:
+                    s0 = const_reg(j0)
+            else:
+                dependent = not fold
+                for j in di:
+                    s = reg[j]
+                    if s is not None and s >= 0:
+                        dependent = True
+                        if last[j] == i:
+                            if dying is None:
+                                dying = [s]
+                            else:
+                                dying.append(s)
+                if not dependent:
+                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    continue
+                s0 = const_reg(di[0]) if di else None
+
+            if dying is not None:
+                out = dying.pop()
+            elif free:
+                out = free.pop()
+            else:
+                out = nwork
+                nwork += 1
+
+            fn = node._fn
+            args = node._args
+            kw = node._kwargs
+            na = len(args)
+            instr = None
+            if s0 is not None:
+                deps = node._deps
+                d0 = deps[0]
+                if na == 2:
+                    a0, a1 = args
+                    if a0 is d0:
+                        t1 = type(a1)
+                        if t1 is LazyArray:
+                            if a1 is d0:
+                                s1 = s0
+                            elif len(deps) > 1 and a1 is deps[1]:
+                                s1 = reg[di[1]]
+                                if s1 is None:
+                                    s1 = const_reg(di[1])
+                            else:
+                                s1 = lookup(a1)
+                            if not kw:
+                                instr = (BIN, fn, out, s0, s1)
+                            elif not _has_lazy(kw):
+                                instr = (ITKW, fn, out, bld.getter((s0, s1)), kw)
+                        elif kw:
+                            pass
+                        elif t1 in _ATOMS or not _has_lazy(a1):
+                            instr = (BINC, fn, out, s0, a1)
+                elif na == 1 and args[0] is d0:
+                    if not kw:
+                        instr = (UN, fn, out, s0, None)
+                    elif not _has_lazy(kw):
+                        instr = (KW, fn, out, s0, kw)
+            if instr is None:
+                code, fn, a, b = _general(fn, args, kw, lookup, bld)
+                instr = (code, fn, out, a, b)
         if vals and type(di) is not int:
             # folded values are registered as constants above: now forget the
             # ones this node was the last user of
@@ -438,7 +480,7 @@ def _fold(node, i, di, nodes, vals, last, pos, check):
     idx = (di,) if type(di) is int else di
 
     def lookup(d):
-        j = pos[id(d)]
+        j = pos[d]
         data = nodes[j]._data
         return data if data is not None else vals[j]
 

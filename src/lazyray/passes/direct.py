@@ -84,11 +84,11 @@ class _Walk:
         self.ctx4 = Context(SIMPLIFY_RULES, True, None)
         self.ctx5 = Context(LOWER_RULES, exact, None, {"backends": ("numpy",)})
         n = len(inputs)
-        self.pos = {id(v): j for j, v in enumerate(inputs)}
+        self.pos = {v: j for j, v in enumerate(inputs)}  # node -> value
         self.nodes = list(inputs)
         self.deps = [None] * n
         self.last = [-1] * n
-        self.const = [False] * n  # constant values (leaf data, folded nodes)
+        self.const = set()  # constant values (leaf data, folded nodes)
         self.users = {}  # value -> its unkeyed user value, or _KEYED
         self.table = {}  # CSE key -> value
         self.leaves = {}  # (id(data), shape, dtype, backend) -> value
@@ -126,7 +126,7 @@ class _Walk:
                 for a in args:
                     t = type(a)
                     if t is LazyArray:
-                        items.append(pos[id(a)])  # a value: a bare int
+                        items.append(pos[a])  # a value: a bare int
                     elif t is float:
                         items.append(_pack(a))
                     elif t in _STATIC:
@@ -139,7 +139,7 @@ class _Walk:
         # anything else (containers, nodes inside kwargs): freeze with every
         # node replaced by its value's node (frozen as its id)
         nodes = self.nodes
-        m = {id(d): nodes[pos[id(d)]] for d in node._deps}
+        m = {id(d): nodes[pos[d]] for d in node._deps}
         items[5] = None if kw is None else freeze(_remap(kw, m), self.keep)
         items.append("<args>")
         items.append(freeze(_remap(args, m), self.keep))
@@ -165,8 +165,8 @@ class _Walk:
         pos, nodes, const = self.pos, self.nodes, self.const
         for d in node._deps:
             if d._fn is not None:
-                v = pos[id(d)]
-                if nodes[v] is not d or const[v]:
+                v = pos[d]
+                if nodes[v] is not d or v in const:
                     return False
         return True
 
@@ -335,7 +335,8 @@ class _Walk:
             last[dv] = v
         self.deps.append(dvals[0] if len(dvals) == 1 else dvals)
         last.append(-1)
-        self.const.append(const)
+        if const:
+            self.const.add(v)
         return v
 
     def value(self, node, dvals):
@@ -343,7 +344,7 @@ class _Walk:
         const = self.const
         if self.fold:
             for dv in dvals:
-                if not const[dv]:
+                if dv not in const:
                     break
             else:
                 return self.constant(node, dvals)
@@ -366,13 +367,13 @@ class _Walk:
                 if rules or k == _T3:
                     out = self.decide(node, k, rules)
                     if type(out) is int:
-                        return self.pos[id(node._deps[out])]
+                        return self.pos[node._deps[out]]
                     if out is _DEEP:
                         self.deep(node, rules)
                     elif out is not None:
                         instr = self.instance(out, node)
                         if out[1] is not None:
-                            dvals = tuple([self.pos[id(d)] for d in instr._deps])
+                            dvals = tuple([self.pos[d] for d in instr._deps])
         return self.settle(instr, dvals, op)
 
     def settle(self, instr, dvals, op):
@@ -435,7 +436,7 @@ class _Walk:
             self.nodes.append(node)
             self.deps.append(None)
             self.last.append(-1)
-            self.const.append(True)
+            self.const.add(v)
         return v
 
     def run(self, outputs):
@@ -459,31 +460,30 @@ class _Walk:
         push, pop = stack.append, stack.pop
         while stack:
             node = stack[-1]
-            nid = id(node)
-            if nid in pos:
+            if node in pos:
                 pop()
                 continue
             if node._fn is None:
                 pop()
-                pos[nid] = self.leaf(node)
+                pos[node] = self.leaf(node)
                 continue
             if node._data is not None:
                 raise Fallback("an op node that is already computed")
             deps = node._deps
             nd = len(deps)
             if nd == 1:
-                j0 = getpos(id(deps[0]))
+                j0 = getpos(deps[0])
                 if j0 is None:
                     push(deps[0])
                     continue
-                if fold and const[j0]:
+                if fold and j0 in const:
                     pop()
-                    pos[nid] = self.constant(node, (j0,))
+                    pos[node] = self.constant(node, (j0,))
                     continue
             elif nd == 2:
                 d0, d1 = deps
-                j0 = getpos(id(d0))
-                j1 = getpos(id(d1))
+                j0 = getpos(d0)
+                j1 = getpos(d1)
                 if j0 is None:
                     if j1 is None:
                         if d1._depth > d0._depth:
@@ -498,12 +498,12 @@ class _Walk:
                 if j1 is None:
                     push(d1)
                     continue
-                if j0 == j1 or (fold and const[j0] and const[j1]):
+                if j0 == j1 or (fold and j0 in const and j1 in const):
                     pop()
-                    pos[nid] = value(node, (j0, j1))
+                    pos[node] = value(node, (j0, j1))
                     continue
             else:
-                idx = [getpos(id(d)) for d in deps]
+                idx = [getpos(d) for d in deps]
                 if None in idx:
                     pending = [d for d, j in zip(deps, idx) if j is None]
                     if len(pending) > 1:
@@ -512,10 +512,11 @@ class _Walk:
                     stack.extend(pending)
                     continue
                 pop()
-                pos[nid] = value(node, tuple(idx))
+                pos[node] = value(node, tuple(idx))
                 continue
             pop()
             op = node._op
+            instr = node  # the node that computes the value
             if type(op) is str:
                 kind = kinds_get(op)
                 if kind is not None:
@@ -534,20 +535,21 @@ class _Walk:
                                 rules = ()
                     if rules or k > _T2:
                         if node._args is not deps or k > _T3:
-                            pos[nid] = value(node, (j0,) if nd == 1 else (j0, j1))
+                            pos[node] = value(node, (j0,) if nd == 1 else (j0, j1))
                             continue
                         # the operands are the arguments (the tuple itself):
                         # what the rules do is memoized by op, static options,
                         # shapes and dtypes
                         # (kwargs by id: kept alive by the node)
                         d0 = deps[0]
+                        kwid = id(node._kwargs)
+                        shape, dtype = node._shape, node._dtype
                         if nd == 1:
-                            sig = (op, id(node._kwargs), node._shape, node._dtype)
-                            sig += (d0._shape, d0._dtype)
+                            sig = (op, kwid, shape, dtype, d0._shape, d0._dtype)
                         else:
                             d1 = deps[1]
-                            sig = (op, id(node._kwargs), node._shape, node._dtype, d0._shape)
-                            sig += (d0._dtype, d1._shape, d1._dtype)
+                            s1, t1 = d1._shape, d1._dtype
+                            sig = (op, kwid, shape, dtype, d0._shape, d0._dtype, s1, t1)
                         out = fast.get(sig, _NO_MEMO)
                         if out is _NO_MEMO or node._backend != backend0:
                             out = self.decide(node, k, rules)
@@ -555,15 +557,27 @@ class _Walk:
                                 fast[sig] = out
                         if out is not None:
                             if type(out) is int:
-                                pos[nid] = pos[id(deps[out])]
+                                pos[node] = pos[deps[out]]
                                 continue
                             if out is _DEEP:
                                 self.deep(node, rules)
+                            elif out[1] is None:  # a lowering onto the same operands
+                                proto = out[0]
+                                instr = _new(LazyArray)
+                                instr._op = proto._op
+                                instr._fn = proto._fn
+                                instr._args = instr._deps = deps
+                                instr._kwargs = proto._kwargs
+                                instr._shape = shape
+                                instr._dtype = dtype
+                                instr._backend = proto._backend
+                                instr._data = None
+                                instr._depth = node._depth
                             else:
-                                node = self.instance(out, node)
+                                instr = self.instance(out, node)
                                 if out[1] is not None:
-                                    dvals = tuple([getpos(id(d)) for d in node._deps])
-                                    pos[nid] = self.settle(node, dvals, op)
+                                    dvals = tuple([getpos(d) for d in instr._deps])
+                                    pos[node] = self.settle(instr, dvals, op)
                                     continue
             # no rule to try: the node itself computes its value
             if nd == 1:
@@ -571,11 +585,10 @@ class _Walk:
                     v = len(nodes)
                     users[j0] = v
                     last[j0] = v
-                    nodes.append(node)
+                    nodes.append(instr)
                     deps_of.append(j0)
                     last.append(-1)
-                    const.append(False)
-                    pos[nid] = v
+                    pos[node] = v
                     continue
             else:
                 u0 = j0 not in users
@@ -587,13 +600,12 @@ class _Walk:
                         users[j1] = v
                     last[j0] = v
                     last[j1] = v
-                    nodes.append(node)
+                    nodes.append(instr)
                     deps_of.append((j0, j1))
                     last.append(-1)
-                    const.append(False)
-                    pos[nid] = v
+                    pos[node] = v
                     continue
-            pos[nid] = self.keyed(node, (j0,) if nd == 1 else (j0, j1), op)
+            pos[node] = self.keyed(instr, (j0,) if nd == 1 else (j0, j1), op)
 
 
 def _depth(node):
