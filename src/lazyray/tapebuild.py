@@ -93,13 +93,15 @@ class Numbered:
     the node itself: lazy arrays hash by identity, and a dict compares keys
     of equal hashes only, which distinct live objects never have).
     :func:`number` numbers a graph as it is; :func:`lazyray.passes.direct.direct`
-    numbers it optimized.
+    numbers it optimized.  ``specs[j]`` is what the tape builder needs of an op node
+    it can emit without reading the node again (see :func:`spec`), or None.
     """
 
-    __slots__ = ("nodes", "deps", "last", "pos")
+    __slots__ = ("nodes", "deps", "last", "pos", "specs")
 
-    def __init__(self, nodes, deps, last, pos):
+    def __init__(self, nodes, deps, last, pos, specs):
         self.nodes, self.deps, self.last, self.pos = nodes, deps, last, pos
+        self.specs = specs
 
 
 def number(outputs, inputs) -> Numbered:
@@ -110,7 +112,9 @@ def number(outputs, inputs) -> Numbered:
     nodes = list(inputs)
     deps_of = [None] * len(nodes)
     last = [-1] * len(nodes)
+    specs = [None] * len(nodes)
     add_node, add_deps, add_last = nodes.append, deps_of.append, last.append
+    add_spec = specs.append
     getpos = pos.get
     stack = outputs[::-1]
     push, pop = stack.append, stack.pop
@@ -125,6 +129,7 @@ def number(outputs, inputs) -> Numbered:
             add_node(node)
             add_deps(None)
             add_last(-1)
+            add_spec(None)
             continue
         deps = node._deps
         nd = len(deps)
@@ -179,7 +184,30 @@ def number(outputs, inputs) -> Numbered:
         pos[node] = i
         add_node(node)
         add_last(-1)
-    return Numbered(nodes, deps_of, last, pos)
+        add_spec(spec(node) if nd <= 2 else None)
+    return Numbered(nodes, deps_of, last, pos, specs)
+
+
+def spec(node):
+    """``(code, fn, b, op, backend)`` of an op node on one or two
+    dependencies that is one ``UN``, ``BINC`` or ``BIN`` instruction on them
+    (``b``: the static argument of ``BINC``), else None."""
+    args = node._args
+    deps = node._deps
+    if node._kwargs is not None:
+        return None
+    if args is deps:
+        if len(deps) == 1:
+            code, b = UN, None
+        elif len(deps) == 2:
+            code, b = BIN, None
+        else:
+            return None
+    elif len(deps) == 1 and len(args) == 2 and args[0] is deps[0] and type(args[1]) in _ATOMS:
+        code, b = BINC, args[1]
+    else:
+        return None
+    return (code, node._fn, b, node._op, node._backend)
 
 
 def _fill(x, lookup):
@@ -234,7 +262,6 @@ def build(outputs, inputs=None, fold=True, graph=None) -> tuple[Program, list]:
 def _build(outputs, inputs, fold, graph=None):
     g = number(outputs, inputs or ()) if graph is None else graph
     nodes, deps_of, last, pos = g.nodes, g.deps, g.last, g.pos
-    del g
     variables = [
         j
         for j, d in enumerate(deps_of)
@@ -286,34 +313,17 @@ def _build(outputs, inputs, fold, graph=None):
         return const_reg(pos[d])
 
     i = -1
-    for node, di in zip(nodes, deps_of):
+    for node, di, sp in zip(nodes, deps_of, g.specs):
         i += 1
         if di is None:
             continue
         dying = None
         instr = None
-        if not vals and node._kwargs is None:
-            # the usual nodes, on registers only: UN, BINC and BIN directly
-            args = node._args
-            if type(di) is int:
-                s0 = reg[di]
-                if s0 is not None and s0 >= 0:
-                    code = None
-                    if args is node._deps:
-                        code, b = UN, None
-                    elif len(args) == 2 and args[0] is node._deps[0] and type(args[1]) in _ATOMS:
-                        code, b = BINC, args[1]
-                    if code is not None:
-                        if last[di] == i:
-                            out = s0
-                        elif free:
-                            out = free.pop()
-                        else:
-                            out = nwork
-                            nwork += 1
-                        fn = node._fn
-                        instr = (code, fn, out, s0, b)
-            elif len(di) == 2 and args is node._deps:
+        if sp is not None and not vals:
+            # the usual nodes, on registers only: UN, BINC or BIN, emitted
+            # from the spec without reading the node again
+            code, fn, b, op, backend = sp
+            if code == BIN:
                 j0, j1 = di
                 s0 = reg[j0]
                 s1 = reg[j1]
@@ -329,9 +339,21 @@ def _build(outputs, inputs, fold, graph=None):
                     else:
                         out = nwork
                         nwork += 1
-                    fn = node._fn
                     instr = (BIN, fn, out, s0, s1)
+            else:
+                s0 = reg[di]
+                if s0 is not None and s0 >= 0:
+                    if last[di] == i:
+                        out = s0
+                    elif free:
+                        out = free.pop()
+                    else:
+                        out = nwork
+                        nwork += 1
+                    instr = (code, fn, out, s0, b)
         if instr is None:
+            op = node._op
+            backend = node._backend
             if type(di) is int:  # one dependency: the most common case
                 s0 = reg[di]
                 if s0 is not None and s0 >= 0:
@@ -450,9 +472,9 @@ def _build(outputs, inputs, fold, graph=None):
                 ):
                     instr = prev
         emit(instr)
-        add_op(node._op)
-        if node._backend != main:
-            other_backends[len(tape) - 1] = node._backend
+        add_op(op)
+        if backend != main:
+            other_backends[len(tape) - 1] = backend
         reg[i] = out
         if dying:
             dying = tuple(dying)

@@ -28,6 +28,7 @@ __all__ = [
     "map_outputs",
     "rewrite",
     "Context",
+    "replaces",
     "variable_ids",
 ]
 
@@ -185,6 +186,17 @@ class Rule:
     pre: Callable | None = None
 
 
+def replaces(new, node) -> bool:
+    """Whether a rule's result ``new`` is a replacement for ``node`` the
+    drivers accept: a node other than ``node``, of its shape and dtype."""
+    return (
+        new is not None
+        and new is not node
+        and new._shape == node._shape
+        and new._dtype == node._dtype
+    )
+
+
 class Context:
     """State of one :func:`rewrite` walk, handed to the rules.
 
@@ -211,12 +223,7 @@ class Context:
                 return node
             for rule in table.get(op, ()):
                 new = rule.fn(node, self)
-                if (
-                    new is not None
-                    and new is not node
-                    and new._shape == node._shape
-                    and new._dtype == node._dtype
-                ):
+                if replaces(new, node):
                     if self.stats is not None:
                         self.stats[rule.name] = self.stats.get(rule.name, 0) + 1
                     node = new

@@ -43,9 +43,9 @@ from __future__ import annotations
 
 from ..array import LazyArray
 from ..sharing import freeze, no_sharing
-from ..tapebuild import Numbered
-from .core import Context, _remap
-from .fusedcore import _NARROW, _T2, _T3, Fallback, _kinds, _pack
+from ..tapebuild import _ATOMS, BIN, BINC, UN, Numbered, spec
+from .core import Context, _remap, replaces
+from .fusedcore import _NARROW, _T2, _T3, Fallback, _kinds, _make, _pack
 from .lower import RULES as LOWER_RULES
 from .simplify import RULES as SIMPLIFY_RULES
 
@@ -57,22 +57,6 @@ _KEYED = object()  # users[v]: every user of value v is in the CSE table
 _NO_MEMO = object()
 _DEEP = object()  # simplify rules that look at the operands remain
 _STATIC = (int, str, bool, _NONE)
-
-
-def _copy(proto, args, kwargs, deps, depth):
-    """A node computing what ``proto`` computes, on ``args`` / ``deps``."""
-    f = _new(LazyArray)
-    f._op = proto._op
-    f._fn = proto._fn
-    f._args = args
-    f._kwargs = kwargs
-    f._shape = proto._shape
-    f._dtype = proto._dtype
-    f._backend = proto._backend
-    f._data = None
-    f._deps = deps
-    f._depth = depth
-    return f
 
 
 class _Walk:
@@ -88,8 +72,9 @@ class _Walk:
         self.nodes = list(inputs)
         self.deps = [None] * n
         self.last = [-1] * n
+        self.specs = [None] * n  # see tapebuild.Numbered
         self.const = set()  # constant values (leaf data, folded nodes)
-        self.users = {}  # value -> its unkeyed user value, or _KEYED
+        self.users = [None] * n  # value -> None, its unkeyed user value, or _KEYED
         self.table = {}  # CSE key -> value
         self.leaves = {}  # (id(data), shape, dtype, backend) -> value
         self.kwcache = {}  # id(kwargs dict) -> frozen, or None if it holds nodes
@@ -150,7 +135,7 @@ class _Walk:
         :meth:`.fusedcore.State.ready`)."""
         users = self.users
         for dv in dvals:
-            st = users.get(dv)
+            st = users[dv]
             if st is not _KEYED:
                 if st is not None:
                     self.table.setdefault(self.key(self.nodes[st]), st)
@@ -195,12 +180,7 @@ class _Walk:
             if pre is not None and not pre(node):
                 continue
             new = rule.fn(node, ctx)
-            if (
-                new is not None
-                and new is not node
-                and new._shape == node._shape
-                and new._dtype == node._dtype
-            ):
+            if replaces(new, node):
                 return _index(node._deps, new)
         return None
 
@@ -210,12 +190,7 @@ class _Walk:
             raise Fallback(f"{node._op}: its operands were rewritten")
         for rule in rules:
             new = rule.fn(node, self.ctx4)
-            if (
-                new is not None
-                and new is not node
-                and new._shape == node._shape
-                and new._dtype == node._dtype
-            ):
+            if replaces(new, node):
                 raise Fallback(f"rule {rule.name} applies")
 
     def signature(self, node):
@@ -321,7 +296,7 @@ class _Walk:
         else:
             args = tuple([deps[s] if k else s for k, s in spec])
             deps = tuple([deps[i] for i in dspec])
-        return _copy(proto, args, proto._kwargs, deps, node._depth)
+        return _make(proto, args, proto._kwargs, deps)
 
     # -------------------------------------------------------------- walk
 
@@ -335,6 +310,8 @@ class _Walk:
             last[dv] = v
         self.deps.append(dvals[0] if len(dvals) == 1 else dvals)
         last.append(-1)
+        self.users.append(None)
+        self.specs.append(spec(node) if len(dvals) <= 2 else None)
         if const:
             self.const.add(v)
         return v
@@ -387,15 +364,15 @@ class _Walk:
                     seen.add(dv)
                     deps.append(d)
                     uniq.append(dv)
-            instr = _copy(instr, instr._args, instr._kwargs, tuple(deps), instr._depth)
+            instr = _make(instr, instr._args, instr._kwargs, tuple(deps))
             dvals = tuple(uniq)
         users = self.users
         for dv in dvals:
-            if dv not in users:
+            if users[dv] is None:
                 # it cannot equal an earlier node: no key needed
                 v = self.add(instr, dvals)
                 for dv in dvals:
-                    if dv not in users:
+                    if users[dv] is None:
                         users[dv] = v
                 return v
         return self.keyed(instr, dvals, op)
@@ -436,6 +413,8 @@ class _Walk:
             self.nodes.append(node)
             self.deps.append(None)
             self.last.append(-1)
+            self.users.append(None)
+            self.specs.append(None)
             self.const.add(v)
         return v
 
@@ -453,6 +432,7 @@ class _Walk:
         kinds_get = self.kinds.get
         nodes, deps_of, last = self.nodes, self.deps, self.last
         const, users = self.const, self.users
+        add_spec = self.specs.append
         fold = self.fold
         fast = {}  # see below
         backend0 = outputs[0]._backend if outputs else None
@@ -575,35 +555,49 @@ class _Walk:
                                 instr._depth = node._depth
                             else:
                                 instr = self.instance(out, node)
-                                if out[1] is not None:
-                                    dvals = tuple([getpos(d) for d in instr._deps])
-                                    pos[node] = self.settle(instr, dvals, op)
-                                    continue
+                                dvals = tuple([getpos(d) for d in instr._deps])
+                                pos[node] = self.settle(instr, dvals, op)
+                                continue
             # no rule to try: the node itself computes its value
             if nd == 1:
-                if j0 not in users:
+                if users[j0] is None:
                     v = len(nodes)
                     users[j0] = v
+                    users.append(None)
                     last[j0] = v
                     nodes.append(instr)
                     deps_of.append(j0)
                     last.append(-1)
                     pos[node] = v
+                    args = instr._args
+                    if instr._kwargs is not None:
+                        add_spec(None)
+                    elif args is deps:
+                        add_spec((UN, instr._fn, None, instr._op, instr._backend))
+                    elif len(args) == 2 and args[0] is deps[0] and type(args[1]) in _ATOMS:
+                        add_spec((BINC, instr._fn, args[1], instr._op, instr._backend))
+                    else:
+                        add_spec(None)
                     continue
             else:
-                u0 = j0 not in users
-                if u0 or j1 not in users:
+                u0 = users[j0] is None
+                if u0 or users[j1] is None:
                     v = len(nodes)
                     if u0:
                         users[j0] = v
-                    if j1 not in users:
+                    if users[j1] is None:
                         users[j1] = v
+                    users.append(None)
                     last[j0] = v
                     last[j1] = v
                     nodes.append(instr)
                     deps_of.append((j0, j1))
                     last.append(-1)
                     pos[node] = v
+                    if instr._args is deps and instr._kwargs is None:
+                        add_spec((BIN, instr._fn, None, instr._op, instr._backend))
+                    else:
+                        add_spec(None)
                     continue
             pos[node] = self.keyed(instr, (j0,) if nd == 1 else (j0, j1), op)
 
@@ -650,4 +644,4 @@ def direct(outputs, inputs, *, exact: bool = False, fold: bool = True) -> Number
     w = _Walk(inputs, exact, fold)
     with no_sharing():
         w.run(outputs)
-    return Numbered(w.nodes, w.deps, w.last, w.pos)
+    return Numbered(w.nodes, w.deps, w.last, w.pos, w.specs)

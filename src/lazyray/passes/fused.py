@@ -43,7 +43,7 @@ from ..array import LazyArray
 from ..execute import compute_nodes
 from ..sharing import no_sharing
 from ..traverse import find_lazy, tree_map
-from .core import rebuilt, topo
+from .core import rebuilt, replaces, topo
 from .fusedcore import (
     _F,
     _LATE,
@@ -344,12 +344,7 @@ class _Fused(State):
             F = _make(node, na, nk, _uniq(fins))
             for rule in self.kinds[node._op][1]:
                 new = rule.fn(F, self.ctx4)
-                if (
-                    new is not None
-                    and new is not F
-                    and new._shape == F._shape
-                    and new._dtype == F._dtype
-                ):
+                if replaces(new, F):
                     break
             else:
                 self.ready(F._deps)

@@ -25,7 +25,7 @@ import struct
 from ..array import LazyArray, _leaf
 from ..sharing import freeze, node_key
 from ..traverse import find_lazy
-from .core import Context, _remap, rebuilt
+from .core import Context, _remap, rebuilt, replaces
 from .dce import NARROW
 from .lower import RULES as LOWER_RULES
 from .simplify import RULES as SIMPLIFY_RULES
@@ -504,12 +504,7 @@ class State:
             if pre is not None and not pre(node):
                 continue
             new = rule.fn(node, self.ctx4)
-            if (
-                new is not None
-                and new is not node
-                and new._shape == node._shape
-                and new._dtype == node._dtype
-            ):
+            if replaces(new, node):
                 r = self.rec.get(id(new))
                 if r is None:
                     raise Fallback(f"rule {rule.name} returned a non-operand")
