@@ -1,4 +1,4 @@
-"""Timing (interleaved repeats in this process) and memory (fresh processes).
+"""Timing (interleaved repeats in one process per case) and memory (fresh processes).
 
 For each case, every implementation runs once per repeat, in an order rotated
 from one repeat to the next, so that slow drifts of the machine hit all of
@@ -260,4 +260,19 @@ def run_memjob(case, impl_name: str, phases: list[str], mode: str, timeout: floa
     if p.returncode != 0 or not lines:
         tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["no output"]
         return {"error": f"exit {p.returncode}: {tail[0][:300]}"}
+    return json.loads(lines[-1])
+
+
+def run_timejob(case, impl_names: list[str], cfg: Config, log) -> dict:
+    """Time ``case`` with :mod:`bench.timejob` in a fresh process; returns
+    :func:`time_case`'s summary (its log lines are passed on to ``log``)."""
+    spec = {"workload": case.workload, "size": case.size, "impls": impl_names, "config": vars(cfg)}
+    cmd = [sys.executable, "-m", "bench.timejob", json.dumps(spec)]
+    p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    for line in p.stderr.splitlines():
+        if line.strip():
+            log(line)
+    lines = [line for line in p.stdout.splitlines() if line.startswith("{")]
+    if p.returncode != 0 or not lines:
+        raise RuntimeError(f"bench.timejob failed for {case.label} (exit {p.returncode})")
     return json.loads(lines[-1])

@@ -12,13 +12,23 @@ import time
 
 from . import report
 from .impls import get_impls
-from .measure import ROOT, Config, hwm_resettable, memory_jobs, run_memjob, time_case
+from .measure import (
+    ROOT,
+    Config,
+    hwm_resettable,
+    memory_jobs,
+    run_memjob,
+    run_timejob,
+    time_case,
+)
 from .workloads import SIZES, WARMUP_SIZES, cases, make_case
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 METHOD = (
-    "each timing is the median over interleaved repeats in one process (order rotated "
+    "each case is timed in a fresh process of its own, after an untimed warm-up run of a "
+    "small case of the same workload ({isolation}); "
+    "each timing is the median over interleaved repeats in that process (order rotated "
     "every repeat, gc.collect() before each trace/build, gc enabled while timing); an "
     "implementation stops repeating a case once it has spent {cap:g} s on it ({dcap:g} s for "
     "dask) and has {minr} repeats, or earlier when one more repeat would take it past 1.5x "
@@ -104,6 +114,11 @@ def parse(argv):
     p.add_argument("--out-dir", default=HERE, help="where results*.md/json/png go")
     p.add_argument("--profile", action="store_true", help="cProfile lazyray trace and compute")
     p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="time every case in this one process (by default: a fresh process per case)",
+    )
+    p.add_argument(
         "--keep-blas-env",
         action="store_true",
         help="keep OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (unset by default)",
@@ -160,7 +175,14 @@ def main(argv=None) -> int:
         "lazyray": lrv,
         "git": _git(),
         "blas_env": blas_env,
-        "method": METHOD.format(cap=cfg.cap_s, dcap=cfg.cap_dask_s, minr=cfg.min_repeats),
+        "method": METHOD.format(
+            cap=cfg.cap_s,
+            dcap=cfg.cap_dask_s,
+            minr=cfg.min_repeats,
+            isolation="this run: --in-process, all cases in one process"
+            if args.in_process
+            else "so that no case is timed in a heap an earlier case filled",
+        ),
         "config": vars(cfg),
         "loadavg_start": _loadavg(),
         "function_default": {i.name: i.function_default for i in impls if i.lazy},
@@ -176,11 +198,15 @@ def main(argv=None) -> int:
     )
 
     all_cases = cases(mode, args.only)
-    _warmup(impls, all_cases, log)
+    if args.in_process:
+        warmup(impls, all_cases, log)
     results = {"meta": meta, "cases": [], "memory": {}, "notes": notes}
     for case in all_cases:
         t0 = time.perf_counter()
-        res = time_case(case, impls, cfg, log)
+        if args.in_process:
+            res = time_case(case, impls, cfg, log)
+        else:
+            res = run_timejob(case, [i.name for i in impls], cfg, log)
         results["cases"].append(res)
         log(
             f"  {case.label:<22} timed in {time.perf_counter() - t0:6.1f} s "
@@ -265,7 +291,7 @@ def _brief(res):
     return "  [" + ", ".join(parts) + "]"
 
 
-def _warmup(impls, all_cases, log):
+def warmup(impls, all_cases, log):
     """One untimed small run of each workload on each implementation."""
     seen = set()
     for case in all_cases:
