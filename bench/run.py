@@ -26,8 +26,7 @@ from .workloads import SIZES, WARMUP_SIZES, cases, make_case
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 METHOD = (
-    "each case is timed in a fresh process of its own, after an untimed warm-up run of a "
-    "small case of the same workload ({isolation}); "
+    "{where}; "
     "each timing is the median over interleaved repeats in that process (order rotated "
     "every repeat, gc.collect() before each trace/build, gc enabled while timing); an "
     "implementation stops repeating a case once it has spent {cap:g} s on it ({dcap:g} s for "
@@ -179,9 +178,12 @@ def main(argv=None) -> int:
             cap=cfg.cap_s,
             dcap=cfg.cap_dask_s,
             minr=cfg.min_repeats,
-            isolation="this run: --in-process, all cases in one process"
+            where="all cases are timed in one process (--in-process), after an untimed "
+            "warm-up run of a small case of each workload"
             if args.in_process
-            else "so that no case is timed in a heap an earlier case filled",
+            else "each case is timed in a fresh process of its own, after an untimed warm-up "
+            "run of a small case of the same workload (so that no case is timed in a heap "
+            "that an earlier case filled)",
         ),
         "config": vars(cfg),
         "loadavg_start": _loadavg(),
