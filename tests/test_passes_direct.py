@@ -308,3 +308,15 @@ def test_direct_deep_chain_is_iterative():
     for i in range(60_000):
         ref = np.tanh(ref) if i % 3 == 0 else (ref * 1.5 if i % 3 == 1 else ref - 0.25)
     assert np.array_equal(f(np.array([0.1, -0.2])), ref)
+
+
+def test_direct_leaves_of_one_array_merge_but_inputs_stay(rng):
+    data = rng.normal(size=(3, 3))
+    a, b, c = lazyray.array(data), lazyray.array(data), lazyray.array(data)
+    x = lazyray.Variable((3, 3))
+    y = [b * x + a * x, c @ x]
+    g = direct(y, [x, a])  # a is an input: never merged with b and c
+    leaves = [n for n in g.nodes if n._fn is None]
+    assert leaves[0] is x and leaves[1] is a and len(leaves) == 3
+    assert g.pos[b] == g.pos[c] != g.pos[a]
+    assert_same_program([x, a], y, (rng.normal(size=(3, 3)), rng.normal(size=(3, 3))))
