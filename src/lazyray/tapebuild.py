@@ -323,34 +323,32 @@ def _build(outputs, inputs, fold, graph=None):
             # the usual nodes, on registers only: UN, BINC or BIN, emitted
             # from the spec without reading the node again
             code, fn, b, op, backend = sp
+            out = -1  # the register of a dying operand, if any
             if code == BIN:
                 j0, j1 = di
                 s0 = reg[j0]
-                s1 = reg[j1]
-                if s0 is not None and s0 >= 0 and s1 is not None and s1 >= 0:
+                b = reg[j1]  # (the second operand's register)
+                ok = s0 is not None and s0 >= 0 and b is not None and b >= 0
+                if ok:
                     if last[j1] == i:
-                        out = s1
+                        out = b
                         if last[j0] == i:
                             dying = [s0]
                     elif last[j0] == i:
                         out = s0
-                    elif free:
-                        out = free.pop()
-                    else:
-                        out = nwork
-                        nwork += 1
-                    instr = (BIN, fn, out, s0, s1)
             else:
                 s0 = reg[di]
-                if s0 is not None and s0 >= 0:
-                    if last[di] == i:
-                        out = s0
-                    elif free:
+                ok = s0 is not None and s0 >= 0
+                if ok and last[di] == i:
+                    out = s0
+            if ok:
+                if out < 0:
+                    if free:
                         out = free.pop()
                     else:
                         out = nwork
                         nwork += 1
-                    instr = (code, fn, out, s0, b)
+                instr = (code, fn, out, s0, b)
         if instr is None:
             op = node._op
             backend = node._backend
