@@ -198,40 +198,14 @@ class _Walk:
         static arguments and the operands' shapes and dtypes -- or None if a
         static argument is not simple."""
         kw = node._kwargs
-        if kw is None:
-            fk = None
-        else:
-            fk = self.kwcache.get(id(kw), _NO_MEMO)
-            if fk is _NO_MEMO:
-                fk = self.frozen_kwargs(kw)
-            if fk is None:
-                return None
+        fk = None if kw is None else self.frozen_kwargs(kw)
+        if kw is not None and fk is None:
+            return None
         args = node._args
         if type(args) is not tuple:
             return None
         deps = node._deps
-        na = len(args)
-        if na == len(deps):  # the usual: the operands are the arguments
-            if na == 1:
-                d0 = deps[0]
-                if args[0] is d0:
-                    sig = (node._op, node._backend, node._shape, node._dtype, fk)
-                    return (*sig, d0._shape, d0._dtype)
-            elif na == 2:
-                d0, d1 = deps
-                if args[0] is d0 and args[1] is d1:
-                    return (
-                        node._op,
-                        node._backend,
-                        node._shape,
-                        node._dtype,
-                        fk,
-                        d0._shape,
-                        d0._dtype,
-                        d1._shape,
-                        d1._dtype,
-                    )
-        items = ["<args>", node._op, node._backend, node._shape, node._dtype, fk]
+        items = [node._op, node._backend, node._shape, node._dtype, fk]
         for a in args:
             t = type(a)
             if t is LazyArray:
