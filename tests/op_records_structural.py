@@ -444,6 +444,11 @@ def define(rec, In, X, by_id) -> None:  # noqa: N803 - the model's names
         skip={"torch": "torch.eye has no k"},
     )
     rec("eye-kneg", "eye", (), (3,), {"k": -1}, **_CREATE, skip={"torch": "torch.eye has no k"})
+    # the eager torch reference through autoray is a meshgrid tuple without dtype
+    _idx = {"torch": "autoray's torch indices is a meshgrid tuple without dtype"}
+    rec("indices", "indices", (), ((2, 3),), skip=_idx, **_CREATE)
+    rec("indices-int32", "indices", (), ((3, 1, 2),), {"dtype": "int32"}, skip=_idx, **_CREATE)
+    rec("indices-sparse", "indices", (), ((2, 3),), {"sparse": True}, skip=_idx, **_CREATE)
     rec("identity", "identity", (), (3,), **_CREATE)
     rec("identity-int", "identity", (), (2,), {"dtype": "int64"}, **_CREATE)
     rec("arange-stop", "arange", (), (5,), **_CREATE)

@@ -96,7 +96,9 @@ def test_outputs_keep_their_pytree(xy):
     assert out["t"][0] is a and out["t"][1][1] is b  # outputs that are inputs
     assert type(out["p"]) is Pair and out["p"].second == 3
     assert np.array_equal(out["p"].first, a * 2 + b)
-    assert out["c"] is c.data and out["k"] == "const"
+    # a constant output: a read-only view of the constant (issue 10, F7)
+    assert np.shares_memory(out["c"], c.data) and not out["c"].flags.writeable
+    assert out["k"] == "const"
     assert np.array_equal(Function([x, y], [z])(a, b)[0], a * 2 + b)
     assert type(Function([x, y], (z, z))(a, b)) is tuple
 
@@ -140,7 +142,8 @@ def test_output_is_input_or_constant():
     f = Function([x], (x, c, c * 3))
     a = np.zeros(2)
     out = f(a)
-    assert out[0] is a and out[1] is c.data and np.array_equal(out[2], [3.0, 3.0])
+    assert out[0] is a and np.array_equal(out[2], [3.0, 3.0])
+    assert np.shares_memory(out[1], c.data) and not out[1].flags.writeable  # (F7)
     g = Function([x], (x, c * 3), fold_constants=False)
     assert g(a)[0] is a and np.array_equal(g(a)[1], [3.0, 3.0])
 
@@ -393,6 +396,13 @@ def test_record_retargeted_to_torch(rec):
         ref = outputs(call_eager(rec, arrays, "torch"))
     except Exception as e:  # a call torch itself rejects: nothing to compare
         pytest.skip(f"eager torch raises {type(e).__name__}")
+    if rec.op in ("std", "var"):
+        # torch's default is ddof=1; a graph traced on numpy keeps numpy's
+        # meaning (ddof=0) when retargeted, so eager numpy is the reference
+        ref = [
+            torch.from_numpy(np.asarray(r))
+            for r in outputs(call_eager(rec, backend_inputs(rec, "numpy")))
+        ]
     xs = variables(rec)
     out = outputs(call_lazy(rec, xs))
     got = Function(xs, out, optimize=False)(*arrays)
@@ -430,7 +440,7 @@ def test_intermediates_released_after_last_use():
         y = LazyArray("numpy", step, (y, k), None, ())
     y2 = LazyArray("numpy", step, (y, 100), None, ())  # y is read twice
     y3 = LazyArray("numpy", step, (y, 200), None, ())
-    f = Function([x], (y2, y3), optimize=False)
+    f = Function([x], (y2, y3), optimize=False, check_inputs=False)  # (Box: not an array)
     out = f(Box(0))
     assert out[0].v == sum(range(30)) + 100 and out[1].v == sum(range(30)) + 200
     # while step k runs only its input (the previous step's output) is alive

@@ -67,7 +67,8 @@ def test_every_public_op_has_a_record():
     import lazyray.ops
 
     ops = {r.op for r in RECORDS}
-    missing = [n for n in lazyray.ops.__all__ if n not in ops]
+    # finfo / iinfo return numpy's info objects, not arrays (tests/test_ops_dropin.py)
+    missing = [n for n in lazyray.ops.__all__ if n not in ops and n not in ("finfo", "iinfo")]
     missing += [f"linalg.{n}" for n in lazyray.linalg.__all__ if f"linalg.{n}" not in ops]
     assert not missing
 
@@ -315,8 +316,8 @@ def test_boolean_mask_raises_index_error():
     for key in (x > 1, np.array([True, False, True, False]), (Ellipsis, x > 0)):
         with pytest.raises(IndexError, match="data-dependent"):
             x[key]
-    with pytest.raises(IndexError, match="data-dependent"):
-        lazyray.take(x, np.array([True, False, True, False]))
+    # (numpy's take casts a boolean array to 0/1 indices: no mask there, see
+    # tests/test_defects_ops.py::test_f8_take_converts_like_numpy)
 
 
 def test_one_argument_where_raises():

@@ -227,6 +227,14 @@ B = np.array([True, False, True])
 C = np.array([1 + 2j, -0.0 - 0.0j, np.inf + 1j, complex(np.nan, -0.0)])
 
 # (rule, input data, builder, op that must disappear)
+from lazyray.ops.common import make  # noqa: E402
+
+
+def _raw(op, x, arg, shape):
+    """A movement node as built other than by the tracer (which elides it)."""
+    return make(op, (x, arg), None, shape, x.dtype, (x,))
+
+
 RULE_CASES = [
     ("mul_one", F, lambda x: x * 1, "multiply"),
     ("mul_one", F, lambda x: 1.0 * x, "multiply"),
@@ -254,16 +262,26 @@ RULE_CASES = [
     ("invert_invert", B, lambda x: ~~x, "invert"),
     ("not_not", B, lambda x: lazyray.logical_not(lazyray.logical_not(x)), "logical_not"),
     ("abs_abs", C, lambda x: abs(abs(x)), None),
-    ("astype_same", F, lambda x: x.astype("float64"), "astype"),
+    ("astype_same", F, lambda x: _raw("astype", x, "float64", (9,)), "astype"),
     ("astype_roundtrip", F32, lambda x: x.astype("float64").astype("float32"), "astype"),
     ("astype_roundtrip", I8, lambda x: x.astype("int64").astype("int8"), "astype"),
     ("astype_roundtrip", B, lambda x: x.astype("float32").astype("bool"), "astype"),
-    ("transpose_identity", F.reshape(3, 3), lambda x: lazyray.transpose(x, (0, 1)), "transpose"),
-    ("transpose_transpose", F.reshape(3, 3), lambda x: x.T.T, "transpose"),
-    ("reshape_identity", F.reshape(3, 3), lambda x: x.reshape(3, 3), "reshape"),
-    ("reshape_reshape", F, lambda x: x.reshape(3, 3).reshape(9, 1).reshape(9), "reshape"),
+    (
+        "transpose_identity",
+        F.reshape(3, 3),
+        lambda x: _raw("transpose", x, (0, 1), (3, 3)),
+        "transpose",
+    ),
+    (
+        "transpose_transpose",
+        F.reshape(3, 3),
+        lambda x: _raw("transpose", x.T, (1, 0), (3, 3)),
+        "transpose",
+    ),
+    ("reshape_identity", F.reshape(3, 3), lambda x: _raw("reshape", x, (3, 3), (3, 3)), "reshape"),
+    ("reshape_reshape", F, lambda x: _raw("reshape", x.reshape(3, 3), (9,), (9,)), "reshape"),
     ("reshape_unit_transpose", F.reshape(9, 1), lambda x: x.T.reshape(3, 3), "transpose"),
-    ("broadcast_identity", F, lambda x: lazyray.broadcast_to(x, (9,)), "broadcast_to"),
+    ("broadcast_identity", F, lambda x: _raw("broadcast_to", x, (9,), (9,)), "broadcast_to"),
     ("getitem_full", F.reshape(3, 3), lambda x: x[:, ...], "getitem"),
     ("getitem_full", F.reshape(3, 3), lambda x: x[:][:, :], "getitem"),
 ]

@@ -12,6 +12,7 @@ import pytest
 import lazyray
 from lazyray import function as function_module
 from lazyray.examples import gram_schmidt
+from lazyray.ops.common import make as _make
 from lazyray.passes.direct import Fallback, direct
 from lazyray.sharing import freeze
 from lazyray.tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Slot, _Rebuild
@@ -187,7 +188,9 @@ def test_direct_on_the_fused_tests_graphs(seed):
     # graphs that exercise every rule: the walk often falls back, and the
     # program is the same either way
     outputs, x, v = random_graph(seed, seed % 2 == 1)
-    assert_same_program([x, v], outputs, inputs_for(seed, seed % 2 == 1))
+    # (random_graph's v is float64 either way: Functions check input dtypes)
+    a, b = inputs_for(seed, seed % 2 == 1)
+    assert_same_program([x, v], outputs, (a, b.real.copy()))
     outputs, x, y = duplicated_graph(seed)
     rng = np.random.default_rng(seed)
     assert_same_program([x, y], outputs, (rng.normal(size=(3, 3)), rng.normal(size=(3, 3))))
@@ -237,7 +240,7 @@ def test_direct_operands_merged_into_one_value(rng):
 @pytest.mark.parametrize(
     "make, reason",
     [
-        (lambda x: lazyray.transpose(lazyray.transpose(x)), "applies"),
+        (lambda x: _make("transpose", (x.T, (1, 0)), None, (4, 4), x.dtype, None), "applies"),
         (lambda x: lazyray.conj(lazyray.conj(x)), "applies"),
         (lambda x: lazyray.conj(x[...]), "rewritten"),
         (lambda x: lazyray.tensordot(x, x, ((0,), (0,))), "more than one"),

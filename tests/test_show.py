@@ -39,7 +39,7 @@ def test_tree_exact():
 def test_tree_limits_and_filler():
     *_, y = graph()
     lines = _shown(y, max_lines=3)
-    assert len(lines) == 4 and lines[-1].strip().startswith("... (more lines")
+    assert len(lines) == 3 and lines[-1].strip().startswith("... (more lines")
     assert _shown(y, max_depth=1) == [
         "   0 sum(#, axis=0) → f64[4]",
         "   1 ╰─add(#, #) → f64[4,4]",

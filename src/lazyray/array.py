@@ -13,7 +13,45 @@ from collections.abc import Callable, Iterator
 from .ops.dtypes import dtype_name
 from .ops.shapes import check_shape, prod
 
-__all__ = ["LazyArray", "array", "Variable", "new_node", "CustomOp"]
+__all__ = [
+    "LazyArray",
+    "array",
+    "asarray",
+    "Variable",
+    "new_node",
+    "CustomOp",
+    "supported_dtype",
+]
+
+#: prefixes of the dtype names lazy arrays may have: booleans, integers,
+#: floating point (``bfloat16`` and ``ml_dtypes`` floats included) and complex
+_NUMERIC = ("bool", "int", "uint", "float", "bfloat", "complex")
+_SUPPORTED: set = set()
+
+
+def supported_dtype(op: str, dtype) -> str:
+    """The name of ``dtype`` if lazy arrays support it, else ``TypeError``.
+
+    Lazy arrays hold booleans, integers, floating point and complex numbers
+    (any backend's); strings, bytes, objects, datetimes and structured dtypes
+    are refused at trace time, since no op rule covers them.
+
+    >>> supported_dtype("Variable", "float32")
+    'float32'
+    >>> supported_dtype("Variable", "U3")
+    Traceback (most recent call last):
+    ...
+    TypeError: Variable: unsupported dtype 'str96'; lazy arrays are bool, integer, float or complex
+    """
+    name = dtype_name(dtype)
+    if name in _SUPPORTED:
+        return name
+    if name.startswith(_NUMERIC):
+        _SUPPORTED.add(name)
+        return name
+    raise TypeError(
+        f"{op}: unsupported dtype {name!r}; lazy arrays are bool, integer, float or complex"
+    )
 
 
 class CustomOp(str):
@@ -194,7 +232,10 @@ class LazyArray:
         shape = data.shape
         if backend != "numpy":  # numpy shapes are already tuples of ints
             shape = tuple(map(int, shape))
-        return _leaf("array", data, shape, dtype_name(data.dtype), backend)
+        dtype = dtype_name(data.dtype)
+        if dtype not in _SUPPORTED:
+            supported_dtype("array", data.dtype)
+        return _leaf("array", data, shape, dtype, backend)
 
     @classmethod
     def from_shape(cls, shape, backend="numpy", dtype="float64") -> LazyArray:
@@ -203,7 +244,13 @@ class LazyArray:
         >>> LazyArray.from_shape((3,), dtype="int32").dtype
         'int32'
         """
-        return _leaf("variable", None, check_shape("Variable", shape), dtype_name(dtype), backend)
+        return _leaf(
+            "variable",
+            None,
+            check_shape("Variable", shape),
+            supported_dtype("Variable", dtype),
+            backend,
+        )
 
     def to(
         self, fn, args=None, kwargs=None, backend=None, shape=None, deps=None, dtype=None
@@ -242,8 +289,21 @@ class LazyArray:
 
     @property
     def fn_name(self) -> str:
-        """The canonical op name (``"add"``, ``"tensordot"``; leaves are
-        ``"array"`` or ``"variable"``)."""
+        """The canonical op name (``"add"``, ``"tensordot"``); ``"variable"``
+        for a placeholder and ``"array"`` for a leaf holding data, including
+        a node already computed (as :meth:`history_fn_frequencies` counts it;
+        ``repr`` and ``show`` still name the op that computed it).
+
+        >>> import lazyray, numpy as np
+        >>> y = lazyray.sin(lazyray.array(np.ones(2)))
+        >>> y.fn_name, lazyray.Variable((2,)).fn_name
+        ('sin', 'variable')
+        >>> _ = y.compute()
+        >>> y.fn_name
+        'array'
+        """
+        if self._fn is None:
+            return "variable" if self._data is None else "array"
         return self._op
 
     @property
@@ -257,29 +317,54 @@ class LazyArray:
 
     @property
     def shape(self) -> tuple:
+        """The static shape; for the hidden node of a multi-output op
+        (``linalg.svd``...), the tuple of its outputs' shapes."""
         return self._shape
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions, ``len(shape)`` (so the number of outputs
+        for the hidden node of a multi-output op)."""
         return len(self._shape)
 
     @property
     def size(self) -> int:
+        """The number of elements, an exact Python int (for the hidden node of
+        a multi-output op, the total over its outputs).
+
+        >>> import lazyray
+        >>> u, s, vh = lazyray.linalg.svd(lazyray.Variable((4, 3)))
+        >>> u.size, u.deps[0].size, u.deps[0].ndim
+        (12, 24, 3)
+        """
+        if type(self._dtype) is tuple:
+            return sum(prod(s) for s in self._shape)
         return prod(self._shape)
 
     @property
     def dtype(self) -> str:
-        """The static dtype name, e.g. ``"float64"``."""
+        """The static dtype name, e.g. ``"float64"`` (a tuple of names for the
+        hidden node of a multi-output op)."""
         return self._dtype
 
     @property
-    def itemsize(self) -> int:
+    def itemsize(self):
+        """Bytes per element (a tuple, one per output, for the hidden node of
+        a multi-output op)."""
         from .ops.dtypes import itemsize
 
+        if type(self._dtype) is tuple:
+            return tuple(itemsize(d) for d in self._dtype)
         return itemsize(self._dtype)
 
     @property
     def nbytes(self) -> int:
+        """The number of bytes, an exact Python int (the total over the outputs
+        for the hidden node of a multi-output op)."""
+        if type(self._dtype) is tuple:
+            from .ops.dtypes import itemsize
+
+            return sum(prod(s) * itemsize(d) for s, d in zip(self._shape, self._dtype))
         return self.size * self.itemsize
 
     @property
@@ -378,11 +463,22 @@ class LazyArray:
     __hash__ = object.__hash__
 
     def __len__(self) -> int:
+        """The first dimension (the number of outputs for the hidden node of a
+        multi-output op)."""
         if not self._shape:
             raise TypeError("len() of a 0-d LazyArray")
+        if type(self._dtype) is tuple:
+            return len(self._shape)
         return self._shape[0]
 
     def __iter__(self) -> Iterator[LazyArray]:
+        if type(self._dtype) is tuple:  # the outputs of a multi-output op
+            from .ops.registry import resolve
+
+            fn, t = resolve(self._backend, "item"), (self,)
+            for i, (s, d) in enumerate(zip(self._shape, self._dtype)):
+                yield new_node("item", fn, (self, i), None, s, d, self._backend, t)
+            return
         for i in range(len(self)):
             yield self[i]
 
@@ -481,15 +577,76 @@ def array(x) -> LazyArray:
     >>> x = lazyray.array(np.ones((2, 3), dtype="float32"))
     >>> x.shape, x.dtype, x.backend
     ((2, 3), 'float32', 'numpy')
+
+    A (nested) list or tuple holding lazy arrays becomes a ``stack`` of them
+    (Python numbers become constants, with numpy's dtype rules), so the
+    dependencies stay in the graph, Variables included:
+
+    >>> a, b = lazyray.Variable(()), lazyray.Variable((), dtype="float32")
+    >>> y = lazyray.array([[a, 1.0], [b, 2]])
+    >>> y.fn_name, y.shape, y.dtype, len(list(lazyray.ascend(y)))
+    ('stack', (2, 2), 'float64', 5)
     """
     if isinstance(x, LazyArray):
         return x
+    if isinstance(x, (list, tuple)) and _holds_lazy(x):
+        return _stack_nested(x)
     cache = SHARING._cache if _ACTIVE[0] else None
     if cache is not None:
         from .sharing import share_leaf
 
         return share_leaf(cache, x)
     return LazyArray.from_data(x)
+
+
+def asarray(x, dtype=None, *, device=None, copy=None) -> LazyArray:
+    """:func:`array`, cast to ``dtype`` when given (numpy / Array API
+    ``asarray``; a lazy ``x`` of that dtype is returned as is).
+
+    >>> import lazyray
+    >>> lazyray.asarray([1, 2], dtype="float32").dtype
+    'float32'
+    """
+    if device is not None:
+        raise TypeError(f"asarray: lazy arrays cannot be placed on a device ({device!r})")
+    lx = array(x)
+    if dtype is not None and dtype_name(dtype) != lx._dtype:
+        lx = _O.astype(lx, dtype)
+    return lx
+
+
+def _holds_lazy(x) -> bool:
+    """Does the (nested) list or tuple ``x`` hold a LazyArray? (iterative)"""
+    stack = [x]
+    while stack:
+        for v in stack.pop():
+            if type(v) is LazyArray or isinstance(v, LazyArray):
+                return True
+            if isinstance(v, (list, tuple)):
+                stack.append(v)
+    return False
+
+
+def _stack_nested(x) -> LazyArray:
+    """``stack`` of the nested lists and tuples ``x`` (innermost first,
+    iteratively); sub-lists without a LazyArray become one constant each."""
+    import numpy as np
+
+    # post-order over the lists that hold lazy arrays: children before parents
+    order, todo = [], [x]
+    while todo:
+        seq = todo.pop()
+        order.append(seq)
+        todo.extend(v for v in seq if isinstance(v, (list, tuple)) and _holds_lazy(v))
+    built: dict = {}
+    for seq in reversed(order):
+        items = []
+        for v in seq:
+            if isinstance(v, (list, tuple)):
+                v = built[id(v)] if id(v) in built else np.asarray(v)
+            items.append(v)
+        built[id(seq)] = _O.stack(items)
+    return built[id(x)]
 
 
 def Variable(shape, backend=None, dtype="float64") -> LazyArray:  # noqa: N802

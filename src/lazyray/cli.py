@@ -64,36 +64,51 @@ class CLIError(Exception):
     """An error reported as ``lazyray inspect: error: ...`` (exit status 2)."""
 
 
+_BRACKETS = {"(": ")", "[": "]"}
+
+
 def parse_arg_spec(spec: str) -> tuple:
     """Parse ``SHAPE[:DTYPE]`` into ``(shape, dtype)``.
 
-    SHAPE is comma (or ``x``) separated sizes; ``()``, ``""`` or ``scalar``
-    give a 0-d array.  DTYPE defaults to float64.
+    SHAPE is sizes (non-negative integers) separated by ``,`` or ``x``,
+    optionally in one pair of brackets, with at most one trailing comma
+    (``4,`` or ``(4,)`` is 1-d); ``()``, ``""`` or ``scalar`` give a 0-d
+    array.  DTYPE is a numeric dtype (booleans, integers, floating point,
+    complex), float64 by default.  Anything else is a :class:`CLIError`.
 
     >>> parse_arg_spec("100,100:float32"), parse_arg_spec("3x4"), parse_arg_spec("():int64")
     (((100, 100), 'float32'), ((3, 4), 'float64'), ((), 'int64'))
+    >>> parse_arg_spec("2x3x")
+    Traceback (most recent call last):
+    ...
+    lazyray.cli.CLIError: bad --arg '2x3x': SHAPE must be sizes like 100,100 or 3x4
     """
-    from lazyray.ops.dtypes import dtype_name
+    from lazyray.array import supported_dtype
 
     shape_s, _, dtype_s = spec.partition(":")
-    shape_s = shape_s.strip().strip("()[]").replace("x", ",")
+    shape_s = shape_s.strip()
+    if shape_s[:1] in _BRACKETS and shape_s[-1:] == _BRACKETS[shape_s[:1]]:
+        shape_s = shape_s[1:-1].strip()
     if shape_s in ("", "scalar"):
         shape = ()
     else:
-        try:
-            shape = tuple(int(d) for d in shape_s.split(",") if d.strip())
-        except ValueError:
-            raise CLIError(
-                f"bad --arg {spec!r}: SHAPE must be comma separated integers, e.g. 100,100"
-            ) from None
-        if any(d < 0 for d in shape):
+        if shape_s.endswith(","):  # a trailing comma, as in Python's (4,)
+            shape_s = shape_s[:-1]
+        parts = [p.strip() for p in shape_s.replace("x", ",").split(",")]
+        if any(p.startswith("-") and p[1:].isdigit() and p[1:].isascii() for p in parts):
             raise CLIError(f"bad --arg {spec!r}: negative size")
+        if not all(p.isdigit() and p.isascii() for p in parts):
+            raise CLIError(f"bad --arg {spec!r}: SHAPE must be sizes like 100,100 or 3x4")
+        shape = tuple(int(p) for p in parts)
     dtype = "float64"
     if dtype_s.strip():
         try:
-            dtype = dtype_name(dtype_s.strip())
-        except TypeError:
-            raise CLIError(f"bad --arg {spec!r}: unknown dtype {dtype_s!r}") from None
+            dtype = supported_dtype("--arg", dtype_s.strip())
+        except (TypeError, ValueError) as e:
+            raise CLIError(
+                f"bad --arg {spec!r}: unknown or unsupported dtype {dtype_s.strip()!r} "
+                f"({str(e).splitlines()[0]})"
+            ) from None
     return shape, dtype
 
 
@@ -142,8 +157,9 @@ def _trace(args):
     import lazyray
     from lazyray.traverse import to_list
 
-    fn = load_function(args.target)
     specs = [parse_arg_spec(s) for s in args.arg]
+    _check_backend(args.backend)
+    fn = load_function(args.target)
     variables = [lazyray.Variable(s, backend=args.backend, dtype=d) for s, d in specs]
     out = fn(*variables)
     outputs = to_list(out)
@@ -153,6 +169,19 @@ def _trace(args):
             "it should compute with lazyray or autoray.do on its arguments"
         )
     return specs, out, outputs
+
+
+def _check_backend(backend: str) -> None:
+    import autoray
+
+    if backend == "numpy":
+        return
+    try:
+        autoray.get_lib_fn(backend, "sum")
+    except Exception as e:  # noqa: BLE001 - any failure means unusable
+        raise CLIError(
+            f"unknown or unavailable backend {backend!r} ({str(e).splitlines()[0]})"
+        ) from None
 
 
 def _plot(outputs, path, kind):

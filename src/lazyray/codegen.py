@@ -11,7 +11,10 @@ literals: ``None``, ``bool``, ``int``, finite ``float``, ``str`` (checked with
 :func:`ast.literal_eval`), slices of ints and tuples of those.  Everything
 else (``nan``, ``inf``, numpy scalars, complex numbers, dtypes, ``...``,
 lists, dicts, arbitrary objects) is injected as a named constant, so no user
-value ever becomes code.
+value ever becomes code.  Keyword arguments are written ``name=value`` only
+when ``name`` is a plain ASCII identifier (Python reads other identifiers in
+NFKC form, and cannot assign keywords or ``__debug__``); otherwise they go
+through a dict, ``**kwargs_0`` or ``**{'name': value}``.
 
 The source is written from the same flattened program (:mod:`lazyray.tape`)
 that :class:`Function` runs, so what it shows is what runs.
@@ -189,6 +192,23 @@ def _ident(name: str) -> str:
     return s
 
 
+def _plain_name(k) -> bool:
+    """Whether ``k`` can be written as ``k=...`` in a call and means ``k``.
+
+    Only ASCII identifiers qualify: Python reads a non-ASCII identifier in
+    NFKC normal form (``"\ufb01"``, the ligature, is read as ``fi``), and
+    keywords and ``__debug__`` cannot be assigned.  Other keyword names go
+    through a dict (``**{...}``).
+    """
+    return (
+        type(k) is str
+        and k.isascii()
+        and k.isidentifier()
+        and not keyword.iskeyword(k)
+        and k != "__debug__"
+    )
+
+
 class _Writer:
     def __init__(self, prog: Program, params: dict):
         self.prog = prog
@@ -264,7 +284,7 @@ class _Writer:
         return name
 
     def kwargs(self, kw: dict) -> list:
-        if all(type(k) is str and k.isidentifier() and not keyword.iskeyword(k) for k in kw):
+        if all(_plain_name(k) for k in kw):
             return [f"{k}={self.value(v)}" for k, v in kw.items()]
         return ["**" + self.inject(kw, "kwargs")]
 
@@ -339,7 +359,7 @@ def render(
             assert code == GEN
             args = [tmpl(v) for v in a.args]
             kw = a.kwargs
-            if kw and all(k.isidentifier() and not keyword.iskeyword(k) for k in kw):
+            if kw and all(_plain_name(k) for k in kw):
                 args += [f"{k}={tmpl(v)}" for k, v in kw.items()]
             elif kw:
                 args.append(

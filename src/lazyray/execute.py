@@ -13,6 +13,7 @@ import contextlib
 import os
 
 from .array import LazyArray
+from .pytree import LEAF, kind_of
 from .traverse import find_lazy, push_order, to_list, tree_map
 
 _STRICT = [os.environ.get("LAZYRAY_STRICT", "") not in ("", "0")]
@@ -60,7 +61,7 @@ def _resolve(a):
         return t([_resolve(v) for v in a])
     if t is dict:
         return {k: _resolve(v) for k, v in a.items()}
-    if isinstance(a, (tuple, list, dict)):
+    if kind_of(t) is not LEAF:  # any other sequence or mapping (lazyray.pytree)
         return tree_map(_get_data, a)
     return a
 
@@ -75,6 +76,8 @@ def check_result(node: LazyArray, data) -> None:
 
     if type(node._dtype) is tuple:  # multi-output node: checked through its items
         return
+    if type(data) in (tuple, list) and type(node._op) is not str and node._shape == (len(data),):
+        return  # a user callable returning k outputs, declared with .to(shape=(k,))
     shape = tuple(int(d) for d in getattr(data, "shape", ()))
     dtype = dtype_name(getattr(data, "dtype", type(data)))
     if shape != node._shape or dtype != node._dtype:
@@ -99,6 +102,9 @@ def compute_nodes(outputs: list) -> None:
     (deepest on top, see :func:`lazyray.traverse.push_order`); it runs when
     it resurfaces with every dependency computed.  The order is exactly that
     of :func:`lazyray.ascend`.
+
+    Several threads may compute the same graph at once: a node is then
+    possibly computed twice (with the same result), never read half-cleared.
     """
     check = _STRICT[0]
     stack = [n for n in outputs[::-1] if n._data is None]
@@ -117,11 +123,17 @@ def compute_nodes(outputs: list) -> None:
                 push(d)
         if not ready:
             continue
+        # Read each slot once: another thread computing the same graph sets
+        # ``_data`` before it clears ``_fn``, ``_args``, ``_kwargs`` and
+        # ``_deps``, so a snapshot taken while ``_data`` is still None is whole.
         fn = node._fn
-        if fn is None:
-            raise _unfilled(node)
         args = node._args
         kwargs = node._kwargs
+        deps = node._deps
+        if node._data is not None:  # computed meanwhile by another thread
+            continue
+        if fn is None:
+            raise _unfilled(node)
         if args is deps and kwargs is None:  # all arguments are nodes
             if len(deps) == 1:
                 data = fn(deps[0]._data)
@@ -164,13 +176,22 @@ def compute(lz, optimize=False, **kwargs):
     Parameters
     ----------
     lz : pytree of LazyArray
-        The output(s): a lazy array, or tuples, lists and dicts of them.
+        The output(s): a lazy array, or any nesting of sequences and mappings
+        of them (tuples, lists, dicts, namedtuples, ``OrderedDict``,
+        ``defaultdict``...), returned with the same types; see
+        :mod:`lazyray.pytree` for the rule.
     optimize : bool or dict, optional
         Run :func:`lazyray.optimize` first (a dict: its keyword arguments) and
         compute the optimized graph in a memory-aware order; the outputs take
         the values, the user's intermediate nodes are left untouched.
     progbar : bool, optional
         Show a progress bar (requires tqdm).
+    scheduler : str or distributed.Client, optional
+        Run the graph as dask tasks cut by cost (:func:`lazyray.partition`):
+        ``"threads"``, ``"sync"``, ``"processes"`` or a ``distributed.Client``;
+        results are identical to the sequential run.  None (default) runs
+        sequentially in this thread.  Other keywords go to
+        :func:`lazyray.todask.compute_with_scheduler`.
 
     Returns
     -------
@@ -183,6 +204,11 @@ def compute(lz, optimize=False, **kwargs):
     >>> lazyray.compute({"s": x.sum(), "m": (x * 2)[1:]})
     {'s': np.float64(6.0), 'm': array([2., 4., 6.])}
     """
+    scheduler = kwargs.pop("scheduler", None)
+    if scheduler is not None:  # dask tasks (lazyray.todask)
+        from .todask import compute_with_scheduler
+
+        return compute_with_scheduler(lz, scheduler, optimize=optimize or "exact", **kwargs)
     progbar = kwargs.pop("progbar", False)
     if kwargs:
         raise TypeError(f"compute() got unexpected keyword arguments {sorted(kwargs)}")

@@ -61,9 +61,9 @@ for _n in ("eigvalsh", "inv", "pinv", "det", "cholesky", "solve", "norm", "matri
     register(f"linalg.{_n}", LINALG)
 
 
-def _float(op, a):
+def _float(op, a, half_ok=False):
     d = a._dtype
-    if d in ("float16", "bfloat16"):
+    if d in ("float16", "bfloat16") and not (half_ok and d == "float16"):
         raise TypeError(f"{op}: array type {d} is unsupported in linalg")
     if dtypes.is_integer(d) or d == "bool":
         d = "float64"
@@ -203,14 +203,14 @@ def solve(a, b):
         if b._shape[-2] != m:
             raise ValueError(f"linalg.solve: shapes {a._shape} and {b._shape} mismatch")
         shape = broadcast_shapes("linalg.solve", ba, b._shape[:-2]) + b._shape[-2:]
-    dt = dtypes.result_type(d, b._dtype)
-    if dtypes.is_integer(dt) or dt == "bool":
-        dt = "float64"
-    dt = dtypes.finalize(a._backend, dt, (a._dtype, b._dtype))
+    # numpy's linalg._commonType: each operand on its own (ints and bools as
+    # float64, float16 rejected), then promoted: solve(float32, bool) is float64
+    db = _float("linalg.solve", b)
+    dt = dtypes.finalize(a._backend, dtypes.result_type(d, db), (a._dtype, b._dtype))
     return make("linalg.solve", (a, b), None, shape, dt)
 
 
-_MATRIX_ORDS = (2, -2, 1, -1, float("inf"), float("-inf"), "fro", "nuc")
+_MATRIX_ORDS = (2, -2, 1, -1, float("inf"), float("-inf"), "fro", "f", "nuc")
 
 
 def _check_ord(ord, n_axes):  # noqa: A002
@@ -225,6 +225,28 @@ def _check_ord(ord, n_axes):  # noqa: A002
             raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors") from None
     elif ord not in _MATRIX_ORDS:
         raise ValueError(f"linalg.norm: invalid norm order {ord!r} for matrices")
+
+
+def _check_empty_norm(shape, axes, ord, matrix):  # noqa: A002
+    """numpy's norms that end in a ``min`` reduction (no identity) raise on
+    an empty reduced axis: vector ``-inf``; matrix ``-1`` (columns), ``-inf``
+    (rows) and ``-2`` (singular values)."""
+    if ord is None or isinstance(ord, str):
+        return
+    if not matrix:
+        empty = ord == float("-inf") and shape[axes[0]] == 0
+    else:
+        rows, cols = shape[axes[0]], shape[axes[1]]
+        empty = (
+            (ord == -1 and cols == 0)
+            or (ord == float("-inf") and rows == 0)
+            or (ord == -2 and min(rows, cols) == 0)
+        )
+    if empty:
+        raise ValueError(
+            f"linalg.norm: zero-size array to reduction operation minimum which has "
+            f"no identity (ord={ord!r}, axes {axes} of shape {shape})"
+        )
 
 
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
@@ -252,7 +274,15 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
             )
     if ord is not None and (axis is not None or nd in (1, 2)):
         _check_ord(ord, len(axes) if axis is not None else nd)
-    d = dtypes.real_dtype(_float("linalg.norm", x))
+    # numpy computes float16 norms in float16, except those through an svd
+    matrix = len(axes) == 2 and not (axis is None and ord in (None, "fro", "f"))
+    svd_ord = matrix and isinstance(ord, (int, float, str)) and ord in (2, -2, "nuc")
+    d = dtypes.real_dtype(_float("linalg.norm", x, half_ok=not svd_ord))
+    if axis is not None and not isinstance(axis, (list, tuple)):
+        order = axes
+    else:  # numpy's own order: rows, then columns (normalize_axes sorts)
+        order = tuple(a % nd if nd else a for a in (axes if axis is None else axis))
+    _check_empty_norm(x._shape, order, ord, matrix)
     shape = reduced_shape(x._shape, axes, keepdims)
     if isinstance(axis, list):
         axis = tuple(axis)

@@ -66,6 +66,9 @@ _BINARY_DUNDERS = {
     "or": "bitwise_or",
     "xor": "bitwise_xor",
 }
+#: operators that are not their op function: numpy's ``ndarray.__pow__`` has
+#: fast paths (``x ** 2`` is ``square(x)``...) that ``np.power`` lacks
+_OPERATORS = {"pow": "power_operator"}
 _COMPARISONS = {
     "eq": "equal",
     "ne": "not_equal",
@@ -79,7 +82,7 @@ _UNARY_DUNDERS = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": 
 
 #: array methods that are the op function of the same name, ``self`` first
 _OP_METHODS = (
-    "astype conj conjugate ravel flatten squeeze swapaxes sum prod mean max min all "
+    "astype ravel flatten squeeze swapaxes sum prod mean max min all "
     "any std var argmax argmin cumsum cumprod clip trace diagonal dot sort argsort"
 ).split()
 
@@ -96,6 +99,10 @@ def bind(ops) -> None:
     """
     for name in _OP_METHODS:
         setattr(LazyArray, name, getattr(ops, name))
+    from .ops.elementwise import conj_method
+
+    # ``ndarray.conj()`` keeps bool, where the function ``np.conj`` gives int8
+    LazyArray.conj = LazyArray.conjugate = conj_method
     for name, (module, func, fixed) in _DELEGATES.items():
         setattr(LazyArray, name, _delegate(name, module, func, **fixed))
     from .ops.elementwise import REFLECTED
@@ -106,6 +113,6 @@ def bind(ops) -> None:
     for dunder, name in _BINARY_DUNDERS.items():
         setattr(LazyArray, f"__{dunder}__", getattr(ops, name))
         setattr(LazyArray, f"__r{dunder}__", REFLECTED.get(name, rmatmul))
-    for dunder, name in {**_COMPARISONS, **_UNARY_DUNDERS}.items():
+    for dunder, name in {**_OPERATORS, **_COMPARISONS, **_UNARY_DUNDERS}.items():
         setattr(LazyArray, f"__{dunder}__", getattr(ops, name))
     LazyArray.__hash__ = object.__hash__

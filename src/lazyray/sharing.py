@@ -12,13 +12,25 @@ together with its type, so that
   are keyed by their IEEE-754 bits, so ``-0.0`` is not ``0.0`` and a ``nan``
   only ever meets the very same ``nan``);
 * numpy scalars are keyed by type and bytes, numpy arrays and any other
-  object by identity.
+  object by identity;
+* lists and tuples are keyed by their content *at the time of the call*
+  (a frozen copy), so a list mutated later is never confused with its earlier
+  value; :func:`lazyray.array` of a list, tuple or Python scalar is keyed by
+  the content of the numpy array it becomes (dtype, shape and bytes).
 
 Everything keyed by identity (dependencies, array constants, user callables,
 raw input arrays given to :func:`lazyray.array`) is kept alive by the cache,
 so an ``id()`` can never be reused for a different object while the cache
 lives.  The same keys are used by the whole-graph CSE pass
 (:mod:`lazyray.passes.cse`).
+
+The rule for arrays: an array (numpy, torch...) is keyed by identity, as
+autoray's lazy module does, because keying on content would mean hashing
+every array (about 1 ms per MB) at every call.  An array must therefore not
+be mutated in place while a cache that has seen it is in use: after
+``a[0] = 5``, ``lazyray.array(a)`` still returns the leaf (and the
+intermediates, possibly already computed) built before the mutation.  Wrap
+a copy (``lazyray.array(a.copy())``) or start a new cache instead.
 """
 
 from __future__ import annotations
@@ -119,12 +131,29 @@ def share(cache: dict, node: LazyArray) -> LazyArray:
     return node
 
 
-def share_leaf(cache: dict, x) -> LazyArray:
-    """The leaf wrapping the object ``x``: the same object gives the same leaf.
+_BUILTIN = frozenset((list, tuple, int, float, complex, bool))
 
-    ``x`` is kept alive by the cache, so its ``id`` cannot be reused by a new
-    array while the cache lives.
+
+def share_leaf(cache: dict, x) -> LazyArray:
+    """The leaf wrapping ``x``: the same array gives the same leaf.
+
+    Arrays (numpy, torch...) are keyed by identity and kept alive by the
+    cache, so an ``id`` cannot be reused by a new array while the cache
+    lives; they must not be mutated in place meanwhile (see
+    :func:`shared_intermediates`).  Lists, tuples and Python scalars are
+    converted to a new numpy array and keyed by its *content* (dtype, shape
+    and bytes), so a list mutated after wrapping is a new leaf, and equal
+    lists share one.
     """
+    if type(x) in _BUILTIN or isinstance(x, (list, tuple)):
+        data = np.asarray(x)
+        key = (_LEAF, data.dtype.str, data.shape, data.tobytes())
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[0]
+        node = LazyArray.from_data(data)
+        cache[key] = (node, None)
+        return node
     key = (_LEAF, id(x))
     hit = cache.get(key)
     if hit is not None:
@@ -148,6 +177,11 @@ def shared_intermediates(cache: dict | None = None) -> Iterator[dict]:
     restored on exit.  Intermediates, and the raw arrays given to
     :func:`lazyray.array`, are kept alive until the context exits and the
     yielded cache is garbage collected.
+
+    Arrays are keyed by identity: do not mutate an array in place while
+    the cache is in use (wrap a copy instead), or the nodes built from its
+    old value are returned.  Lists, tuples and scalars are keyed by content,
+    so mutating them is safe.  See :mod:`lazyray.sharing`.
 
     Parameters
     ----------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 
 from .array import LazyArray
+from .pytree import LEAF, children, kind_of, safe_repr
 from .traverse import ascend, find_lazy, to_list
 
 __all__ = ["show", "listing", "tree_lines", "aval", "short_dtype"]
@@ -67,7 +68,11 @@ def _aval(shape, dtype) -> str:
 
 
 def _fmt(x, name, limit=40) -> str:
-    """Render an argument: nodes through ``name(node)``, values briefly."""
+    """Render an argument: nodes through ``name(node)``, values briefly.
+
+    Never raises: an object whose ``repr`` (or attribute access) fails is
+    shown as ``<unrepresentable T>``.
+    """
     t = type(x)
     if t is LazyArray:
         return name(x)
@@ -82,25 +87,45 @@ def _fmt(x, name, limit=40) -> str:
             return f"({inner},)" if len(x) == 1 else f"({inner})"
         return f"[{inner}]"
     if t is dict:
-        return "{" + ", ".join(f"{k!r}: {_fmt(v, name)}" for k, v in x.items()) + "}"
-    if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (int, float, complex)):
-        from .ops.dtypes import dtype_name
+        return (
+            "{" + ", ".join(f"{safe_repr(k, limit)}: {_fmt(v, name)}" for k, v in x.items()) + "}"
+        )
+    if t in _PLAIN:
+        return safe_repr(x, limit)
+    k = kind_of(t)
+    if k is not LEAF:  # another sequence or mapping (lazyray.pytree)
+        keys, values = children(x, k)
+        if keys is None:
+            inner = ", ".join(_fmt(v, name) for v in values)
+        else:
+            inner = ", ".join(
+                f"{safe_repr(a, limit)}: {_fmt(v, name)}" for a, v in zip(keys, values)
+            )
+            inner = "{" + inner + "}"
+        return f"{t.__name__}({inner})"
+    try:
+        if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (int, float, complex)):
+            from .ops.dtypes import dtype_name
 
-        try:
-            return f"<{type(x).__name__} {_aval(tuple(x.shape), dtype_name(x.dtype))}>"
-        except Exception:  # pragma: no cover - exotic array types
-            pass
-    if callable(x) and hasattr(x, "__name__"):
-        return x.__name__
-    r = repr(x)
-    return r if len(r) <= limit else r[: limit - 3] + "..."
+            return f"<{t.__name__} {_aval(tuple(x.shape), dtype_name(x.dtype))}>"
+    except Exception:  # exotic or hostile objects: fall back to the repr
+        pass
+    try:
+        if callable(x) and isinstance(getattr(x, "__name__", None), str):
+            return x.__name__
+    except Exception:
+        pass
+    return safe_repr(x, limit)
+
+
+_PLAIN = frozenset((int, float, complex, bool, str, bytes, type(None)))
 
 
 def _hash_name(node) -> str:
     return "#"
 
 
-def _node_text(node) -> str:
+def _node_text(node, show_args: bool = True) -> str:
     """The text of one tree line (without prefix)."""
     if node._fn is None:
         if node._data is None:
@@ -108,16 +133,50 @@ def _node_text(node) -> str:
         if node._op in ("array", "variable"):
             return f"←array {aval(node)}"
         return f"←{node._op} {aval(node)} (computed)"
+    if not show_args:
+        return f"{node._op} → {aval(node)}"
     args = [_fmt(a, _hash_name) for a in node._args]
     if node._kwargs:
         args += [f"{k}={_fmt(v, _hash_name)}" for k, v in node._kwargs.items()]
     return f"{node._op}({', '.join(args)}) → {aval(node)}"
 
 
-def tree_lines(lz, filler: str = " ", max_lines=None, max_depth=None):
-    """Yield the lines of :func:`show` (see there)."""
-    if max_lines is None:
-        max_lines = float("inf")
+def _limit(lines, max_lines, trailer: str):
+    """At most ``max_lines`` of ``lines`` in all: when some are left out, the
+    last line shown is ``trailer`` (unless ``max_lines`` is 1)."""
+    if max_lines is None or max_lines == float("inf"):
+        yield from lines
+        return
+    max_lines = int(max_lines)
+    if max_lines <= 0:
+        return
+    buffered = []
+    for text in lines:
+        if len(buffered) == max_lines:  # one more than fits: truncate
+            yield from buffered[:-1] if max_lines > 1 else buffered
+            if max_lines > 1:
+                yield trailer
+            return
+        buffered.append(text)
+    yield from buffered
+
+
+def tree_lines(lz, filler: str = " ", max_lines=None, max_depth=None, show_args: bool = True):
+    """Yield the lines of :func:`show` (see there): at most ``max_lines``
+    lines in all, the last of them saying that more are not shown.
+
+    >>> import lazyray
+    >>> y = lazyray.sin(lazyray.cos(lazyray.Variable((2,))))
+    >>> print("\\n".join(tree_lines(y, max_lines=2)))
+       0 sin(#) → f64[2]
+         ... (more lines not shown: max_lines=2)
+    """
+    trailer = f"{'':>4} ... (more lines not shown: max_lines={max_lines})"
+    lines = _tree_lines(lz, filler, max_depth, show_args)
+    return _limit(lines, max_lines, trailer)
+
+
+def _tree_lines(lz, filler, max_depth, show_args):
     if max_depth is None:
         max_depth = float("inf")
     bar, space = f"│{filler}", f"{filler}{filler}"
@@ -127,9 +186,6 @@ def tree_lines(lz, filler: str = " ", max_lines=None, max_depth=None):
     stack = [(node, None) for node in reversed(to_list(lz))]
     line = 0
     while stack:
-        if line >= max_lines:
-            yield f"{'':>4} ... (more lines not shown: max_lines={max_lines})"
-            return
         node, cols = stack.pop()
         prefix = ""
         depth = 0
@@ -145,7 +201,7 @@ def tree_lines(lz, filler: str = " ", max_lines=None, max_depth=None):
             prefix += bend if flags[-1] else junction
             if c is not None:
                 prefix = f"⋯({depth - len(flags)} levels){filler}" + prefix
-        text = _node_text(node)
+        text = _node_text(node, show_args)
         first = seen.get(id(node))
         if first is not None:
             yield f"{line:>4} {prefix} ... [{text} from line {first}]"
@@ -167,6 +223,7 @@ def show(
     filler: str = " ",
     max_lines: int | None = None,
     max_depth: int | None = None,
+    show_args: bool = True,
     *,
     style: str = "tree",
     file=None,
@@ -180,9 +237,14 @@ def show(
     filler : str, optional
         The string used to fill the space left of the tree's branches.
     max_lines : int, optional
-        Print at most this many lines.
+        The maximum number of lines to show (all by default).  When lines
+        are left out, the last line printed says so.
     max_depth : int, optional
         Do not descend further than this many levels (tree style only).
+    show_args : bool, optional
+        Show each op's arguments (default); with False, a line is just the
+        op name and its result, ``tanh → f64[4,4]`` (as ``autoray.lazy``'s
+        ``show(show_args=False)``).
     style : {"tree", "listing"}, optional
         ``"tree"`` (default): the graph as a nested tree, outputs first, one
         numbered line per node ``op(args) → dtype[shape]`` (``#`` marks a
@@ -203,6 +265,10 @@ def show(
        2   ╰─matmul(#, #) → f64[4,4]
        3     ├─←variable f64[4,4]
        4     ╰─ ... [←variable f64[4,4] from line 3]
+    >>> show(y, max_lines=3, show_args=False)
+       0 sum → f64[4]
+       1 ╰─tanh → f64[4,4]
+         ... (more lines not shown: max_lines=3)
     >>> show(y, style="listing")
     x0:f64[4,4] = variable
     x1:f64[4,4] = matmul x0 x0
@@ -212,16 +278,23 @@ def show(
     """
     file = sys.stdout if file is None else file
     if style == "tree":
-        lines = tree_lines(lz, filler=filler, max_lines=max_lines, max_depth=max_depth)
+        lines = tree_lines(
+            lz, filler=filler, max_lines=max_lines, max_depth=max_depth, show_args=show_args
+        )
     elif style == "listing":
-        lines = _listing_lines(lz, max_lines=max_lines)
+        lines = _listing_lines(lz, max_lines=max_lines, show_args=show_args)
     else:
         raise ValueError(f"show: style must be 'tree' or 'listing', got {style!r}")
     for text in lines:
         print(text, file=file)
 
 
-def _listing_lines(lz, max_lines=None):
+def _listing_lines(lz, max_lines=None, show_args=True):
+    trailer = f"... (more lines not shown: max_lines={max_lines})"
+    return _limit(_all_listing_lines(lz, show_args), max_lines, trailer)
+
+
+def _all_listing_lines(lz, show_args):
     names: dict = {}
 
     def name(node):
@@ -229,9 +302,6 @@ def _listing_lines(lz, max_lines=None):
 
     outputs = to_list(lz)
     for i, node in enumerate(ascend(outputs)):
-        if max_lines is not None and i >= max_lines:
-            yield f"... (more lines not shown: max_lines={max_lines})"
-            return
         names[id(node)] = n = f"x{i}"
         if node._fn is None:
             if node._data is None:
@@ -242,16 +312,16 @@ def _listing_lines(lz, max_lines=None):
                 rhs = f"array  # computed {node._op}"
         else:
             rhs = str(node._op)
-            if node._kwargs:
+            if show_args and node._kwargs:
                 params = ", ".join(f"{k}={_fmt(v, name)}" for k, v in node._kwargs.items())
                 rhs += f"[{params}]"
-            if node._args:
+            if show_args and node._args:
                 rhs += " " + " ".join(_fmt(a, name) for a in node._args)
         yield f"{n}:{aval(node)} = {rhs}"
     yield "out: " + ", ".join(names[id(o)] for o in outputs)
 
 
-def listing(lz, max_lines: int | None = None) -> str:
+def listing(lz, max_lines: int | None = None, show_args: bool = True) -> str:
     """One line per node, in computation order, as a string.
 
     Each line reads ``name:dtype[shape] = op[params] operands``; names are
@@ -267,4 +337,4 @@ def listing(lz, max_lines: int | None = None) -> str:
     x3:f32[2] = multiply x2 2
     out: x3
     """
-    return "\n".join(_listing_lines(lz, max_lines=max_lines))
+    return "\n".join(_listing_lines(lz, max_lines=max_lines, show_args=show_args))

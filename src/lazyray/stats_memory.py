@@ -4,8 +4,15 @@
 and records, per node, the memory it allocates, the memory released after
 its last use, and the step of that last use, in elements and bytes.  Peaks
 and per-node footprints are then computed with numpy, so statistics of
-million-node graphs take about a second.  See :mod:`lazyray.stats` for the
-conventions (inputs, outputs, multi-output nodes).
+million-node graphs take about a second.
+
+Every statistic is an exact Python integer: sizes are products of Python
+ints (:func:`math.prod`), and the numpy arrays are ``int64`` only when the
+total size of the graph fits in it (every live size is at most that total);
+otherwise they hold Python ints (``dtype=object``), slower but exact.
+
+See :mod:`lazyray.stats` for the conventions (inputs, outputs, multi-output
+nodes).
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ import numpy as np
 from .ops.dtypes import itemsize
 
 __all__ = ["MemoryPlan", "memory_plan", "peak", "footprint_per_node", "footprint_events"]
+
+#: totals at or above this use Python ints (object arrays) instead of int64
+_INT64_LIMIT = 2**63
 
 
 def is_multi(node) -> bool:
@@ -63,7 +73,8 @@ class MemoryPlan:
         ``id(node)`` to its position.
     is_input : bool array
         Nodes with nothing to compute (leaves, computed nodes).
-    size : (elements, bytes) int64 arrays
+    size : (elements, bytes) int64 arrays (object arrays of Python ints if
+        the graph's total size does not fit int64)
         The array(s) each node holds (sum of outputs for multi-output nodes).
     own : (elements, bytes)
         ``size``, but 0 for ``item`` nodes (they refer to their base's memory).
@@ -74,9 +85,11 @@ class MemoryPlan:
         node's last use.
     last : int64 array
         Step of the node's last use; -1 for outputs (never released).
+    dtype : type
+        ``np.int64`` or ``object``: the dtype of the size arrays.
     """
 
-    __slots__ = ("nodes", "index", "is_input", "size", "own", "alloc", "release", "last")
+    __slots__ = ("nodes", "index", "is_input", "size", "own", "alloc", "release", "last", "dtype")
 
 
 def memory_plan(nodes: list, outputs: list) -> MemoryPlan:
@@ -118,9 +131,12 @@ def memory_plan(nodes: list, outputs: list) -> MemoryPlan:
     plan = MemoryPlan()
     plan.nodes, plan.index = nodes, index
     plan.is_input = np.array(is_input, dtype=bool)
-    se = np.array(size_e, dtype=np.int64)
-    sb = np.array(size_b, dtype=np.int64)
+    # every live size is a sum of distinct nodes' sizes: at most the total
+    exact = np.int64 if sum(size_b) < _INT64_LIMIT else object
+    se = np.array(size_e, dtype=exact)
+    sb = np.array(size_b, dtype=exact)
     plan.size = (se, sb)
+    plan.dtype = exact
     alloc_e, alloc_b = np.where(plan.is_input, 0, se), np.where(plan.is_input, 0, sb)
     rel_e, rel_b = se.copy(), sb.copy()
     own_e, own_b = se.copy(), sb.copy()
@@ -158,15 +174,15 @@ def _start(plan, include_inputs, bytes):  # noqa: A002
 
 def footprint_per_node(plan: MemoryPlan, include_inputs: bool, bytes: bool) -> np.ndarray:  # noqa: A002
     """Live memory while each node is computed (its operands and result
-    included), as an int64 array."""
+    included), as an array of the plan's dtype (int64 or Python ints)."""
     alloc = plan.alloc[bytes]
     rel = plan.release[include_inputs][bytes]
     n = len(alloc)
-    freed = np.zeros(n, dtype=np.int64)
+    freed = np.zeros(n, dtype=plan.dtype)
     mask = plan.last >= 0
     np.add.at(freed, plan.last[mask], rel[mask])
     after = _start(plan, include_inputs, bytes) + np.cumsum(alloc - freed)
-    before = np.empty(n, dtype=np.int64)
+    before = np.empty(n, dtype=plan.dtype)
     if n:
         before[0] = _start(plan, include_inputs, bytes)
         before[1:] = after[:-1]

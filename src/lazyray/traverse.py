@@ -10,49 +10,99 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .array import LazyArray
+from .pytree import _KINDS, LEAF, children, kind_of, rebuild_container
 
-_CONTAINERS = (tuple, list, dict)
+#: containers expanded by :func:`find_lazy` before it checks for a cycle
+_CYCLE_CHECK_AFTER = 100_000
 
 
 def find_lazy(tree) -> Iterator[LazyArray]:
-    """Yield the lazy arrays inside a pytree of tuples, lists and dicts.
+    """Yield the lazy arrays inside a pytree, depth first, in order.
+
+    Containers are every sequence and mapping (see :mod:`lazyray.pytree`);
+    the walk is iterative, whatever the nesting.  A container that holds
+    itself is a ``ValueError``.
 
     >>> import lazyray
     >>> x, y = lazyray.Variable(()), lazyray.Variable(())
     >>> [n is x for n in find_lazy({"a": (1, [x, y])})]
     [True, False]
     """
-    t = type(tree)
-    if t is LazyArray:
+    if type(tree) is LazyArray:
         yield tree
-    elif t is dict:
-        for v in tree.values():
-            yield from find_lazy(v)
-    elif isinstance(tree, _CONTAINERS):
-        for v in tree:
-            yield from find_lazy(v)
+        return
+    stack = [tree]
+    pop, extend, known = stack.pop, stack.extend, _KINDS.get
+    expanded = 0
+    while stack:
+        x = pop()
+        t = type(x)
+        if t is LazyArray:
+            yield x
+            continue
+        k = known(t, 0)
+        if k is LEAF:
+            continue
+        if t is tuple or t is list:
+            extend(x[::-1])
+        elif t is dict:
+            extend(reversed(x.values()))
+        else:
+            if k == 0:  # a type not met before
+                k = kind_of(t)
+                if k is LEAF:
+                    continue
+            extend(children(x, k)[1][::-1])
+        expanded += 1
+        if expanded == _CYCLE_CHECK_AFTER:  # a cycle would never end: check once
+            _check_acyclic(tree)
+
+
+def _check_acyclic(tree) -> None:
+    """Raise ``ValueError`` if a container of ``tree`` holds itself."""
+    done = object()
+    stack = [tree]
+    open_ids: set = set()  # the containers on the current path
+    while stack:
+        x = stack.pop()
+        if x is done:
+            open_ids.discard(stack.pop())
+            continue
+        k = kind_of(type(x))
+        if k is LEAF:
+            continue
+        i = id(x)
+        if i in open_ids:
+            raise ValueError(f"a pytree of lazy arrays contains itself (a {type(x).__name__})")
+        open_ids.add(i)
+        stack += [i, done, *children(x, k)[1]]
 
 
 def tree_map(f, tree, leaf_type=LazyArray):
     """Apply ``f`` to every ``leaf_type`` leaf of a pytree, keeping its structure.
 
-    Tuples, lists, dicts and namedtuples are containers; other objects are
-    returned unchanged.
+    Every sequence and mapping is a container, rebuilt with its own type
+    (see :mod:`lazyray.pytree` for the rule); other objects are returned
+    unchanged.
+
+    >>> import collections, lazyray
+    >>> x = lazyray.Variable(())
+    >>> out = tree_map(lambda n: n.shape, collections.OrderedDict(a=[x, 1]))
+    >>> type(out).__name__, dict(out)
+    ('OrderedDict', {'a': [(), 1]})
     """
     if isinstance(tree, leaf_type):
         return f(tree)
     t = type(tree)
     if t is tuple or t is list:
-        return t(tree_map(f, v, leaf_type) for v in tree)
+        return t([tree_map(f, v, leaf_type) for v in tree])
     if t is dict:
         return {k: tree_map(f, v, leaf_type) for k, v in tree.items()}
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return t(*(tree_map(f, v, leaf_type) for v in tree))
-    if isinstance(tree, (tuple, list)):
-        return t(tree_map(f, v, leaf_type) for v in tree)
-    if isinstance(tree, dict):
-        return t((k, tree_map(f, v, leaf_type)) for k, v in tree.items())
-    return tree
+    k = kind_of(t)
+    if k is LEAF:
+        return tree
+    keys, values = children(tree, k)
+    return rebuild_container(tree, keys, [tree_map(f, v, leaf_type) for v in values])
 
 
 def to_list(tree) -> list:
@@ -168,8 +218,11 @@ def reduce_node(node: LazyArray):
     The graph is stored as a list of node records in topological order whose
     references to other nodes are indices, so pickling never recurses along
     the graph.  Registry ops store only their name: the backend function is
-    looked up again when unpickled.
+    looked up again when unpickled (unless the node holds another function
+    than its name resolves to, such as numpy's path-optimized ``einsum``).
     """
+    from .ops.registry import resolve
+
     nodes = topological(node)
     index = {id(n): i for i, n in enumerate(nodes)}
 
@@ -178,7 +231,9 @@ def reduce_node(node: LazyArray):
 
     records = []
     for n in nodes:
-        fn = n._fn if (n._fn is not None and type(n._op) is not str) else None
+        fn = n._fn
+        if type(n._op) is str and fn is not None and fn is resolve(n._backend, n._op):
+            fn = None  # stored by name (a specialised function is stored itself)
         records.append(
             (
                 str(n._op),

@@ -9,14 +9,26 @@ from .creation import (
     full,
     full_like,
     identity,
+    indices,
     linspace,
     ones,
     ones_like,
     zeros,
     zeros_like,
 )
+from .dtypes import finfo, iinfo
 from .elementwise import *  # noqa: F403 - the unary and binary ufunc-like ops
-from .elementwise import BINARY_OPS, UNARY_OPS, allclose, astype, clip, complex, isclose, where
+from .elementwise import (
+    BINARY_OPS,
+    UNARY_OPS,
+    allclose,
+    astype,
+    clip,
+    complex,
+    isclose,
+    power_operator,
+    where,
+)
 from .indexing import (
     argsort,
     diag,
@@ -87,7 +99,7 @@ __all__ = sorted(
     stack swapaxes transpose all any argmax argmin count_nonzero cumprod cumsum max
     mean min prod std sum var absolute conjugate truedivide true_divide floordivide
     remainder pow asin acos atan asinh acosh atanh atan2 bitwise_invert bitwise_not
-    amax amin""".split()
+    amax amin finfo iinfo indices""".split()
 )
 
 from ..methods import bind as _bind  # noqa: E402

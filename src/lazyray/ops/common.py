@@ -6,7 +6,8 @@ import operator
 
 import numpy as np
 
-from ..array import LazyArray, array, new_node
+from ..array import LazyArray, array, new_node, supported_dtype
+from ..pytree import LEAF, kind_of
 from . import dtypes
 from .registry import OTHER, register, resolve
 
@@ -21,6 +22,7 @@ __all__ = [
     "make",
     "lazy_deps",
     "info",
+    "array_result_type",
     "multi_output",
 ]
 
@@ -39,7 +41,13 @@ def constant(op: str, x, backend: str | None):
 
     Python scalars pass through (they are weak in promotion); lists become
     numpy arrays; numpy data is converted to ``backend``'s array type; an
-    array of a third backend is an error.
+    array of a third backend is an error, and so is an array of a dtype lazy
+    arrays do not hold (see :func:`lazyray.array.supported_dtype`).
+
+    >>> constant("add", np.array(["a"]), "numpy")
+    Traceback (most recent call last):
+    ...
+    TypeError: add: unsupported dtype 'str32'; lazy arrays are bool, integer, float or complex
     """
     if type(x) in dtypes.WEAK_TYPES:
         return x
@@ -47,6 +55,7 @@ def constant(op: str, x, backend: str | None):
         x = np.asarray(x)
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}")
+    supported_dtype(op, x.dtype)  # strings, objects, datetimes...: a TypeError naming op
     if backend in (None, "numpy"):
         if not isinstance(x, (np.ndarray, np.generic)):
             import autoray
@@ -74,6 +83,25 @@ def info(x):
     return tuple(int(d) for d in x.shape), dtypes.dtype_name(x.dtype)
 
 
+def array_result_type(op: str, backend: str | None, operands, keys) -> str:
+    """The result dtype of an op that numpy runs on ``asarray`` of each operand
+    (contractions, joins), where a Python scalar is strong (see
+    :func:`lazyray.ops.dtypes.array_key`); ``keys`` are the operands' keys
+    from :func:`info`.  Backends that keep scalars weak (jax) are adjusted by
+    :func:`lazyray.ops.dtypes.finalize`.
+
+    >>> array_result_type("outer", "numpy", (np.ones(2, "float32"), 2.0), ("float32", float))
+    'float64'
+    """
+    strong = keys
+    if any(type(k) is type for k in keys):
+        try:
+            strong = tuple(dtypes.array_key(x) for x in operands)
+        except TypeError as e:
+            raise TypeError(f"{op}: {e}") from None
+    return dtypes.finalize(backend, dtypes.result_type(*strong), keys)
+
+
 _CONTAINERS = (tuple, list, dict)
 
 
@@ -86,12 +114,23 @@ def lazy_deps(tree) -> tuple:
 
 def find_deps(args: tuple, kwargs=None) -> tuple:
     """Unique lazy arrays in ``args`` and ``kwargs`` (fast path: flat args and
-    no ``kwargs``; pass ``kwargs`` only when they may hold lazy arrays)."""
+    no ``kwargs``; pass ``kwargs`` only when they may hold lazy arrays).
+
+    Every pytree container is searched (see :mod:`lazyray.pytree`: any
+    sequence or mapping, a ``deque`` or an ``OrderedDict`` subclass too).
+
+    >>> import collections, lazyray
+    >>> x = lazyray.Variable((2,))
+    >>> find_deps((collections.deque([x, 1]),)) == (x,)
+    True
+    """
     deps = []
     for a in args:
-        if type(a) is LazyArray:
+        t = type(a)
+        if t is LazyArray:
             deps.append(a)
-        elif isinstance(a, _CONTAINERS):
+        elif t in _CONTAINERS or kind_of(t) is not LEAF:
+            # any pytree container (deque, UserList, Mapping...) may hold lazy arrays
             return lazy_deps((args, kwargs))
     if kwargs:  # only called with kwargs that may hold lazy arrays
         return lazy_deps((args, kwargs))
@@ -156,22 +195,38 @@ def make(
 
 
 def lazy(op: str, x) -> LazyArray:
-    """``x`` as a lazy array (concrete arrays become leaves)."""
+    """``x`` as a lazy array (concrete arrays become leaves); a ``TypeError``
+    naming ``op`` for anything else, or for an array of a dtype lazy arrays
+    do not hold.
+
+    >>> lazy("sin", np.array(["a"]))
+    Traceback (most recent call last):
+    ...
+    TypeError: sin: unsupported dtype 'str32'; lazy arrays are bool, integer, float or complex
+    """
     if type(x) is LazyArray:
         return x
+    dt = getattr(x, "dtype", None)
+    if dt is None and isinstance(x, (list, tuple)):
+        try:
+            dt = np.asarray(x).dtype
+        except (TypeError, ValueError):
+            dt = None
+    if dt is not None:
+        supported_dtype(op, dt)
     try:
         return array(x)
     except Exception:
         raise TypeError(f"{op}: expected an array, got {type(x).__name__}") from None
 
 
-def multi_output(op, args, kwargs, shapes, dtype_list, deps=None):
+def multi_output(op, args, kwargs, shapes, dtype_list, deps=None, backend=None):
     """A multi-output node and one ``item`` node per output.
 
     The hidden node's ``shape`` and ``dtype`` are tuples (one entry per
     output); each returned node has its own true shape and dtype.
     """
-    base = make(op, args, kwargs, tuple(shapes), tuple(dtype_list), deps)
+    base = make(op, args, kwargs, tuple(shapes), tuple(dtype_list), deps, backend)
     fn = resolve(base._backend, "item")
     t = (base,)
     return tuple(

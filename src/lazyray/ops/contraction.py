@@ -11,14 +11,25 @@ from __future__ import annotations
 import operator
 from functools import lru_cache
 
-from . import dtypes
-from .common import LazyArray, backend_of, constant, info, intern_kwargs, lazy, new_node
+from . import dtypes, portable
+from .common import (
+    LazyArray,
+    array_result_type,
+    backend_of,
+    constant,
+    info,
+    intern_kwargs,
+    lazy,
+    new_node,
+)
 from .common import make as _make
 from .registry import CONTRACTION, register, resolve
 from .shapes import broadcast_shapes, normalize_axis, prod
 
+# numpy's meaning on every backend (torch.dot is 1-d only, torch.matmul
+# refuses mixed dtypes...): see .portable
 for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
-    register(_n, CONTRACTION)
+    register(_n, CONTRACTION, impl=portable.IMPLS[_n], impl_is_factory=True)
 
 
 _PAIR_DTYPES: dict = {}
@@ -43,7 +54,7 @@ def _pair(op, a, b):
     backend = backend_of(op, lazies)
     a, b = (x if type(x) is LazyArray else constant(op, x, backend) for x in (a, b))
     (sa, ka), (sb, kb) = info(a), info(b)
-    dtype = dtypes.finalize(backend, dtypes.result_type(ka, kb), (ka, kb))
+    dtype = array_result_type(op, backend, (a, b), (ka, kb))
     return a, b, sa, sb, dtype, backend
 
 
@@ -234,7 +245,9 @@ def vdot(a, b):
 
 # ------------------------------------------------------------------ einsum
 
-_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: einsum labels in numpy's order: character code (upper case first), which
+#: orders an implicit output and maps the ints 0-51 of the interleaved form
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 def _interleaved(operands):
@@ -269,6 +282,8 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
 
     >>> parse_einsum("ij, jk", [(2, 3), (3, 4)])
     ('ij,jk->ik', (2, 4))
+    >>> parse_einsum("Ba,c", [(2, 3), (4,)])  # implicit output: by character code
+    ('Ba,c->Bac', (2, 3, 4))
     >>> parse_einsum("...ii->...i", [(5, 3, 3)])
     ('...ii->...i', (5, 3))
     """
@@ -332,9 +347,8 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
         raise ValueError(f"{op}: ellipsis dimensions of {shapes} do not broadcast") from None
     any_ell = "..." in lhs
     if not arrow:
-        rhs = ("..." if any_ell else "") + "".join(
-            sorted((c for c, n in counts.items() if n == 1), key=_LETTERS.index)
-        )
+        # numpy: the ellipsis, then the labels seen once, by character code
+        rhs = ("..." if any_ell else "") + "".join(sorted(c for c, n in counts.items() if n == 1))
     if rhs.count("...") > 1 or "." in rhs.replace("...", ""):
         raise ValueError(f"{op}: invalid ellipsis in output {rhs!r}")
     out_labels = rhs.replace("...", "")
@@ -358,8 +372,17 @@ def parse_einsum(eq: str, shapes: list) -> tuple:
     return f"{lhs}->{rhs}", out
 
 
-def einsum(*operands):
+def einsum(*operands, optimize=False):
     """Einstein summation, e.g. ``einsum("ij,jk->ik", a, b)``.
+
+    Computes what ``numpy.einsum`` computes with the same arguments
+    (``optimize=False`` by default, as numpy).  On numpy, big contractions of
+    operands that all share one float32/float64/complex dtype still use
+    numpy's path-optimized (BLAS) einsum, where it is exact in dtype; bool,
+    integer, float16 and mixed-dtype operands never do (numpy's optimized
+    path computes those differently: wrong counts for bool, a lower precision
+    for mixed ones).  ``optimize`` other than False asks for numpy's optimized
+    path whatever the dtypes (numpy's own meaning of it).
 
     >>> import lazyray
     >>> a, b = lazyray.Variable((2, 3)), lazyray.Variable((3, 4))
@@ -385,10 +408,11 @@ def einsum(*operands):
         eq, shape, blas = _einsum_rule(eq, shapes)
     except TypeError:  # unhashable subscripts: the uncached rule says why
         eq, shape, blas = _einsum_rule.__wrapped__(eq, shapes)
-    keys = tuple(k for _, k in infos)
-    dtype = dtypes.finalize(backend, dtypes.result_type(*keys), keys)
+    dtype = array_result_type("einsum", backend, arrays, tuple(k for _, k in infos))
     node = _contract("einsum", (eq, *arrays), None, shape, dtype, backend)
-    if blas and backend == "numpy":
+    if backend == "numpy" and optimize is not False and optimize is not None:
+        node._fn = _einsum_optimized
+    elif blas and backend == "numpy" and _exact_optimized(infos, dtype):
         # as autoray does lazily: numpy's BLAS-backed, path-optimized einsum for big
         # contractions (its path search costs more than it saves on small
         # ones); other backends and retargeting use plain einsum
@@ -411,10 +435,24 @@ def _einsum_rule(eq, shapes):
 _EINSUM_BLAS_FLOPS = 8192
 
 
+#: dtypes for which numpy's optimized einsum computes in the result dtype
+_OPTIMIZE_DTYPES = frozenset(("float32", "float64", "complex64", "complex128"))
+
+
+def _exact_optimized(infos, dtype) -> bool:
+    """Whether numpy's ``optimize=True`` einsum computes what its plain einsum
+    does, up to summation order: all operands of the result's own dtype, one
+    of float32, float64, complex64, complex128."""
+    return dtype in _OPTIMIZE_DTYPES and all(k == dtype for _, k in infos)
+
+
 def _einsum_optimized(*operands):
     import numpy as np
 
-    return np.einsum(*operands, optimize=True)
+    out = np.einsum(*operands, optimize=True)
+    # plain einsum gives a numpy scalar for a 0-d result, the optimized one a
+    # 0-d array: keep the type the other einsum paths give
+    return out[()] if type(out) is np.ndarray and out.ndim == 0 else out
 
 
 _einsum_optimized.__name__ = "einsum"

@@ -9,11 +9,24 @@ by constant folding).  The backend is ``numpy`` unless given with
 from __future__ import annotations
 
 import math
+import warnings
 
+import numpy as np
+
+from ..array import supported_dtype
 from . import dtypes
-from .common import LazyArray, make
+from .common import (
+    LazyArray,
+    array_result_type,
+    backend_of,
+    constant,
+    info,
+    make,
+    multi_output,
+)
+from .portable import NUMPY_LIKE
 from .registry import CREATION, register
-from .shapes import as_index, check_shape
+from .shapes import as_index, broadcast_shapes, check_shape, normalize_axis
 
 for _n in ("zeros", "ones", "empty", "full", "eye", "arange", "linspace"):
     # dtypes stay names in the graph; torch gets its dtype objects at call time
@@ -34,22 +47,27 @@ def _backend(like, backend):
     return autoray.infer_backend(like)
 
 
-def _dtype(dtype, backend, keys=()):
+def _dtype(dtype, backend, fill=(), op="creation"):
     """The dtype a creation op gives on ``backend``: the one asked for, else
-    ``keys``' (fill values) or the backend's default float; jax without x64
-    gives 32-bit types whatever is asked."""
+    that of numpy's array of the ``fill`` values (``np.full(2, 2**63)`` is
+    ``uint64``), else the backend's default float; jax without x64 gives
+    32-bit types whatever is asked."""
     if dtype is not None:
-        name = dtypes.dtype_name(dtype)
+        name = supported_dtype(op, dtype)
         return dtypes.finalize(backend, name, (name,)) if backend in ("jax", "jaxlib") else name
-    if keys:
-        return dtypes.finalize(backend, dtypes.result_type(*keys), keys)
+    if fill:
+        for v in fill:
+            if type(v) not in dtypes.WEAK_TYPES and hasattr(v, "dtype"):
+                supported_dtype(op, v.dtype)  # np.str_, np.datetime64...
+        keys = tuple(dtypes.operand_key(v) for v in fill)
+        return array_result_type("full", backend, fill, keys)
     return dtypes.default_float(backend)
 
 
 def _filled(op, shape, dtype, like, backend, **extra):
     shape = check_shape(op, shape)
     backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend)
+    dtype = _dtype(dtype, backend, op=op)
     return make(op, (shape,), {**extra, "dtype": dtype}, shape, dtype, (), backend)
 
 
@@ -83,7 +101,7 @@ def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) ->
     """
     shape = check_shape("full", shape)
     backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend, (dtypes.operand_key(fill_value),))
+    dtype = _dtype(dtype, backend, (fill_value,), "full")
     dtypes.check_weak_int("full", fill_value, dtype)
     return make("full", (shape, fill_value), {"dtype": dtype}, shape, dtype, (), backend)
 
@@ -107,7 +125,7 @@ def eye(
     m = n if M is None else as_index("eye", M, "M")
     shape = check_shape("eye", (n, m))
     backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend)
+    dtype = _dtype(dtype, backend, op="eye")
     kwargs = {
         "M": m if M is not None else None,
         "k": as_index("eye", k, "k") or None,
@@ -121,47 +139,292 @@ def identity(n, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     return eye(n, dtype=dtype, like=like, backend=backend)
 
 
-def arange(start, stop=None, step=1, dtype=None, like=None, backend=None, device=None) -> LazyArray:
-    """Evenly spaced values in ``[start, stop)``.
+def arange(
+    start, stop=None, step=None, dtype=None, like=None, backend=None, device=None
+) -> LazyArray:
+    """Evenly spaced values in ``[start, stop)``, with numpy's length and dtype.
+
+    The length is numpy's ``ceil((stop - start) / step)``, computed as numpy
+    does on the given objects (see :func:`arange_length`); the dtype is at
+    least ``int64``, promoted with each argument's array dtype (see
+    :func:`arange_dtype`): ``arange(np.int8(5))`` is ``int64``,
+    ``arange(0, 1, np.float32(0.1))`` is ``float64``.
 
     >>> import lazyray
     >>> lazyray.arange(1, 10, 3).compute().tolist()
     [1, 4, 7]
+    >>> lazyray.arange(2**62, 2**63 + 5, 2**60).dtype
+    'float64'
     """
+    op = "arange"
     if stop is None:
         start, stop = 0, start
-    if step == 0:
-        raise ValueError("arange: step must not be zero")
-    n = max(0, math.ceil((stop - start) / step))
+    if step is None:
+        step = 1
+    for v in (start, stop, step):
+        if type(v) is LazyArray:
+            raise TypeError(
+                f"arange: the length would depend on the values of a lazy array; "
+                f"give Python or numpy scalars (got a lazy {v.dtype} array of shape {v.shape})"
+            )
     backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend, tuple(dtypes.operand_key(v) for v in (start, stop, step)))
-    return make("arange", (start, stop, step), {"dtype": dtype}, (n,), dtype, (), backend)
+    if dtype is None:
+        # numpy's rule ignores the implicit start 0 and step 1: both are int64 anyway
+        name = arange_dtype(start, stop, step)
+    else:
+        name = supported_dtype(op, dtype)
+    n = arange_length(start, stop, step, dtypes.is_complex(name))
+    if name not in dtypes._KNOWN:
+        raise TypeError(f"arange: unsupported dtype {name}")
+    if name == "bool" and n > 2:
+        raise TypeError(
+            f"arange: only supported for booleans when the result has at most length 2 "
+            f"(got length {n})"
+        )
+    if n:
+        _check_first_values(start, step, n, name)
+    if dtype is None:
+        keys = tuple(dtypes.operand_key(v) for v in (start, stop, step))
+        name = dtypes.finalize(backend, name, keys)
+    else:
+        name = _dtype(name, backend, op=op)
+    return make(op, (start, stop, step), {"dtype": name}, (n,), name, (), backend)
+
+
+def arange_dtype(*values) -> str:
+    """numpy's ``arange`` dtype for the given ``start``/``stop``/``step``: at
+    least ``int64`` (intp), promoted with the dtype ``np.asarray`` gives each
+    value (Python scalars are strong here: ``2**63`` is ``uint64``).
+
+    >>> arange_dtype(np.int8(5)), arange_dtype(0, 1, np.float32(0.1)), arange_dtype(0, 2**63)
+    ('int64', 'float64', 'float64')
+    """
+    dt = np.dtype(np.intp)
+    for v in values:
+        try:
+            dt = np.promote_types(dt, np.asarray(v).dtype)
+        except TypeError:
+            raise TypeError(f"arange: unsupported argument {v!r:.40}") from None
+    if dt.kind not in "biufcO":  # numpy: no fill function for strings, voids...
+        raise TypeError(f"arange: not supported for arguments of dtype {dt}")
+    return dt.name
+
+
+def arange_length(start, stop, step, cmplx: bool = False) -> int:
+    """The length of ``np.arange(start, stop, step)``, computed as numpy
+    computes it (``_calc_length`` in numpy's ``ctors.c``): ``ceil((stop -
+    start) / step)`` with the objects' own arithmetic (numpy scalars wrap as
+    numpy's do), the smaller of the real and imaginary parts' for a complex
+    result, and 0 or 1 when the quotient underflows to zero.
+
+    >>> arange_length(1, 1.3, 0.1), arange_length(np.int8(-100), np.int8(100), 1)
+    (4, 0)
+    """
+    op = "arange"
+    for v in (start, stop, step):
+        if getattr(v, "ndim", 0):
+            raise TypeError(f"{op}: scalar arguments expected, got an array of shape {v.shape}")
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            n = _calc_length(start, stop, step, cmplx)
+        except ZeroDivisionError:
+            raise ValueError(f"{op}: step must not be zero") from None
+        except OverflowError as e:  # numpy's message for any overflow here
+            raise ValueError(f"{op}: maximum allowed size exceeded ({e})") from None
+        except TypeError as e:
+            raise TypeError(f"{op}: {e}") from None
+    return max(n, 0)
+
+
+def _check_first_values(start, step, n, name):
+    """numpy's arange writes ``start`` and ``start + step`` into the result
+    with the dtype's item setter (the rest it extrapolates): raise its errors.
+
+    The setter of an integer dtype takes any non-array value through a Python
+    int, which must fit (``arange(np.float64(-1), 5, dtype="uint8")`` is an
+    ``OverflowError``); the others convert as an item assignment does.
+    """
+    try:
+        buf = np.empty(1, name)
+    except TypeError:  # pragma: no cover - a dtype numpy lacks (bfloat16)
+        return
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for v in (start, start + step)[: min(n, 2)]:
+            try:
+                if dtypes.is_integer(name) and not isinstance(v, np.ndarray):
+                    dtypes.check_weak_int("arange", int(v), name)
+                else:
+                    buf[0] = v
+            except (TypeError, ValueError, OverflowError) as e:
+                raise type(e)(f"arange: cannot write {v!r:.40} as {name}: {e}") from None
+
+
+def _calc_length(start, stop, step, cmplx):
+    delta = stop - start
+    nonzero = bool(delta != 0)
+    val = delta / step
+    if cmplx and isinstance(val, complex):
+        return min(_ceil_length(val.real), _ceil_length(val.imag))
+    value = float(val)
+    if bool(val == 0) and nonzero:  # underflow, or a division by inf
+        n = 0 if math.copysign(1.0, value) < 0 else 1
+    else:
+        n = _ceil_length(value)
+    if n > 0:
+        start + step  # numpy computes the second value here: its errors are length errors
+    return n
+
+
+_MAX_LENGTH = float(2**63)  # numpy's (double)NPY_MAX_INTP, rounded up
+
+
+def _ceil_length(value: float) -> int:
+    if math.isnan(value):
+        raise ValueError("arange: cannot compute length")
+    c = math.ceil(value) if math.isfinite(value) else value
+    if not -_MAX_LENGTH <= c <= _MAX_LENGTH:
+        raise OverflowError(f"length {value}")
+    # numpy's C cast of exactly 2.0**63 to intp overflows to a negative length
+    return int(c) if c < _MAX_LENGTH else 0
 
 
 def linspace(
-    start, stop, num=50, endpoint=True, dtype=None, like=None, backend=None, device=None
-) -> LazyArray:
-    """``num`` evenly spaced values from ``start`` to ``stop``."""
-    num = as_index("linspace", num, "num")
+    start,
+    stop,
+    num=50,
+    endpoint=True,
+    retstep=False,
+    dtype=None,
+    axis=0,
+    like=None,
+    backend=None,
+    device=None,
+):
+    """``num`` evenly spaced values from ``start`` to ``stop``, as numpy's.
+
+    ``start`` and ``stop`` may be scalars or (lazy) arrays, broadcast
+    together; the samples run along a new axis ``axis`` of the result.  The
+    dtype is numpy's: inexact, from the endpoints (Python scalars weak), or
+    ``dtype``.  With ``retstep``, returns ``(samples, step)``, ``step`` a
+    lazy array too.
+
+    >>> import lazyray, numpy as np
+    >>> lazyray.linspace(np.zeros(2), 1, 5).shape
+    (5, 2)
+    >>> lazyray.linspace(0, np.ones((2, 1)), 3, axis=-1).shape
+    (2, 1, 3)
+    """
+    op = "linspace"
+    num = as_index(op, num, "num")
     if num < 0:
-        raise ValueError(f"linspace: number of samples {num} must be non-negative")
-    backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend)
-    return make(
-        "linspace",
-        (start, stop, num),
-        {"endpoint": None if endpoint else False, "dtype": dtype},
-        (num,),
-        dtype,
-        (),
-        backend,
+        raise ValueError(f"{op}: number of samples {num} must be non-negative")
+    lazies = [x for x in (start, stop) if type(x) is LazyArray]
+    if lazies and like is None and backend is None:
+        backend = backend_of(op, lazies)
+    else:
+        backend = _backend(like, backend)
+    ends = tuple(
+        x if type(x) is LazyArray or type(x) in dtypes.WEAK_TYPES else constant(op, x, backend)
+        for x in (start, stop)
     )
+    (sa, ka), (sb, kb) = info(ends[0]), info(ends[1])
+    bshape = broadcast_shapes(op, sa, sb)
+    ax = normalize_axis(op, axis, len(bshape) + 1)
+    shape = bshape[:ax] + (num,) + bshape[ax:]
+    keys = (ka, kb)
+    try:  # numpy's rule, from numpy itself: inexact, Python scalars weak
+        dt = dtypes.probe(np.linspace, keys, (("num", 2),))
+        if dtype is None:
+            name = dt
+        else:
+            name = dtypes.probe(np.linspace, keys, (("dtype", supported_dtype(op, dtype)),))
+    except TypeError as e:
+        raise TypeError(f"{op}: unsupported endpoints of dtypes {keys}: {e}") from None
+    name = dtypes.finalize(backend, name, keys) if dtype is None else _dtype(name, backend, op=op)
+    kwargs = {
+        "endpoint": None if endpoint else False,
+        "retstep": True if retstep else None,
+        "dtype": name,
+        "axis": ax or None,
+    }
+    if not retstep:
+        return make(op, (*ends, num), kwargs, shape, name, backend=backend)
+    # numpy's step: (stop - start) / div in the endpoints' inexact dtype, or a
+    # Python nan when there is no step (num - 1 <= 0 with the endpoint)
+    div = num - 1 if endpoint else num
+    step = (bshape, dtypes.finalize(backend, dt, keys)) if div > 0 else ((), "float64")
+    return multi_output(
+        op, (*ends, num), kwargs, [shape, step[0]], [name, step[1]], backend=backend
+    )
+
+
+def _indices_impl(backend):
+    """``indices`` on ``backend``: its own function where it has one
+    (numpy, JAX, CuPy, dask), else numpy's definition from the backend's
+    ``arange``, ``reshape``, ``broadcast_to`` and ``stack`` (autoray's torch
+    ``indices`` is a tuple from ``meshgrid``, without ``dtype``)."""
+    import autoray
+
+    if backend in NUMPY_LIKE:
+        return dtypes.backend_dtype_impl("indices")(backend)
+
+    def lib(name):
+        return autoray.get_lib_fn(backend, name)
+
+    def indices(dimensions, dtype="int64"):
+        dt = autoray.to_backend_dtype(dtype, like=backend)
+        n = len(dimensions)
+        if not n:
+            return lib("zeros")((0,), dtype=dt)
+        grids = [
+            lib("broadcast_to")(
+                lib("reshape")(lib("arange")(d, dtype=dt), (1,) * i + (d,) + (1,) * (n - i - 1)),
+                tuple(dimensions),
+            )
+            for i, d in enumerate(dimensions)
+        ]
+        return lib("stack")(grids)
+
+    return indices
+
+
+register("indices", CREATION, impl=_indices_impl, impl_is_factory=True)
+
+
+def indices(dimensions, dtype=int, sparse=False, like=None, backend=None, device=None):
+    """numpy's ``indices``: the index grid of an array of shape
+    ``dimensions``, one row per axis (shape ``(len(dimensions), *dimensions)``),
+    or with ``sparse``, a tuple of broadcastable arrays (the ``i``-th of shape
+    ``(1, ..., dimensions[i], ..., 1)``).
+
+    >>> import lazyray
+    >>> g = lazyray.indices((2, 3))
+    >>> g.shape, g.dtype, g.compute()[1].tolist()
+    ((2, 2, 3), 'int64', [[0, 1, 2], [0, 1, 2]])
+    >>> [a.shape for a in lazyray.indices((2, 3), sparse=True)]
+    [(2, 1), (1, 3)]
+    """
+    op = "indices"
+    dims = check_shape(op, dimensions)
+    backend = _backend(like, backend)
+    name = _dtype(dtype, backend, op=op)
+    if sparse:
+        from .movement import reshape
+
+        n = len(dims)
+        return tuple(
+            reshape(arange(d, dtype=name, backend=backend), (1,) * i + (d,) + (1,) * (n - i - 1))
+            for i, d in enumerate(dims)
+        )
+    return make(op, (dims,), {"dtype": name}, (len(dims), *dims), name, (), backend)
 
 
 def _like(fn):
     def like_fn(x, dtype=None, **kwargs):
         shape = x.shape
-        d = dtypes.dtype_name(dtype) if dtype is not None else dtypes.operand_key(x)
+        d = dtype if dtype is not None else dtypes.operand_key(x)
         return fn(shape, **kwargs, dtype=d, like=x)
 
     like_fn.__name__ = fn.__name__ + "_like"
@@ -176,5 +439,5 @@ empty_like = _like(empty)
 
 def full_like(x, fill_value, dtype=None, **kwargs) -> LazyArray:
     """Like :func:`full`, with the shape (and dtype) of ``x``."""
-    d = dtypes.dtype_name(dtype) if dtype is not None else dtypes.operand_key(x)
+    d = dtype if dtype is not None else dtypes.operand_key(x)
     return full(x.shape, fill_value, dtype=d, like=x, **kwargs)

@@ -87,9 +87,39 @@ def operand_key(x):
     raise TypeError(f"cannot determine the dtype of {t.__name__} object {x!r:.50}")
 
 
+def array_key(x):
+    """The dtype key of an operand that numpy converts with ``asarray`` first.
+
+    Contractions (``dot``, ``outer``, ``kron``, ``einsum``...) and ``stack``
+    turn every operand into an array before they promote, so a Python scalar
+    there is *strong*, with the dtype ``np.asarray`` gives it (``concatenate``
+    keeps it weak); anything else has its :func:`operand_key`.
+
+    Examples
+    --------
+    >>> array_key(2.0), array_key(3), array_key(2**63), array_key(True), array_key(1j)
+    ('float64', 'int64', 'uint64', 'bool', 'complex128')
+    """
+    if type(x) not in _WEAK_EXAMPLES:
+        return operand_key(x)
+    name = np.asarray(x).dtype.name
+    if name not in _KNOWN:  # a Python int beyond 64 bits: numpy's object array
+        raise TypeError(f"Python {type(x).__name__} {x!r:.40} has no numeric array dtype")
+    return name
+
+
+#: prefixes of the names of the dtypes lazy arrays hold (see
+#: :func:`lazyray.array.supported_dtype`)
+NUMERIC_PREFIXES = ("bool", "int", "uint", "float", "bfloat", "complex")
+
+
 def _example(key):
     if key in _WEAK_EXAMPLES:
         return _WEAK_EXAMPLES[key]
+    if not key.startswith(NUMERIC_PREFIXES):  # no rule covers strings, objects...
+        raise TypeError(
+            f"unsupported dtype {key!r}; lazy arrays are bool, integer, float or complex"
+        )
     try:
         return np.ones((), dtype=key)
     except TypeError:  # pragma: no cover - e.g. bfloat16 without ml_dtypes
@@ -303,3 +333,56 @@ def backend_dtype_impl(fn_name: str):
         return with_dtype
 
     return factory
+
+
+def _info_dtype(op: str, x):
+    """The numpy dtype of ``x``: an array (lazy or not) or a dtype-like
+    (name, numpy dtype or scalar type, Python type, torch/jax dtype)."""
+    dt = getattr(x, "dtype", None)
+    if dt is None or isinstance(x, (type, np.dtype)):
+        dt = x
+    try:
+        return np.dtype(dtype_name(dt))
+    except TypeError:  # e.g. bfloat16: ml_dtypes knows it, when installed
+        try:
+            import ml_dtypes
+
+            return np.dtype(getattr(ml_dtypes, dtype_name(dt)))
+        except (ImportError, AttributeError):
+            raise TypeError(f"{op}: no numpy dtype for {dt!r:.40}") from None
+
+
+def finfo(x):
+    """numpy's ``finfo`` of the floating point (or complex) dtype of ``x``: a
+    lazy array (known statically, no node is built), any array, or a dtype.
+
+    >>> import lazyray
+    >>> lazyray.finfo(lazyray.Variable((2,), dtype="float32")).eps
+    np.float32(1.1920929e-07)
+    >>> finfo("complex128").bits
+    64
+    """
+    dt = _info_dtype("finfo", x)
+    if dt.name == "bfloat16":
+        import ml_dtypes
+
+        return ml_dtypes.finfo(dt)
+    try:
+        return np.finfo(dt)
+    except ValueError as e:
+        raise ValueError(f"finfo: {e}") from None
+
+
+def iinfo(x):
+    """numpy's ``iinfo`` of the integer dtype of ``x``: a lazy array (known
+    statically, no node is built), any array, or a dtype.
+
+    >>> import lazyray
+    >>> lazyray.iinfo(lazyray.Variable((2,), dtype="uint8")).max
+    255
+    """
+    dt = _info_dtype("iinfo", x)
+    try:
+        return np.iinfo(dt)
+    except ValueError as e:
+        raise ValueError(f"iinfo: {e}") from None

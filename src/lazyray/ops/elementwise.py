@@ -7,9 +7,11 @@ dtypes and backend (see :mod:`lazyray.ops.dtypes`).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-from ..array import _ACTIVE, _new, shared
+from ..array import _ACTIVE, _new, shared, supported_dtype
 from . import dtypes
 from .common import LazyArray, backend_of, constant, info, lazy, make
 from .registry import BINARY, OTHER, TERNARY, UNARY, register, resolve
@@ -176,11 +178,12 @@ BINARY_OPS = {
 }
 
 
-def _int_scalar(name, value, dtype, right):
+def _int_scalar(name, value, dtype, right, shape):
     """numpy 2 rejects a Python int that does not fit the integer dtype it is
-    cast to (``uint8 + 300``), and integer arrays to negative int powers."""
+    cast to (``uint8 + 300``), and integer arrays to negative int powers (when
+    there is an element to compute: an empty result is fine)."""
     dtypes.check_weak_int(name, value, dtype)
-    if name == "power" and right and value < 0:
+    if name == "power" and right and value < 0 and 0 not in shape:
         raise ValueError(
             f"power: integers to negative integer powers are not allowed ({dtype} array ** {value})"
         )
@@ -239,7 +242,7 @@ def _make_binary(name, np_fn):
             fn = resolve(backend, name)
             cache[key] = dtype, fn
         if (t2 is int or t1 is int) and dtype[0] in "iu":  # a Python int must fit
-            _int_scalar(name, x2 if t2 is int else x1, dtype, t2 is int)
+            _int_scalar(name, x2 if t2 is int else x1, dtype, t2 is int, shape)
         # inlined new_node: this is the tracing hot path
         node = _new(LazyArray)
         node._op = name
@@ -273,6 +276,39 @@ for _name, _np_fn in BINARY_OPS.items():
     globals()[_name] = _make_binary(_name, _np_fn)
 
 
+#: numpy's ``ndarray.__pow__`` fast paths (``fast_scalar_power`` in numpy's
+#: ``number.c``): an exact Python int or float exponent -> (unary op, whether
+#: it applies to every dtype, else only to float and complex arrays)
+POW_FAST_PATHS = {
+    (int, 2): ("square", True),
+    (int, -1): ("reciprocal", False),
+    (float, 0.5): ("sqrt", False),
+}
+_NUMPY = (None, "numpy")
+
+
+def power_operator(x1, x2):
+    """``x1 ** x2``: numpy's ``**`` operator, which computes ``x ** 2`` as
+    ``square(x)`` (any dtype: ``bool ** 2`` is ``int8``), and ``x ** -1`` and
+    ``x ** 0.5`` of float and complex arrays as ``reciprocal(x)`` and
+    ``sqrt(x)`` (which differ from :func:`power` on complex infinities); any
+    other exponent, and :func:`power` itself, is ``np.power``.  Arrays of
+    other backends keep their library's operator: ``power``.
+
+    >>> import lazyray
+    >>> (lazyray.Variable((2,), dtype="bool") ** 2).dtype
+    'int8'
+    >>> (lazyray.Variable((2,)) ** 0.5).fn_name
+    'sqrt'
+    """
+    t2 = type(x2)
+    if type(x1) is LazyArray and (t2 is int or t2 is float) and x1._backend in _NUMPY:
+        fast = POW_FAST_PATHS.get((t2, x2))
+        if fast is not None and (fast[1] or x1._dtype[0] in "fc"):
+            return globals()[fast[0]](x1)
+    return power(x1, x2)  # noqa: F821 - made by _make_binary above
+
+
 # ---------------------------------------------------------------- general
 
 
@@ -290,7 +326,21 @@ def _nary(name, operands, np_fn, static=(), kwargs=None):
     shape = broadcast_shapes(name, *(s for s, _ in infos))
     keys = tuple(k for _, k in infos)
     dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys, static), keys)
+    _check_weak_ints(np_fn, [x for x in operands if x is not None], keys, static)
     return make(name, operands, kwargs, shape, dtype, backend=backend)
+
+
+def _check_weak_ints(np_fn, operands, keys, static=()):
+    """Raise what numpy raises for a Python int operand it cannot take (out of
+    int64, or of the integer dtype it meets: NEP 50), at trace time: numpy's
+    ``np_fn`` runs on zero-dimensional examples holding the ints' own values.
+    Ints that every dtype holds cost nothing."""
+    if not any(type(x) is int and not 0 <= x <= 127 for x in operands):
+        return
+    args = [x if type(x) is int else dtypes._example(k) for x, k in zip(operands, keys)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np_fn(*args, **dict(static))
 
 
 register("where", TERNARY)
@@ -325,9 +375,8 @@ def clip(a, a_min=None, a_max=None):
     >>> lazyray.clip(lazyray.Variable((3,), dtype="float32"), 0, 1.0).dtype
     'float32'
     """
-    if a_min is None and a_max is None:
-        raise ValueError("clip: one of a_min or a_max must be given")
 
+    # numpy 2.x accepts neither bound: a copy of ``a``
     def np_clip(x, *bounds):
         lo = bounds[0] if a_min is not None else None
         hi = bounds[-1] if a_max is not None else None
@@ -336,7 +385,7 @@ def clip(a, a_min=None, a_max=None):
     return _nary("clip", (a, a_min, a_max), np_clip)
 
 
-register("complex", BINARY)
+register("complex", BINARY, impl=lambda backend: _complex_impl(backend), impl_is_factory=True)
 
 
 def complex(re, im):  # noqa: A001 - numpy-style name, as in the seed
@@ -346,7 +395,50 @@ def complex(re, im):  # noqa: A001 - numpy-style name, as in the seed
     >>> lazyray.complex(lazyray.Variable((2,), dtype="float32"), 0.0).dtype
     'complex64'
     """
-    return _nary("complex", (re, im), lambda r, i: r + 1j * i)
+    # numpy's float64 scalar subclasses Python's float, so ``1j * im`` makes a
+    # weak Python complex of it: take it as weak (a complex128 scalar, a
+    # complex subclass, multiplies itself and stays strong)
+    if type(im) is np.float64:
+        im = float(im)
+    return _nary("complex", (re, im), _complex_rule)
+
+
+def conj_method(self):
+    """``x.conj()`` / ``x.conjugate()`` as numpy's ``ndarray.conj``: a bool
+    array stays bool (the function ``conj`` is numpy's ufunc ``np.conj``,
+    int8 for bool).  A lazy graph never writes into its arrays, so a bool
+    ``x`` is its own conjugate (as ``astype`` to its own dtype).
+
+    >>> import lazyray, numpy as np
+    >>> conj_method(lazyray.array(np.array([True]))).dtype
+    'bool'
+    """
+    if type(self) is LazyArray and self._dtype == "bool":
+        return self
+    return conj(self)  # noqa: F821 - made by _make_unary above
+
+
+def _complex_rule(r, i):
+    return r + 1j * i
+
+
+def _complex_impl(backend):
+    if backend != "numpy":
+        import autoray
+
+        return autoray.get_lib_fn(backend, "complex")
+    return _np_complex
+
+
+def _np_complex(re, im):
+    """``re + i im`` with exactly these parts when both are real (``1j * inf``
+    has a nan real part), of the dtype of numpy's ``re + 1j * im``."""
+    z = re + 1j * im
+    if np.iscomplexobj(re) or np.iscomplexobj(im):
+        return z
+    out = np.empty(np.shape(z), z.dtype)
+    out.real, out.imag = re, im
+    return out if type(z) is np.ndarray else out[()]
 
 
 register("astype", UNARY, impl=lambda backend: _astype_impl(backend), impl_is_factory=True)
@@ -358,22 +450,53 @@ def _astype_impl(backend):
     return autoray.get_lib_fn(backend, "astype")
 
 
-def astype(x, dtype):
-    """Cast to ``dtype`` (a name, numpy dtype or Python type).
+def astype(x, dtype, copy=True):
+    """Cast to ``dtype`` (a name, numpy dtype or Python type; bool, integer,
+    floating point or complex).
+
+    As autoray's lazy arrays, a cast to ``x``'s own dtype is ``x`` itself,
+    whatever ``copy`` says: a lazy graph never writes into its arrays, so it
+    never needs a copy (``copy`` is accepted for numpy and Array API
+    compatibility).  Like any op that moves no data (``reshape``, ``transpose``),
+    the computed result may then be the input's own buffer.
 
     >>> import lazyray
-    >>> lazyray.astype(lazyray.Variable((2,)), "int32").dtype
-    'int32'
+    >>> x = lazyray.Variable((2,))
+    >>> lazyray.astype(x, "int32").dtype, lazyray.astype(x, "float64") is x
+    ('int32', True)
     """
     x = lazy("astype", x)
-    name = dtypes.dtype_name(dtype)
+    name = supported_dtype("astype", dtype)
     if name not in dtypes._KNOWN:
-        raise TypeError(f"astype: unknown dtype {dtype!r}")
+        raise TypeError(f"astype: unsupported dtype {dtype!r}")
     name = dtypes.finalize(x._backend, name, (name,))  # jax without x64: 32-bit
+    if name == x._dtype:
+        return x
     return make("astype", (x, name), None, x._shape, name)
 
 
-register("allclose", OTHER)
+def _allclose_impl(backend):
+    """The backend's ``allclose``, its result a 0-d bool array (numpy's and
+    torch's are Python bools, which later ops cannot take as arrays)."""
+    if backend == "numpy":
+
+        def np_allclose(a, b, **kwargs):
+            return np.bool_(np.allclose(a, b, **kwargs))
+
+        return np_allclose
+    import autoray
+
+    fn = autoray.get_lib_fn(backend, "allclose")
+    asarray = autoray.get_lib_fn(backend, "asarray")
+
+    def allclose(a, b, **kwargs):
+        out = fn(a, b, **kwargs)
+        return asarray(out) if type(out) is bool else out
+
+    return allclose
+
+
+register("allclose", OTHER, impl=_allclose_impl, impl_is_factory=True)
 register("isclose", BINARY)
 
 
@@ -395,7 +518,10 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     lazies = [v for v in (a, b) if type(v) is LazyArray] or [lazy("allclose", a)]
     backend = backend_of("allclose", lazies)
     ops = tuple(v if type(v) is LazyArray else constant("allclose", v, backend) for v in (a, b))
-    broadcast_shapes("allclose", info(ops[0])[0], info(ops[1])[0])
+    (sa, ka), (sb, kb) = info(ops[0]), info(ops[1])
+    broadcast_shapes("allclose", sa, sb)
+    kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
+    _check_weak_ints(lambda x, y: np.allclose(x, y, **kw), ops, (ka, kb))
     return make(
         "allclose",
         ops,

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import dtypes
 from .common import LazyArray, constant, lazy, make
+from .elementwise import astype
 from .movement import ravel
 from .registry import INDEXING, register
 from .shapes import as_index, broadcast_shapes, normalize_axis, prod, scalar_axis
@@ -53,8 +54,8 @@ def _index_array(op, k):
     arr = np.asarray(k)
     if arr.dtype == bool:
         raise IndexError(f"{op}: {_MASK}")
-    if arr.size == 0:
-        arr = arr.astype(np.intp)
+    if arr.size == 0 and isinstance(k, (list, tuple)):
+        arr = arr.astype(np.intp)  # as numpy: an empty sequence is an intp index
     if not np.issubdtype(arr.dtype, np.integer):
         raise IndexError(f"{op}: {_VALID}; got an array of dtype {arr.dtype}")
     return arr.shape, k, arr
@@ -192,47 +193,140 @@ def getitem(x, key):
     """
     x = lazy("getitem", x)
     shape = getitem_shape(x._shape, key)
-    if type(key) is list:
-        key = (key,)
+    if type(key) is tuple:
+        if not all(type(k) in _PLAIN for k in key):
+            key = tuple(map(_frozen, key))
+    elif type(key) is list:
+        key = (_frozen(key),)
+    elif type(key) not in _PLAIN:
+        key = _frozen(key)
     return make("getitem", (x, key), None, shape, x._dtype)
 
 
-def _indices(op, indices, backend):
-    if isinstance(indices, (bool, np.bool_)):
-        raise IndexError(f"{op}: {_MASK}")
+#: index entries that are values (nothing to freeze)
+_PLAIN = frozenset({int, slice, type(None), type(Ellipsis), LazyArray})
+
+
+def _frozen(k):
+    """An index entry the caller can no longer change.
+
+    A list (or a tuple inside the key) becomes a numpy integer array, as
+    numpy reads it (an empty one is ``intp``), and a concrete array is
+    copied (numpy arrays stay numpy arrays, which every backend accepts as
+    indices).  The node's static shape comes from the index at trace time: an
+    index mutated afterwards (``idx.append(2)``, ``idx[0] = 5``) must not
+    change what the node computes.  An array is also what every backend reads
+    as numpy does (JAX rejects list indices, torch reads a nested list as a
+    tuple of indices).
+
+    >>> idx = [0, 2]
+    >>> f = _frozen(idx)
+    >>> idx.append(1)
+    >>> f.tolist()
+    [0, 2]
+    """
+    t = type(k)
+    if t in _PLAIN or isinstance(k, np.generic):
+        return k
+    if t is list or t is tuple or isinstance(k, np.ndarray):
+        arr = np.array(k)  # a private copy
+        if arr.size == 0 and arr.dtype != np.intp and not isinstance(k, np.ndarray):
+            arr = arr.astype(np.intp)  # numpy: an empty sequence is an intp index
+        if arr.ndim == 0 and np.issubdtype(arr.dtype, np.integer):
+            return int(arr)  # numpy's rule: a 0-d integer array is an int
+        return arr
+    if hasattr(k, "shape") and hasattr(k, "dtype"):  # another backend's array
+        import autoray
+
+        return autoray.do("copy", k)
+    return k
+
+
+def _take_indices(indices, backend):
+    """take's indices as numpy converts them: cast to intp under ``same_kind``
+    rules (integer and boolean arrays; Python numbers and sequences of them
+    are converted by value, ``2.7`` -> ``2``), a ``TypeError`` otherwise.
+
+    Returns ``(recorded indices, shape, concrete intp array or None)``; a
+    0-d index is recorded as a Python int.
+    """
+    op = "take"
     if type(indices) is LazyArray:
-        if not dtypes.is_integer(indices._dtype):
-            raise IndexError(f"{op}: indices must be integers, got {indices._dtype}")
+        if indices._dtype == "bool":
+            indices = astype(indices, "int64")
+        elif not dtypes.is_integer(indices._dtype):
+            raise TypeError(
+                f"{op}: cannot cast indices of dtype {indices._dtype} to an integer dtype"
+            )
         return indices, indices._shape, None
-    if isinstance(indices, int) or isinstance(indices, np.integer):
+    if type(indices) is int:
         return indices, (), np.asarray(indices)
-    shape, _, arr = _index_array(op, indices)
-    return (
-        constant(
-            op, np.asarray(indices) if isinstance(indices, (list, tuple)) else indices, backend
-        ),
-        shape,
-        arr,
-    )
+    if hasattr(indices, "dtype"):  # numpy (or a backend's) array or scalar
+        arr = np.array(indices)  # a copy: the caller may mutate theirs later
+        if not np.can_cast(arr.dtype, np.intp, "same_kind"):
+            raise TypeError(f"{op}: cannot cast indices of dtype {arr.dtype} to an integer dtype")
+    else:
+        try:
+            arr = np.array(indices, dtype=np.intp)
+        except (TypeError, ValueError) as e:
+            raise type(e)(f"{op}: invalid indices {indices!r:.60}: {e}") from None
+    if arr.dtype != np.intp:
+        arr = arr.astype(np.intp)
+    if arr.ndim == 0:
+        return int(arr), (), arr
+    return constant(op, arr, backend), arr.shape, arr
+
+
+def _take_bounds(shape, arr, axis, ishape):
+    """numpy's take checks: a non-empty take from an empty axis is an error,
+    and indices are checked against the axis for each outer row (none when
+    there are no rows)."""
+    n = prod(shape) if axis is None else shape[axis]
+    outer = 1 if axis is None else prod(shape[:axis])
+    out_size = prod(ishape) * (1 if axis is None else outer * prod(shape[axis + 1 :]))
+    if n == 0 and out_size:
+        raise IndexError(
+            f"take: cannot do a non-empty take from an empty axis "
+            f"(axis {axis} of shape {shape}, indices of shape {ishape})"
+        )
+    if outer:
+        _check_bounds("take", arr, n, 0 if axis is None else axis)
 
 
 def take(x, indices, axis=None):
     """Take elements along ``axis`` (of the flattened array when None).
+
+    Indices are converted as numpy's ``take`` converts them (see
+    :func:`_take_indices`).
 
     >>> import lazyray
     >>> lazyray.take(lazyray.Variable((3, 4)), [[0, 2]], axis=1).shape
     (3, 1, 2)
     """
     x = lazy("take", x)
-    ind, ishape, arr = _indices("take", indices, x._backend)
+    ind, ishape, arr = _take_indices(indices, x._backend)
     if axis is None:
-        _check_bounds("take", arr, prod(x._shape), 0)
         shape = ishape
     else:
         axis = normalize_axis("take", axis, len(x._shape))
-        _check_bounds("take", arr, x._shape[axis], axis)
         shape = x._shape[:axis] + ishape + x._shape[axis + 1 :]
+    _take_bounds(x._shape, arr, axis, ishape)
     return make("take", (x, ind), {"axis": axis}, shape, x._dtype)
+
+
+def _along_indices(indices, backend):
+    """take_along_axis's indices: an integer array (numpy's rule), lazy or
+    concrete; returns ``(recorded indices, shape, concrete array or None)``."""
+    op = "take_along_axis"
+    if type(indices) is not LazyArray and not hasattr(indices, "dtype"):
+        raise TypeError(f"{op}: indices must be an integer array, got {type(indices).__name__}")
+    dt = indices._dtype if type(indices) is LazyArray else dtypes.dtype_name(indices.dtype)
+    if not dtypes.is_integer(dt):
+        raise IndexError(f"{op}: indices must be an integer array, got dtype {dt}")
+    if type(indices) is LazyArray:
+        return indices, indices._shape, None
+    arr = np.asarray(indices)
+    return constant(op, _frozen(indices), backend), arr.shape, arr
 
 
 def take_along_axis(arr, indices, axis=-1):
@@ -243,33 +337,35 @@ def take_along_axis(arr, indices, axis=-1):
     >>> lazyray.take_along_axis(x, lazyray.argsort(x, axis=1), axis=1).shape
     (3, 4)
     """
-    arr = lazy("take_along_axis", arr)
-    ind, ishape, concrete = _indices("take_along_axis", indices, arr._backend)
+    op = "take_along_axis"
+    arr = lazy(op, arr)
+    ind, ishape, concrete = _along_indices(indices, arr._backend)
     if axis is None:
         if len(ishape) != 1:
-            raise ValueError("take_along_axis: with axis=None indices must be 1-D")
-        _check_bounds("take_along_axis", concrete, prod(arr._shape), 0)
+            raise ValueError(f"{op}: with axis=None indices must be 1-D, got shape {ishape}")
         # recorded on the flattened array, as numpy computes it
-        return make("take_along_axis", (ravel(arr), ind), {"axis": 0}, ishape, arr._dtype)
+        arr, axis = ravel(arr), 0
+        shape = ishape
     else:
         if len(ishape) != len(arr._shape):
             raise ValueError(
-                f"take_along_axis: indices (shape {ishape}) and arr (shape "
+                f"{op}: indices (shape {ishape}) and arr (shape "
                 f"{arr._shape}) must have the same number of dimensions"
             )
-        axis = normalize_axis("take_along_axis", axis, len(arr._shape))
-        _check_bounds("take_along_axis", concrete, arr._shape[axis], axis)
+        axis = normalize_axis(op, axis, len(arr._shape))
         a = arr._shape[:axis] + (1,) + arr._shape[axis + 1 :]
         i = ishape[:axis] + (1,) + ishape[axis + 1 :]
         try:
-            b = broadcast_shapes("take_along_axis", a, i)
+            b = broadcast_shapes(op, a, i)
         except ValueError:
             raise IndexError(
-                f"take_along_axis: shape mismatch: indices of shape {ishape} do not "
+                f"{op}: shape mismatch: indices of shape {ishape} do not "
                 f"broadcast against arr of shape {arr._shape} outside axis {axis}"
             ) from None
         shape = b[:axis] + (ishape[axis],) + b[axis + 1 :]
-    return make("take_along_axis", (arr, ind), {"axis": axis}, shape, arr._dtype)
+    if prod(shape):  # numpy's fancy index: an empty result reads no index
+        _check_bounds(op, concrete, arr._shape[axis], axis)
+    return make(op, (arr, ind), {"axis": axis}, shape, arr._dtype)
 
 
 def _diag_len(n1, n2, offset):

@@ -4,14 +4,30 @@ joining/splitting ops stack, concatenate and split.
 ``permute_dims``, ``moveaxis``, ``swapaxes`` and ``matrix_transpose`` are all
 recorded as ``transpose`` with an explicit permutation, and ``expand_dims``,
 ``squeeze`` and ``ravel`` as ``reshape``, so passes see one canonical op.
+As in autoray, movement that does nothing is elided while tracing (the
+array itself is returned) and consecutive transposes, or reshapes, compose
+into one node of the original array.
 """
 
 from __future__ import annotations
 
 import operator
+import warnings
 
+import numpy as np
+
+from ..pytree import SEQ, kind_of
 from . import dtypes
-from .common import LazyArray, backend_of, constant, info, lazy, make, multi_output
+from .common import (
+    LazyArray,
+    array_result_type,
+    backend_of,
+    constant,
+    info,
+    lazy,
+    make,
+    multi_output,
+)
 from .registry import COMBINE, MOVEMENT, register
 from .shapes import as_index, check_shape, normalize_axes, normalize_axis, prod, scalar_axis
 
@@ -57,17 +73,41 @@ def reshape(a, newshape=None, shape=None):
     """Give ``a`` a new shape with the same number of elements (one ``-1``
     allowed).
 
+    As autoray's lazy arrays, while tracing: a reshape to ``a``'s own shape
+    is ``a`` itself, and a reshape of an (uncomputed) reshape reshapes the
+    original array (C order composes).
+
     >>> import lazyray
-    >>> lazyray.reshape(lazyray.Variable((2, 3, 4)), (-1, 4)).shape
+    >>> x = lazyray.Variable((2, 3, 4))
+    >>> lazyray.reshape(x, (-1, 4)).shape
     (6, 4)
+    >>> lazyray.reshape(x, (2, 3, 4)) is x, lazyray.reshape(x.reshape(6, 4), -1).args[0] is x
+    (True, True)
     """
     a = lazy("reshape", a)
     if newshape is None:
         newshape = shape
     newshape = reshape_shape("reshape", a._shape, newshape)
     if newshape == a._shape:
-        newshape = a._shape
+        return a
+    inner = _uncomputed_input(a, "reshape")
+    if inner is not None:
+        a = inner
+        if newshape == a._shape:
+            return a
     return make("reshape", (a, newshape), None, newshape, a._dtype, (a,))
+
+
+def _uncomputed_input(a, op):
+    """The array input of ``a`` when ``a`` is an uncomputed node of registry
+    op ``op`` (a movement op, which a following one of its kind composes
+    with), else None."""
+    args = a._args
+    if args and a._fn is not None and type(a._op) is str and a._op == op:
+        inner = args[0]
+        if type(inner) is LazyArray:
+            return inner
+    return None
 
 
 def _perm(op, axes, ndim):
@@ -86,14 +126,29 @@ def _perm(op, axes, ndim):
 def transpose(a, axes=None):
     """Permute the axes of ``a`` (reversed when ``axes`` is None).
 
+    As autoray's lazy arrays, while tracing: the identity permutation is
+    ``a`` itself, and a transpose of an (uncomputed) transpose is one
+    transpose of the original array, kept even when the composed permutation
+    is the identity (autoray's ``test_transpose_chain``; the optimizer's
+    ``transpose_identity`` rule removes it).
+
     >>> import lazyray
-    >>> lazyray.transpose(lazyray.Variable((2, 3, 4)), (1, -1, 0)).shape
+    >>> x = lazyray.Variable((2, 3, 4))
+    >>> lazyray.transpose(x, (1, -1, 0)).shape
     (3, 4, 2)
+    >>> lazyray.transpose(x, (0, 1, 2)) is x, x.T.T.args[0] is x, x.T.T.args[1]
+    (True, True, (0, 1, 2))
     """
     a = lazy("transpose", a)
     ndim = len(a._shape)
     perm = tuple(range(ndim))[::-1] if axes is None else _perm("transpose", axes, ndim)
+    if perm == tuple(range(ndim)):
+        return a
     shape = tuple(a._shape[i] for i in perm)
+    inner = _uncomputed_input(a, "transpose")
+    if inner is not None:
+        perm = tuple(a._args[1][i] for i in perm)
+        a = inner
     return make("transpose", (a, perm), None, shape, a._dtype, (a,))
 
 
@@ -199,7 +254,7 @@ flatten = ravel
 
 
 def broadcast_to(a, shape):
-    """Broadcast ``a`` to ``shape``.
+    """Broadcast ``a`` to ``shape`` (``a`` itself when it has that shape).
 
     >>> import lazyray
     >>> lazyray.broadcast_to(lazyray.Variable((3, 1)), (2, 3, 4)).shape
@@ -212,6 +267,8 @@ def broadcast_to(a, shape):
     )
     if not ok:
         raise ValueError(f"broadcast_to: array of shape {a._shape} cannot be broadcast to {shape}")
+    if shape == a._shape:  # as autoray: no broadcasting required
+        return a
     return make("broadcast_to", (a, shape), None, shape, a._dtype, (a,))
 
 
@@ -227,21 +284,26 @@ def flip(a, axis=None):
 # ------------------------------------------------------------ joining
 
 
-def _operands(op, arrays):
-    if isinstance(arrays, LazyArray) or not isinstance(arrays, (list, tuple)):
-        raise TypeError(f"{op}: expected a sequence of arrays, got {type(arrays).__name__}")
+def _operands(op, arrays, strong):
+    """``(arrays, infos, backend, dtype)`` of a join; ``strong``: numpy makes
+    arrays of the operands first (``stack``), so Python scalars are strong,
+    else they are weak (``concatenate``)."""
+    if type(arrays) is not list and type(arrays) is not tuple:
+        if kind_of(type(arrays)) != SEQ:  # a deque, a UserList...: any pytree sequence
+            raise TypeError(f"{op}: expected a sequence of arrays, got {type(arrays).__name__}")
+        arrays = tuple(arrays)
     if not arrays:
         raise ValueError(f"{op}: need at least one array")
     lazies = [x for x in arrays if type(x) is LazyArray] or [lazy(op, arrays[0])]
     backend = backend_of(op, lazies)
     arrays = tuple(x if type(x) is LazyArray else constant(op, x, backend) for x in arrays)
     infos = [info(x) for x in arrays]
-    return arrays, infos, backend
-
-
-def _common_dtype(backend, infos):
     keys = tuple(k for _, k in infos)
-    return dtypes.finalize(backend, dtypes.result_type(*keys), keys)
+    if strong:
+        dtype = array_result_type(op, backend, arrays, keys)
+    else:
+        dtype = dtypes.finalize(backend, dtypes.result_type(*keys), keys)
+    return arrays, infos, backend, dtype
 
 
 def stack(arrays, axis=0):
@@ -253,7 +315,7 @@ def stack(arrays, axis=0):
     >>> lazyray.stack([x, x], axis=-1).shape
     (2, 3, 2)
     """
-    arrays, infos, backend = _operands("stack", arrays)
+    arrays, infos, backend, dtype = _operands("stack", arrays, strong=True)
     shapes = {s for s, _ in infos}
     if len(shapes) > 1:
         raise ValueError(
@@ -262,9 +324,7 @@ def stack(arrays, axis=0):
     (shape,) = shapes
     axis = normalize_axis("stack", axis, len(shape) + 1)
     out = shape[:axis] + (len(arrays),) + shape[axis:]
-    return make(
-        "stack", (arrays,), {"axis": axis}, out, _common_dtype(backend, infos), backend=backend
-    )
+    return make("stack", (arrays,), {"axis": axis}, out, dtype, backend=backend)
 
 
 def concatenate(arrays, axis=0):
@@ -275,12 +335,15 @@ def concatenate(arrays, axis=0):
     ...                     axis=-1).shape
     (2, 8)
     """
-    arrays, infos, backend = _operands("concatenate", arrays)
+    arrays, infos, backend, dtype = _operands("concatenate", arrays, strong=False)
     shapes = [s for s, _ in infos]
-    dtype = _common_dtype(backend, infos)
     if axis is None:
-        # numpy flattens the arrays first: recorded as ravel + concatenate(axis=0)
-        arrays = tuple(ravel(x if type(x) is LazyArray else lazy("concatenate", x)) for x in arrays)
+        # numpy flattens the arrays first: recorded as ravel + concatenate(axis=0),
+        # a Python scalar cast (C-style, wrapping) to the result dtype as numpy does
+        arrays = tuple(
+            ravel(x if type(x) is LazyArray else lazy("concatenate", _weak_cast(x, dtype)))
+            for x in arrays
+        )
         out = (sum(prod(s) for s in shapes),)
         return make("concatenate", (arrays,), {"axis": 0}, out, dtype, backend=backend)
     ndim = len(shapes[0])
@@ -302,6 +365,42 @@ def concatenate(arrays, axis=0):
 concat = concatenate
 
 
+def _weak_cast(x, dtype):
+    """A Python scalar as a 0-d numpy array of ``dtype``, cast as numpy casts a
+    weak scalar it joins (out-of-range values wrap); other operands as they are."""
+    if type(x) not in dtypes.WEAK_TYPES:
+        return x
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return np.asarray(x).astype(dtype)
+
+
+def _sections(ios, n, axis):
+    """numpy's number of sections: ``n % ios`` must be 0 (a Python 0 raises
+    ``ZeroDivisionError``), then ``int(ios)`` must be positive; a float such as
+    ``2.0`` counts as its integer."""
+    try:
+        k = as_index("split", ios, "number of sections")
+    except TypeError:
+        if not (
+            isinstance(ios, (float, np.floating))
+            or (isinstance(ios, np.ndarray) and ios.ndim == 0 and ios.dtype.kind == "f")
+        ):
+            raise
+        k = float(ios)
+    if k == 0 and type(ios) in (int, bool, float):  # Python's n % 0
+        raise ZeroDivisionError("split: integer modulo by zero (0 sections)")
+    if k and n % k:
+        raise ValueError(
+            f"split: array split does not result in an equal division "
+            f"(axis {axis} of size {n} into {ios!r} sections)"
+        )
+    k = int(k)
+    if k <= 0:
+        raise ValueError(f"split: number sections must be larger than 0 (got {k})")
+    return k
+
+
 def split(ary, indices_or_sections, axis=0):
     """Split into several arrays along ``axis``: ``N`` equal sections, or at
     the given indices.
@@ -313,18 +412,19 @@ def split(ary, indices_or_sections, axis=0):
     ary = lazy("split", ary)
     axis = normalize_axis("split", axis, len(ary._shape))
     n = ary._shape[axis]
-    if isinstance(indices_or_sections, (list, tuple)):
-        idx = [as_index("split", i, "index") for i in indices_or_sections]
+    ios = indices_or_sections
+    try:  # numpy: anything with a length holds indices (a list, tuple or array)
+        len(ios)
+        has_len = not isinstance(ios, str)
+    except TypeError:
+        has_len = False
+    if has_len:
+        idx = [as_index("split", i, "index") for i in ios]
         bounds = [0] + [min(max(i + n if i < 0 else i, 0), n) for i in idx] + [n]
         sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
         static = tuple(idx)
     else:
-        k = as_index("split", indices_or_sections, "number of sections")
-        if k <= 0 or n % k:
-            raise ValueError(
-                f"split: array split does not result in an equal division "
-                f"(axis {axis} of size {n} into {k} sections)"
-            )
+        k = _sections(ios, n, axis)
         sizes = [n // k] * k
         static = k
     shapes = [ary._shape[:axis] + (s,) + ary._shape[axis + 1 :] for s in sizes]

@@ -293,14 +293,19 @@ class State:
         """The value of ``instr``, a node that no rule changes (``dvals``: the
         values of its dependencies; ``op``: the user's node's op)."""
         if len(dvals) > 1 and len(set(dvals)) < len(dvals):
-            # operands merged into one value: one dependency per value
-            seen, deps, uniq = set(), [], []
+            # operands merged into one value: one dependency per value, and
+            # every argument that was a dropped dependency now names the kept
+            # one (the arguments hold no node that is not a dependency)
+            first, deps, uniq, m = {}, [], [], {}
             for d, dv in zip(instr._deps, dvals):
-                if dv not in seen:
-                    seen.add(dv)
+                kept = first.get(dv)
+                if kept is None:
+                    first[dv] = d
                     deps.append(d)
                     uniq.append(dv)
-            instr = _make(instr, instr._args, instr._kwargs, tuple(deps))
+                    kept = d
+                m[id(d)] = kept
+            instr = _make(instr, _remap(instr._args, m), _remap(instr._kwargs, m), tuple(deps))
             dvals = tuple(uniq)
         users = self.users
         for dv in dvals:

@@ -19,6 +19,10 @@ rule                        rewrite                                     values
                             pairwise einsums along opt_einsum's path    relative
 ==========================  ==========================================  ==============
 
+Every op a rule produces means the same on every backend a graph can be
+retargeted to (``dot`` resolves to numpy's meaning everywhere, see
+:mod:`lazyray.ops.portable`), so a lowered graph runs on torch or JAX too.
+
 "Within 1e-12 relative" means: the lowered contraction sums the same
 products in another order (BLAS instead of einsum's loops), so each entry
 differs from the original by at most about ``n * eps`` (``n`` the number of
@@ -104,9 +108,12 @@ def _einsum_transpose(node, ctx):
     if p is None or len(p[0]) != 1 or not _backend_ok(node, ctx):
         return None
     (term,), rhs, (a,), _ = p
-    if sorted(term) != sorted(rhs):
+    perm = tuple(term.index(c) for c in rhs)
+    if sorted(term) != sorted(rhs) or perm == tuple(range(len(perm))):
+        # (an identity einsum stays: ``transpose`` would return the operand
+        # itself, and the fused walks memoize lowerings as new nodes)
         return None
-    return transpose(a, tuple(term.index(c) for c in rhs))
+    return transpose(a, perm)
 
 
 def _pair(node, ctx, allowed):

@@ -1,0 +1,237 @@
+"""How a path's values must agree with numpy's, and the comparisons.
+
+Every value is compared on shape and dtype.  Its numbers are compared at one
+of three levels, worked out per path kind by propagating through the
+program (:func:`levels`):
+
+``"exact"``
+    Bit-identical, nan positions equal (nan payloads may differ) and signs of
+    zero equal.  The level of every value on ``"exact"`` paths, except below
+    ``linalg.eigvals`` (lazyray computes it with ``eig``, numpy with
+    ``eigvals``: another LAPACK routine), ``einsum`` of three operands or more
+    (lazyray calls ``einsum(..., optimize=True)``, as autoray does: another
+    summation order) and ``complex`` (``re + 1j * im``, not exact parts).
+``"close"``
+    Within a tolerance: finite numbers within ``atol + rtol * |ref|``, with
+    ``atol = rtol * max(1, max |ref|)`` (cancellation in a sum makes small
+    entries inexact in absolute terms) and ``rtol`` from :data:`RTOL` for
+    the least precise inexact dtype computed on the way to the value
+    (a float32 product promoted to complex128 carries float32 errors): a few
+    hundred ulps, enough for lowered contractions (documented within 1e-12
+    relative) and for another library's kernels, yet far below any real
+    error.  Real nan and inf positions must match exactly; a complex element
+    with a non-finite part must be non-finite on both sides, its parts are
+    not compared (numpy, BLAS and torch multiply complex infinities by
+    different formulas); below a contraction, nan positions are not
+    compared at all (BLAS skips products with an exact zero scalar:
+    numpy's ``dot([nan], 0)`` is 0, einsum's and torch's nan).  Signs of
+    zero are not compared.  The level of values computed, on that kind of
+    path, by a different but equivalent kernel (on optimized paths:
+    contractions, which the lowering rules may rewrite, and ``linalg.eigh``,
+    which dead code elimination narrows to ``eigvalsh`` when only the
+    eigenvalues are used; on torch: every inexact op), or from such values
+    through continuous ops.
+``"unchecked"``
+    Shape and dtype only: ``empty`` (undefined values); on a path whose
+    input to an op is inexact, ops that do not keep a tolerance -- integer or
+    boolean results of inexact inputs (comparisons, ``floor``, ``argmax``,
+    casts), ill-conditioned ops (``linalg``, division, ``log``, powers...);
+    on torch, the decompositions (their signs and phases are a convention
+    of the library) and ``argsort`` (ties are broken differently).  A value
+    computed from an unchecked one is unchecked.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from lazyray.ops import registry
+
+from .program import Program
+
+EXACT, CLOSE, UNCHECKED = 0, 1, 2
+LEVEL_NAMES = ("exact", "close", "unchecked")
+
+#: relative tolerance of "close" values, by real dtype
+RTOL = {"float16": 2e-2, "float32": 2e-4, "float64": 1e-9}
+
+#: ops whose lazyray implementation is not numpy's function of that name
+_OTHER_KERNEL = {"linalg.eigvals", "einsum>2"}
+#: ops the default optimizations may replace by a call computing the same
+#: within 1e-12 relative (``lazyray.passes.lower``; ``dce`` narrows ``eigh``
+#: to ``eigvalsh`` when only the eigenvalues are used)
+_LOWERED = {"linalg.eigh", "einsum>2"} | {
+    n for n, o in registry.OPS.items() if o.family == registry.CONTRACTION
+}
+#: ops of undefined values
+_UNDEFINED = {"empty"}
+#: ops that amplify a small error in their input without bound
+_ILL_CONDITIONED = {
+    "divide",
+    "reciprocal",
+    "floor_divide",
+    "mod",
+    "power",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "arctanh",
+    "arccosh",
+    "arcsin",
+    "arccos",
+    "tan",
+    "angle",
+    "arctan2",
+    "sqrt",
+    "sign",
+    "floor",
+    "ceil",
+    "trunc",
+} | {n for n, o in registry.OPS.items() if o.family == registry.LINALG}
+#: ops whose result on torch is another, equally valid, convention
+_TORCH_CONVENTION = {
+    "linalg.svd",
+    "linalg.qr",
+    "linalg.eigh",
+    "linalg.eig",
+    "linalg.eigvals",
+    "argsort",
+}
+
+
+def _inexact(dtype) -> bool:
+    return np.dtype(dtype).kind in "fc"
+
+
+class Level(NamedTuple):
+    """How one value is compared: ``level`` (:data:`EXACT`, :data:`CLOSE`,
+    :data:`UNCHECKED`), ``rtol`` for :data:`CLOSE`, and ``nan_free``: whether
+    nan must appear exactly where numpy has it (not below a contraction on
+    a :data:`CLOSE` path: BLAS skips products with an exact zero scalar, so
+    numpy's ``dot([nan], 0)`` is 0 where einsum or torch give nan)."""
+
+    level: int
+    rtol: float = 0.0
+    nan_free: bool = True
+
+
+def levels(prog: Program, values: dict, kind: str) -> dict:
+    """``{name: Level}`` for every value of ``prog`` on a path of ``kind``;
+    ``values`` are numpy's (the oracle's)."""
+    out = {leaf.name: Level(EXACT) for leaf in prog.leaves}
+    for s in prog.stmts:
+        refs = [out.get(r, Level(EXACT)) for r in s.refs]
+        base = max((x.level for x in refs), default=EXACT)
+        # rounding may happen at the precision of any inexact operand or
+        # intermediate upstream (inside a statement too: its operands' dtypes)
+        rtol = max([x.rtol for x in refs] + [_rtol(values.get(r)) for r in s.refs] + [0.0])
+        contraction = registry.OPS[s.op].family == registry.CONTRACTION
+        nan_free = all(x.nan_free for x in refs) and not contraction
+        op = s.op
+        if op == "einsum" and len(s.refs) > 2:
+            op = "einsum>2"  # numpy's einsum(optimize=True): another summation order
+        for o in s.outs:
+            dtype = np.asarray(values[o]).dtype
+            lv = _level(op, base, dtype, kind)
+            out[o] = Level(lv, max(rtol, _rtol(values[o])), nan_free or lv == EXACT)
+    return out
+
+
+def _rtol(value) -> float:
+    if value is None:
+        return 0.0
+    dt = np.asarray(value).dtype
+    if dt.kind == "c":
+        return RTOL["float32" if dt.itemsize == 8 else "float64"]
+    return RTOL.get(dt.name, 0.0)
+
+
+def _level(op: str, base: int, dtype, kind: str) -> int:
+    if op in _UNDEFINED or base == UNCHECKED:
+        return UNCHECKED
+    if kind == "torch" and op in _TORCH_CONVENTION:
+        return UNCHECKED
+    if base == CLOSE and (op in _ILL_CONDITIONED or not _inexact(dtype)):
+        return UNCHECKED
+    if base == CLOSE:
+        return CLOSE
+    if not _inexact(dtype):
+        return EXACT
+    if op in _OTHER_KERNEL or op == "complex":
+        return CLOSE
+    if kind == "torch":
+        return CLOSE
+    if kind == "lowered" and op in _LOWERED:
+        return CLOSE
+    return EXACT
+
+
+# ---------------------------------------------------------------- numbers
+
+
+def same_bits(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal values, nan positions and signs of zero (same shape and dtype)."""
+    if a.dtype.kind == "c":
+        return same_bits(a.real, b.real) and same_bits(a.imag, b.imag)
+    if a.dtype.kind != "f":
+        return bool(np.array_equal(a, b))
+    na, nb = np.isnan(a), np.isnan(b)
+    if not np.array_equal(na, nb):
+        return False
+    m = ~na
+    return bool(np.array_equal(a[m], b[m]) and np.array_equal(np.signbit(a[m]), np.signbit(b[m])))
+
+
+def close(got: np.ndarray, ref: np.ndarray, rtol: float = 0.0, nan_free: bool = True) -> bool:
+    """Within ``rtol`` (at least the dtype's :data:`RTOL`); with ``nan_free``
+    false, elements that are nan on either side are not compared (see the
+    module docstring)."""
+    rtol = max(rtol, _rtol(ref))
+    if ref.dtype.kind == "c":
+        bad_g = ~(np.isfinite(got.real) & np.isfinite(got.imag))
+        bad_r = ~(np.isfinite(ref.real) & np.isfinite(ref.imag))
+        if not nan_free:
+            nan = np.isnan(got) | np.isnan(ref)
+            got, ref, bad_g, bad_r = got[~nan], ref[~nan], bad_g[~nan], bad_r[~nan]
+        if not np.array_equal(bad_g, bad_r):
+            return False
+        g, r = got[~bad_r], ref[~bad_r]
+        scale = _scale(np.abs(r))
+        return _close(g.real, r.real, scale, rtol) and _close(g.imag, r.imag, scale, rtol)
+    if ref.dtype.kind != "f":
+        return bool(np.array_equal(got, ref))
+    if not nan_free:
+        keep = ~(np.isnan(got) | np.isnan(ref))
+        got, ref = got[keep], ref[keep]
+    return _close(got, ref, _scale(ref), rtol)
+
+
+def _scale(ref) -> float:
+    finite = np.abs(ref[np.isfinite(ref)])
+    return max(1.0, float(finite.max())) if finite.size else 1.0
+
+
+def _close(got, ref, scale, rtol) -> bool:
+    got = got.astype(ref.dtype)
+    ng, nr = np.isnan(got), np.isnan(ref)
+    if not np.array_equal(ng, nr):
+        return False
+    ig, ir = np.isinf(got), np.isinf(ref)
+    if not np.array_equal(ig, ir) or not np.array_equal(got[ir], ref[ir]):
+        return False
+    m = np.isfinite(ref)
+    g, r = got[m].astype("float64"), ref[m].astype("float64")
+    return bool(np.all(np.abs(g - r) <= rtol * scale + rtol * np.abs(r)))
+
+
+def agree(got: np.ndarray, ref: np.ndarray, level: Level) -> bool:
+    """Whether ``got`` agrees with ``ref`` at ``level`` (from :func:`levels`;
+    same shape and dtype)."""
+    if level.level == UNCHECKED:
+        return True
+    if level.level == EXACT:
+        return same_bits(got, ref)
+    return close(got, ref, level.rtol, level.nan_free)

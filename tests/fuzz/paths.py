@@ -1,0 +1,207 @@
+"""The lazyray execution paths a program runs through.
+
+Each :class:`Path` traces the program afresh (``"const"``: every leaf a
+``lazyray.array``; ``"var"``: the leaves marked ``var`` are
+``lazyray.Variable`` s, fed their data at call time) and returns the values
+of the program's outputs, in order.  ``kind`` says how its values must agree
+with numpy (see :mod:`.compare`):
+
+- ``"exact"``: the path calls the same numpy functions on the same data, so
+  bit-identical (``compute``, strict mode, the unoptimized and the
+  ``{"exact": True}`` Function, ``get_source`` of the unoptimized graph, a
+  pickled graph);
+- ``"lowered"``: the default optimizations, whose lowering of contractions
+  is documented as within 1e-12 relative (``compute(optimize=True)``,
+  ``lazyray.optimize``, the default Function, its source and its pickle);
+- ``"torch"``: the default Function called with torch tensors (another
+  library's kernels).
+
+``expensive`` paths (pickles, sources, torch) are the ones CI runs on a
+subset of its programs.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import lazyray
+from lazyray.codegen import get_source
+
+from .program import Outcome, Program, environment, run_statements
+
+
+@dataclass
+class Traced:
+    """A program traced on lazyray: its outcome, outputs and inputs."""
+
+    outcome: Outcome
+    outputs: list
+    inputs: list
+    data: list
+
+
+def trace(prog: Program, mode: str) -> Traced:
+    """Trace ``prog`` in ``mode`` (``"const"`` or ``"var"``)."""
+    env = environment()
+    inputs, data = [], []
+    for leaf in prog.leaves:
+        x = leaf.data()
+        if mode == "var" and leaf.var:
+            env[leaf.name] = lazyray.Variable(leaf.shape, dtype=leaf.dtype)
+            inputs.append(env[leaf.name])
+            data.append(x)
+        else:
+            env[leaf.name] = lazyray.array(x)
+    out = run_statements(prog, "lr", env)
+    outputs = [env.get(o) for o in prog.outputs] if out.error is None else []
+    return Traced(out, outputs, inputs, data)
+
+
+def _unique(nodes) -> list:
+    seen, out = set(), []
+    for n in nodes:
+        if id(n) not in seen:
+            seen.add(id(n))
+            out.append(n)
+    return out
+
+
+def _by_identity(nodes, unique, values) -> list:
+    where = {id(n): v for n, v in zip(unique, values)}
+    return [where[id(n)] for n in nodes]
+
+
+# ---------------------------------------------------------------- runners
+
+
+def _compute(t: Traced) -> list:
+    with lazyray.strict(False):
+        return list(lazyray.compute(list(t.outputs)))
+
+
+def _strict(t: Traced) -> list:
+    with lazyray.strict(True):
+        return list(lazyray.compute(list(t.outputs)))
+
+
+def _compute_opt(t: Traced) -> list:
+    with lazyray.strict(False):
+        return list(lazyray.compute(list(t.outputs), optimize=True))
+
+
+def _optimize(t: Traced) -> list:
+    opt = lazyray.optimize(list(t.outputs))
+    for a, b in zip(t.outputs, opt):
+        if (tuple(a.shape), str(a.dtype)) != (tuple(b.shape), str(b.dtype)):
+            raise AssertionError(
+                f"optimize changed a static shape/dtype: {a.shape} {a.dtype} -> {b.shape} {b.dtype}"
+            )
+    with lazyray.strict(False):
+        return list(lazyray.compute(opt))
+
+
+def _function(optimize) -> Callable:
+    def run(t: Traced) -> list:
+        f = lazyray.Function(t.inputs, list(t.outputs), optimize=optimize)
+        return list(f(*t.data))
+
+    return run
+
+
+def _source(t: Traced) -> list:
+    unique = _unique(t.outputs)
+    params: dict = {}
+    exec(get_source(unique, params), params)
+    res = params["graph"]()
+    return _by_identity(t.outputs, unique, res if len(unique) > 1 else [res])
+
+
+def _source_opt(t: Traced) -> list:
+    f = lazyray.Function(t.inputs, list(t.outputs))
+    params: dict = {}
+    exec(f.get_source(params), params)
+    res = params["graph"](*t.data)
+    # the source returns one value per distinct output slot of the optimized
+    # program (outputs the optimizer merged share one), a tuple when several
+    slots = f._prog.out_slots
+    value = dict(zip(slots, res if len(slots) > 1 else [res]))
+    return [value[s] for s in f._flat_out_slots()]
+
+
+def _pickle_function(t: Traced) -> list:
+    """The default Function after a pickle round trip; it, and the
+    unoptimized one, must give the same bits as before pickling."""
+    outs = list(t.outputs)
+    for optimize in (False, True):
+        f = lazyray.Function(t.inputs, outs, optimize=optimize)
+        before = f(*t.data)
+        after = list(pickle.loads(pickle.dumps(f))(*t.data))
+        for i, (a, b) in enumerate(zip(before, after)):
+            if not _identical(a, b):
+                raise AssertionError(
+                    f"output {i} (optimize={optimize}) differs after a pickle round trip: "
+                    f"{a!r} then {b!r}"
+                )
+    return after
+
+
+def _identical(a, b) -> bool:
+    from .compare import same_bits
+
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and same_bits(a, b)
+
+
+def _pickle_graph(t: Traced) -> list:
+    outs = pickle.loads(pickle.dumps(list(t.outputs)))
+    with lazyray.strict(False):
+        return list(lazyray.compute(outs))
+
+
+def _torch(t: Traced) -> list:
+    import torch
+
+    f = lazyray.Function(t.inputs, list(t.outputs))
+    return list(f(*[torch.from_numpy(x) for x in t.data]))
+
+
+@dataclass(frozen=True)
+class Path:
+    """One execution path (see the module docstring)."""
+
+    name: str
+    kind: str
+    mode: str
+    run: Callable
+    expensive: bool = False
+    needs_inputs: bool = False
+
+
+PATHS = {
+    p.name: p
+    for p in [
+        Path("compute", "exact", "const", _compute),
+        Path("strict", "exact", "const", _strict),
+        Path("compute_opt", "lowered", "const", _compute_opt),
+        Path("optimize", "lowered", "const", _optimize),
+        Path("function", "lowered", "var", _function(True)),
+        Path("function_noopt", "exact", "var", _function(False)),
+        Path("function_exact", "exact", "var", _function({"exact": True})),
+        Path("source", "exact", "const", _source, expensive=True),
+        Path("source_opt", "lowered", "var", _source_opt, expensive=True),
+        Path("pickle_function", "lowered", "var", _pickle_function, expensive=True),
+        Path("pickle_graph", "exact", "const", _pickle_graph, expensive=True),
+        Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
+    ]
+}
+
+
+def available_paths() -> list:
+    """Names of the paths that can run here (torch only when installed)."""
+    has_torch = importlib.util.find_spec("torch") is not None
+    return [n for n in PATHS if n != "torch" or has_torch]

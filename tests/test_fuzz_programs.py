@@ -1,0 +1,181 @@
+"""The differential fuzzer (``tests/fuzz``) in CI: a fixed, seeded budget.
+
+``N_PROGRAMS`` random programs of campaign ``CI_SEED``, in ``N_CHUNKS``
+chunks so that failures show separately.  The cheap paths (``compute``,
+strict mode, ``compute(optimize=True)``, ``optimize``, the three
+``Function`` s) run on every program; the expensive ones (``get_source`` of
+both graphs, both pickles) on every ``EXPENSIVE_EVERY``-th program; the torch
+path is left out of CI for now (see ``CI_SKIPPED_PATHS``).
+A failing chunk prints each distinct failure shrunk to a runnable
+reproducer.  The long campaign is ``python -m tests.fuzz --programs 100000
+--seed N --jobs 2`` (see ``tests/fuzz/__main__.py``).
+
+Also checked here: every registered op has an argument generator (or a
+reason in ``fuzz.opgen.EXCLUDED``), every generator draws calls numpy
+accepts, and the comparison, shrinker, reproducer and command line work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import lazyray
+from fuzz import opgen
+from fuzz.campaign import check_block, group_of, program_seed
+from fuzz.check import check_program
+from fuzz.compare import close, same_bits
+from fuzz.gen import draw_program
+from fuzz.paths import PATHS, Path, available_paths
+from fuzz.program import DTYPES, Leaf, Program, Stmt
+from fuzz.report import describe
+from fuzz.repro import reproducer
+from fuzz.shrink import shrink
+
+CI_SEED = 20240610
+N_PROGRAMS = 2000
+N_CHUNKS = 20
+EXPENSIVE_EVERY = 2
+MAX_SHOWN = 3  # shrunk reproducers printed per failing chunk
+
+_CHUNK = N_PROGRAMS // N_CHUNKS
+
+#: paths left out of the CI budget, each with its reason; the long campaign
+#: (``python -m tests.fuzz``) still runs them and prints their reproducers
+CI_SKIPPED_PATHS = {
+    "torch": "retargeting numpy-traced graphs to torch still has ~150 distinct open "
+    "failures (dtype promotion, complex support, numpy-only forms); issue 10 stays "
+    "open for them: `python -m tests.fuzz --paths torch --seed N` lists them",
+}
+
+
+def ci_paths() -> list:
+    """The paths checked in CI: every available one but :data:`CI_SKIPPED_PATHS`."""
+    return [p for p in available_paths() if p not in CI_SKIPPED_PATHS]
+
+
+@pytest.mark.parametrize("chunk", range(N_CHUNKS))
+def test_random_programs(chunk):
+    seeds = [program_seed(CI_SEED, chunk * _CHUNK + i) for i in range(_CHUNK)]
+    status, groups = check_block(seeds, ci_paths(), expensive_every=EXPENSIVE_EVERY)
+    if not groups:
+        return
+    shown, seen, lines = [], set(), []
+    for key, (n, seed, msg) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
+        if group_of(key) in seen:
+            continue
+        seen.add(group_of(key))
+        lines.append(f"  {n:3d} x {msg[:150]}")
+        if len(shown) < MAX_SHOWN:
+            prog = shrink(draw_program(seed), key, budget=150)
+            shown.append(f"{n} program(s), first seed {seed}: {msg}\n{describe(prog, key)}")
+    pytest.fail(
+        f"{status['failed']} of {_CHUNK} programs failed, "
+        f"{len(seen)} distinct failures:\n" + "\n".join(lines) + "\n\n"
+        f"shrunk reproducers of the first {len(shown)}:\n\n" + "\n\n".join(shown),
+        pytrace=False,
+    )
+
+
+# ------------------------------------------------------------- coverage
+
+
+def test_every_registered_op_has_a_generator():
+    """A new op is fuzzed the day it is registered: give it a generator in
+    ``fuzz/opgen.py`` (or a family default), or an excuse in ``EXCLUDED``."""
+    assert opgen.missing_generators() == []
+    assert set(opgen.EXCLUDED) <= set(lazyray.ops.registry.OPS), "stale exclusions"
+
+
+@pytest.mark.parametrize("op", sorted(op for ops in opgen.fuzzed_ops().values() for op in ops))
+def test_generator_draws_valid_calls(op):
+    """Each generator draws calls numpy accepts (not only rejections)."""
+    accepted = 0
+    for seed in range(12):
+        prog = draw_program(seed, max_stmts=1, reject_prob=0.0, ops=(op,))
+        accepted += any(s.op == op for s in prog.stmts)
+    assert accepted >= 3, f"{op}: only {accepted} of 12 draws accepted by numpy"
+
+
+def test_programs_cover_families_dtypes_and_specials():
+    progs = [draw_program(program_seed(CI_SEED, i)) for i in range(400)]
+    families = {lazyray.ops.registry.OPS[s.op].family for p in progs for s in p.stmts}
+    assert families >= set(opgen.fuzzed_ops())
+    assert {leaf.dtype for p in progs for leaf in p.leaves} == set(DTYPES)
+    assert any(leaf.special for p in progs for leaf in p.leaves)
+    assert any(leaf.var for p in progs for leaf in p.leaves)
+    assert any(not leaf.var for p in progs for leaf in p.leaves)
+    assert any(
+        any(len(s.refs) and s.refs[0] in p.stmts[0].outs for s in p.stmts[1:]) for p in progs
+    )
+
+
+# ------------------------------------------------------------- machinery
+
+
+def test_compare_levels():
+    a = np.array([0.0, np.nan, 1.0])
+    assert same_bits(a, a.copy())
+    assert not same_bits(np.array([-0.0]), np.array([0.0]))
+    assert close(np.array([-0.0]), np.array([0.0]))
+    assert close(a + 1e-12, a) and not close(a + 1e-6, a)
+    assert not close(np.array([np.inf]), np.array([-np.inf]))
+    z = np.array([complex(1, np.nan)])
+    assert same_bits(z, z.copy()) and not same_bits(z, np.array([complex(np.nan, 1)]))
+
+
+def _sin_program():
+    leaves = [Leaf("a0", (3, 2), "float64", 1, special=True), Leaf("a1", (2,), "int8", 2)]
+    stmts = [
+        Stmt(("v0",), "add", "{0} + {1}", ("a0", "a1")),
+        Stmt(("v1",), "sin", "{ns}.sin({0})", ("v0",)),
+        Stmt(("v2",), "sum", "{ns}.sum({0}, axis=-1)", ("v1",)),
+        Stmt(("v3",), "cos", "{ns}.cos({0})", ("a1",)),
+    ]
+    return Program(leaves, stmts, ["v2", "v3"])
+
+
+def _no_sin(t):
+    if any(n.fn_name == "sin" for n in lazyray.ascend(t.outputs)):
+        raise ZeroDivisionError("sin found")
+    return PATHS["compute"].run(t)
+
+
+def test_shrinker_finds_the_minimal_program(monkeypatch):
+    monkeypatch.setitem(PATHS, "no_sin", Path("no_sin", "exact", "const", _no_sin))
+    prog = _sin_program()
+    (failure,) = check_program(prog, ["no_sin"]).failures
+    small = shrink(prog, failure.key)
+    assert small.ops() == ("sin",)
+    assert [leaf.shape for leaf in small.leaves] == [()]
+
+
+@pytest.mark.parametrize("path", available_paths())
+def test_reproducers_run(path):
+    for seed in range(3):
+        prog = draw_program(program_seed(CI_SEED, seed), reject_prob=0.0)
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            try:
+                exec(reproducer(prog, path), {})
+            except Exception as e:  # noqa: BLE001 - a failure the fuzzer reports itself
+                print(f"raised {e!r}")
+        assert "numpy:" in out.getvalue()
+
+
+def test_rejections_are_checked():
+    leaves = [Leaf("a0", (3,), "float64", 1), Leaf("a1", (4,), "float64", 2)]
+    prog = Program(leaves, [Stmt(("v0",), "add", "{0} + {1}", ("a0", "a1"))], [])
+    assert check_program(prog, ["compute", "function"]).status == "rejected"
+
+
+def test_command_line_runs_from_the_repository_root():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    cmd = [sys.executable, "-m", "tests.fuzz", "--programs", "10", "--paths", "compute"]
+    res = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
+    assert "fuzz: 10 programs run" in res.stdout, res.stderr
