@@ -73,6 +73,7 @@ def plot_history_size_footprint(
     alpha: float = 0.5,
     annotate_peak: bool = True,
     rasterize=4096,
+    rasterize_dpi=None,
     figsize=(8, 2),
     style="neutral",
     ax=None,
@@ -96,6 +97,11 @@ def plot_history_size_footprint(
         Mark the peak and write its value.
     rasterize : bool or int, optional
         Rasterize the fill (above this many points when an int).
+    rasterize_dpi : float, optional
+        The resolution (dots per inch) of a figure this function creates,
+        and so of its rasterized parts when saved (``savefig``'s default
+        dpi is the figure's); matplotlib's default when None.  As
+        ``autoray.lazy``'s option (whose default is 300).
     figsize, style, ax, show_and_close : optional
         ``style`` is ``"neutral"`` (transparent background, grey text), a
         matplotlib style, or None.
@@ -113,7 +119,7 @@ def plot_history_size_footprint(
     x = np.arange(y.size)
     unit = "bytes" if bytes else "elements"
     with _style(style):
-        fig, ax = _new_axes(ax, figsize)
+        fig, ax = _new_axes(ax, figsize, dpi=rasterize_dpi)
         ipeak = int(np.argmax(y)) if y.size else 0
         peak = y[ipeak] if y.size else 0.0
         if log:
@@ -173,6 +179,7 @@ def plot_history_functions(
     legend_bbox_to_anchor=None,
     legend_loc=None,
     rasterize=4096,
+    rasterize_dpi=None,
     figsize=(8, 2),
     style="neutral",
     ax=None,
@@ -200,6 +207,11 @@ def plot_history_functions(
         Show a legend of the most frequent ops.
     rasterize : bool or int, optional
         Rasterize (above this many nodes when an int).
+    rasterize_dpi : float, optional
+        The resolution (dots per inch) of a figure this function creates,
+        and so of its rasterized parts when saved (``savefig``'s default
+        dpi is the figure's); matplotlib's default when None.  As
+        ``autoray.lazy``'s option (whose default is 300).
     figsize, style, ax, show_and_close : optional
         As in :func:`plot_history_size_footprint`.
 
@@ -239,7 +251,7 @@ def plot_history_functions(
     xs = np.arange(n)
     raster = _should_rasterize(rasterize, n)
     with _style(style):
-        fig, ax = _new_axes(ax, figsize)
+        fig, ax = _new_axes(ax, figsize, dpi=rasterize_dpi)
         if kind == "scatter":
             ax.scatter(
                 xs, ys, c=cs, s=scatter_size, marker=scatter_marker, linewidths=0, rasterized=raster
@@ -293,6 +305,7 @@ def plot_history_stats(
     colors=None,
     kind: str = "pie",
     top: int = 10,
+    rasterize_dpi=None,
     figsize=None,
     style="neutral",
     ax=None,
@@ -313,6 +326,8 @@ def plot_history_stats(
     kind : {"pie", "bar"}, optional
     top : int, optional
         Show the ``top`` largest ops; the rest are grouped as "other".
+    rasterize_dpi : float, optional
+        As in :func:`plot_history_size_footprint`.
     figsize, style, ax, show_and_close : optional
         As in :func:`plot_history_size_footprint`.
 
@@ -341,7 +356,7 @@ def plot_history_stats(
     with _style(style):
         if figsize is None:
             figsize = (5, 2.8) if kind == "pie" else (5, 0.3 * len(items) + 1)
-        fig, ax = _new_axes(ax, figsize)
+        fig, ax = _new_axes(ax, figsize, dpi=rasterize_dpi)
         if not items:
             ax.text(0.5, 0.5, f"no {title} to show", ha="center", va="center")
             ax.axis("off")

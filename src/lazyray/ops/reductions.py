@@ -1,5 +1,12 @@
-"""Reductions (``axis`` as int, negative int, tuple or None; ``keepdims``)
-and scans (``cumsum``, ``cumprod``)."""
+"""Reductions (``axis`` as int, negative int, tuple or None; ``keepdims``;
+numpy's ``dtype``, ``initial`` and ``where`` keywords) and scans (``cumsum``,
+``cumprod``).
+
+The keywords are recorded in the node with numpy's meaning; backends whose
+functions lack them run numpy's definition (see
+:mod:`lazyray.ops.reduce_impl`).  A lazy ``where`` mask is a dependency of
+the node.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +14,13 @@ import builtins
 
 import numpy as np
 
+from ..array import supported_dtype
 from . import dtypes
-from .common import lazy, make
+from .common import LazyArray, constant, lazy, make
 from .movement import ravel
+from .reduce_impl import DEFAULT_DDOF, KEYWORDS, reduction_impl
 from .registry import REDUCTION, register
-from .shapes import normalize_axes, normalize_axis, scalar_axis
+from .shapes import broadcast_shapes, normalize_axes, normalize_axis, scalar_axis
 
 
 def reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
@@ -29,101 +38,195 @@ def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty
     x = lazy(name, x)
     if single_axis and isinstance(axis, (tuple, list)):
         raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
+    extra = dict(extra or {})
+    extra["dtype"] = _dtype_or_none(extra.get("dtype"), name)
+    where = _where(name, x, extra.pop("where", None))
+    if where is not None and name in ("min", "max") and extra.get("initial") is None:
+        raise ValueError(
+            f"{name}: the reduction has no identity, so a where= mask needs initial= "
+            f"(as numpy's 'maximum'/'minimum' reductions)"
+        )
     axis = scalar_axis(name, x._shape, axis)
     axes = normalize_axes(name, axis, len(x._shape))
-    if not empty_ok and builtins.any(x._shape[a] == 0 for a in axes):
-        raise ValueError(
-            f"{name}: zero-size reduction (shape {x._shape}, axis {axis}) has no identity"
-        )
+    if not empty_ok and extra.get("initial") is None:
+        if builtins.any(x._shape[a] == 0 for a in axes):
+            raise ValueError(
+                f"{name}: zero-size reduction (shape {x._shape}, axis {axis}) has no identity"
+            )
     shape = reduced_shape(x._shape, axes, bool(keepdims))
-    static = tuple(sorted((extra or {}).items()))
-    static = tuple((k, v) for k, v in static if k == "dtype" and v is not None)
-    try:
-        dtype = dtypes.probe(np_fn, (x._dtype,), static)
-    except TypeError as e:
-        raise TypeError(f"{name}: not supported for dtype {x._dtype}: {e}") from None
-    dtype = dtypes.finalize(x._backend, dtype, (x._dtype,))
+    dtype = _result_dtype(name, x, np_fn, extra.get("dtype"))
+    if extra.get("initial") is not None:
+        extra["initial"] = _initial(name, extra["initial"], dtype)
     if axis is not None and not isinstance(axis, (tuple, list)):
         axis = normalize_axis(name, axis, len(x._shape))
     elif isinstance(axis, list):
         axis = tuple(axis)
-    kwargs = {"axis": axis, "keepdims": True if keepdims else None, **(extra or {})}
+    kwargs = {"axis": axis, "keepdims": True if keepdims else None, **extra, "where": where}
     return make(name, (x,), kwargs, shape, dtype)
 
 
-for _n in ("sum", "prod"):
-    # a ``dtype=`` keyword stays a name in the graph (torch gets its dtype object)
-    register(_n, REDUCTION, impl=dtypes.backend_dtype_impl(_n), impl_is_factory=True)
-for _n in (
-    "mean",
-    "std",
-    "var",
-    "min",
-    "max",
-    "all",
-    "any",
-    "argmin",
-    "argmax",
-    "count_nonzero",
-    "cumsum",
-    "cumprod",
-):
+def _result_dtype(name, x, np_fn, dtype):
+    """numpy's result dtype of reduction ``name`` of ``x`` (``dtype=`` wins),
+    as ``x``'s backend gives it."""
+    static = () if dtype is None else (("dtype", dtype),)
+    try:
+        out = dtypes.probe(np_fn, (x._dtype,), static)
+    except (TypeError, ValueError) as e:
+        what = x._dtype if dtype is None else f"{x._dtype} with dtype={dtype}"
+        raise TypeError(f"{name}: not supported for dtype {what}: {e}") from None
+    # a dtype asked for is what every backend gives (jax without x64: 32-bit)
+    return dtypes.finalize(x._backend, out, (x._dtype,) if dtype is None else (out,))
+
+
+def _where(name, x, where):
+    """A ``where=`` mask: None for no mask (or ``True``, numpy's default), else
+    a boolean array (lazy, or a private copy) that broadcasts to ``x``'s shape."""
+    if where is None or (type(where) in (bool, np.bool_) and where):
+        return None
+    if type(where) is LazyArray:
+        wshape, wdtype = where._shape, where._dtype
+    else:
+        arr = np.array(where)  # a private copy: the caller may mutate theirs
+        wshape, wdtype = arr.shape, dtypes.dtype_name(arr.dtype)
+        where = constant(name, arr, x._backend)
+    if wdtype != "bool":
+        raise TypeError(
+            f"{name}: where= must be a boolean array (numpy casts it with the 'safe' rule), "
+            f"got dtype {wdtype}"
+        )
+    if broadcast_shapes(name, wshape, x._shape) != x._shape:
+        raise ValueError(
+            f"{name}: where= of shape {wshape} does not broadcast to the input's shape {x._shape}"
+        )
+    return where
+
+
+def _initial(name, value, dtype):
+    """``initial=`` as a Python scalar of the result ``dtype``, converted as
+    numpy converts it (unsafely: ``initial=1.5`` on integers is 1; a Python
+    int out of range is an ``OverflowError``)."""
+    if type(value) is LazyArray:
+        raise TypeError(f"{name}: initial= must be a scalar known at trace time, got a lazy array")
+    try:
+        buf = np.empty((), dtype)
+    except TypeError:  # pragma: no cover - a dtype numpy lacks (bfloat16)
+        return value
+    try:
+        buf[()] = value
+    except (TypeError, ValueError, OverflowError) as e:
+        raise type(e)(f"{name}: initial={value!r:.40} as {dtype}: {e}") from None
+    return buf.item()
+
+
+for _n in KEYWORDS:
+    # numpy's keywords on every backend; a ``dtype=`` stays a name in the graph
+    register(_n, REDUCTION, impl=reduction_impl(_n), impl_is_factory=True)
+for _n in ("argmin", "argmax", "count_nonzero"):
     register(_n, REDUCTION)
 
 
-def sum(x, axis=None, keepdims=False, dtype=None):  # noqa: A001
-    """Sum over ``axis``.
+def sum(x, axis=None, keepdims=False, *, dtype=None, initial=None, where=None):  # noqa: A001
+    """Sum over ``axis``, with numpy's keywords: the result ``dtype``, an
+    ``initial`` value added, and a boolean ``where`` mask (lazy or not,
+    broadcast to ``x``; masked elements count as 0).
 
-    >>> import lazyray
+    >>> import lazyray, numpy as np
     >>> lazyray.sum(lazyray.Variable((2, 3, 4), dtype="int8"), axis=(0, -1)).dtype
     'int64'
+    >>> x = lazyray.array(np.arange(4.0))
+    >>> lazyray.sum(x, where=x > 1, initial=10).compute()
+    np.float64(15.0)
     """
-    return _reduce("sum", x, axis, keepdims, np.sum, {"dtype": _dtype_or_none(dtype)})
+    return _reduce("sum", x, axis, keepdims, np.sum, _kw(dtype, initial, where))
 
 
-def prod(x, axis=None, keepdims=False, dtype=None):  # noqa: F811 - numpy name
-    """Product over ``axis``."""
-    return _reduce("prod", x, axis, keepdims, np.prod, {"dtype": _dtype_or_none(dtype)})
+def prod(x, axis=None, keepdims=False, *, dtype=None, initial=None, where=None):  # noqa: F811
+    """Product over ``axis`` (keywords as :func:`sum`; masked elements count as 1)."""
+    return _reduce("prod", x, axis, keepdims, np.prod, _kw(dtype, initial, where))
 
 
-def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis`` (integers give float64).
+def mean(x, axis=None, keepdims=False, *, dtype=None, where=None):
+    """Mean over ``axis`` (integers give float64), of the elements ``where``
+    selects, accumulated in ``dtype`` when given.
 
     >>> import lazyray
     >>> lazyray.mean(lazyray.Variable((2, 3), dtype="int32"), axis=1).dtype
     'float64'
+    >>> lazyray.mean(lazyray.Variable((2, 3)), dtype="float32").dtype
+    'float32'
     """
-    return _reduce("mean", x, axis, keepdims, np.mean)
+    return _reduce("mean", x, axis, keepdims, np.mean, _kw(dtype, None, where))
 
 
-def std(x, axis=None, ddof=0, keepdims=False):
-    """Standard deviation over ``axis``."""
-    return _reduce("std", x, axis, keepdims, np.std, {"ddof": ddof or None})
+def std(x, axis=None, ddof=None, keepdims=False, *, dtype=None, where=None, correction=None):
+    """Standard deviation over ``axis``, with ``ddof`` (``correction``, its
+    Array API name) degrees of freedom removed.
+
+    When neither is given, ``ddof`` is the default of ``x``'s backend,
+    recorded in the node: 0 as numpy's, but 1 for torch (``torch.std`` is
+    unbiased), so a lazy torch array gives what eager torch gives, and a
+    graph gives the same numbers on every backend it is run on.
+
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.array(np.arange(4.0))
+    >>> float(lazyray.var(x).compute()), float(lazyray.var(x, ddof=1).compute())
+    (1.25, 1.6666666666666667)
+    """
+    x = lazy("std", x)
+    ddof = _ddof("std", x, ddof, correction)
+    return _reduce("std", x, axis, keepdims, np.std, {"ddof": ddof, **_kw(dtype, None, where)})
 
 
-def var(x, axis=None, ddof=0, keepdims=False):
-    """Variance over ``axis`` (complex input gives a real dtype)."""
-    return _reduce("var", x, axis, keepdims, np.var, {"ddof": ddof or None})
+def var(x, axis=None, ddof=None, keepdims=False, *, dtype=None, where=None, correction=None):
+    """Variance over ``axis`` (complex input gives a real dtype; ``ddof`` as
+    in :func:`std`)."""
+    x = lazy("var", x)
+    ddof = _ddof("var", x, ddof, correction)
+    return _reduce("var", x, axis, keepdims, np.var, {"ddof": ddof, **_kw(dtype, None, where)})
 
 
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    """Minimum over ``axis`` (an empty reduction is an error)."""
-    return _reduce("min", x, axis, keepdims, np.min, empty_ok=False)
+def min(x, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001
+    """Minimum over ``axis``; an empty reduction, or a ``where`` mask, needs
+    ``initial`` (as in numpy)."""
+    return _reduce("min", x, axis, keepdims, np.min, _kw(None, initial, where), empty_ok=False)
 
 
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    """Maximum over ``axis`` (an empty reduction is an error)."""
-    return _reduce("max", x, axis, keepdims, np.max, empty_ok=False)
+def max(x, axis=None, keepdims=False, *, initial=None, where=None):  # noqa: A001
+    """Maximum over ``axis``; an empty reduction, or a ``where`` mask, needs
+    ``initial`` (as in numpy).
+
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.array(np.arange(6.0).reshape(2, 3))
+    >>> lazyray.max(x, axis=0, where=x < 4, initial=-1.0).compute()
+    array([3., 1., 2.])
+    """
+    return _reduce("max", x, axis, keepdims, np.max, _kw(None, initial, where), empty_ok=False)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001
-    """Whether all elements along ``axis`` are true."""
-    return _reduce("all", x, axis, keepdims, np.all)
+def all(x, axis=None, keepdims=False, *, where=None):  # noqa: A001
+    """Whether all elements along ``axis`` (that ``where`` selects) are true."""
+    return _reduce("all", x, axis, keepdims, np.all, _kw(None, None, where))
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001
-    """Whether any element along ``axis`` is true."""
-    return _reduce("any", x, axis, keepdims, np.any)
+def any(x, axis=None, keepdims=False, *, where=None):  # noqa: A001
+    """Whether any element along ``axis`` (that ``where`` selects) is true."""
+    return _reduce("any", x, axis, keepdims, np.any, _kw(None, None, where))
+
+
+def _kw(dtype, initial, where) -> dict:
+    return {"dtype": dtype, "initial": initial, "where": where}
+
+
+def _ddof(name, x, ddof, correction):
+    """The ``ddof`` to record: the one given, else the backend's default
+    (:data:`~lazyray.ops.reduce_impl.DEFAULT_DDOF`); None for 0."""
+    if correction is not None:
+        if ddof:  # as numpy: an explicit ddof=0 goes with a correction
+            raise ValueError(f"{name}: ddof and correction can't be provided simultaneously")
+        ddof = correction
+    if ddof is None:
+        ddof = DEFAULT_DDOF.get(x._backend, 0)
+    return ddof or None
 
 
 def argmin(x, axis=None, keepdims=False):
@@ -141,36 +244,39 @@ def count_nonzero(x, axis=None, keepdims=False):
     return _reduce("count_nonzero", x, axis, keepdims, np.count_nonzero)
 
 
-def _scan(name, x, axis, np_fn):
+def _scan(name, x, axis, np_fn, dtype=None):
     x = lazy(name, x)
-    if x._backend in ("jax", "jaxlib") and dtypes.is_integer(x._dtype):
+    dtype = _dtype_or_none(dtype, name)
+    if dtype is None and x._backend in ("jax", "jaxlib") and dtypes.is_integer(x._dtype):
         # jax scans keep small integer types (numpy widens them)
-        dtype = dtypes.finalize(x._backend, x._dtype, (x._dtype,))
+        out = dtypes.finalize(x._backend, x._dtype, (x._dtype,))
     else:
-        dtype = dtypes.finalize(x._backend, dtypes.probe(np_fn, (x._dtype,)), (x._dtype,))
+        out = _result_dtype(name, x, np_fn, dtype)
     axis = scalar_axis(name, x._shape, axis)
     if axis is None:
         # numpy scans the flattened array: recorded as ravel + scan(axis=0),
         # which every backend understands
         x, axis = ravel(x), 0
     axis = normalize_axis(name, axis, len(x._shape))
-    return make(name, (x,), {"axis": axis}, x._shape, dtype)
+    return make(name, (x,), {"axis": axis, "dtype": dtype}, x._shape, out)
 
 
-def cumsum(x, axis=None):
-    """Cumulative sum along ``axis`` (None: of the flattened array).
+def cumsum(x, axis=None, dtype=None):
+    """Cumulative sum along ``axis`` (None: of the flattened array), in
+    ``dtype`` when given.
 
     >>> import lazyray
     >>> lazyray.cumsum(lazyray.Variable((2, 3))).shape
     (6,)
     """
-    return _scan("cumsum", x, axis, np.cumsum)
+    return _scan("cumsum", x, axis, np.cumsum, dtype)
 
 
-def cumprod(x, axis=None):
-    """Cumulative product along ``axis`` (None: of the flattened array)."""
-    return _scan("cumprod", x, axis, np.cumprod)
+def cumprod(x, axis=None, dtype=None):
+    """Cumulative product along ``axis`` (None: of the flattened array), in
+    ``dtype`` when given."""
+    return _scan("cumprod", x, axis, np.cumprod, dtype)
 
 
-def _dtype_or_none(dtype):
-    return None if dtype is None else dtypes.dtype_name(dtype)
+def _dtype_or_none(dtype, op="reduction"):
+    return None if dtype is None else supported_dtype(op, dtype)

@@ -1,0 +1,29 @@
+"""Compatibility with ``autoray.lazy`` and its clients (quimb, cotengra).
+
+* :mod:`lazyray.compat.autoray`: lazyray in autoray's dispatch (registered
+  on ``import lazyray``) and the opt-in switch :func:`patch_autoray` that
+  makes ``autoray.lazy`` be lazyray for code that hard-codes it;
+* :mod:`lazyray.compat.lazy_core`: the helpers of ``autoray.lazy.core``
+  that clients import (``lazy_cache``...), re-exported by
+  :mod:`lazyray.core`.
+"""
+
+from __future__ import annotations
+
+from .autoray import (
+    AutorayPatch,
+    autoray_patched,
+    patch_autoray,
+    register_autoray,
+    register_complexity_costs,
+    unpatch_autoray,
+)
+
+__all__ = [
+    "AutorayPatch",
+    "autoray_patched",
+    "patch_autoray",
+    "register_autoray",
+    "register_complexity_costs",
+    "unpatch_autoray",
+]

@@ -1,0 +1,205 @@
+"""Run autoray's own lazy test suite against lazyray.
+
+autoray's ``tests/test_lazy.py`` and ``tests/test_autocompile.py`` are not
+part of this repository: they are taken, unchanged, from the autoray sdist on
+PyPI (``pip download autoray==0.11.0 --no-binary :all: --no-deps``, checked
+against a pinned sha256), cached under ``.cache/autoray-suite/`` in the
+repository root, and run by pytest in a subprocess, in their own rootdir, with
+``suite_conftest.py`` (beside this file) as the root conftest. That conftest
+swaps ``autoray.lazy`` for lazyray and marks lazyray's deliberate differences
+as strict xfails. lazyray runs in strict mode (``LAZYRAY_STRICT=1`` unless set
+otherwise, or ``--no-strict``), as in the project's own tests. Every backend
+autoray's conftest finds installed (numpy, torch, jax, dask, ...) is exercised.
+
+Usage, from the repository root::
+
+    python -m tests.autoray_suite.run            # the whole suite
+    python -m tests.autoray_suite.run -k mgs -x  # extra arguments go to pytest
+    python -m tests.autoray_suite.run --baseline # the same on the real autoray.lazy
+
+Exit status: pytest's (0 when everything passed or xfailed). When the sdist
+cannot be downloaded (offline) the run is skipped with exit status 0 and a
+message, unless the environment variable ``CI`` is set to a true value, where
+it is an error. The same holds when the installed autoray is not the version
+the tests come from, or when a backend named in ``--require-backends``
+(default: ``numpy`` locally, ``numpy,torch,jax`` under CI) is not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.metadata
+import importlib.util
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+AUTORAY_VERSION = "0.11.0"
+SDIST_SHA256 = "ef9c23d8307f2e5030d10dd222d304401450157172a6fcc6f7456b6e82681bf4"
+#: files taken from the sdist's ``tests/`` (the two suites, and what they import)
+TEST_FILES = ("__init__.py", "conftest.py", "test_lazy.py", "test_autocompile.py")
+SUITES = ("test_lazy.py", "test_autocompile.py")
+#: the package the test files are extracted into (not ``tests``, which would
+#: collide with this repository's own ``tests``)
+PACKAGE = "autoray_tests"
+
+_SUMMARY = re.compile(r"^(\d+ \w+|no tests ran)(, \d+ \w+)* in [\d.]+s")
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+DEFAULT_CACHE = REPO / ".cache" / "autoray-suite"
+
+PYTEST_INI = """\
+# written by tests/autoray_suite/run.py; keeps the repository's own pytest
+# configuration (doctest-modules, testpaths) out of this run
+[pytest]
+addopts = -p no:doctest
+filterwarnings = once
+"""
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+class Unavailable(Exception):
+    """The suite cannot run here (offline, wrong autoray, missing backend)."""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fetch_sdist(cache: Path, version: str = AUTORAY_VERSION) -> Path:
+    """Return the cached autoray sdist, downloading it with pip if needed."""
+    cache.mkdir(parents=True, exist_ok=True)
+    sdist = cache / f"autoray-{version}.tar.gz"
+    if not sdist.exists():
+        cmd = [
+            sys.executable, "-m", "pip", "download", f"autoray=={version}",
+            "--no-binary", ":all:", "--no-deps", "--disable-pip-version-check",
+            "--timeout", "20", "--retries", "1", "-d", str(cache),
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0 or not sdist.exists():
+            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
+            raise Unavailable(f"could not download autoray=={version} sdist:\n{tail}")
+    if version == AUTORAY_VERSION and _sha256(sdist) != SDIST_SHA256:
+        sdist.unlink()
+        raise RuntimeError(f"{sdist.name}: sha256 mismatch (file removed, try again)")
+    return sdist
+
+
+def extract(sdist: Path, dest: Path) -> Path:
+    """Extract the test files into ``dest/PACKAGE``; write conftest and ini."""
+    pkg = dest / PACKAGE
+    pkg.mkdir(parents=True, exist_ok=True)
+    prefix = sdist.name[: -len(".tar.gz")] + "/tests/"
+    with tarfile.open(sdist) as tar:
+        for name in TEST_FILES:
+            member = tar.getmember(prefix + name)
+            data = tar.extractfile(member).read()
+            target = pkg / name
+            if not target.exists() or target.read_bytes() != data:
+                target.write_bytes(data)
+    shutil.copyfile(HERE / "suite_conftest.py", dest / "conftest.py")
+    (dest / "pytest.ini").write_text(PYTEST_INI)
+    return dest
+
+
+def check_environment(version: str, required: list[str]) -> None:
+    """Raise :class:`Unavailable` if autoray or a required backend is wrong."""
+    installed = importlib.metadata.version("autoray")
+    if installed != version:
+        raise Unavailable(
+            f"installed autoray is {installed}, the suite is autoray {version}'s "
+            f"(pip install autoray=={version})"
+        )
+    missing = [b for b in required if importlib.util.find_spec(b) is None]
+    if missing:
+        raise Unavailable(f"required backends not installed: {', '.join(missing)}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    default_backends = os.environ.get(
+        "LAZYRAY_AUTORAY_SUITE_BACKENDS", "numpy,torch,jax" if _in_ci() else "numpy"
+    )
+    parser = argparse.ArgumentParser(
+        allow_abbrev=False,
+        prog="python -m tests.autoray_suite.run",
+        description="Run autoray's test_lazy.py and test_autocompile.py against lazyray; "
+        "unknown arguments are passed to pytest.",
+    )
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--autoray-version", default=AUTORAY_VERSION)
+    parser.add_argument(
+        "--no-strict",
+        action="store_true",
+        help="do not run lazyray in strict mode (LAZYRAY_STRICT=1, as the project's tests)",
+    )
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="run on the real autoray.lazy instead of lazyray, for comparison",
+    )
+    parser.add_argument(
+        "--require-backends",
+        default=default_backends,
+        help="comma-separated backends that must be installed (default: %(default)s)",
+    )
+    args, pytest_args = parser.parse_known_args(argv)
+    version = args.autoray_version
+    required = [b for b in args.require_backends.split(",") if b]
+
+    try:
+        check_environment(version, required)
+        sdist = fetch_sdist(args.cache_dir, version)
+    except Unavailable as e:
+        if _in_ci():
+            print(f"autoray suite: ERROR (CI is set): {e}", file=sys.stderr)
+            return 2
+        print(f"autoray suite: SKIPPED: {e}")
+        return 0
+
+    root = extract(sdist, args.cache_dir / f"autoray-{version}-tests")
+    suites = [f"{PACKAGE}/{name}" for name in SUITES]
+    if not any(not a.startswith("-") and PACKAGE in a for a in pytest_args):
+        pytest_args = suites + pytest_args
+    cmd = [
+        sys.executable, "-m", "pytest", "-c", "pytest.ini", "--rootdir", ".",
+        "-rfEX", *pytest_args,
+    ]  # fmt: skip
+    env = dict(os.environ)
+    if args.baseline:
+        env["LAZYRAY_AUTORAY_SUITE_BASELINE"] = "1"
+    # every computed node's real shape and dtype checked against the inferred ones
+    env.setdefault("LAZYRAY_STRICT", "0" if args.no_strict else "1")
+    # the extraction root, so that ``autoray_tests`` is importable; nothing else
+    env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+    print("autoray suite:", shlex.join(cmd[2:]), f"(in {root})", flush=True)
+    proc = subprocess.Popen(
+        cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    summary = ""
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        if _SUMMARY.match(line.strip("= \n")):
+            summary = line.strip("= \n")
+    rc = proc.wait()
+    target = "autoray.lazy (baseline)" if args.baseline else "lazyray"
+    print(f"autoray {version} suite on {target}: {summary or 'no summary'} (exit {rc})")
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
