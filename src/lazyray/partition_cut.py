@@ -1,0 +1,366 @@
+"""Cutting a numbered graph into tasks by static cost: the algorithm behind
+:func:`lazyray.partition`.
+
+The graph comes as index arrays: nodes ``0 .. n-1`` in a topological order,
+``deps[i]`` the tuple of the (distinct) dependencies of op node ``i`` (None
+for leaves and inputs), ``w[i]`` its estimated seconds.  :func:`cut` returns
+the task of every op node.  It works in four steps, all iterative:
+
+1. **Post-dominator tree** (Cooper, Harvey & Kennedy's intersection on the
+   reversed graph, one pass since the graph is acyclic).  The subtree of a
+   node ``v`` is the work done *only* to compute ``v``: nothing inside it but
+   ``v`` itself is read from outside.  So subtrees that hang side by side
+   are independent branches, and ``W[v]``, the summed cost of the subtree,
+   is the work a separate task for that branch would take away from its
+   parent.
+2. **Groups**, top-down from the outputs: at each node, the heaviest child
+   continues the parent's group (a chain never splits: there is nothing to
+   run beside it); a branch heavier than ``target / 2`` becomes a group of
+   its own; lighter branches that still matter (over ``target / 32``) are
+   packed into "bins" of about ``target`` each (e.g. slices of a sliced
+   contraction hanging off a chain of additions); the rest is glue that
+   stays with its parent.  A node whose every consumer lies in one other
+   group then moves to that group (its producer-side prologue), and the
+   ``item`` nodes of a multi-output op stay with it (a boundary value is
+   then always an array, never a tuple).
+3. **Stages** make the task graph acyclic whatever the groups: a node's
+   stage is the largest stage of its dependencies, plus one for those in
+   another group, and a task is a (group, stage) pair.  Every edge between
+   tasks goes to a strictly higher stage.
+4. **Light tasks merged** (under ``target / 8`` or two overheads) into
+   their only consumer, or into their only producer (both keep the task
+   graph acyclic), until every task is worth its overhead or cannot merge.
+
+Several targets are tried (``total / (k * workers)`` for a few ``k``), and
+one task for everything; each cut is scored by a list-scheduling simulation
+on ``workers`` workers with the per-task overhead (and, across processes,
+the transfer of task inputs), and the fastest is kept; on near ties (3%),
+the one whose critical path plus total overhead is shortest (balanced
+tasks absorb the noise of real run times; tiny tasks cost overhead).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+__all__ = ["cut", "simulate", "critical_path"]
+
+#: branch / target ratios of step 2
+HEAVY, LIGHT = 0.5, 1 / 32
+#: the values of ``k`` tried for ``target = total / (k * workers)``
+SPLITS = (1, 2, 4, 8, 16)
+#: a task is never aimed below this many times the per-task overhead
+MIN_TASK_OVERHEADS = 10.0
+#: tasks lighter than this many overheads (or than target / 8) are merged
+MERGE_BELOW_OVERHEADS = 2.0
+
+
+def _pdom(deps, ops, is_out, n):
+    """Immediate post-dominator of each op node (``n`` is the virtual sink)."""
+    cons = [[] for _ in range(n)]
+    for i in ops:
+        for d in deps[i]:
+            if deps[d] is not None:
+                cons[d].append(i)
+    ip = [-1] * (n + 1)
+    ip[n] = n
+    for i in reversed(ops):
+        cs = cons[i]
+        if is_out[i] or not cs:
+            ip[i] = n
+            continue
+        cur = cs[-1]  # consumers in increasing order: start from the highest
+        for c in reversed(cs):
+            if cur == n:
+                break
+            a = c
+            while a != cur:
+                while a < cur:
+                    a = ip[a]
+                while cur < a:
+                    cur = ip[cur]
+        ip[i] = cur
+    return ip, cons
+
+
+def _groups(ops, ip, W, n, target, cons, deps, item_of):
+    """Step 2: the group of each op node."""
+    heavy, light = target * HEAVY, target * LIGHT
+    children = {}
+    for i in ops:
+        children.setdefault(ip[i], []).append(i)
+    group = [-1] * (n + 1)
+    group[n] = 0
+    ngroups = 1
+    bins = {}  # group -> [bin group, its weight]
+    for p in [n, *reversed(ops)]:
+        kids = children.get(p)
+        if not kids:
+            continue
+        g = group[p]
+        if len(kids) == 1:
+            group[kids[0]] = g
+            continue
+        main = max(kids, key=W.__getitem__)
+        for c in kids:
+            wc = W[c]
+            if c == main or wc < light:
+                group[c] = g
+            elif wc >= heavy:
+                group[c] = ngroups
+                ngroups += 1
+            else:
+                b = bins.get(g)
+                if b is None or b[1] >= target:
+                    b = bins[g] = [ngroups, 0.0]
+                    ngroups += 1
+                b[1] += wc
+                group[c] = b[0]
+    # glue read by one other group only (a prologue) moves to that group
+    inherited = [group[i] == group[ip[i]] for i in range(n)]
+    for i in reversed(ops):
+        cs = cons[i]
+        if cs and inherited[i] and W[i] < light and group[i] != group[cs[0]]:
+            h = group[cs[0]]
+            if all(group[c] == h for c in cs):
+                group[i] = h
+    for i in ops:
+        j = item_of(i)
+        if j is not None:
+            group[i] = group[j]
+    return group
+
+
+def _stages(ops, deps, group, n):
+    """Step 3: task id (dense, in topological order) of each op node."""
+    stage = [0] * n
+    key_of = {}
+    task = [-1] * n
+    for i in ops:
+        g = group[i]
+        s = 0
+        for d in deps[i]:
+            if deps[d] is None:
+                continue
+            sd = stage[d] + (group[d] != g)
+            if sd > s:
+                s = sd
+        stage[i] = s
+        t = key_of.get((g, s))
+        if t is None:
+            t = key_of[(g, s)] = len(key_of)
+        task[i] = t
+    return task, len(key_of)
+
+
+def _task_graph(ops, deps, task, nt, w, out_bytes):
+    """Predecessor sets, weights and input bytes of the tasks."""
+    pred = [set() for _ in range(nt)]
+    tw = [0.0] * nt
+    tin = [0] * nt
+    for i in ops:
+        t = task[i]
+        tw[t] += w[i]
+        for d in deps[i]:
+            if deps[d] is not None and task[d] != t:
+                if task[d] not in pred[t]:
+                    pred[t].add(task[d])
+                tin[t] += out_bytes[d]
+    return pred, tw, tin
+
+
+def _merge_light(pred, tw, tin, min_task):
+    """Step 4: merge light tasks; returns the representative of each task."""
+    nt = len(tw)
+    succ = [set() for _ in range(nt)]
+    for t in range(nt):
+        for p in pred[t]:
+            succ[p].add(t)
+    rep = list(range(nt))
+    alive = [True] * nt
+    queue = [t for t in range(nt) if tw[t] < min_task]
+    while queue:
+        a = queue.pop()
+        if not alive[a] or tw[a] >= min_task:
+            continue
+        if len(succ[a]) == 1:
+            (b,) = succ[a]
+        elif len(pred[a]) == 1:
+            (b,) = pred[a]
+        else:
+            continue
+        alive[a] = False
+        rep[a] = b
+        tw[b] += tw[a]
+        tin[b] += tin[a]
+        for p in pred[a]:
+            succ[p].discard(a)
+            if p != b:
+                succ[p].add(b)
+                pred[b].add(p)
+        for s in succ[a]:
+            pred[s].discard(a)
+            if s != b:
+                pred[s].add(b)
+                succ[b].add(s)
+        pred[b].discard(a)
+        succ[b].discard(a)
+        pred[a] = succ[a] = set()
+        if tw[b] < min_task:
+            queue.append(b)
+    for t in range(nt):  # path compression
+        r = t
+        while rep[r] != r:
+            r = rep[r]
+        rep[t] = r
+    return rep
+
+
+def _renumber(ops, task, rep, pred_all):
+    """Dense task ids in a topological order of the task graph."""
+    live = sorted({rep[t] for t in set(task[i] for i in ops)})
+    pred = {t: {rep[p] for p in pred_all[t]} - {t} for t in live}
+    # Kahn's algorithm, smallest id first (ids follow the node order)
+    succ = {t: [] for t in live}
+    indeg = {t: len(pred[t]) for t in live}
+    for t in live:
+        for p in pred[t]:
+            succ[p].append(t)
+    ready = [t for t in live if not indeg[t]]
+    heapq.heapify(ready)
+    new = {}
+    while ready:
+        t = heapq.heappop(ready)
+        new[t] = len(new)
+        for s in succ[t]:
+            indeg[s] -= 1
+            if not indeg[s]:
+                heapq.heappush(ready, s)
+    if len(new) != len(live):  # pragma: no cover - the stages forbid cycles
+        raise AssertionError("lazyray.partition: the task graph has a cycle")
+    return [new[rep[task[i]]] if task[i] >= 0 else -1 for i in range(len(task))]
+
+
+def simulate(weights, preds, in_bytes, workers, overhead, comm_rate):
+    """Estimated run time of a task graph (tasks in topological order) by
+    list scheduling on ``workers`` workers, the task of longest remaining
+    path first; each task costs its weight plus ``overhead`` plus its input
+    bytes over ``comm_rate`` (``None``: shared memory, no transfer).
+
+    >>> simulate([1.0, 1.0, 0.5], [(), (), (0, 1)], [0, 0, 0], 2, 0.0, None)
+    1.5
+    """
+    nt = len(weights)
+    cost = [
+        weights[t] + overhead + (in_bytes[t] / comm_rate if comm_rate else 0.0) for t in range(nt)
+    ]
+    succ = [[] for _ in range(nt)]
+    for t in range(nt):
+        for p in preds[t]:
+            succ[p].append(t)
+    bl = [0.0] * nt
+    for t in range(nt - 1, -1, -1):
+        bl[t] = cost[t] + max((bl[s] for s in succ[t]), default=0.0)
+    indeg = [len(preds[t]) for t in range(nt)]
+    ready = [(-bl[t], t) for t in range(nt) if not indeg[t]]
+    heapq.heapify(ready)
+    free = [0.0] * max(1, workers)
+    finish = [0.0] * nt
+    while ready:
+        _, t = heapq.heappop(ready)
+        avail = max((finish[p] for p in preds[t]), default=0.0)
+        start = max(heapq.heappop(free), avail)
+        finish[t] = start + cost[t]
+        heapq.heappush(free, finish[t])
+        for s in succ[t]:
+            indeg[s] -= 1
+            if not indeg[s]:
+                heapq.heappush(ready, (-bl[s], s))
+    return max(finish, default=0.0)
+
+
+def critical_path(weights, preds, overhead=0.0):
+    """The longest path (task indices, first to last) of a task graph whose
+    tasks are in topological order, and its length in seconds.
+
+    >>> critical_path([1.0, 2.0, 0.5], [(), (), (0, 1)])
+    ([1, 2], 2.5)
+    """
+    nt = len(weights)
+    best = [0.0] * nt
+    back = [-1] * nt
+    for t in range(nt):
+        b, arg = 0.0, -1
+        for p in preds[t]:
+            if best[p] > b:
+                b, arg = best[p], p
+        best[t] = b + weights[t] + overhead
+        back[t] = arg
+    if not nt:
+        return [], 0.0
+    t = max(range(nt), key=best.__getitem__)
+    length = best[t]
+    path = []
+    while t >= 0:
+        path.append(t)
+        t = back[t]
+    return path[::-1], length
+
+
+def cut(
+    deps,
+    w,
+    out_bytes,
+    is_out,
+    item_of,
+    workers: int,
+    overhead: float,
+    comm_rate=None,
+    split: bool = True,
+):
+    """The task of every node (-1 for leaves and inputs), tasks numbered in
+    a topological order of the task graph.
+
+    ``item_of(i)`` gives the multi-output node that op node ``i`` reads an
+    item of, or None.  With ``split=False`` (or nothing to gain by
+    splitting), every op node is in task 0.
+    """
+    n = len(deps)
+    ops = [i for i in range(n) if deps[i] is not None]
+    if not ops:
+        return [-1] * n
+    one = [0 if deps[i] is not None else -1 for i in range(n)]
+    total = sum(w[i] for i in ops)
+    if not split or workers <= 1 or len(ops) == 1:
+        return one
+    ip, cons = _pdom(deps, ops, is_out, n)
+    W = [0.0] * (n + 1)
+    for i in ops:
+        W[i] += w[i]
+        W[ip[i]] += W[i]
+    best = (total + overhead, total + 2 * overhead, one)
+    seen = set()
+    for k in SPLITS:
+        target = max(total / (k * workers), MIN_TASK_OVERHEADS * overhead)
+        group = _groups(ops, ip, W, n, target, cons, deps, item_of)
+        task, nt = _stages(ops, deps, group, n)
+        if nt == 1:
+            continue
+        pred, tw, tin = _task_graph(ops, deps, task, nt, w, out_bytes)
+        rep = _merge_light(pred, tw, tin, max(MERGE_BELOW_OVERHEADS * overhead, target / 8))
+        final = _renumber(ops, task, rep, _task_graph(ops, deps, task, nt, w, out_bytes)[0])
+        sig = tuple(final[i] for i in ops)
+        if sig in seen:
+            continue
+        seen.add(sig)
+        nt = max(sig) + 1
+        if nt == 1:
+            continue
+        preds, tw, tin = _task_graph(ops, deps, final, nt, w, out_bytes)
+        est = simulate(tw, preds, tin, workers, overhead, comm_rate)
+        # near ties: the shorter critical path (balance against noise),
+        # counting the overheads (fewer tasks when tasks are small)
+        tie = critical_path(tw, preds, overhead)[1] + nt * overhead
+        if est < best[0] * 0.97 or (est <= best[0] * 1.03 and tie < best[1]):
+            best = (est, tie, final)
+    return best[2]
