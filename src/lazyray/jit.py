@@ -1,0 +1,689 @@
+""":func:`jit`: trace a function once per call signature, compile, cache, call.
+
+``@lazyray.jit`` turns a function written on arrays (numpy, torch, jax, ...
+through ``autoray.do`` or lazyray's namespace) into one that, on each call,
+reads the shapes, dtypes and types of its array arguments, traces the
+function on :func:`~lazyray.Variable` s the first time it sees that
+signature, compiles the graph into a :class:`~lazyray.Function` (optionally
+handed to ``jax.jit`` or ``torch.compile``, see :mod:`lazyray.compilers`),
+keeps it in a bounded, thread-safe LRU cache, and calls it.
+
+:func:`autojit` has the call signature of ``autoray.autojit``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import inspect
+import threading
+import types
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, NamedTuple
+
+from .array import LazyArray
+
+__all__ = ["jit", "autojit", "JitFunction", "CacheInfo", "Traced"]
+
+_COMPILERS = (None, "jax", "torch")
+
+
+class CacheInfo(NamedTuple):
+    """Statistics of a jitted function's cache (as ``functools.lru_cache``)."""
+
+    hits: int
+    misses: int
+    maxsize: int | None
+    currsize: int
+
+
+class Traced(NamedTuple):
+    """A function traced on Variables: the flat inputs and the output pytree."""
+
+    inputs: list
+    outputs: Any
+
+
+class _Inline(Exception):
+    """Raised while reading a signature when an argument is already lazy."""
+
+
+_TREE = "tree"  # marks the general form of a key (the fast form is a tuple of triples)
+
+
+def _is_array(x) -> bool:
+    return hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, type)
+
+
+def _static_key(v, where: str):
+    """The cache-key form of a static value: its type and value (floats by
+    ``hex``, so that ``-0.0``/``0.0`` differ and ``nan`` hits)."""
+    t = type(v)
+    if t is float:
+        return (t, v.hex())
+    if t is complex:
+        return (t, v.real.hex(), v.imag.hex())
+    try:
+        hash(v)
+    except TypeError:
+        raise TypeError(
+            f"lazyray.jit: {where} is a {t.__name__}, which is neither an array nor "
+            "hashable; non-array arguments are static (part of the cache key) and must be "
+            "hashable: pass a tuple instead of a list, or an array"
+        ) from None
+    return (t, v)
+
+
+def _walk(x, where: str, parts: list, leaves: list) -> None:
+    """Append the key tokens of the pytree ``x`` to ``parts`` and its array
+    leaves to ``leaves``."""
+    if isinstance(x, LazyArray):
+        raise _Inline
+    if isinstance(x, (tuple, list)):
+        parts.append((type(x), len(x)))
+        for i, v in enumerate(x):
+            _walk(v, f"{where}[{i}]", parts, leaves)
+    elif isinstance(x, dict):
+        parts.append((type(x), tuple(x)))
+        for k, v in x.items():
+            _walk(v, f"{where}[{k!r}]", parts, leaves)
+    elif _is_array(x):
+        parts.append((type(x), x.shape, x.dtype))
+        leaves.append(x)
+    else:
+        parts.append(_static_key(x, where))
+
+
+def _replace(x, it):
+    """``x`` with its array leaves replaced, in order, by the items of ``it``."""
+    if isinstance(x, (tuple, list)):
+        items = [_replace(v, it) for v in x]
+        if type(x) is tuple or type(x) is list:
+            return type(x)(items)
+        if hasattr(x, "_fields"):
+            return type(x)(*items)
+        return type(x)(items)
+    if isinstance(x, dict):
+        items = [(k, _replace(v, it)) for k, v in x.items()]
+        return dict(items) if type(x) is dict else type(x)(items)
+    if _is_array(x):
+        return next(it)
+    return x
+
+
+def _describe(x) -> str:
+    if isinstance(x, (tuple, list)):
+        inner = ", ".join(_describe(v) for v in x)
+        return f"[{inner}]" if isinstance(x, list) else f"({inner}{',' * (len(x) == 1)})"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in x.items()) + "}"
+    if _is_array(x):
+        from autoray import infer_backend
+
+        from .ops.dtypes import dtype_name
+
+        shape = ",".join(str(int(d)) for d in x.shape)
+        return f"{infer_backend(x)}:{dtype_name(x.dtype)}[{shape}]"
+    return repr(x)
+
+
+def _variable(x) -> LazyArray:
+    from autoray import infer_backend
+
+    from .array import Variable
+    from .ops.dtypes import dtype_name
+
+    return Variable(tuple(int(d) for d in x.shape), infer_backend(x), dtype_name(x.dtype))
+
+
+def _static_sets(fn, nums, names):
+    """Normalize ``static_argnums`` / ``static_argnames`` and, where the
+    signature of ``fn`` allows, make each imply the other (as ``jax.jit``)."""
+    nums = (nums,) if isinstance(nums, int) else tuple(nums)
+    names = (names,) if isinstance(names, str) else tuple(names)
+    if not all(isinstance(i, int) for i in nums):
+        raise TypeError(f"static_argnums must be ints, got {nums!r}")
+    if not all(isinstance(n, str) for n in names):
+        raise TypeError(f"static_argnames must be strings, got {names!r}")
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return nums, frozenset(names)
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    positional = [p.name for p in params if p.kind in kinds]
+    var = any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
+    out_nums = set()
+    for i in nums:
+        if i < 0 and not var:
+            i += len(positional)
+        out_nums.add(i)
+        if 0 <= i < len(positional) and params[i].kind is not inspect.Parameter.POSITIONAL_ONLY:
+            names += (positional[i],)
+    for n in names:
+        if n in positional:
+            out_nums.add(positional.index(n))
+    return tuple(sorted(out_nums)), frozenset(names)
+
+
+class JitFunction:
+    """A function traced and compiled once per signature of its arguments.
+
+    Made by :func:`jit`; see there.  Besides being called, it can be
+    inspected: :meth:`lower`, :meth:`trace`, :meth:`summary`,
+    :meth:`get_source`, :meth:`cache_info`, :attr:`signatures`.
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> f = lazyray.jit(lambda x: x * 2)
+    >>> f(np.ones(2)), f
+    (array([2., 2.]), <lazyray.jit of <lambda>, 1 signature(s)>)
+    """
+
+    def __init__(
+        self,
+        fn: Callable,
+        *,
+        static_argnums=(),
+        static_argnames=(),
+        backend: str | None = None,
+        compile: str | None = None,  # noqa: A002
+        optimize=True,
+        cache_size: int | None = 128,
+        compile_options: dict | None = None,
+    ):
+        if not callable(fn):
+            raise TypeError(f"lazyray.jit needs a callable, got {type(fn).__name__}")
+        if compile not in _COMPILERS:
+            raise ValueError(f"compile must be one of {_COMPILERS}, got {compile!r}")
+        if cache_size is not None and cache_size < 1:
+            raise ValueError(f"cache_size must be at least 1 or None, got {cache_size!r}")
+        functools.update_wrapper(self, fn)
+        self._fun = fn
+        self._name = getattr(fn, "__name__", type(fn).__name__)
+        self._nums, self._names = _static_sets(fn, static_argnums, static_argnames)
+        self._neg = any(i < 0 for i in self._nums)
+        self._plain = not self._nums and not self._names
+        self._backend = backend
+        self._compile = compile
+        self._compile_options = dict(compile_options or {})
+        self._optimize = optimize
+        self._maxsize = cache_size
+        self._cache: OrderedDict = OrderedDict()
+        self._described: dict = {}
+        self._pending: dict = {}
+        self._lock = threading.Lock()
+        self._hits = 0
+        self._misses = 0
+
+    # -------------------------------------------------------------- calling
+
+    def __call__(self, *args, **kwargs):
+        if self._plain and not kwargs:
+            # fast path: every argument an array, the key their (type, shape, dtype)
+            try:
+                key = tuple([(type(a), a.shape, a.dtype) for a in args])
+                entry = self._cache.get(key)
+            except (AttributeError, TypeError):
+                entry = None
+            if entry is not None:
+                self._hits += 1
+                try:
+                    self._cache.move_to_end(key)
+                except KeyError:  # evicted by another thread meanwhile
+                    pass
+                return entry(*args)
+        try:
+            key, leaves = self._signature(args, kwargs)
+        except _Inline:  # called on lazy arrays (from inside a trace): trace through
+            return self._fun(*args, **kwargs)
+        return self._entry(key, leaves, args, kwargs)(*leaves)
+
+    def __get__(self, obj, objtype=None):
+        # decorating a method: ``self`` becomes a static (hashable) argument
+        return self if obj is None else types.MethodType(self, obj)
+
+    def _signature(self, args, kwargs):
+        """The cache key of a call and its array leaves, in order."""
+        if self._plain and not kwargs and all(map(_is_array, args)):
+            if any(isinstance(a, LazyArray) for a in args):
+                raise _Inline
+            return tuple([(type(a), a.shape, a.dtype) for a in args]), list(args)
+        nums = self._nums
+        if self._neg:
+            n = len(args)
+            nums = {i + n if i < 0 else i for i in nums}
+        parts: list = [_TREE]
+        leaves: list = []
+        for i, a in enumerate(args):
+            if i in nums:
+                parts.append(("static", _static_key(a, f"static argument {i}")))
+            else:
+                _walk(a, f"argument {i}", parts, leaves)
+        for name in sorted(kwargs):
+            v = kwargs[name]
+            if name in self._names:
+                parts.append((name, "static", _static_key(v, f"static argument {name!r}")))
+            else:
+                parts.append(name)
+                _walk(v, f"argument {name!r}", parts, leaves)
+        return tuple(parts), leaves
+
+    def _entry(self, key, leaves, args, kwargs):
+        """The compiled function of ``key``: from the cache, or built once
+        (other threads missing the same key meanwhile wait for it)."""
+        with self._lock:
+            entry = self._cache.get(key)
+            if entry is not None:
+                self._hits += 1
+                self._cache.move_to_end(key)
+                return entry
+            pending = self._pending.get(key)
+            if pending is None:
+                self._misses += 1
+                fut: Future = Future()
+                self._pending[key] = (fut, threading.get_ident())
+            elif pending[1] == threading.get_ident():
+                raise RuntimeError(
+                    f"lazyray.jit: {self._name} called itself with concrete arrays of "
+                    "the signature it is tracing"
+                )
+        if pending is not None:
+            return pending[0].result()
+        try:
+            entry = self._build(leaves, args, kwargs)
+        except BaseException as e:
+            with self._lock:
+                del self._pending[key]
+            fut.set_exception(e)
+            raise
+        with self._lock:
+            self._cache[key] = entry
+            self._described[key] = self._describe_call(args, kwargs)
+            if self._maxsize is not None:
+                while len(self._cache) > self._maxsize:
+                    old, _ = self._cache.popitem(last=False)
+                    self._described.pop(old, None)
+            del self._pending[key]
+        fut.set_result(entry)
+        return entry
+
+    # ------------------------------------------------------------- building
+
+    def _trace(self, leaves, args, kwargs) -> Traced:
+        variables = [_variable(x) for x in leaves]
+        it = iter(variables)
+        nums = self._nums
+        if self._neg:
+            nums = {i + len(args) if i < 0 else i for i in nums}
+        targs = [a if i in nums else _replace(a, it) for i, a in enumerate(args)]
+        tkwargs = {k: v if k in self._names else _replace(v, it) for k, v in kwargs.items()}
+        enabled = gc.isenabled()
+        gc.disable()  # tracing makes many acyclic objects
+        try:
+            outputs = self._fun(*targs, **tkwargs)
+        except TypeError as e:
+            msg = str(e)
+            lazy = "LazyArray" in msg or "Variable" in msg or "trace time" in msg
+            if lazy and hasattr(e, "add_note"):
+                e.add_note(
+                    "(lazyray.jit traces the function on lazy Variables in place of its array "
+                    "arguments, so their values are unknown: mark an argument whose value "
+                    "decides control flow as static (static_argnums / static_argnames), or "
+                    "use lazyray.where)"
+                )
+            raise
+        finally:
+            if enabled:
+                gc.enable()
+        return Traced(variables, outputs)
+
+    def _build(self, leaves, args, kwargs):
+        from .function import Function
+
+        traced = self._trace(leaves, args, kwargs)
+        function = Function(
+            traced.inputs, traced.outputs, backend=self._backend, optimize=self._optimize
+        )
+        if self._compile is None:
+            return function
+        from .compilers import compile_function
+
+        return compile_function(function, self._compile, options=self._compile_options)
+
+    def _describe_call(self, args, kwargs) -> str:
+        parts = [_describe(a) for a in args]
+        parts += [f"{k}={_describe(v)}" for k, v in kwargs.items()]
+        return f"{self._name}({', '.join(parts)})"
+
+    # ----------------------------------------------------------- inspection
+
+    def lower(self, *args, **kwargs):
+        """The compiled function for these arguments (built and cached if
+        needed, not called).
+
+        Returns
+        -------
+        Function or CompiledFunction
+            Called with the flat array leaves of the arguments, in order.
+
+        Examples
+        --------
+        >>> import lazyray, numpy as np
+        >>> f = lazyray.jit(lambda x: lazyray.tanh(x) * 2)
+        >>> f.lower(np.ones(3))
+        <Function(1 input(s)) -> 1 output(s), 2 op(s), backend='numpy'>
+        """
+        try:
+            key, leaves = self._signature(args, kwargs)
+        except _Inline:
+            raise TypeError("lower() needs concrete arrays, not lazy ones") from None
+        return self._entry(key, leaves, args, kwargs)
+
+    def trace(self, *args, **kwargs) -> Traced:
+        """Trace the function on Variables shaped like these arguments
+        (not cached): the Variables (flat, in order) and the output graph.
+
+        Examples
+        --------
+        >>> import lazyray, numpy as np
+        >>> f = lazyray.jit(lambda x: lazyray.tanh(x) * 2)
+        >>> t = f.trace(np.ones((2, 3), dtype="float32"))
+        >>> t.outputs.shape, t.outputs.dtype, t.inputs[0].fn_name
+        ((2, 3), 'float32', 'variable')
+        """
+        try:
+            _, leaves = self._signature(args, kwargs)
+        except _Inline:
+            raise TypeError("trace() needs concrete arrays, not lazy ones") from None
+        return self._trace(leaves, args, kwargs)
+
+    def summary(self, *args, **kwargs):
+        """``lazyray.summary`` of the graph traced for these arguments.
+
+        Examples
+        --------
+        >>> import lazyray, numpy as np
+        >>> f = lazyray.jit(lambda x: (x @ x).sum())
+        >>> f.summary(np.ones((10, 10))).num_nodes
+        3
+        """
+        from .stats import summary
+
+        return summary(self.trace(*args, **kwargs).outputs)
+
+    def get_source(self, *args, **kwargs) -> str:
+        """The source of the compiled (optimized) function for these arguments.
+
+        Examples
+        --------
+        >>> import lazyray, numpy as np
+        >>> f = lazyray.jit(lambda x: lazyray.sin(x) + 1)
+        >>> print(f.get_source(np.ones(2)))
+        def graph(x0):
+            sin_1 = sin(x0)
+            del x0
+            add_2 = add(sin_1, 1)
+            del sin_1
+            return add_2
+        """
+        return self.lower(*args, **kwargs).get_source()
+
+    @property
+    def signatures(self) -> list[str]:
+        """The calls compiled and cached, least recently used first."""
+        with self._lock:
+            return [self._described[k] for k in self._cache]
+
+    def cache_info(self) -> CacheInfo:
+        """Hits, misses, maximum and current size of the cache."""
+        with self._lock:
+            return CacheInfo(self._hits, self._misses, self._maxsize, len(self._cache))
+
+    def cache_clear(self) -> None:
+        """Empty the cache and reset its statistics."""
+        with self._lock:
+            self._cache.clear()
+            self._described.clear()
+            self._hits = self._misses = 0
+
+    def __repr__(self) -> str:
+        extra = f", compile={self._compile!r}" if self._compile else ""
+        return f"<lazyray.jit of {self._name}{extra}, {len(self._cache)} signature(s)>"
+
+
+def jit(
+    fn: Callable | None = None,
+    *,
+    static_argnums: int | tuple = (),
+    static_argnames: str | tuple = (),
+    backend: str | None = None,
+    compile: str | None = None,  # noqa: A002
+    optimize=True,
+    cache_size: int | None = 128,
+    compile_options: dict | None = None,
+) -> JitFunction | Callable[[Callable], JitFunction]:
+    """Trace ``fn`` once per signature of its arguments, compile it, and call it.
+
+    Usable as ``@jit`` and ``@jit(...)``.  At each call the shapes, dtypes and
+    types (hence backends) of the array arguments are read; the first time
+    a signature is seen, ``fn`` is traced on :func:`~lazyray.Variable` s in
+    their place and the graph compiled into a :class:`~lazyray.Function`;
+    later calls with the same signature only run that function.
+
+    Parameters
+    ----------
+    fn : callable
+        A function of arrays, written with ``autoray.do`` or lazyray's
+        namespace.  Arguments are any pytree (tuples, lists, dicts,
+        namedtuples) of arrays and other values; the result is any pytree.
+    static_argnums, static_argnames : int, str or tuple of them
+        Arguments (by position or name) passed to ``fn`` as they are, and part
+        of the cache key (a new value retraces); they must be hashable.
+        Each implies the other where ``fn``'s signature tells (as ``jax.jit``).
+    backend : str, optional
+        Resolve the graph's ops for this backend (see ``Function``); by
+        default the backend of the arguments.
+    compile : {None, "jax", "torch"}
+        None: run the tape (on any backend).  ``"jax"``: hand the graph to
+        ``jax.jit`` (XLA fuses it; the results are jax arrays).  ``"torch"``:
+        to ``torch.compile`` (the results are torch tensors); where it cannot
+        run, the first call warns and the tape is used.  See
+        :func:`lazyray.compilers.compile_function`.
+    optimize : bool or sequence of str or dict, optional
+        The ``optimize`` argument of ``Function``.
+    cache_size : int or None, optional
+        How many signatures to keep (least recently used dropped first);
+        None: no bound.
+    compile_options : dict, optional
+        Keyword arguments of ``jax.jit`` / ``torch.compile``.
+
+    Returns
+    -------
+    JitFunction
+        Wraps ``fn`` (``functools.wraps``).  Inspect it with
+        ``.lower(*args)`` (the compiled ``Function``), ``.trace(*args)``
+        (the graph), ``.summary(*args)``, ``.get_source(*args)``,
+        ``.signatures``, ``.cache_info()`` and ``.cache_clear()``.
+
+    Notes
+    -----
+    * An argument is an array if it has ``shape`` and ``dtype`` (numpy
+      scalars included); it is traced.  Every other leaf is static:
+      **Python scalars are static** (unlike ``jax.jit``, which traces them):
+      ``f(x, 0.5)`` and ``f(x, 0.25)`` are two signatures.  Pass a 0-d
+      array to trace a scalar instead.  Static values are keyed by type and
+      value (``1``, ``1.0`` and ``True`` differ).
+    * The signature does not include the device of an array.
+    * Array values are unknown while tracing: Python control flow on them
+      raises ``TypeError``; make those arguments static.
+    * Called on lazy arrays (e.g. from inside another traced function), the
+      function is simply traced through.
+    * Thread-safe: threads may call it at once; two threads that miss the same
+      signature together build it once.  Cache hits are counted without a
+      lock, so under heavy threading ``cache_info().hits`` is approximate.
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> @lazyray.jit
+    ... def f(x, y):
+    ...     return {"s": lazyray.tanh(x @ y).sum(), "y": y}
+    >>> out = f(np.ones((2, 3)), np.ones((3, 2)))
+    >>> round(float(out["s"]), 2), f.cache_info().misses
+    (3.98, 1)
+    >>> _ = f(np.zeros((2, 3)), np.zeros((3, 2)))  # same signature: a hit
+    >>> f.cache_info()
+    CacheInfo(hits=1, misses=1, maxsize=128, currsize=1)
+    >>> f.signatures
+    ['f(numpy:float64[2,3], numpy:float64[3,2])']
+
+    Static arguments:
+
+    >>> @lazyray.jit(static_argnames="n")
+    ... def power(x, n):
+    ...     for _ in range(n - 1):
+    ...         x = x * x
+    ...     return x
+    >>> power(np.full(2, 2.0), n=3)
+    array([16., 16.])
+    """
+    kws = dict(
+        static_argnums=static_argnums,
+        static_argnames=static_argnames,
+        backend=backend,
+        compile=compile,
+        optimize=optimize,
+        cache_size=cache_size,
+        compile_options=compile_options,
+    )
+    if fn is None:
+        return functools.partial(jit, **kws)
+    return JitFunction(fn, **kws)
+
+
+# ------------------------------------------------------------------ autojit
+
+#: autoray's compiler names -> lazyray.jit's ``compile``
+_AUTORAY_COMPILERS = {"python": None, "jax": "jax", "torch": "torch"}
+
+
+class AutoJit:
+    """``autoray.autojit``'s interface on :func:`jit`; see :func:`autojit`."""
+
+    def __init__(self, fn, backend=None, compiler_opts=None):
+        functools.update_wrapper(self, fn)
+        self._fun = fn
+        self._backend = backend
+        self._opts = dict(compiler_opts or {})
+        self._jits: dict = {}
+        self._lock = threading.Lock()
+
+    def _jit_for(self, compiler):
+        j = self._jits.get(compiler)
+        if j is None:
+            with self._lock:
+                j = self._jits.get(compiler)
+                if j is None:
+                    opts = dict(self._opts.get(compiler or "python", {}))
+                    if compiler is None:
+                        j = JitFunction(self._fun, **opts)
+                    else:
+                        j = JitFunction(self._fun, compile=compiler, compile_options=opts)
+                    self._jits[compiler] = j
+        return j
+
+    def __call__(self, *args, backend=None, **kwargs):
+        from autoray import infer_backend
+
+        leaves: list = []
+        for a in (*args, *kwargs.values()):
+            try:
+                _walk(a, "", [], leaves)
+            except (_Inline, TypeError):
+                pass
+            if leaves:
+                break
+        array_backend = infer_backend(leaves[0]) if leaves else "numpy"
+        which = backend or self._backend or array_backend
+        if which in _AUTORAY_COMPILERS:
+            compiler = _AUTORAY_COMPILERS[which]
+        elif backend or self._backend:  # e.g. "tensorflow": no compiler here
+            import warnings
+
+            warnings.warn(
+                f"lazyray.autojit has no {which!r} compiler; running the tape",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            compiler = None
+        else:
+            compiler = None  # arrays of another backend: the tape ("python")
+        out = self._jit_for(compiler)(*args, **kwargs)
+        if compiler is not None and compiler != array_backend:
+            out = _to_backend(out, array_backend)
+        return out
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+
+def _to_backend(tree, backend):
+    """Convert the arrays of a pytree to ``backend`` (as autoray does for
+    arrays returned by a compiler of another backend)."""
+    from autoray import do, to_numpy
+
+    def conv(x):
+        if not _is_array(x):
+            return x
+        y = to_numpy(x)
+        return y if backend == "numpy" else do("asarray", y, like=backend)
+
+    def walk(x):
+        if isinstance(x, (tuple, list)):
+            items = [walk(v) for v in x]
+            return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+        if isinstance(x, dict):
+            return type(x)((k, walk(v)) for k, v in x.items())
+        return conv(x)
+
+    return walk(tree)
+
+
+def autojit(
+    fn: Callable | None = None, *, backend: str | None = None, compiler_opts: dict | None = None
+):
+    """``autoray.autojit``'s signature on :func:`jit`, so that code written for
+    it (cotengra-style) can swap the decorator.
+
+    Parameters
+    ----------
+    fn : callable
+        The function to compile.
+    backend : {None, "python", "jax", "torch"}, optional
+        The compiler: ``"python"`` runs lazyray's tape (any array backend),
+        ``"jax"`` / ``"torch"`` hand the graph to ``jax.jit`` /
+        ``torch.compile``.  By default the arrays' backend decides (jax
+        arrays: jax, torch tensors: torch, anything else: the tape).  A call
+        may override it: ``cfn(*arrays, backend="jax")``.  Results come back
+        as arrays of the inputs' backend.
+    compiler_opts : dict of dict, optional
+        Options per compiler, e.g. ``{"jax": {...}}`` (keyword arguments of
+        ``jax.jit``), ``{"torch": {...}}`` (of ``torch.compile``),
+        ``{"python": {...}}`` (of :func:`jit`, e.g. ``optimize``).
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> from autoray import do
+    >>> @lazyray.autojit
+    ... def f(x):
+    ...     return do("sum", do("exp", x))
+    >>> float(f(np.zeros(4)))
+    4.0
+    """
+    if fn is None:
+        return functools.partial(autojit, backend=backend, compiler_opts=compiler_opts)
+    return AutoJit(fn, backend=backend, compiler_opts=compiler_opts)
