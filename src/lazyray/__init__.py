@@ -13,11 +13,16 @@ optimized, compiled into a :class:`Function` and run on any backend.
 """
 
 from . import linalg
-from .array import LazyArray, Variable, array
+from .array import LazyArray, Variable, array, asarray
+from .compat import autoray_patched, patch_autoray, unpatch_autoray
+from .compat import register_autoray as _register_autoray
 from .execute import compute, compute_constants, set_strict, strict
+from .jit import autojit, jit  # binds the function over the submodule of that name
 from .ops import *  # noqa: F403
 from .ops import __all__ as _ops_all
 from .traverse import ascend, descend
+
+_register_autoray()  # lazyray in autoray's dispatch (the "lazyray" backend)
 
 __version__ = "0.1.0"
 
@@ -34,6 +39,8 @@ _LATE = {
     "shared_intermediates": ("sharing", "shared_intermediates"),
     "optimize": ("passes", "optimize"),
     "summary": ("stats", "summary"),
+    "partition": ("partitioning", "partition"),
+    "to_dask": ("todask", "to_dask"),
 }
 
 
@@ -61,6 +68,12 @@ __all__ = sorted(
         "linalg",
         "strict",
         "set_strict",
+        "jit",
+        "autojit",
+        "asarray",
+        "patch_autoray",
+        "unpatch_autoray",
+        "autoray_patched",
         *_LATE,
         *_ops_all,
     }
