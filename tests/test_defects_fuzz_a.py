@@ -147,3 +147,19 @@ def test_identity_einsums_on_different_operands_stay_apart():
     np.testing.assert_array_equal(out[0], [1.0, 2.0])
     np.testing.assert_array_equal(out[1], [3.0, 4.0])
     np.testing.assert_array_equal(out[2], [[1.0, 2.0]])
+
+
+@pytest.mark.parametrize("fn", ["logical_and", "logical_or", "logical_xor", "arctan2", "equal"])
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 300, -1])
+def test_python_int_beside_an_integer_array_with_a_non_integer_result(fn, value):
+    # the fuzzer's last find: logical_and(int64, 2**63) traced, numpy raises
+    for arr in (np.array([1, 2]), np.array([1, 2], dtype="uint8")):
+        try:
+            ref = getattr(np, fn)(arr, value)
+        except Exception as e:  # noqa: BLE001 - the same class at trace time
+            with pytest.raises(type(e)):
+                getattr(lr, fn)(lr.array(arr), value)
+            continue
+        out = getattr(lr, fn)(lr.array(arr), value)
+        assert out.dtype == ref.dtype
+        np.testing.assert_array_equal(out.compute(), ref)

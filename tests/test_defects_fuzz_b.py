@@ -68,8 +68,18 @@ def test_split_errors_match_numpy(ios):
 # 2. float16 norms (float16 result; svd-based ords are rejected as numpy does)
 @pytest.mark.parametrize(
     "ord_, axis",
-    [(None, None), (1, None), (-1, 0), (np.inf, None), ("fro", None), (0, 0), (3, 1),
-     (2, 0), (None, 1), (-np.inf, (1, 0))],
+    [
+        (None, None),
+        (1, None),
+        (-1, 0),
+        (np.inf, None),
+        ("fro", None),
+        (0, 0),
+        (3, 1),
+        (2, 0),
+        (None, 1),
+        (-np.inf, (1, 0)),
+    ],
 )
 def test_norm_float16(ord_, axis):
     x = (np.arange(12).reshape(3, 4) - 5).astype(np.float16)
@@ -87,8 +97,17 @@ def test_norm_float16_svd_rejected(ord_):
 
 # 3. linalg dtype rules: each operand alone (ints/bools -> float64, float16
 # rejected), then promoted
-_DTYPES = ["bool", "int8", "uint8", "int64", "float16", "float32", "float64",
-           "complex64", "complex128"]
+_DTYPES = [
+    "bool",
+    "int8",
+    "uint8",
+    "int64",
+    "float16",
+    "float32",
+    "float64",
+    "complex64",
+    "complex128",
+]
 
 
 @pytest.mark.parametrize("da", _DTYPES)
@@ -137,8 +156,15 @@ def test_arange_bool_short(args):
 # 5. norms ending in a min reduction over an empty axis raise ValueError
 @pytest.mark.parametrize(
     "shape, ord_, axis",
-    [((4, 0), -1, None), ((0, 4), -np.inf, None), ((0, 4), -2, None), ((0,), -np.inf, None),
-     ((4, 0), -np.inf, -1), ((2, 0, 3), -1, (0, 1)), ((0, 4), -1, (1, 0))],
+    [
+        ((4, 0), -1, None),
+        ((0, 4), -np.inf, None),
+        ((0, 4), -2, None),
+        ((0,), -np.inf, None),
+        ((4, 0), -np.inf, -1),
+        ((2, 0, 3), -1, (0, 1)),
+        ((0, 4), -1, (1, 0)),
+    ],
 )
 def test_norm_empty_raises(shape, ord_, axis):
     x = np.ones(shape)
@@ -150,8 +176,15 @@ def test_norm_empty_raises(shape, ord_, axis):
 
 @pytest.mark.parametrize(
     "shape, ord_, axis",
-    [((0, 4), -1, None), ((4, 0), 1, None), ((4, 0), -np.inf, None), ((4, 0), 2, None),
-     ((0,), np.inf, None), ((4, 0), -1, (1, 0)), ((0, 4), -np.inf, 1)],
+    [
+        ((0, 4), -1, None),
+        ((4, 0), 1, None),
+        ((4, 0), -np.inf, None),
+        ((4, 0), 2, None),
+        ((0,), np.inf, None),
+        ((4, 0), -1, (1, 0)),
+        ((0, 4), -np.inf, 1),
+    ],
 )
 def test_norm_empty_ok(shape, ord_, axis):
     x = np.ones(shape)

@@ -189,6 +189,23 @@ def _int_scalar(name, value, dtype, right, shape):
         )
 
 
+def _int_operand(name, np_fn, value, other, right):
+    """A Python int beside an integer array whose result is not an integer
+    (``logical_and(int64, 2**63)``): when it does not fit the array's dtype,
+    numpy decides on 0-d examples, and its error is raised at trace time."""
+    if other[0] not in "iu":
+        return
+    info = np.iinfo(other)
+    if info.min <= value <= info.max:
+        return
+    a = np.zeros((), other)
+    try:
+        with np.errstate(all="ignore"):
+            np_fn(a, value) if right else np_fn(value, a)
+    except (OverflowError, TypeError, ValueError) as e:
+        raise type(e)(f"{name}: {e}") from None
+
+
 def _make_binary(name, np_fn):
     _register(name, BINARY, np_fn)
     cache = {}
@@ -241,8 +258,11 @@ def _make_binary(name, np_fn):
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys), keys)
             fn = resolve(backend, name)
             cache[key] = dtype, fn
-        if (t2 is int or t1 is int) and dtype[0] in "iu":  # a Python int must fit
-            _int_scalar(name, x2 if t2 is int else x1, dtype, t2 is int, shape)
+        if t2 is int or t1 is int:  # a Python int must fit
+            if dtype[0] in "iu":
+                _int_scalar(name, x2 if t2 is int else x1, dtype, t2 is int, shape)
+            else:  # (bool or float results: numpy casts it to the array's dtype)
+                _int_operand(name, np_fn, x2 if t2 is int else x1, key[t1 is int], t2 is int)
         # inlined new_node: this is the tracing hot path
         node = _new(LazyArray)
         node._op = name
