@@ -1,11 +1,11 @@
-"""``autoray.lazy.core``'s names on lazyray (a thin re-export).
+"""The core names of autoray's lazy module, on lazyray (a thin re-export).
 
-Code written against ``autoray.lazy.core`` (quimb's
+Code written against the ``core`` submodule of autoray's lazy module (quimb's
 ``lazy.core.lazy_cache``, for instance) finds here the helpers of
 :mod:`lazyray.compat.lazy_core` and, through the module ``__getattr__``,
 every name of the :mod:`lazyray` namespace (``LazyArray``, ``Variable``,
 ``tensordot``...).  Under :func:`lazyray.patch_autoray` this module *is*
-``autoray.lazy.core``.
+that ``core`` submodule.
 
 >>> import lazyray.core
 >>> lazyray.core.lazy_cache is lazyray.compat.lazy_core.lazy_cache

@@ -163,7 +163,7 @@ def _nx_graph(nodes):
 
 
 def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas2, seed, opts):
-    """autoray's layouts (``autoray.lazy.draw.get_nice_pos``) on networkx:
+    """autoray's layouts (``get_nice_pos`` of its lazy ``draw`` module) on networkx:
     ``layout`` a networkx layout name used as is, or ``"auto"``:
     ``initial_layout`` relaxed by a spring or ForceAtlas2 layout; 2-d layouts
     are finally rotated to cover a small vertical span.  ``(n, dim)`` array

@@ -118,7 +118,7 @@ def plot_graph(
 ):
     """Plot the graph as nodes and edges, inputs on the left, outputs right.
 
-    Accepts ``autoray.lazy``'s ``plot_graph`` options too (``dim``,
+    Accepts the ``plot_graph`` options of autoray's lazy module too (``dim``,
     ``initial_layout``, ``layout_opts``, ``k``, ``use_forceatlas2``,
     ``node_shape``, ``arrowsize``, ``connectionstyle``, ``label_color``,
     ``label_alpha``, and further keywords passed to the networkx layout).

@@ -101,7 +101,7 @@ def plot_history_size_footprint(
         The resolution (dots per inch) of a figure this function creates,
         and so of its rasterized parts when saved (``savefig``'s default
         dpi is the figure's); matplotlib's default when None.  As
-        ``autoray.lazy``'s option (whose default is 300).
+        the option of autoray's lazy module (whose default is 300).
     figsize, style, ax, show_and_close : optional
         ``style`` is ``"neutral"`` (transparent background, grey text), a
         matplotlib style, or None.
@@ -211,7 +211,7 @@ def plot_history_functions(
         The resolution (dots per inch) of a figure this function creates,
         and so of its rasterized parts when saved (``savefig``'s default
         dpi is the figure's); matplotlib's default when None.  As
-        ``autoray.lazy``'s option (whose default is 300).
+        the option of autoray's lazy module (whose default is 300).
     figsize, style, ax, show_and_close : optional
         As in :func:`plot_history_size_footprint`.
 

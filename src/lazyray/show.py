@@ -243,7 +243,7 @@ def show(
         Do not descend further than this many levels (tree style only).
     show_args : bool, optional
         Show each op's arguments (default); with False, a line is just the
-        op name and its result, ``tanh → f64[4,4]`` (as ``autoray.lazy``'s
+        op name and its result, ``tanh → f64[4,4]`` (as autoray's lazy module's
         ``show(show_args=False)``).
     style : {"tree", "listing"}, optional
         ``"tree"`` (default): the graph as a nested tree, outputs first, one
