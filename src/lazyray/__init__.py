@@ -14,10 +14,11 @@ optimized, compiled into a :class:`Function` and run on any backend.
 
 from . import linalg
 from .array import LazyArray, Variable, array, asarray
+from .autojit import autojit  # binds the functions over the submodules of their names
 from .compat import autoray_patched, patch_autoray, unpatch_autoray
 from .compat import register_autoray as _register_autoray
 from .execute import compute, compute_constants, set_strict, strict
-from .jit import autojit, jit  # binds the function over the submodule of that name
+from .jit import jit
 from .ops import *  # noqa: F403
 from .ops import __all__ as _ops_all
 from .traverse import ascend, descend
