@@ -1,6 +1,7 @@
 """Core node behaviour: properties, leaves, protocol rules, deep graphs."""
 
 import gc
+import operator
 import pickle
 
 import numpy as np
@@ -25,7 +26,7 @@ def test_node_properties_and_repr():
     assert y.args == (x,) and y.deps == (x,) and y.kwargs == {}
     assert repr(y) == "<LazyArray(fn=tanh, shape=(4, 4), dtype=float64, backend='numpy')>"
     assert y.T.shape == (4, 4) and y.H.fn_name == "transpose"
-    assert isinstance(y.dtype, str)
+    assert isinstance(y.dtype, np.dtype) and y.dtype == "float64"
 
 
 def test_lazyarray_constructor_finds_deps():
@@ -50,12 +51,20 @@ def test_computed_nodes_forget_graph():
 
 def test_scalar_conversion_rule():
     x = lazyray.array(np.array(2.5)) * 2
-    with pytest.raises(TypeError, match="compute"):
-        bool(x)
-    with pytest.raises(TypeError, match="compute"):
-        float(x)
-    x.compute()
-    assert float(x) == 5.0 and bool(x) is True and int(x) == 5
+    with lazyray.implicit_compute(False):  # every compute explicit
+        for conv in (bool, float, int, complex, np.asarray):
+            with pytest.raises(TypeError, match="compute"):
+                conv(x)
+        assert x.data is None
+    assert float(x) == 5.0 and bool(x) is True and int(x) == 5  # determined: computed
+    assert x.data is not None
+    v = lazyray.Variable((), dtype="int64")
+    for conv in (bool, float, int, complex, np.asarray, operator.index):
+        with pytest.raises(TypeError, match=r"Variable\(shape=\(\), dtype=int64\)"):
+            conv(v + 1)
+    with pytest.raises(TypeError, match="0-d"):
+        float(lazyray.array(np.ones(2)) * 2)
+    assert [10, 20, 30][lazyray.array(np.int64(1)) + 1] == 30  # __index__
 
 
 def test_len_iter():

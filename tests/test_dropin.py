@@ -132,7 +132,7 @@ def test_asarray():
     assert lazyray.asarray(x) is x and lazyray.asarray(x, dtype="float32") is x
     assert lazyray.asarray(x, dtype="float64").dtype == "float64"
     assert lazyray.asarray([1, 2]).dtype == "int64"
-    with pytest.raises(TypeError, match="device"):
+    with pytest.raises(ValueError, match="device"):
         lazyray.asarray(x, device="cuda:0")
 
 

@@ -4,8 +4,9 @@
 chunks so that failures show separately.  The cheap paths (``compute``,
 strict mode, ``compute(optimize=True)``, ``optimize``, the three
 ``Function`` s) run on every program; the expensive ones (``get_source`` of
-both graphs, both pickles) on every ``EXPENSIVE_EVERY``-th program; the torch
-path is left out of CI for now (see ``CI_SKIPPED_PATHS``).
+both graphs, both pickles, and the ``Function`` called with torch tensors)
+on every ``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths
+left out of CI, with their reasons (none today).
 A failing chunk prints each distinct failure shrunk to a runnable
 reproducer.  The long campaign is ``python -m tests.fuzz --programs 100000
 --seed N --jobs 2`` (see ``tests/fuzz/__main__.py``).
@@ -48,11 +49,7 @@ _CHUNK = N_PROGRAMS // N_CHUNKS
 
 #: paths left out of the CI budget, each with its reason; the long campaign
 #: (``python -m tests.fuzz``) still runs them and prints their reproducers
-CI_SKIPPED_PATHS = {
-    "torch": "retargeting numpy-traced graphs to torch still has ~150 distinct open "
-    "failures (dtype promotion, complex support, numpy-only forms); issue 10 stays "
-    "open for them: `python -m tests.fuzz --paths torch --seed N` lists them",
-}
+CI_SKIPPED_PATHS: dict = {}
 
 
 def ci_paths() -> list:

@@ -9,14 +9,21 @@ optimized, compiled into a :class:`Function` and run on any backend.
 >>> x = lazyray.Variable((3, 3))
 >>> y = lazyray.tanh(x @ x.T) + 1
 >>> y.shape, y.dtype, len(list(lazyray.ascend(y)))
-((3, 3), 'float64', 5)
+((3, 3), dtype('float64'), 5)
 """
 
-from . import linalg
-from .array import LazyArray, Variable, array, asarray
+import math as _math
+
+import numpy as _np
+
+from . import config, fft, linalg
+from .array import LazyArray, Variable, array
 from .autojit import autojit  # binds the functions over the submodules of their names
 from .compat import autoray_patched, patch_autoray, unpatch_autoray
 from .compat import register_autoray as _register_autoray
+from .compat.array_api import API_VERSION as _API_VERSION
+from .compat.array_api import __array_namespace_info__
+from .config import implicit_compute, set_implicit_compute
 from .execute import compute, compute_constants, set_strict, strict
 from .jit import jit
 from .ops import *  # noqa: F403
@@ -27,12 +34,18 @@ _register_autoray()  # lazyray in autoray's dispatch (the "lazyray" backend)
 
 __version__ = "0.1.0"
 
-# dtype names, so that ``autoray.to_backend_dtype(name, like="lazyray")`` works
-bool_ = "bool"
-int8, int16, int32, int64 = "int8", "int16", "int32", "int64"
-uint8, uint16, uint32, uint64 = "uint8", "uint16", "uint32", "uint64"
-float16, float32, float64 = "float16", "float32", "float64"
-complex64, complex128 = "complex64", "complex128"
+# dtypes (numpy dtype objects, equal to their names), so that
+# ``autoray.to_backend_dtype(name, like="lazyray")`` and the Array API work
+bool = bool_ = _np.dtype("bool")  # noqa: A001 - the Array API's name
+int8, int16, int32, int64 = map(_np.dtype, ("int8", "int16", "int32", "int64"))
+uint8, uint16, uint32, uint64 = map(_np.dtype, ("uint8", "uint16", "uint32", "uint64"))
+float16, float32, float64 = map(_np.dtype, ("float16", "float32", "float64"))
+complex64, complex128 = map(_np.dtype, ("complex64", "complex128"))
+
+# Array API constants and version
+e, pi, inf, nan = _math.e, _math.pi, _math.inf, _math.nan
+newaxis = None
+__array_api_version__ = _API_VERSION
 
 _LATE = {
     "Function": ("codegen", "Function"),
@@ -67,6 +80,19 @@ __all__ = sorted(
         "ascend",
         "descend",
         "linalg",
+        "fft",
+        "__array_namespace_info__",
+        "__array_api_version__",
+        "e",
+        "pi",
+        "inf",
+        "nan",
+        "newaxis",
+        *"bool int8 int16 int32 int64 uint8 uint16 uint32 uint64".split(),
+        *"float32 float64 complex64 complex128".split(),
+        "config",
+        "implicit_compute",
+        "set_implicit_compute",
         "strict",
         "set_strict",
         "jit",

@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
-from .ops.dtypes import dtype_name
+from .conversion import ConversionMixin
+from .ops.dtypes import dtype_name, dtype_object
 from .ops.shapes import check_shape, prod
 
 __all__ = [
     "LazyArray",
     "array",
-    "asarray",
     "Variable",
     "new_node",
     "CustomOp",
@@ -144,7 +144,7 @@ def _leaf(op, data, shape, dtype, backend):
     return node
 
 
-class LazyArray:
+class LazyArray(ConversionMixin):
     """A lazy array: a node of a computational graph.
 
     Parameters
@@ -176,7 +176,7 @@ class LazyArray:
     >>> y
     <LazyArray(fn=tanh, shape=(4, 4), dtype=float64, backend='numpy')>
     >>> y.depth, y.fn_name, y.dtype
-    (2, 'tanh', 'float64')
+    (2, 'tanh', dtype('float64'))
     """
 
     __slots__ = (
@@ -242,7 +242,7 @@ class LazyArray:
         """Create a placeholder leaf of given shape (a :func:`Variable`).
 
         >>> LazyArray.from_shape((3,), dtype="int32").dtype
-        'int32'
+        dtype('int32')
         """
         return _leaf(
             "variable",
@@ -342,10 +342,20 @@ class LazyArray:
         return prod(self._shape)
 
     @property
-    def dtype(self) -> str:
-        """The static dtype name, e.g. ``"float64"`` (a tuple of names for the
-        hidden node of a multi-output op)."""
-        return self._dtype
+    def dtype(self):
+        """The static dtype, a ``numpy.dtype`` (it compares equal to its name:
+        ``x.dtype == "float64"``); a tuple of them for the hidden node of a
+        multi-output op.
+
+        >>> import lazyray
+        >>> x = lazyray.Variable((2,), dtype="float32")
+        >>> x.dtype, x.dtype == "float32", x.dtype.itemsize
+        (dtype('float32'), True, 4)
+        """
+        d = self._dtype
+        if type(d) is tuple:
+            return tuple(map(dtype_object, d))
+        return dtype_object(d)
 
     @property
     def itemsize(self):
@@ -482,38 +492,6 @@ class LazyArray:
         for i in range(len(self)):
             yield self[i]
 
-    def _scalar(self, kind):
-        if self._data is None:
-            raise TypeError(
-                f"{kind.__name__}() of a LazyArray that has not been computed "
-                f"(fn={self._op}, shape={self._shape}): its value is unknown at "
-                "trace time; call .compute() first, or keep the value lazy"
-            )
-        return kind(self._data)
-
-    def __bool__(self) -> bool:
-        """Only a computed array has a truth value; otherwise ``TypeError``."""
-        return self._scalar(bool)
-
-    def __float__(self) -> float:
-        return self._scalar(float)
-
-    def __int__(self) -> int:
-        return self._scalar(int)
-
-    def __complex__(self) -> complex:
-        return self._scalar(complex)
-
-    def __array__(self, dtype=None, copy=None):
-        import numpy as np
-
-        if self._data is None:
-            raise TypeError(
-                f"cannot convert an uncomputed LazyArray (fn={self._op}, "
-                f"shape={self._shape}) to a numpy array; call .compute() first"
-            )
-        return np.asarray(self._data, dtype=dtype)
-
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         fn = getattr(_O, ufunc.__name__, None)
         if method != "__call__" or fn is None or kwargs.get("out") is not None:
@@ -534,7 +512,10 @@ class LazyArray:
         return fn(*args, **kwargs)
 
     def __array_namespace__(self, *, api_version=None):
-        """The Array API namespace of lazy arrays: :mod:`lazyray`."""
+        """The Array API namespace of lazy arrays: :mod:`lazyray` (standard
+        2024.12; ``api_version`` may name it or an earlier version)."""
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12"):
+            raise ValueError(f"unsupported Array API version {api_version!r}; lazyray has 2024.12")
         import lazyray
 
         return lazyray
@@ -553,10 +534,16 @@ class LazyArray:
 
     # ------------------------------------------------------------ methods
 
-    def reshape(self, *shape) -> LazyArray:
+    def reshape(self, *shape, order="C", copy=None, **kwargs) -> LazyArray:
+        """numpy's ``x.reshape(shape)`` or ``x.reshape(*shape)`` (or
+        ``shape=``), ``order`` and ``copy`` as :func:`lazyray.reshape`."""
+        if kwargs:
+            if shape or set(kwargs) - {"shape"}:
+                raise TypeError(f"reshape: unexpected arguments {sorted(kwargs)}")
+            shape = (kwargs["shape"],)
         if len(shape) == 1 and not isinstance(shape[0], int):
             shape = shape[0]
-        return _O.reshape(self, shape)
+        return _O.reshape(self, shape, order, copy=copy)
 
     def transpose(self, *axes) -> LazyArray:
         if len(axes) == 1 and not isinstance(axes[0], int):
@@ -576,7 +563,7 @@ def array(x) -> LazyArray:
     >>> import numpy as np, lazyray
     >>> x = lazyray.array(np.ones((2, 3), dtype="float32"))
     >>> x.shape, x.dtype, x.backend
-    ((2, 3), 'float32', 'numpy')
+    ((2, 3), dtype('float32'), 'numpy')
 
     A (nested) list or tuple holding lazy arrays becomes a ``stack`` of them
     (Python numbers become constants, with numpy's dtype rules), so the
@@ -585,7 +572,7 @@ def array(x) -> LazyArray:
     >>> a, b = lazyray.Variable(()), lazyray.Variable((), dtype="float32")
     >>> y = lazyray.array([[a, 1.0], [b, 2]])
     >>> y.fn_name, y.shape, y.dtype, len(list(lazyray.ascend(y)))
-    ('stack', (2, 2), 'float64', 5)
+    ('stack', (2, 2), dtype('float64'), 5)
     """
     if isinstance(x, LazyArray):
         return x
@@ -597,22 +584,6 @@ def array(x) -> LazyArray:
 
         return share_leaf(cache, x)
     return LazyArray.from_data(x)
-
-
-def asarray(x, dtype=None, *, device=None, copy=None) -> LazyArray:
-    """:func:`array`, cast to ``dtype`` when given (numpy / Array API
-    ``asarray``; a lazy ``x`` of that dtype is returned as is).
-
-    >>> import lazyray
-    >>> lazyray.asarray([1, 2], dtype="float32").dtype
-    'float32'
-    """
-    if device is not None:
-        raise TypeError(f"asarray: lazy arrays cannot be placed on a device ({device!r})")
-    lx = array(x)
-    if dtype is not None and dtype_name(dtype) != lx._dtype:
-        lx = _O.astype(lx, dtype)
-    return lx
 
 
 def _holds_lazy(x) -> bool:
@@ -655,7 +626,7 @@ def Variable(shape, backend=None, dtype="float64") -> LazyArray:  # noqa: N802
     >>> import lazyray
     >>> v = lazyray.Variable((2, 3), dtype="complex64")
     >>> (v.shape, v.dtype, v.backend)
-    ((2, 3), 'complex64', 'numpy')
+    ((2, 3), dtype('complex64'), 'numpy')
     """
     return LazyArray.from_shape(shape, backend=backend or "numpy", dtype=dtype)
 

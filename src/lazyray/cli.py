@@ -239,7 +239,7 @@ def _inspect(args) -> int:
         doc = {
             "function": args.target,
             "inputs": [{"shape": list(sh), "dtype": d} for sh, d in specs],
-            "outputs": [{"shape": list(o.shape), "dtype": o.dtype} for o in outputs],
+            "outputs": [{"shape": list(o.shape), "dtype": str(o.dtype)} for o in outputs],
             "summary": s.to_dict(),
         }
         if args.show:

@@ -143,11 +143,13 @@ def compute_nodes(outputs: list) -> None:
             if len(args) == 2:  # x * 2.0, tensordot(a, b, axes=...), x[key]: no list
                 a, b = args
                 ta, tb = type(a), type(b)
+                # the deps found in a and b (x * x is one dependency, not two)
+                nab = (ta is LazyArray) + (tb is LazyArray and b is not a)
                 a = a._data if ta is LazyArray else a if ta in _PLAIN else _resolve(a)
                 b = b._data if tb is LazyArray else b if tb in _PLAIN else _resolve(b)
                 if not kwargs:
                     data = fn(a, b)
-                elif (ta is LazyArray) + (tb is LazyArray) == len(deps):
+                elif nab == len(deps):
                     data = fn(a, b, **kwargs)  # no dependency hides in kwargs
                 else:
                     data = fn(a, b, **_resolve(kwargs))

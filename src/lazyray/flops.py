@@ -103,6 +103,10 @@ def _contraction(node) -> int:
         return 2 * out * sa[-1]
     if op == "vdot":
         return 2 * _size(a)
+    if op == "vecdot":  # the contracted axis counts on the broadcast shape
+        ax = (node._kwargs or {}).get("axis", -1)
+        ax = ax - max(len(sa), len(sb)) if ax >= 0 else ax
+        return 2 * out * max((s[ax] for s in (sa, sb) if len(s) >= -ax), default=1)
     return out  # outer, kron
 
 

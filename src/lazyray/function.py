@@ -594,10 +594,12 @@ class Function:
     # ------------------------------------------------------------ pickling
 
     def __getstate__(self):
-        from .ops.registry import resolve
+        from .ops.registry import resolve, resolve_numpy
 
         p = self._prog
         other = p.other_backends
+        numpy_semantics = getattr(p, "numpy_semantics", False)
+        find = resolve_numpy if numpy_semantics else resolve
         # a registry op's function is stored as its name when it is the one
         # the name resolves to; a specialised one (e.g. numpy's path-optimized
         # einsum for big contractions) is stored itself, by reference
@@ -606,9 +608,7 @@ class Function:
             if op is None
             else (
                 ins[0],
-                op
-                if type(op) is str and ins[1] is resolve(other.get(i, p.backend), op)
-                else ins[1],
+                op if type(op) is str and ins[1] is find(other.get(i, p.backend), op) else ins[1],
                 *ins[2:],
             )
             for i, (ins, op) in enumerate(zip(p.tape, p.ops))
@@ -624,6 +624,7 @@ class Function:
             "n_work": p.n_work,
             "out_slots": p.out_slots,
             "backend": p.backend,
+            "numpy_semantics": numpy_semantics,
             "in_spec": self._in_spec,
             "out_spec": self._out_spec,
             "slots": self._flat_out_slots(),
@@ -644,7 +645,7 @@ class Function:
 
     def __setstate__(self, state):
         from .array import CustomOp
-        from .ops.registry import resolve
+        from .ops.registry import resolve, resolve_numpy
 
         if state.get("version") != 2:
             raise ValueError(
@@ -654,11 +655,13 @@ class Function:
         p = Program()
         p.ops = [None if o is None else (CustomOp(o[0]) if o[1] else o[0]) for o in state["ops"]]
         p.backend = state["backend"]
+        p.numpy_semantics = state.get("numpy_semantics", False)
+        find = resolve_numpy if p.numpy_semantics else resolve
         p.other_backends = other = state["other_backends"]
         p.tape = [
             ins
             if ins[0] == FREE or type(ins[1]) is not str
-            else (ins[0], resolve(other.get(i, p.backend), ins[1]), *ins[2:])
+            else (ins[0], find(other.get(i, p.backend), ins[1]), *ins[2:])
             for i, ins in enumerate(state["tape"])
         ]
         p.consts = state["consts"]
@@ -793,11 +796,17 @@ def retarget(prog: Program, backend: str) -> Program:
     """
     import autoray
 
-    from .ops.registry import resolve
+    from .ops.registry import resolve, resolve_numpy
 
     src = prog.backend
+    # a graph traced on numpy has numpy's static dtypes: it keeps numpy's
+    # meaning on the new backend
+    numpy_semantics = src == "numpy" or getattr(prog, "numpy_semantics", False)
+    find = resolve_numpy if numpy_semantics else resolve
 
     def conv(x):
+        if isinstance(x, np.generic):  # (torch.as_tensor refuses np.uint64 scalars)
+            x = np.asarray(x)
         if _is_array_of(x, src):
             if isinstance(x, np.ndarray) and any(s < 0 for s in x.strides):
                 x = x.copy()  # (torch refuses negative strides: a folded flip...)
@@ -811,7 +820,7 @@ def retarget(prog: Program, backend: str) -> Program:
             continue
         code, fn, out, a, b = ins
         if type(op) is str:
-            fn = resolve(backend, op)
+            fn = find(backend, op)
         if code == BINC and op != "getitem":  # (backends index with numpy arrays)
             b = conv(b)
         tape.append((code, fn, out, a, b))
@@ -824,5 +833,6 @@ def retarget(prog: Program, backend: str) -> Program:
     new.n_in, new.n_work = prog.n_in, prog.n_work
     new.out_slots = prog.out_slots
     new.backend = backend
+    new.numpy_semantics = numpy_semantics
     new._tail = None
     return new

@@ -393,7 +393,7 @@ class JitFunction:
         >>> f = lazyray.jit(lambda x: lazyray.tanh(x) * 2)
         >>> t = f.trace(np.ones((2, 3), dtype="float32"))
         >>> t.outputs.shape, t.outputs.dtype, t.inputs[0].fn_name
-        ((2, 3), 'float32', 'variable')
+        ((2, 3), dtype('float32'), 'variable')
         """
         try:
             _, leaves = self._signature(args, kwargs)

@@ -1,36 +1,82 @@
-"""``lazyray.linalg``: decompositions and solvers as (multi-output) ops.
+"""``lazyray.linalg``: the Array API 2024.12 ``linalg`` extension, plus
+numpy's ``eig``, ``eigvals`` and ``norm``.
 
-Multi-output ops (``svd``, ``qr``, ``eig``, ``eigh``, ``slogdet``) return a
-tuple of lazy arrays, each with its true shape and dtype.  ``svd`` computes the
-reduced decomposition unless ``full_matrices=True`` (autoray's convention).
-``eig`` always returns complex arrays (numpy returns real ones when all
-eigenvalues happen to be real, a data-dependent dtype).
+Multi-output ops (``svd``, ``qr``, ``eig``, ``eigh``, ``slogdet``) return
+named tuples (``SVDResult(U, S, Vh)``, ``QRResult(Q, R)``...) of lazy arrays,
+each with its true shape and dtype, that also unpack positionally.  ``svd``
+computes the reduced decomposition unless ``full_matrices=True`` (autoray's
+convention).  ``eig`` always returns complex arrays (numpy returns real ones
+when all eigenvalues happen to be real, a data-dependent dtype).  Everything
+is batched over the leading dimensions.  The spec's functions that numpy 1's
+``linalg`` lacks are in :mod:`lazyray.ops.linalg_api`.
 """
 
 from __future__ import annotations
 
 from .ops import dtypes
 from .ops.common import lazy, make, multi_output
+from .ops.linalg_api import (
+    EighResult,
+    EigResult,
+    QRResult,
+    SlogdetResult,
+    SVDResult,
+    check_ord,
+    cross,
+    diagonal,
+    matmul,
+    matrix_operand,
+    matrix_rank,
+    matrix_transpose,
+    outer,
+    rtol_operand,
+    svdvals,
+    tensordot,
+    trace,
+    vecdot,
+    vector_norm,
+)
+from .ops.linalg_api import float_dtype as _float
+from .ops.linalg_torch import numpy_linalg
 from .ops.reductions import reduced_shape
 from .ops.registry import LINALG, register
 from .ops.shapes import broadcast_shapes, normalize_axes
 
 __all__ = [
-    "svd",
-    "qr",
+    "cholesky",
+    "cross",
+    "det",
+    "diagonal",
     "eig",
     "eigh",
-    "eigvalsh",
     "eigvals",
+    "eigvalsh",
     "inv",
-    "pinv",
-    "det",
-    "slogdet",
-    "cholesky",
-    "solve",
-    "norm",
+    "matmul",
+    "matrix_norm",
     "matrix_power",
+    "matrix_rank",
+    "matrix_transpose",
+    "norm",
+    "outer",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "svd",
+    "svdvals",
+    "tensordot",
+    "trace",
+    "vecdot",
+    "vector_norm",
+    "EigResult",
+    "EighResult",
+    "QRResult",
+    "SlogdetResult",
+    "SVDResult",
 ]
+
+_matrix = matrix_operand
 
 
 def _eig_impl(backend):
@@ -53,72 +99,83 @@ def _eigvals_impl(backend):
     return lambda a: fn(a)[0]
 
 
+# on torch: numpy's operand dtypes (integers and booleans as float64...)
 for _n, _k in [("svd", 3), ("qr", 2), ("eigh", 2), ("slogdet", 2)]:
-    register(f"linalg.{_n}", LINALG, nout=_k)
-register("linalg.eig", LINALG, impl=_eig_impl, impl_is_factory=True, nout=2)
-register("linalg.eigvals", LINALG, impl=_eigvals_impl, impl_is_factory=True)
+    register(
+        f"linalg.{_n}", LINALG, impl=numpy_linalg(f"linalg.{_n}"), impl_is_factory=True, nout=_k
+    )
+register(
+    "linalg.eig", LINALG, impl=numpy_linalg("linalg.eig", _eig_impl), impl_is_factory=True, nout=2
+)
+register(
+    "linalg.eigvals",
+    LINALG,
+    impl=numpy_linalg("linalg.eigvals", _eigvals_impl),
+    impl_is_factory=True,
+)
 for _n in ("eigvalsh", "inv", "pinv", "det", "cholesky", "solve", "norm", "matrix_power"):
-    register(f"linalg.{_n}", LINALG)
+    register(f"linalg.{_n}", LINALG, impl=numpy_linalg(f"linalg.{_n}"), impl_is_factory=True)
 
 
-def _float(op, a, half_ok=False):
-    d = a._dtype
-    if d in ("float16", "bfloat16") and not (half_ok and d == "float16"):
-        raise TypeError(f"{op}: array type {d} is unsupported in linalg")
-    if dtypes.is_integer(d) or d == "bool":
-        d = "float64"
-    return dtypes.finalize(a._backend, d, (a._dtype,))
-
-
-def _matrix(op, a, square=False):
-    a = lazy(op, a)
-    if len(a._shape) < 2:
-        raise ValueError(f"{op}: needs an array of at least 2 dimensions, got shape {a._shape}")
-    if square and a._shape[-1] != a._shape[-2]:
-        raise ValueError(f"{op}: last 2 dimensions must be square, got {a._shape}")
-    return a, a._shape[:-2], a._shape[-2], a._shape[-1], _float(op, a)
-
-
-def svd(a, full_matrices=False):
-    """Singular value decomposition ``U, S, Vh``.
+def svd(a, full_matrices: bool = False) -> SVDResult:
+    """Singular value decomposition ``SVDResult(U, S, Vh)``, reduced unless
+    ``full_matrices=True`` (autoray's convention; numpy's default is full).
 
     >>> import lazyray
     >>> [x.shape for x in lazyray.linalg.svd(lazyray.Variable((5, 4, 3)))]
     [(5, 4, 3), (5, 3), (5, 3, 3)]
+    >>> lazyray.linalg.svd(lazyray.Variable((4, 3)), full_matrices=True).U.shape
+    (4, 4)
     """
     a, b, m, n, d = _matrix("linalg.svd", a)
     k = min(m, n)
     km, kn = (m, n) if full_matrices else (k, k)
     shapes = [b + (m, km), b + (k,), b + (kn, n)]
-    return multi_output(
-        "linalg.svd",
-        (a,),
-        {"full_matrices": full_matrices or None},
-        shapes,
-        [d, dtypes.real_dtype(d), d],
+    return SVDResult(
+        *multi_output(
+            "linalg.svd",
+            (a,),
+            {"full_matrices": True if full_matrices else None},
+            shapes,
+            [d, dtypes.real_dtype(d), d],
+        )
     )
 
 
-def qr(a, mode="reduced"):
-    """QR decomposition ``Q, R`` (``mode="reduced"`` or ``"complete"``)."""
+def qr(a, mode: str = "reduced") -> QRResult:
+    """QR decomposition ``QRResult(Q, R)`` (``mode="reduced"`` or ``"complete"``).
+
+    >>> import lazyray
+    >>> q, r = lazyray.linalg.qr(lazyray.Variable((2, 5, 3)), mode="complete")
+    >>> q.shape, r.shape
+    ((2, 5, 5), (2, 5, 3))
+    """
     a, b, m, n, d = _matrix("linalg.qr", a)
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: unsupported mode {mode!r}")
     k = m if mode == "complete" else min(m, n)
-    return multi_output(
-        "linalg.qr",
-        (a,),
-        {"mode": None if mode == "reduced" else mode},
-        [b + (m, k), b + (k, n)],
-        [d, d],
+    return QRResult(
+        *multi_output(
+            "linalg.qr",
+            (a,),
+            {"mode": None if mode == "reduced" else mode},
+            [b + (m, k), b + (k, n)],
+            [d, d],
+        )
     )
 
 
-def eig(a):
-    """Eigenvalues and right eigenvectors of a square matrix (complex)."""
+def eig(a) -> EigResult:
+    """Eigenvalues and right eigenvectors ``EigResult(eigenvalues,
+    eigenvectors)`` of a square matrix (always complex).
+
+    >>> import lazyray
+    >>> str(lazyray.linalg.eig(lazyray.Variable((3, 3), dtype="float32")).eigenvalues.dtype)
+    'complex64'
+    """
     a, b, m, _, d = _matrix("linalg.eig", a, square=True)
     c = dtypes.to_complex(d)
-    return multi_output("linalg.eig", (a,), None, [b + (m,), b + (m, m)], [c, c])
+    return EigResult(*multi_output("linalg.eig", (a,), None, [b + (m,), b + (m, m)], [c, c]))
 
 
 def eigvals(a):
@@ -127,17 +184,18 @@ def eigvals(a):
     return make("linalg.eigvals", (a,), None, b + (m,), dtypes.to_complex(d))
 
 
-def eigh(a):
-    """Eigenvalues (ascending, real) and eigenvectors of a Hermitian matrix.
+def eigh(a) -> EighResult:
+    """Eigenvalues (ascending, real) and eigenvectors ``EighResult(eigenvalues,
+    eigenvectors)`` of a Hermitian matrix (its lower triangle is read).
 
     >>> import lazyray
     >>> w, v = lazyray.linalg.eigh(lazyray.Variable((3, 3), dtype="complex64"))
-    >>> (w.shape, w.dtype), (v.shape, v.dtype)
+    >>> (w.shape, str(w.dtype)), (v.shape, str(v.dtype))
     (((3,), 'float32'), ((3, 3), 'complex64'))
     """
     a, b, m, _, d = _matrix("linalg.eigh", a, square=True)
-    return multi_output(
-        "linalg.eigh", (a,), None, [b + (m,), b + (m, m)], [dtypes.real_dtype(d), d]
+    return EighResult(
+        *multi_output("linalg.eigh", (a,), None, [b + (m,), b + (m, m)], [dtypes.real_dtype(d), d])
     )
 
 
@@ -153,10 +211,18 @@ def inv(a):
     return make("linalg.inv", (a,), None, a._shape, d)
 
 
-def pinv(a):
-    """Moore-Penrose pseudo-inverse."""
+def pinv(a, *, rtol=None):
+    """Moore-Penrose pseudo-inverse; singular values at most ``rtol`` times
+    the largest count as zero (``rtol`` a float or an array broadcasting
+    against the stack shape; default ``max(M, N) * eps``).
+
+    >>> import lazyray
+    >>> lazyray.linalg.pinv(lazyray.Variable((2, 5, 3)), rtol=1e-6).shape
+    (2, 3, 5)
+    """
     a, b, m, n, d = _matrix("linalg.pinv", a)
-    return make("linalg.pinv", (a,), None, b + (n, m), d)
+    r = rtol_operand("linalg.pinv", rtol, b)
+    return make("linalg.pinv", (a,), {"rtol": r}, b + (n, m), d)
 
 
 def det(a):
@@ -165,16 +231,30 @@ def det(a):
     return make("linalg.det", (a,), None, b, d)
 
 
-def slogdet(a):
-    """Sign and log of the absolute determinant."""
+def slogdet(a) -> SlogdetResult:
+    """Sign and log of the absolute determinant, ``SlogdetResult(sign, logabsdet)``.
+
+    >>> import lazyray
+    >>> sign, logabsdet = lazyray.linalg.slogdet(lazyray.Variable((2, 3, 3), dtype="complex64"))
+    >>> (sign.shape, str(sign.dtype)), (logabsdet.shape, str(logabsdet.dtype))
+    (((2,), 'complex64'), ((2,), 'float32'))
+    """
     a, b, m, _, d = _matrix("linalg.slogdet", a, square=True)
-    return multi_output("linalg.slogdet", (a,), None, [b, b], [d, dtypes.real_dtype(d)])
+    return SlogdetResult(
+        *multi_output("linalg.slogdet", (a,), None, [b, b], [d, dtypes.real_dtype(d)])
+    )
 
 
-def cholesky(a):
-    """Lower Cholesky factor."""
+def cholesky(a, *, upper: bool = False):
+    """Cholesky factor of a Hermitian positive-definite matrix: lower
+    (``a = L @ L^H``), or upper with ``upper=True`` (``a = U^H @ U``).
+
+    >>> import lazyray
+    >>> lazyray.linalg.cholesky(lazyray.Variable((2, 3, 3)), upper=True).shape
+    (2, 3, 3)
+    """
     a, b, m, _, d = _matrix("linalg.cholesky", a, square=True)
-    return make("linalg.cholesky", (a,), None, a._shape, d)
+    return make("linalg.cholesky", (a,), {"upper": True if upper else None}, a._shape, d)
 
 
 def matrix_power(a, n):
@@ -210,23 +290,6 @@ def solve(a, b):
     return make("linalg.solve", (a, b), None, shape, dt)
 
 
-_MATRIX_ORDS = (2, -2, 1, -1, float("inf"), float("-inf"), "fro", "f", "nuc")
-
-
-def _check_ord(ord, n_axes):  # noqa: A002
-    """numpy's valid ``ord`` values: any number for vectors; for matrices
-    +-1, +-2, +-inf, ``"fro"`` and ``"nuc"``."""
-    if n_axes == 1:
-        if isinstance(ord, str):
-            raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors")
-        try:
-            float(ord)
-        except (TypeError, ValueError):
-            raise ValueError(f"linalg.norm: invalid norm order {ord!r} for vectors") from None
-    elif ord not in _MATRIX_ORDS:
-        raise ValueError(f"linalg.norm: invalid norm order {ord!r} for matrices")
-
-
 def _check_empty_norm(shape, axes, ord, matrix):  # noqa: A002
     """numpy's norms that end in a ``min`` reduction (no identity) raise on
     an empty reduced axis: vector ``-inf``; matrix ``-1`` (columns), ``-inf``
@@ -253,7 +316,7 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     """Vector or matrix norm (numpy's rules for ``ord`` and ``axis``).
 
     >>> import lazyray
-    >>> lazyray.linalg.norm(lazyray.Variable((3, 4), dtype="complex64"), axis=1).dtype
+    >>> str(lazyray.linalg.norm(lazyray.Variable((3, 4), dtype="complex64"), axis=1).dtype)
     'float32'
     """
     x = lazy("linalg.norm", x)
@@ -273,7 +336,7 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
                 f"of shape {x._shape}"
             )
     if ord is not None and (axis is not None or nd in (1, 2)):
-        _check_ord(ord, len(axes) if axis is not None else nd)
+        check_ord("linalg.norm", ord, len(axes) if axis is not None else nd)
     # numpy computes float16 norms in float16, except those through an svd
     matrix = len(axes) == 2 and not (axis is None and ord in (None, "fro", "f"))
     svd_ord = matrix and isinstance(ord, (int, float, str)) and ord in (2, -2, "nuc")
@@ -293,3 +356,21 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
         shape,
         d,
     )
+
+
+def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):  # noqa: A002
+    """The matrix ``ord``-norm of each matrix (the last two axes): numpy's
+    ``norm(x, ord, axis=(-2, -1), keepdims)``.
+
+    >>> import lazyray
+    >>> n = lazyray.linalg.matrix_norm(lazyray.Variable((4, 2, 3), dtype="complex64"), ord=2)
+    >>> n.shape, str(n.dtype)
+    ((4,), 'float32')
+    """
+    x = lazy("linalg.matrix_norm", x)
+    if len(x._shape) < 2:
+        raise ValueError(
+            f"linalg.matrix_norm: needs an array of at least 2 dimensions, got shape {x._shape}"
+        )
+    check_ord("linalg.matrix_norm", ord, 2)
+    return norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)

@@ -65,6 +65,8 @@ _BINARY_DUNDERS = {
     "and": "bitwise_and",
     "or": "bitwise_or",
     "xor": "bitwise_xor",
+    "lshift": "bitwise_left_shift",
+    "rshift": "bitwise_right_shift",
 }
 #: operators that are not their op function: numpy's ``ndarray.__pow__`` has
 #: fast paths (``x ** 2`` is ``square(x)``...) that ``np.power`` lacks
@@ -83,7 +85,7 @@ _UNARY_DUNDERS = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": 
 #: array methods that are the op function of the same name, ``self`` first
 _OP_METHODS = (
     "astype ravel flatten squeeze swapaxes sum prod mean max min all "
-    "any std var argmax argmin cumsum cumprod clip trace diagonal dot sort argsort"
+    "any std var argmax argmin cumsum cumprod clip trace diagonal dot sort argsort round"
 ).split()
 
 

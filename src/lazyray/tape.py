@@ -166,6 +166,9 @@ class Program:
         The register of each flat output.
     backend : str
         The backend the tape's functions belong to.
+    numpy_semantics : bool
+        Set when the tape was retargeted from numpy: its registry ops were
+        resolved with numpy's meaning (:func:`lazyray.ops.registry.resolve_numpy`).
     """
 
     __slots__ = (
@@ -178,6 +181,7 @@ class Program:
         "n_work",
         "out_slots",
         "backend",
+        "numpy_semantics",
         "_tail",
     )
 

@@ -21,15 +21,19 @@ import numpy as np
 import lazyray
 from lazyray.ops import registry
 
+from . import ops_api_datadep, ops_api_elementwise, ops_api_linalg, ops_api_movement
 from . import ops_contraction as oc
 from . import ops_elementwise as oe
 from . import ops_structural as os_
+
+_API = (ops_api_elementwise, ops_api_movement, ops_api_linalg, ops_api_datadep)
 
 #: ops that are not drawn on their own, and why
 EXCLUDED = {
     # the selector of one output of a multi-output node: every unpacked
     # linalg decomposition and every split draws it
     "item": "internal selector of multi-output ops (drawn through linalg and split)",
+    **{k: v for m in _API for k, v in m.EXCLUDED.items()},
 }
 
 #: explicit generators, by registry op name
@@ -71,6 +75,7 @@ GENERATORS: dict[str, Callable] = {
     "linalg.solve": oc.solve,
     "linalg.norm": oc.norm,
     "linalg.matrix_power": oc.matrix_power,
+    **{k: v for m in _API for k, v in m.GENERATORS.items()},
 }
 
 #: default generators of the families whose ops are all spelled alike

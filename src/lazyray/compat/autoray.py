@@ -71,7 +71,7 @@ def lazy_from_numpy(x, dtype=None, device=None):
 
     >>> import numpy as np, autoray
     >>> autoray.do("from_numpy", np.ones(2), dtype="float32", like="lazyray").dtype
-    'float32'
+    dtype('float32')
     """
     if device is not None:
         raise _no_device(f"from_numpy(device={device!r})")

@@ -1,5 +1,7 @@
 """All op functions, by family; the public namespace re-exports them."""
 
+from . import cumulative, datadep, elementwise_api, movement_api
+from .asarray import asarray
 from .contraction import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .creation import (
     arange,
@@ -16,7 +18,10 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .cumulative import *  # noqa: F403
+from .datadep import *  # noqa: F403
 from .dtypes import finfo, iinfo
+from .dtypes_api import can_cast, isdtype, result_type
 from .elementwise import *  # noqa: F403 - the unary and binary ufunc-like ops
 from .elementwise import (
     BINARY_OPS,
@@ -29,6 +34,7 @@ from .elementwise import (
     power_operator,
     where,
 )
+from .elementwise_api import *  # noqa: F403
 from .indexing import (
     argsort,
     diag,
@@ -59,6 +65,7 @@ from .movement import (
     swapaxes,
     transpose,
 )
+from .movement_api import *  # noqa: F403
 from .reductions import (
     all,
     any,
@@ -99,7 +106,11 @@ __all__ = sorted(
     stack swapaxes transpose all any argmax argmin count_nonzero cumprod cumsum max
     mean min prod std sum var absolute conjugate truedivide true_divide floordivide
     remainder pow asin acos atan asinh acosh atanh atan2 bitwise_invert bitwise_not
-    amax amin finfo iinfo indices""".split()
+    amax amin finfo iinfo indices asarray can_cast isdtype result_type""".split()
+    + cumulative.__all__
+    + datadep.__all__
+    + elementwise_api.__all__
+    + movement_api.__all__
 )
 
 from ..methods import bind as _bind  # noqa: E402

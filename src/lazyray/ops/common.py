@@ -185,6 +185,8 @@ def make(
     backends that do not know an option are not passed it.
     """
     static = True
+    if type(dtype) is not str and type(dtype) is not tuple:
+        dtype = dtypes.dtype_name(dtype)  # a dtype object (``x.dtype``)
     if kwargs:
         kwargs, static = intern_kwargs(kwargs)
     if deps is None:

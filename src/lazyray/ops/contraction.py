@@ -32,6 +32,28 @@ for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vd
     register(_n, CONTRACTION, impl=portable.IMPLS[_n], impl_is_factory=True)
 
 
+def _vecdot_impl(backend):
+    """numpy's ``vecdot(x1, x2, axis=-1)`` (``x1`` conjugated); torch's is
+    ``linalg.vecdot(x, y, dim=)``, of one dtype."""
+    import autoray
+
+    if backend != "torch":  # numpy, jax, cupy, dask: numpy's own
+        return autoray.get_lib_fn(backend, "vecdot")
+    import torch
+
+    def vecdot(x1, x2, axis=-1):
+        if x1.dtype.is_floating_point or x1.dtype.is_complex:
+            return torch.linalg.vecdot(x1, x2, dim=axis)  # for inexact dtypes only
+        if x1.dtype == torch.bool:
+            return torch.any(x1 & x2, dim=axis)
+        return torch.sum(x1 * x2, dim=axis).to(x1.dtype)
+
+    return portable._promoting(vecdot, backend, "vecdot")
+
+
+register("vecdot", CONTRACTION, impl=_vecdot_impl, impl_is_factory=True)
+
+
 _PAIR_DTYPES: dict = {}
 
 
@@ -241,6 +263,26 @@ def vdot(a, b):
     if prod(sa) != prod(sb):
         raise ValueError(f"vdot: sizes of {sa} and {sb} differ")
     return _contract("vdot", (a, b), None, (), dtype, backend)
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """Dot product of vectors along ``axis`` (of the broadcast shape),
+    conjugating ``x1`` (numpy 2's ``vecdot``); the other axes broadcast.
+
+    >>> import lazyray
+    >>> lazyray.vecdot(lazyray.Variable((2, 1, 3)), lazyray.Variable((4, 3))).shape
+    (2, 4)
+    """
+    a, b, sa, sb, dtype, backend = _pair("vecdot", x1, x2)
+    n = max(len(sa), len(sb))
+    k = normalize_axis("vecdot", axis, n) - n  # counted from the end
+    if len(sa) < -k or len(sb) < -k or sa[k] != sb[k]:
+        raise ValueError(
+            f"vecdot: axis {axis} of shapes {sa} and {sb} must exist in both, of one size"
+        )
+    rest = [s[:k] + s[k + 1 :] if k != -1 else s[:-1] for s in (sa, sb)]
+    shape = broadcast_shapes("vecdot", *rest)
+    return _contract("vecdot", (a, b), {"axis": k if k != -1 else None}, shape, dtype, backend)
 
 
 # ------------------------------------------------------------------ einsum

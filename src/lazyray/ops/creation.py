@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from ..array import supported_dtype
-from . import dtypes
+from . import dtypes, portable_torch
 from .common import (
     LazyArray,
     array_result_type,
@@ -30,7 +30,12 @@ from .shapes import as_index, broadcast_shapes, check_shape, normalize_axis
 
 for _n in ("zeros", "ones", "empty", "full", "eye", "arange", "linspace"):
     # dtypes stay names in the graph; torch gets its dtype objects at call time
-    register(_n, CREATION, impl=dtypes.backend_dtype_impl(_n), impl_is_factory=True)
+    register(
+        _n,
+        CREATION,
+        impl=portable_torch.numpy_typed(_n, dtypes.backend_dtype_impl(_n), probe=None),
+        impl_is_factory=True,
+    )
 
 
 def _backend(like, backend):
@@ -64,7 +69,31 @@ def _dtype(dtype, backend, fill=(), op="creation"):
     return dtypes.default_float(backend)
 
 
-def _filled(op, shape, dtype, like, backend, **extra):
+def check_device(op: str, device, like=None) -> None:
+    """Accept ``device`` None, ``"cpu"`` (or a backend's cpu device) or the
+    ``device`` of ``like``; anything else is a ``ValueError`` naming ``op``.
+
+    >>> check_device("zeros", "cpu")
+    >>> check_device("zeros", "cuda:0")
+    Traceback (most recent call last):
+    ...
+    ValueError: zeros: unsupported device 'cuda:0'; lazy arrays live on 'cpu'
+    """
+    if device is None or device == "cpu" or getattr(device, "type", None) == "cpu":
+        return
+    if getattr(device, "platform", None) == "cpu" or str(device) == "cpu":  # jax, others
+        return
+    if like is not None and not isinstance(like, str):
+        try:
+            if device == like.device:
+                return
+        except Exception:  # noqa: BLE001 - an array without .device, or a lazy ==
+            pass
+    raise ValueError(f"{op}: unsupported device {device!r}; lazy arrays live on 'cpu'")
+
+
+def _filled(op, shape, dtype, like, backend, device=None, **extra):
+    check_device(op, device, like)
     shape = check_shape(op, shape)
     backend = _backend(like, backend)
     dtype = _dtype(dtype, backend, op=op)
@@ -76,29 +105,30 @@ def zeros(shape, dtype=None, like=None, backend=None, device=None) -> LazyArray:
 
     >>> import lazyray
     >>> z = lazyray.zeros((2, 3), dtype="int32")
-    >>> z.shape, z.dtype, z.compute().sum()
+    >>> z.shape, str(z.dtype), z.compute().sum()
     ((2, 3), 'int32', np.int64(0))
     """
-    return _filled("zeros", shape, dtype, like, backend)
+    return _filled("zeros", shape, dtype, like, backend, device)
 
 
 def ones(shape, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     """An array of ones."""
-    return _filled("ones", shape, dtype, like, backend)
+    return _filled("ones", shape, dtype, like, backend, device)
 
 
 def empty(shape, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     """An uninitialized array."""
-    return _filled("empty", shape, dtype, like, backend)
+    return _filled("empty", shape, dtype, like, backend, device)
 
 
 def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     """An array filled with ``fill_value`` (dtype inferred from it if not given).
 
     >>> import lazyray
-    >>> lazyray.full((2,), 3).dtype
+    >>> str(lazyray.full((2,), 3).dtype)
     'int64'
     """
+    check_device("full", device, like)
     shape = check_shape("full", shape)
     backend = _backend(like, backend)
     dtype = _dtype(dtype, backend, (fill_value,), "full")
@@ -121,6 +151,7 @@ def eye(
     >>> lazyray.eye(3, M=5).shape
     (3, 5)
     """
+    check_device("eye", device, like)
     n = as_index("eye", N, "N")
     m = n if M is None else as_index("eye", M, "M")
     shape = check_shape("eye", (n, m))
@@ -136,7 +167,7 @@ def eye(
 
 def identity(n, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     """The ``n x n`` identity (recorded as ``eye``)."""
-    return eye(n, dtype=dtype, like=like, backend=backend)
+    return eye(n, dtype=dtype, like=like, backend=backend, device=device)
 
 
 def arange(
@@ -153,10 +184,11 @@ def arange(
     >>> import lazyray
     >>> lazyray.arange(1, 10, 3).compute().tolist()
     [1, 4, 7]
-    >>> lazyray.arange(2**62, 2**63 + 5, 2**60).dtype
+    >>> str(lazyray.arange(2**62, 2**63 + 5, 2**60).dtype)
     'float64'
     """
     op = "arange"
+    check_device(op, device, like)
     if stop is None:
         start, stop = 0, start
     if step is None:
@@ -317,6 +349,7 @@ def linspace(
     (2, 1, 3)
     """
     op = "linspace"
+    check_device(op, device, like)
     num = as_index(op, num, "num")
     if num < 0:
         raise ValueError(f"{op}: number of samples {num} must be non-negative")
@@ -401,12 +434,13 @@ def indices(dimensions, dtype=int, sparse=False, like=None, backend=None, device
 
     >>> import lazyray
     >>> g = lazyray.indices((2, 3))
-    >>> g.shape, g.dtype, g.compute()[1].tolist()
+    >>> g.shape, str(g.dtype), g.compute()[1].tolist()
     ((2, 2, 3), 'int64', [[0, 1, 2], [0, 1, 2]])
     >>> [a.shape for a in lazyray.indices((2, 3), sparse=True)]
     [(2, 1), (1, 3)]
     """
     op = "indices"
+    check_device(op, device, like)
     dims = check_shape(op, dimensions)
     backend = _backend(like, backend)
     name = _dtype(dtype, backend, op=op)
@@ -421,14 +455,28 @@ def indices(dimensions, dtype=int, sparse=False, like=None, backend=None, device
     return make(op, (dims,), {"dtype": name}, (len(dims), *dims), name, (), backend)
 
 
-def _like(fn):
-    def like_fn(x, dtype=None, **kwargs):
-        shape = x.shape
-        d = dtype if dtype is not None else dtypes.operand_key(x)
-        return fn(shape, **kwargs, dtype=d, like=x)
+def _like_shape(x, shape):
+    if type(x) is not LazyArray and not hasattr(x, "shape"):
+        x = np.asarray(x)  # numpy's *_like take lists and scalars
+    return x, (x.shape if shape is None else shape)
 
-    like_fn.__name__ = fn.__name__ + "_like"
-    like_fn.__doc__ = f"Like :func:`{fn.__name__}`, with the shape and dtype of ``x``."
+
+def _like(fn):
+    def like_fn(
+        x, dtype=None, order="K", subok=True, shape=None, *, device=None, **kwargs
+    ) -> LazyArray:
+        x, shp = _like_shape(x, shape)
+        d = dtype if dtype is not None else dtypes.operand_key(x)
+        return fn(shp, **kwargs, dtype=d, like=x, device=device)
+
+    like_fn.__name__ = like_fn.__qualname__ = fn.__name__ + "_like"
+    like_fn.__doc__ = (
+        f"Like :func:`{fn.__name__}`, with the shape (or ``shape``) and dtype (or\n"
+        f'``dtype``) of ``x``; ``device`` may be None, ``"cpu"`` or ``x.device``.\n\n'
+        f">>> import lazyray\n"
+        f">>> str(lazyray.{fn.__name__}_like(lazyray.Variable((2, 3), dtype='int8')).dtype)\n"
+        f"'int8'\n"
+    )
     return like_fn
 
 
@@ -437,7 +485,15 @@ ones_like = _like(ones)
 empty_like = _like(empty)
 
 
-def full_like(x, fill_value, dtype=None, **kwargs) -> LazyArray:
-    """Like :func:`full`, with the shape (and dtype) of ``x``."""
+def full_like(
+    x, fill_value, dtype=None, order="K", subok=True, shape=None, *, device=None, **kwargs
+) -> LazyArray:
+    """Like :func:`full`, with the shape (and dtype) of ``x``.
+
+    >>> import lazyray
+    >>> str(lazyray.full_like(lazyray.Variable((2,), dtype="int32"), 7).dtype)
+    'int32'
+    """
+    x, shp = _like_shape(x, shape)
     d = dtype if dtype is not None else dtypes.operand_key(x)
-    return full(x.shape, fill_value, dtype=d, like=x, **kwargs)
+    return full(shp, fill_value, dtype=d, like=x, device=device, **kwargs)

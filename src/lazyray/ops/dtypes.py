@@ -49,6 +49,31 @@ def dtype_name(dtype) -> str:
 
 
 _NAMES: dict = {}
+_OBJECTS: dict = {}
+
+
+def dtype_object(name: str):
+    """The ``numpy.dtype`` of a dtype name (cached), or the name itself for a
+    dtype numpy does not know (``bfloat16`` without ``ml_dtypes``).
+
+    >>> dtype_object("int8"), dtype_object("int8") == "int8"
+    (dtype('int8'), True)
+    """
+    try:
+        return _OBJECTS[name]
+    except KeyError:
+        pass
+    try:
+        obj = np.dtype(name)
+    except TypeError:
+        try:
+            import ml_dtypes  # noqa: F401 - registers bfloat16 & co. with numpy
+
+            obj = np.dtype(name)
+        except (ImportError, TypeError):
+            obj = name
+    _OBJECTS[name] = obj
+    return obj
 
 
 def _dtype_name(dtype) -> str:
@@ -81,6 +106,9 @@ def operand_key(x):
     t = type(x)
     if t in _WEAK_EXAMPLES:
         return t
+    dt = getattr(x, "_dtype", None)  # a LazyArray's dtype name
+    if type(dt) is str:
+        return dt
     dt = getattr(x, "dtype", None)
     if dt is not None:
         return dt if type(dt) is str else dtype_name(dt)
@@ -358,7 +386,7 @@ def finfo(x):
 
     >>> import lazyray
     >>> lazyray.finfo(lazyray.Variable((2,), dtype="float32")).eps
-    np.float32(1.1920929e-07)
+    1.1920928955078125e-07
     >>> finfo("complex128").bits
     64
     """
@@ -366,11 +394,44 @@ def finfo(x):
     if dt.name == "bfloat16":
         import ml_dtypes
 
-        return ml_dtypes.finfo(dt)
+        return FloatInfo(ml_dtypes.finfo(dt))
     try:
-        return np.finfo(dt)
+        return FloatInfo(np.finfo(dt))
     except ValueError as e:
         raise ValueError(f"finfo: {e}") from None
+
+
+class FloatInfo:
+    """numpy's ``finfo``, with the Array API's fields as Python numbers:
+    ``bits``, ``eps``, ``max``, ``min``, ``smallest_normal`` and ``dtype``
+    (the real floating dtype); numpy's other fields (``tiny``,
+    ``resolution``, ``precision``...) are numpy's.
+
+    >>> import lazyray
+    >>> info = lazyray.finfo("complex64")
+    >>> type(info.eps), info.dtype, info.bits
+    (<class 'float'>, dtype('float32'), 32)
+    """
+
+    __slots__ = ("_np", "bits", "eps", "max", "min", "smallest_normal", "dtype")
+
+    def __init__(self, info):
+        self._np = info
+        self.bits, self.dtype = int(info.bits), info.dtype
+        self.eps, self.max, self.min = float(info.eps), float(info.max), float(info.min)
+        self.smallest_normal = float(info.smallest_normal)
+
+    def __getattr__(self, name):
+        return getattr(self._np, name)
+
+    def __eq__(self, other) -> bool:
+        return self._np == getattr(other, "_np", other)
+
+    def __hash__(self) -> int:
+        return hash(self._np)
+
+    def __repr__(self) -> str:
+        return repr(self._np)
 
 
 def iinfo(x):

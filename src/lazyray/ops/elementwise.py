@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..array import _ACTIVE, _new, shared, supported_dtype
-from . import dtypes
+from . import dtypes, portable, portable_torch
 from .common import LazyArray, backend_of, constant, info, lazy, make
 from .registry import BINARY, OTHER, TERNARY, UNARY, register, resolve
 from .shapes import broadcast_shapes
@@ -99,16 +99,28 @@ def _lib_fn(name, *alternatives):
 _ALTERNATIVES = {"invert": ("bitwise_not",), "mod": ("remainder",)}
 
 
-def _register(name, family, np_fn):
-    if name in _ALTERNATIVES:
-        impl = _lib_fn(name, *_ALTERNATIVES[name])
-        register(name, family, np_fn=np_fn, impl=impl, impl_is_factory=True)
+def _register(name, family, np_fn, impl=None):
+    if impl is not None or name in _ALTERNATIVES:
+        impl = impl or _lib_fn(name, *_ALTERNATIVES[name])
+        register(
+            name,
+            family,
+            np_fn=np_fn,
+            impl=portable_torch.numpy_typed(name, impl, np_fn),
+            impl_is_factory=True,
+        )
     else:
-        register(name, family, np_fn=np_fn)
+        register(
+            name,
+            family,
+            np_fn=np_fn,
+            impl=portable_torch.numpy_typed(name, None, np_fn),
+            impl_is_factory=True,
+        )
 
 
-def _make_unary(name, np_fn):
-    _register(name, UNARY, np_fn)
+def _make_unary(name, np_fn, impl=None):
+    _register(name, UNARY, np_fn, impl)
     cache = {}
 
     def unary(x):
@@ -206,8 +218,8 @@ def _int_operand(name, np_fn, value, other, right):
         raise type(e)(f"{name}: {e}") from None
 
 
-def _make_binary(name, np_fn):
-    _register(name, BINARY, np_fn)
+def _make_binary(name, np_fn, impl=None):
+    _register(name, BINARY, np_fn, impl)
     cache = {}
 
     def binary(x1, x2):
@@ -316,7 +328,7 @@ def power_operator(x1, x2):
     other backends keep their library's operator: ``power``.
 
     >>> import lazyray
-    >>> (lazyray.Variable((2,), dtype="bool") ** 2).dtype
+    >>> str((lazyray.Variable((2,), dtype="bool") ** 2).dtype)
     'int8'
     >>> (lazyray.Variable((2,)) ** 0.5).fn_name
     'sqrt'
@@ -346,7 +358,10 @@ def _nary(name, operands, np_fn, static=(), kwargs=None):
     shape = broadcast_shapes(name, *(s for s, _ in infos))
     keys = tuple(k for _, k in infos)
     dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys, static), keys)
-    _check_weak_ints(np_fn, [x for x in operands if x is not None], keys, static)
+    try:
+        _check_weak_ints(np_fn, [x for x in operands if x is not None], keys, static)
+    except (OverflowError, TypeError, ValueError) as e:
+        raise type(e)(f"{name}: {e}") from None
     return make(name, operands, kwargs, shape, dtype, backend=backend)
 
 
@@ -363,7 +378,9 @@ def _check_weak_ints(np_fn, operands, keys, static=()):
         np_fn(*args, **dict(static))
 
 
-register("where", TERNARY)
+register(
+    "where", TERNARY, impl=portable_torch.numpy_typed("where", None, np.where), impl_is_factory=True
+)
 
 
 def where(condition, x=None, y=None):
@@ -385,34 +402,61 @@ def where(condition, x=None, y=None):
     return _nary("where", (condition, x, y), lambda c, a, b: np.where(c, a, b))
 
 
-register("clip", TERNARY)
+register(
+    "clip",
+    TERNARY,
+    impl=portable_torch.numpy_typed("clip", portable.clip_impl),
+    impl_is_factory=True,
+)
 
 
-def clip(a, a_min=None, a_max=None):
-    """Clip values to ``[a_min, a_max]`` (either may be None).
+def clip(x, /, min=None, max=None, *, a_min=None, a_max=None):  # noqa: A002
+    """Clip values to ``[min, max]``; either bound may be None (numpy's
+    ``a_min``/``a_max``, positional or by either name).
 
-    >>> import lazyray
-    >>> lazyray.clip(lazyray.Variable((3,), dtype="float32"), 0, 1.0).dtype
+    The result has ``x``'s dtype when the bounds are of its kind (boolean,
+    integer, floating or complex), as the Array API asks, where numpy would
+    promote (``clip(float32, float64 array)`` is ``float32``); bounds of
+    another kind, which the standard leaves unspecified, promote as in numpy.
+
+    >>> import lazyray, numpy as np
+    >>> str(lazyray.clip(lazyray.Variable((3,), dtype="float32"), 0, 1.0).dtype)
+    'float32'
+    >>> str(lazyray.clip(lazyray.Variable((3,), dtype="float32"), max=np.ones(3)).dtype)
     'float32'
     """
+    if (a_min is not None and min is not None) or (a_max is not None and max is not None):
+        raise TypeError("clip: give each bound once (min= or a_min=, max= or a_max=)")
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
 
     # numpy 2.x accepts neither bound: a copy of ``a``
-    def np_clip(x, *bounds):
-        lo = bounds[0] if a_min is not None else None
-        hi = bounds[-1] if a_max is not None else None
-        return np.clip(x, lo, hi)
+    def np_clip(v, *bounds):
+        return np.clip(
+            v, bounds[0] if lo is not None else None, bounds[-1] if hi is not None else None
+        )
 
-    return _nary("clip", (a, a_min, a_max), np_clip)
+    out = _nary("clip", (x, lo, hi), np_clip)
+    kind = info(out._args[0])[1]
+    if type(kind) is str and out._dtype != kind and _kind(out._dtype) == _kind(kind):
+        return astype(out, kind)
+    return out
 
 
-register("complex", BINARY, impl=lambda backend: _complex_impl(backend), impl_is_factory=True)
+def _kind(name: str) -> str:
+    if dtypes.is_complex(name) or dtypes.is_floating(name):
+        return name[0]
+    return "i" if dtypes.is_integer(name) else name
+
+
+register("complex", BINARY, impl=portable.complex_impl, impl_is_factory=True)
 
 
 def complex(re, im):  # noqa: A001 - numpy-style name, as in the seed
     """A complex array from real and imaginary parts.
 
     >>> import lazyray
-    >>> lazyray.complex(lazyray.Variable((2,), dtype="float32"), 0.0).dtype
+    >>> str(lazyray.complex(lazyray.Variable((2,), dtype="float32"), 0.0).dtype)
     'complex64'
     """
     # numpy's float64 scalar subclasses Python's float, so ``1j * im`` makes a
@@ -430,7 +474,7 @@ def conj_method(self):
     ``x`` is its own conjugate (as ``astype`` to its own dtype).
 
     >>> import lazyray, numpy as np
-    >>> conj_method(lazyray.array(np.array([True]))).dtype
+    >>> str(conj_method(lazyray.array(np.array([True]))).dtype)
     'bool'
     """
     if type(self) is LazyArray and self._dtype == "bool":
@@ -442,25 +486,6 @@ def _complex_rule(r, i):
     return r + 1j * i
 
 
-def _complex_impl(backend):
-    if backend != "numpy":
-        import autoray
-
-        return autoray.get_lib_fn(backend, "complex")
-    return _np_complex
-
-
-def _np_complex(re, im):
-    """``re + i im`` with exactly these parts when both are real (``1j * inf``
-    has a nan real part), of the dtype of numpy's ``re + 1j * im``."""
-    z = re + 1j * im
-    if np.iscomplexobj(re) or np.iscomplexobj(im):
-        return z
-    out = np.empty(np.shape(z), z.dtype)
-    out.real, out.imag = re, im
-    return out if type(z) is np.ndarray else out[()]
-
-
 register("astype", UNARY, impl=lambda backend: _astype_impl(backend), impl_is_factory=True)
 
 
@@ -470,9 +495,9 @@ def _astype_impl(backend):
     return autoray.get_lib_fn(backend, "astype")
 
 
-def astype(x, dtype, copy=True):
+def astype(x, dtype, /, copy=True, *, device=None):
     """Cast to ``dtype`` (a name, numpy dtype or Python type; bool, integer,
-    floating point or complex).
+    floating point or complex); ``device`` may be None or ``"cpu"``.
 
     As autoray's lazy arrays, a cast to ``x``'s own dtype is ``x`` itself,
     whatever ``copy`` says: a lazy graph never writes into its arrays, so it
@@ -482,10 +507,12 @@ def astype(x, dtype, copy=True):
 
     >>> import lazyray
     >>> x = lazyray.Variable((2,))
-    >>> lazyray.astype(x, "int32").dtype, lazyray.astype(x, "float64") is x
+    >>> str(lazyray.astype(x, "int32").dtype), lazyray.astype(x, "float64") is x
     ('int32', True)
     """
     x = lazy("astype", x)
+    if device not in (None, "cpu"):
+        raise ValueError(f"astype: unsupported device {device!r}; lazy arrays live on 'cpu'")
     name = supported_dtype("astype", dtype)
     if name not in dtypes._KNOWN:
         raise TypeError(f"astype: unsupported dtype {dtype!r}")
@@ -495,29 +522,18 @@ def astype(x, dtype, copy=True):
     return make("astype", (x, name), None, x._shape, name)
 
 
-def _allclose_impl(backend):
-    """The backend's ``allclose``, its result a 0-d bool array (numpy's and
-    torch's are Python bools, which later ops cannot take as arrays)."""
-    if backend == "numpy":
-
-        def np_allclose(a, b, **kwargs):
-            return np.bool_(np.allclose(a, b, **kwargs))
-
-        return np_allclose
-    import autoray
-
-    fn = autoray.get_lib_fn(backend, "allclose")
-    asarray = autoray.get_lib_fn(backend, "asarray")
-
-    def allclose(a, b, **kwargs):
-        out = fn(a, b, **kwargs)
-        return asarray(out) if type(out) is bool else out
-
-    return allclose
-
-
-register("allclose", OTHER, impl=_allclose_impl, impl_is_factory=True)
-register("isclose", BINARY)
+register(
+    "allclose",
+    OTHER,
+    impl=portable_torch.numpy_typed("allclose", portable.allclose_impl, probe=None),
+    impl_is_factory=True,
+)
+register(
+    "isclose",
+    BINARY,
+    impl=portable_torch.numpy_typed("isclose", None, np.isclose),
+    impl_is_factory=True,
+)
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

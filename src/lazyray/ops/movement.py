@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from ..pytree import SEQ, kind_of
-from . import dtypes
+from . import dtypes, portable_torch
 from .common import (
     LazyArray,
     array_result_type,
@@ -34,7 +34,7 @@ from .shapes import as_index, check_shape, normalize_axes, normalize_axis, prod,
 for _n in ("reshape", "transpose", "broadcast_to", "flip"):
     register(_n, MOVEMENT)
 for _n in ("stack", "concatenate"):
-    register(_n, COMBINE)
+    register(_n, COMBINE, impl=portable_torch.numpy_typed(_n, probe=None), impl_is_factory=True)
 register("split", COMBINE, nout=-1)
 
 
@@ -69,9 +69,13 @@ def reshape_shape(op: str, shape: tuple, newshape) -> tuple:
     return newshape
 
 
-def reshape(a, newshape=None, shape=None):
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     """Give ``a`` a new shape with the same number of elements (one ``-1``
-    allowed).
+    allowed), with numpy's signature (``newshape`` is its older spelling).
+
+    ``copy`` (None, True or False) is accepted for the Array API and numpy:
+    lazy arrays are immutable, so a copy and a view are the same.
+    ``order="F"`` is recorded as transposes around a C-order reshape.
 
     As autoray's lazy arrays, while tracing: a reshape to ``a``'s own shape
     is ``a`` itself, and a reshape of an (uncomputed) reshape reshapes the
@@ -85,9 +89,20 @@ def reshape(a, newshape=None, shape=None):
     (True, True)
     """
     a = lazy("reshape", a)
-    if newshape is None:
-        newshape = shape
-    newshape = reshape_shape("reshape", a._shape, newshape)
+    if shape is None:
+        shape = newshape
+    elif newshape is not None:
+        raise TypeError("reshape: give the new shape once (shape or newshape), not both")
+    if shape is None:
+        raise TypeError("reshape: missing the new shape")
+    if copy is not None and not isinstance(copy, (bool, np.bool_)):
+        raise TypeError(f"reshape: copy must be None, True or False, got {copy!r:.40}")
+    if order in ("F", "f"):
+        new = reshape_shape("reshape", a._shape, shape)
+        return transpose(reshape(transpose(a), new[::-1]))
+    if order not in ("C", "c", "A", "a"):  # a lazy array is C-contiguous: "A" is "C"
+        raise ValueError(f"reshape: order must be one of 'C', 'F', 'A', got {order!r:.40}")
+    newshape = reshape_shape("reshape", a._shape, shape)
     if newshape == a._shape:
         return a
     inner = _uncomputed_input(a, "reshape")
@@ -206,8 +221,9 @@ def moveaxis(a, source, destination):
     return transpose(a, order)
 
 
-def expand_dims(a, axis):
-    """Insert unit axes at ``axis`` (int or tuple; recorded as ``reshape``).
+def expand_dims(a, axis=0):
+    """Insert unit axes at ``axis`` (int or tuple, default 0 as the Array
+    API's; recorded as ``reshape``).
 
     >>> import lazyray
     >>> lazyray.expand_dims(lazyray.Variable((2, 3)), (0, -1)).shape

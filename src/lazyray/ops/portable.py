@@ -1,4 +1,7 @@
-"""Contractions with numpy's meaning on every backend.
+"""Ops with numpy's meaning on every backend: contractions, and the
+elementwise, cumulative, ``complex`` and ``allclose`` implementations the
+registry resolves for backends whose functions of numpy's names differ (see
+the sections below).
 
 A graph is retargeted by op name, so an op must mean the same on every
 backend.  numpy, JAX, CuPy and dask agree with numpy on the contractions
@@ -26,16 +29,24 @@ from __future__ import annotations
 
 from functools import partial
 
-__all__ = ["NUMPY_LIKE", "IMPLS"]
+import numpy as np
+
+from .torch_numpy import _cast_to, _common, _lib, _np_dtype, _probe, _torch_dtype, _via_numpy
+
+__all__ = [
+    "NUMPY_LIKE",
+    "IMPLS",
+    "ELEMENTWISE",
+    "round_impl",
+    "cumulative_impl",
+    "diff_impl",
+    "clip_impl",
+    "complex_impl",
+    "allclose_impl",
+]
 
 #: backends whose contractions are numpy's
 NUMPY_LIKE = frozenset({"numpy", "jax", "cupy", "dask"})
-
-
-def _lib(backend, name):
-    import autoray
-
-    return autoray.get_lib_fn(backend, name)
 
 
 def _promoting(fn, backend, name):
@@ -46,6 +57,8 @@ def _promoting(fn, backend, name):
 
     from .dtypes import dtype_name
 
+    scalars = (bool, int, float, complex)
+
     def call(*args, **kwargs):
         first = None
         for a in args:
@@ -55,15 +68,34 @@ def _promoting(fn, backend, name):
                     first = dt
                 elif dt is not first and dt != first:
                     break
+            elif type(a) in scalars:
+                break
         else:  # one dtype (the usual case)
-            return fn(*args, **kwargs)
+            return _guarded(fn, args, kwargs, first)
+        # (numpy's contractions take Python scalars as arrays: strong)
         names = [dtype_name(a.dtype) if hasattr(a, "dtype") else None for a in args]
-        target = np.result_type(*[n for n in names if n is not None]).name
+        keys = [n or np.asarray(a).dtype for a, n in zip(args, names) if n or type(a) in scalars]
+        target = np.result_type(*keys).name
         args = [
-            a if n is None or n == target else autoray.do("astype", a, target, like=backend)
+            autoray.do("asarray", np.asarray(a, target), like=backend)
+            if type(a) in scalars
+            else a
+            if n is None or n == target
+            else autoray.do("astype", a, target, like=backend)
             for a, n in zip(args, names)
         ]
-        return fn(*args, **kwargs)
+        return _guarded(fn, args, kwargs, target)
+
+    def _guarded(fn, args, kwargs, target):
+        if backend != "torch":
+            return fn(*args, **kwargs)
+        import torch
+
+        try:  # (torch sums booleans as int64: numpy's bool result is their any)
+            out = fn(*args, **kwargs)
+        except (RuntimeError, NotImplementedError):  # (torch: no bool matmul...)
+            out = _via_numpy(torch, _lib("numpy", name), args, kwargs)
+        return out if target is None else _cast_to(torch, out, _np_dtype(target))
 
     call.__name__ = call.__qualname__ = name
     return call
@@ -124,3 +156,245 @@ IMPLS = {
 
 #: ``dot``'s factory (see :data:`IMPLS`)
 dot_impl = IMPLS["dot"]
+
+
+# ----------------------------------------------- elementwise on torch
+#
+# torch's elementwise functions of numpy's names refuse some of numpy's
+# calls: a Python scalar as either operand (``torch.nextafter(x, 2.0)``,
+# ``torch.copysign(2.0, x)``), integer or boolean input to ``logaddexp`` and
+# ``nextafter`` (numpy computes them in the default float), boolean shifts
+# (numpy: ``int8``), and ``round`` of integers (with ``decimals``), booleans
+# and complex numbers (numpy rounds both parts).
+
+
+def _torch_operands(torch, args, floating=False):
+    """Python scalars as 0-d tensors (weak in torch's promotion, as numpy's
+    Python scalars); with ``floating``, integer and boolean tensors in the
+    default float dtype."""
+    out = []
+    for a in args:
+        if not isinstance(a, torch.Tensor):
+            a = torch.as_tensor(a)
+        if floating and not (a.is_floating_point() or a.is_complex()):
+            a = a.to(torch.get_default_dtype())
+        out.append(a)
+    return out
+
+
+def _torch_binary(name):
+    def factory(backend):
+        fn = _lib(backend, name)
+        if backend != "torch":
+            return fn
+        import torch
+
+        floating = name in ("logaddexp", "nextafter")
+        shift = name in ("bitwise_left_shift", "bitwise_right_shift")
+
+        def call(x1, x2):
+            a, b = _torch_operands(torch, (x1, x2), floating)
+            if shift and a.dtype == torch.bool and b.dtype == torch.bool:
+                a, b = a.to(torch.int8), b.to(torch.int8)
+            return fn(a, b)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    return factory
+
+
+def clip_impl(backend):
+    """numpy's ``clip(x, lo, hi)`` on ``backend`` (``torch.clamp`` takes
+    neither two Python scalars of other kinds nor a scalar beside a tensor,
+    and refuses two missing bounds)."""
+    fn = _lib(backend, "clip")
+    if backend != "torch":
+        return fn
+    import torch
+
+    def clip(x, lo=None, hi=None):
+        if isinstance(x, torch.Tensor) and not x.is_floating_point() and not x.is_complex():
+            # numpy drops a Python int bound beyond the integer dtype's range
+            # on its side (a lower bound below the minimum, an upper above the max)
+            info = torch.iinfo(x.dtype) if x.dtype != torch.bool else None
+            if info is not None and type(lo) is int and lo < info.min:
+                lo = None
+            if info is not None and type(hi) is int and hi > info.max:
+                hi = None
+        if lo is None and hi is None:
+            return x.clone()
+        x, lo, hi = _common(torch, (x, lo, hi))
+        if x.is_complex():  # (numpy's order of complex numbers: lexicographic)
+            raise NotImplementedError("clamp of complex numbers")
+        return fn(x, lo, hi)
+
+    return clip
+
+
+#: registry ``impl`` factories of the elementwise ops torch needs wrapped
+ELEMENTWISE = {
+    n: _torch_binary(n)
+    for n in ("copysign", "logaddexp", "nextafter", "bitwise_left_shift", "bitwise_right_shift")
+}
+
+
+def round_impl(backend, numpy_semantics=False):
+    """numpy's ``round(x, decimals=0)`` on ``backend`` (torch: complex parts
+    rounded apart, integers rounded in float64 when ``decimals < 0``, and
+    booleans as numpy's ``float16`` with ``numpy_semantics``, else in the
+    default float, as a graph traced on torch infers)."""
+    fn = _lib(backend, "round")
+    if backend != "torch":
+        return fn
+    import torch
+
+    def round(x, decimals=0):  # noqa: A001 - numpy's name
+        if x.is_complex():
+            re, im = round(x.real, decimals), round(x.imag, decimals)
+            return torch.complex(re, im)
+        if x.dtype == torch.bool:  # rounding leaves 0 and 1 as they are
+            return x.to(torch.float16 if numpy_semantics else torch.get_default_dtype())
+        if not x.is_floating_point():
+            if decimals >= 0:
+                return x.clone()
+            return fn(x.to(torch.float64), decimals=decimals).to(x.dtype)
+        return fn(x, decimals=decimals) if decimals else fn(x)
+
+    return round
+
+
+round_impl.numpy_semantics = True
+
+
+# ------------------------------------------------------ cumulative ops
+
+
+def _move(backend, x, axis, to):
+    return x if axis == to else _lib(backend, "moveaxis")(x, axis, to)
+
+
+def cumulative_impl(name):
+    """A registry ``impl`` factory of ``cumulative_sum`` / ``cumulative_prod``
+    (``name``), called as ``f(x, axis=int, dtype=name or None,
+    include_initial=bool)``: numpy 2's and jax's own functions, else the
+    backend's ``cumsum``/``cumprod`` with the identity concatenated in front
+    for ``include_initial``."""
+    scan = {"cumulative_sum": "cumsum", "cumulative_prod": "cumprod"}[name]
+    identity = 0 if name == "cumulative_sum" else 1
+
+    def factory(backend):
+        if backend in ("numpy", "jax"):
+            own = _lib(backend, name)
+            if backend == "numpy":
+                return own
+
+            def jax_call(x, axis, dtype=None, include_initial=False):
+                if dtype is not None:  # (32-bit without x64: no warning)
+                    import autoray
+
+                    from .dtypes import finalize
+
+                    dtype = finalize(backend, dtype, (dtype,))
+                    dtype = autoray.to_backend_dtype(dtype, like=backend)
+                return own(x, axis=axis, dtype=dtype, include_initial=include_initial)
+
+            return jax_call
+        import autoray
+
+        fn = _lib(backend, scan)
+
+        def call(x, axis, dtype=None, include_initial=False):
+            if dtype is not None:  # scanned in ``dtype``, kept in it (torch widens ints)
+                x = autoray.astype(x, dtype)
+            out = fn(x, axis)
+            if dtype is not None:
+                out = autoray.astype(out, dtype)
+            if include_initial:
+                shape = list(out.shape)
+                shape[axis] = 1
+                kw = {"device": x.device} if backend == "torch" else {}
+                first = _lib(backend, "full")(tuple(shape), identity, dtype=out.dtype, **kw)
+                out = _lib(backend, "concatenate")((first, out), axis)
+            return out
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+    return factory
+
+
+def diff_impl(backend):
+    """numpy's ``diff(x, n, axis, prepend, append)`` on ``backend`` (torch
+    calls the axis ``dim``; booleans differ by ``not_equal``, as numpy's)."""
+    fn = _lib(backend, "diff")
+    if backend != "torch":
+        return fn
+
+    def diff(x, n=1, axis=-1, prepend=None, append=None):
+        return fn(x, n=n, dim=axis, prepend=prepend, append=append)
+
+    return diff
+
+
+# ------------------------------------------------- complex, allclose
+
+
+def complex_impl(backend):
+    """numpy's meaning of lazyray's ``complex`` on numpy (exact parts), else the backend's."""
+    if backend == "torch":
+        return _torch_complex
+    if backend != "numpy":
+        import autoray
+
+        return autoray.get_lib_fn(backend, "complex")
+    return _np_complex
+
+
+def _torch_complex(re, im):
+    """torch's ``complex`` of parts of numpy's real dtype (the one of numpy's
+    ``re + 1j * im``); ``re + 1j * im`` when a part is complex."""
+    import torch
+
+    dt = np.asarray(_np_complex(*[_probe(a, False) for a in (re, im)])).dtype
+    re, im = _common(torch, (re, im))
+    if re.is_complex():
+        return (re + 1j * im).to(_torch_dtype(torch, dt))
+    part = _torch_dtype(torch, np.finfo(dt).dtype)
+    return torch.complex(re.to(part), im.to(part))
+
+
+def _np_complex(re, im):
+    """``re + i im`` with exactly these parts when both are real (``1j * inf``
+    has a nan real part), of the dtype of numpy's ``re + 1j * im``."""
+    z = re + 1j * im
+    if np.iscomplexobj(re) or np.iscomplexobj(im):
+        return z
+    out = np.empty(np.shape(z), z.dtype)
+    out.real, out.imag = re, im
+    return out if type(z) is np.ndarray else out[()]
+
+
+def allclose_impl(backend):
+    """The backend's ``allclose``, its result a 0-d bool array (numpy's and
+    torch's are Python bools, which later ops cannot take as arrays)."""
+    if backend == "numpy":
+
+        def np_allclose(a, b, **kwargs):
+            return np.bool_(np.allclose(a, b, **kwargs))
+
+        return np_allclose
+    import autoray
+
+    fn = autoray.get_lib_fn(backend, "allclose")
+    asarray = autoray.get_lib_fn(backend, "asarray")
+
+    def allclose(a, b, **kwargs):
+        if backend == "torch":
+            import torch
+
+            a, b, _ = _common(torch, (a, b, 1.0))
+        out = fn(a, b, **kwargs)
+        return asarray(out) if type(out) is bool else out
+
+    return allclose

@@ -15,7 +15,7 @@ import builtins
 import numpy as np
 
 from ..array import supported_dtype
-from . import dtypes
+from . import dtypes, portable_torch
 from .common import LazyArray, constant, lazy, make
 from .movement import ravel
 from .reduce_impl import DEFAULT_DDOF, KEYWORDS, reduction_impl
@@ -120,9 +120,16 @@ def _initial(name, value, dtype):
 
 for _n in KEYWORDS:
     # numpy's keywords on every backend; a ``dtype=`` stays a name in the graph
-    register(_n, REDUCTION, impl=reduction_impl(_n), impl_is_factory=True)
+    register(
+        _n,
+        REDUCTION,
+        impl=portable_torch.numpy_typed(_n, reduction_impl(_n), probe="reduction"),
+        impl_is_factory=True,
+    )
 for _n in ("argmin", "argmax", "count_nonzero"):
-    register(_n, REDUCTION)
+    register(
+        _n, REDUCTION, impl=portable_torch.numpy_typed(_n, probe="reduction"), impl_is_factory=True
+    )
 
 
 def sum(x, axis=None, keepdims=False, *, dtype=None, initial=None, where=None):  # noqa: A001
@@ -131,7 +138,7 @@ def sum(x, axis=None, keepdims=False, *, dtype=None, initial=None, where=None): 
     broadcast to ``x``; masked elements count as 0).
 
     >>> import lazyray, numpy as np
-    >>> lazyray.sum(lazyray.Variable((2, 3, 4), dtype="int8"), axis=(0, -1)).dtype
+    >>> str(lazyray.sum(lazyray.Variable((2, 3, 4), dtype="int8"), axis=(0, -1)).dtype)
     'int64'
     >>> x = lazyray.array(np.arange(4.0))
     >>> lazyray.sum(x, where=x > 1, initial=10).compute()
@@ -150,9 +157,9 @@ def mean(x, axis=None, keepdims=False, *, dtype=None, where=None):
     selects, accumulated in ``dtype`` when given.
 
     >>> import lazyray
-    >>> lazyray.mean(lazyray.Variable((2, 3), dtype="int32"), axis=1).dtype
+    >>> str(lazyray.mean(lazyray.Variable((2, 3), dtype="int32"), axis=1).dtype)
     'float64'
-    >>> lazyray.mean(lazyray.Variable((2, 3)), dtype="float32").dtype
+    >>> str(lazyray.mean(lazyray.Variable((2, 3)), dtype="float32").dtype)
     'float32'
     """
     return _reduce("mean", x, axis, keepdims, np.mean, _kw(dtype, None, where))

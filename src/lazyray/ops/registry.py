@@ -122,3 +122,31 @@ def resolve(backend: str | None, name: str) -> Callable:
         fn = autoray.get_lib_fn(backend or "numpy", op.fn_name)
     _FNS[key] = fn
     return fn
+
+
+def resolve_numpy(backend: str | None, name: str) -> Callable:
+    """The callable that computes op ``name`` on ``backend`` with numpy's
+    meaning (numpy's result dtypes, numpy's forms of the arguments): what a
+    graph traced on numpy runs when it is retargeted to ``backend`` (cached).
+
+    Ops whose backend function differs from numpy's declare it with an
+    ``impl`` factory flagged ``numpy_semantics`` (see
+    :func:`lazyray.ops.portable_torch.numpy_typed`); the others resolve as
+    :func:`resolve` does.
+
+    >>> import numpy as np
+    >>> resolve_numpy("numpy", "sin") is np.sin
+    True
+    """
+    key = (backend, name, "numpy")
+    try:
+        return _FNS[key]
+    except KeyError:
+        pass
+    op = get_op(name)
+    if op.impl_is_factory and getattr(op.impl, "numpy_semantics", False):
+        fn = op.impl(backend or "numpy", numpy_semantics=True)
+    else:
+        fn = resolve(backend, name)
+    _FNS[key] = fn
+    return fn

@@ -9,6 +9,8 @@ from __future__ import annotations
 import operator
 from functools import lru_cache
 
+from numpy.exceptions import AxisError
+
 
 def prod(shape) -> int:
     """Number of elements of ``shape``.
@@ -75,14 +77,16 @@ def as_index(op: str, value, what: str = "axis") -> int:
 
 
 def normalize_axis(op: str, axis, ndim: int) -> int:
-    """A possibly negative ``axis`` as a non-negative int below ``ndim``.
+    """A possibly negative ``axis`` as a non-negative int below ``ndim``; out
+    of bounds, numpy's ``AxisError`` (both a ``ValueError`` and, as the Array
+    API asks, an ``IndexError``).
 
     >>> normalize_axis("sum", -1, 3)
     2
     """
     axis = as_index(op, axis)
     if not -ndim <= axis < ndim:
-        raise ValueError(f"{op}: axis {axis} is out of bounds for array of dimension {ndim}")
+        raise AxisError(f"{op}: axis {axis} is out of bounds for array of dimension {ndim}")
     return axis % ndim if axis < 0 else axis
 
 

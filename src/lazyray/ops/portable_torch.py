@@ -1,0 +1,266 @@
+"""numpy's meaning on torch: the registry ``impl`` factory
+:func:`numpy_typed`, used by the op modules for ops whose torch functions
+promote, accept arguments or lack kernels otherwise than numpy's.
+
+On every other backend the factory returns the backend's own function
+unchanged, so numpy graphs run exactly numpy's calls.
+
+>>> import numpy as np
+>>> numpy_typed("sign")("numpy") is np.sign
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .torch_numpy import (
+    _cast_to,
+    _common,
+    _device,
+    _fits,
+    _lib,
+    _loop_dtypes,
+    _np_dtype,
+    _result_dtypes,
+    _sig,
+    _torch_dtype,
+    _via_numpy,
+    _weak,
+)
+
+__all__ = ["numpy_typed"]
+
+
+def _sign(torch, fn, x):
+    if x.is_complex():
+        return _complex_sign(torch, x)
+    return torch.where(torch.isnan(x), x, fn(x)) if x.is_floating_point() else fn(x)
+
+
+def _complex_sign(torch, x):
+    """numpy's ``sign`` of complex numbers: ``z / |z|``; 0 at 0; nan where
+    ``|z|`` (a hypot) is nan or both parts are infinite; a unit along the
+    infinite part where only one is (``(inf, nan)`` is ``1``)."""
+    re, im = x.real, x.imag
+    a = torch.hypot(re, im)
+    zero, nan = torch.zeros_like(re), torch.full_like(re, float("nan"))
+    ri, ii = torch.isinf(re), torch.isinf(im)
+    out_re = torch.where(a == 0, zero, re / a)
+    out_im = torch.where(a == 0, zero, im / a)
+    inf = torch.isinf(a)
+    out_re = torch.where(inf, torch.where(ri, torch.where(ii, nan, torch.sign(re)), zero), out_re)
+    out_im = torch.where(inf, torch.where(ri, torch.where(ii, nan, zero), torch.sign(im)), out_im)
+    out_re = torch.where(torch.isnan(a), nan, out_re)
+    out_im = torch.where(torch.isnan(a), nan, out_im)
+    return torch.complex(out_re, out_im)
+
+
+def _power(torch, fn, a, b):
+    out = fn(a, b)
+    if not (isinstance(out, torch.Tensor) and out.is_complex()):
+        return out
+    # numpy's complex power: x ** 0 is 1; 0 ** y is 0 for real(y) > 0, else
+    # nan (torch: inf, nan or 0 by exp(y log 0))
+    a, b = torch.as_tensor(a), torch.as_tensor(b)
+    nan = torch.full_like(out, complex(float("nan"), float("nan")))
+    zero = torch.where(b.real > 0, torch.zeros_like(out), nan)
+    out = torch.where(a == 0, zero, out)
+    return torch.where(b == 0, torch.ones_like(out), out)
+
+
+def _angle(torch, fn, x):
+    if x.is_complex():
+        return fn(x)
+    if not x.is_floating_point():  # numpy's float64 (torch's atan2 of integers: float32)
+        x = x.to(torch.float64)
+    return torch.atan2(torch.zeros_like(x), x)
+
+
+def _where(torch, fn, c, x, y):
+    c = c if isinstance(c, torch.Tensor) else torch.as_tensor(np.asarray(c))
+    return fn(c if c.dtype == torch.bool else c != 0, *_common(torch, (x, y)))
+
+
+def _isclose(torch, fn, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    # numpy's formula, each step with numpy's promotion (Python scalars
+    # weak): |a - b| <= atol + rtol * |b|, b finite, or a == b; so a float
+    # b that overflows a's dtype compares as numpy's does
+    import math
+
+    if isinstance(b, torch.Tensor):
+        b = b.to(_torch_dtype(torch, np.result_type(_np_dtype(b), 1.0)))
+    elif type(b) is int:
+        b = float(b)
+    x, y = _common(torch, (a, b))
+    bound = atol + rtol * (b.abs() if isinstance(b, torch.Tensor) else abs(b))
+    le = torch.le(*_common(torch, ((x - y).abs(), bound)))
+    fin = torch.isfinite(b) if isinstance(b, torch.Tensor) else math.isfinite(b.real)
+    out = (le & fin) | (x == y)
+    if equal_nan:
+        out = out | (torch.isnan(x) & torch.isnan(y))
+    return out
+
+
+def _tri(torch, fn, m, k=0):
+    if len(m.shape) < 2:
+        m = m.expand(m.shape[-1], m.shape[-1])
+    return fn(m, k)
+
+
+def _trace(torch, fn, a, offset=0, axis1=0, axis2=1, dtype=None):
+    return torch.diagonal(a, offset, axis1, axis2).sum(-1)
+
+
+def _take(torch, fn, x, indices, axis=None):
+    idx = torch.as_tensor(np.asarray(indices), device=x.device).to(torch.int64)
+    if axis is None:
+        x, axis = x.reshape(-1), 0
+    idx = torch.where(idx < 0, idx + x.shape[axis], idx)
+    out = torch.index_select(x, axis, idx.reshape(-1))
+    return out.reshape(x.shape[:axis] + idx.shape + x.shape[axis + 1 :])
+
+
+def _combine(torch, fn, arrays, axis=0, **kwargs):
+    return fn(_common(torch, list(arrays), strong=True), axis, **kwargs)
+
+
+def _getitem(torch, fn, x, key):
+    key = key if type(key) is tuple else (key,)
+    key = tuple(
+        k.astype(np.int64) if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k for k in key
+    )
+    if not any(type(k) is slice and (k.step or 1) < 0 for k in key):
+        return fn(x, key)
+    basic = all(type(k) in (int, slice) or k is None or k is Ellipsis for k in key)
+    if not basic or sum(k is Ellipsis for k in key) > 1:
+        raise NotImplementedError("negative steps beside advanced indices")
+    if Ellipsis in key:
+        i = key.index(Ellipsis)
+        n_in = sum(k is not None for k in key) - 1
+        key = key[:i] + (slice(None),) * (len(x.shape) - n_in) + key[i + 1 :]
+    flips, plain, dim, od = [], [], 0, 0
+    for k in key:
+        if type(k) is slice and (k.step or 1) < 0:
+            r = range(*k.indices(x.shape[dim]))
+            n = x.shape[dim]
+            start = n - 1 - r[0] if len(r) else 0
+            flips.append((od, slice(start, start + len(r) * -k.step, -k.step)))
+            plain.append(slice(None))
+        else:
+            plain.append(k)
+        dim += k is not None
+        od += type(k) is not int
+    out = fn(x, tuple(plain))
+    for d, sl in flips:
+        out = out.flip(d)[(slice(None),) * d + (sl,)]
+    return out
+
+
+def _linspace(torch, fn, start, stop, num, endpoint=True, retstep=False, dtype=None, axis=0):
+    ends = [
+        a if isinstance(a, torch.Tensor) else torch.as_tensor(np.asarray(a)) for a in (start, stop)
+    ]
+    dt = np.result_type(*[_weak(a) for a in (start, stop)])
+    dt = dt if dt.kind in "fc" else np.dtype("float64")
+    start, stop = (e.to(_torch_dtype(torch, dt)) for e in ends)
+    start, stop = torch.broadcast_tensors(start, stop)
+    div = num - 1 if endpoint is not False else num
+    y = torch.arange(num, device=start.device).to(start.dtype).reshape((-1,) + (1,) * start.ndim)
+    delta = stop - start
+    step = delta / div if div > 0 else torch.tensor(float("nan"), dtype=torch.float64)
+    y = (y / div * delta if bool((step == 0).any()) else y * step) if div > 0 else y * delta
+    y = y + start
+    if endpoint is not False and num > 1:
+        y[-1] = stop
+    y = torch.movedim(y, 0, axis or 0)
+    want = np.dtype(dtype) if dtype is not None else dt
+    if want.kind in "iu":
+        y = torch.floor(y)
+    y = y.to(_torch_dtype(torch, want))
+    return (y, step) if retstep else y
+
+
+_MOMENTS = frozenset({"mean", "var", "std"})
+
+_TORCH_FIX = {
+    "sign": _sign,
+    "power": _power,
+    "angle": _angle,
+    "where": _where,
+    "isclose": _isclose,
+    "tril": _tri,
+    "triu": _tri,
+    "trace": _trace,
+    "take": _take,
+    "stack": _combine,
+    "concatenate": _combine,
+    "getitem": _getitem,
+    "linspace": _linspace,
+}
+
+
+def numpy_typed(name, base=None, np_fn=None, probe="elementwise"):
+    """A registry ``impl`` factory of op ``name`` (``base(backend)``, else
+    the backend's function of that name) that keeps numpy's meaning on torch:
+    operands of ufuncs cast to numpy's loop dtypes, Python scalars as
+    tensors, the result cast to numpy's dtype (found on stand-ins: 0-d for
+    ``probe="elementwise"``, ones of the operand's rank for ``"reduction"``,
+    none for None), and calls torch refuses run by the numpy implementation.
+    """
+
+    def factory(backend, numpy_semantics=False):
+        fn = base(backend) if base is not None else _lib(backend, name)
+        if backend != "torch" or not numpy_semantics:
+            return fn  # (a graph traced on torch has torch's static dtypes)
+        import torch
+
+        np_impl = np_fn if np_fn is not None else (base("numpy") if base else _lib("numpy", name))
+        fix = _TORCH_FIX.get(name)
+        plans: dict = {}
+
+        def call(*args, **kwargs):
+            key = (_sig(list(args)), _sig(tuple(sorted(kwargs.items()))))
+            try:
+                loops, out = plans[key]
+            except (KeyError, TypeError):
+                loops = _loop_dtypes(np_impl, args)
+                out = None
+                if probe is not None:
+                    out = _result_dtypes(np_impl, args, kwargs, probe == "reduction")
+                try:
+                    plans[key] = loops, out
+                except TypeError:
+                    pass
+            if loops is not None:
+                dev = _device(torch, args)
+                conv = []
+                for a, d in zip(args, loops):
+                    if isinstance(a, torch.Tensor):
+                        conv.append(a if _np_dtype(a) == d else a.to(_torch_dtype(torch, d)))
+                    elif type(a) is int and not _fits(a, d):
+                        return _via_numpy(torch, np_impl, args, kwargs)
+                    else:
+                        conv.append(torch.tensor(a, dtype=_torch_dtype(torch, d), device=dev))
+                args = conv
+            if (
+                name in _MOMENTS
+                and out is not None
+                and isinstance(args[0], torch.Tensor)
+                and not args[0].is_complex()  # complex moments: a real result, complex sums
+            ):
+                # numpy's moments of integers in their float result dtype, of
+                # float16 with float32 sums
+                kind = "float32" if out == np.float16 else out
+                args = (args[0].to(_torch_dtype(torch, kind)), *args[1:])
+            try:
+                res = fix(torch, fn, *args, **kwargs) if fix else fn(*args, **kwargs)
+            except (RuntimeError, NotImplementedError, TypeError, ValueError, OverflowError):
+                res = _via_numpy(torch, np_impl, args, kwargs)
+            return _cast_to(torch, res, out)
+
+        call.__name__ = call.__qualname__ = name.rpartition(".")[2]
+        return call
+
+    factory.numpy_semantics = True
+    return factory

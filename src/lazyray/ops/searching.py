@@ -1,0 +1,101 @@
+"""Searching: ``searchsorted`` (numpy's meaning on every backend).
+
+torch's ``searchsorted`` takes ``side`` as a keyword only, wants the sorted
+sequence and the values of one dtype and an ``int64`` sorter: the registry
+resolves the op, on torch, to an implementation that casts them first (to the
+dtype numpy's promotion gives).
+"""
+
+from __future__ import annotations
+
+from . import dtypes
+from .common import LazyArray, backend_of, constant, info, lazy, make
+from .portable import NUMPY_LIKE
+from .registry import INDEXING, register
+
+__all__ = ["searchsorted"]
+
+
+def _searchsorted_impl(backend):
+    import autoray
+
+    fn = autoray.get_lib_fn(backend, "searchsorted")
+    if backend in NUMPY_LIKE:
+        return fn
+    if backend != "torch":  # pragma: no cover - other backends as autoray has them
+        return fn
+    import numpy as np
+    import torch
+
+    def searchsorted(a, v, side="left", sorter=None):
+        if not isinstance(v, torch.Tensor):  # a scalar, weak as numpy's (NEP 50)
+            dt = np.result_type(dtypes.dtype_name(a.dtype), v)
+            v = torch.as_tensor(np.asarray(v, dtype=dt), device=a.device)
+        if v.dtype != a.dtype:
+            names = [dtypes.dtype_name(t.dtype) for t in (a, v)]
+            dt = autoray.to_backend_dtype(np.result_type(*names).name, like="torch")
+            a, v = a.to(dt), v.to(dt)
+        if sorter is not None:
+            sorter = torch.as_tensor(sorter, device=a.device).to(torch.int64)
+        if a.dtype.is_floating_point and (torch.isnan(a).any() or torch.isnan(v).any()):
+            # numpy orders nan after everything, torch's binary search does not:
+            # count the elements before each value in numpy's order instead
+            a = a if sorter is None else a[sorter]
+            a = a.reshape(a.shape + (1,) * v.ndim)
+            if side == "left":
+                before = (a < v) | (torch.isnan(v) & ~torch.isnan(a))
+            else:
+                before = (a <= v) | torch.isnan(v)
+            return before.sum(dim=0, dtype=torch.int64)
+        return torch.searchsorted(a, v, side=side, sorter=sorter)
+
+    return searchsorted
+
+
+register("searchsorted", INDEXING, impl=_searchsorted_impl, impl_is_factory=True)
+
+
+def searchsorted(x1, x2, /, side="left", sorter=None) -> LazyArray:
+    """Indices where the values ``x2`` would be inserted into the sorted 1-d
+    ``x1`` (sorted by the indices ``sorter`` when given) to keep it sorted:
+    before equal elements with ``side="left"``, after them with ``"right"``.
+
+    The result has the shape of ``x2`` and the default index dtype
+    (``int64``).
+
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.asarray(np.array([1.0, 2.0, 2.0, 5.0]))
+    >>> lazyray.searchsorted(x, np.array([2.0, 6.0])).compute().tolist()
+    [1, 4]
+    >>> lazyray.searchsorted(x, 2.0, side="right").shape
+    ()
+    """
+    op = "searchsorted"
+    if side not in ("left", "right"):
+        raise ValueError(f"searchsorted: side must be 'left' or 'right', got {side!r:.40}")
+    operands = [a for a in (x1, x2, sorter) if a is not None]
+    lazies = [a for a in operands if type(a) is LazyArray] or [lazy(op, x1)]
+    backend = backend_of(op, lazies)
+    x1 = x1 if type(x1) is LazyArray else lazy(op, constant(op, x1, backend))
+    x2 = x2 if type(x2) is LazyArray else constant(op, x2, backend)
+    if len(x1._shape) != 1:
+        raise ValueError(f"searchsorted: x1 must be 1-d, got shape {x1._shape}")
+    (s2, k2) = info(x2)
+    try:
+        dtypes.result_type(x1._dtype, k2)
+    except TypeError:
+        raise TypeError(f"searchsorted: cannot compare {x1._dtype} and {k2} values") from None
+    if sorter is not None:
+        sorter = sorter if type(sorter) is LazyArray else constant(op, sorter, backend)
+        ss, ks = info(sorter)
+        if ss != x1._shape:
+            raise ValueError(
+                f"searchsorted: sorter of shape {ss} must have the shape of x1 {x1._shape}"
+            )
+        if type(ks) is type or not dtypes.is_integer(ks):
+            raise TypeError(f"searchsorted: sorter must be an integer array, got {ks}")
+    dtype = dtypes.finalize(backend, "int64", ("int64",))
+    if sorter is not None:  # positional: a lazy sorter is a dependency, not an option
+        return make(op, (x1, x2, side, sorter), None, s2, dtype, backend=backend)
+    kwargs = {"side": None if side == "left" else side}
+    return make(op, (x1, x2), kwargs, s2, dtype, backend=backend)

@@ -1,0 +1,161 @@
+"""Helpers that run an op on torch with numpy's meaning: numpy's dtypes of
+torch values, numpy's loop and result dtypes of a call (found on tiny
+stand-ins), casts, and the host round trip through numpy for calls torch
+refuses.  Used by :mod:`.portable` and :mod:`.portable_torch`; imports
+neither.
+
+>>> import numpy as np
+>>> _fits(300, np.dtype("uint8")), _fits(3, np.dtype("int8"))
+(False, True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _lib(backend, name):
+    import autoray
+
+    return autoray.get_lib_fn(backend, name)
+
+
+# ------------------------------------------- numpy's meaning on torch
+#
+# torch promotes otherwise than numpy (``sqrt(int8)`` is float32, numpy's
+# float16; ``float16 + int64`` stays float16), takes Python scalars in few
+# places, refuses mixed dtypes in some functions and lacks some kernels
+# (complex ordering, a few integer, boolean and half kernels).  The wrappers
+# below run an op on torch in numpy's loop dtypes (``ufunc.resolve_dtypes``)
+# and cast its result to numpy's result dtype (that of the node), and run
+# what torch refuses through the op's numpy implementation on the host (a
+# device round trip, without gradient: those calls raised before).
+
+
+def _np_dtype(d):
+    """numpy's dtype of a torch dtype, tensor, numpy value or scalar type."""
+    name = str(getattr(d, "dtype", d))
+    return np.dtype(name[6:] if name.startswith("torch.") else name)
+
+
+def _torch_dtype(torch, d):
+    return getattr(torch, np.dtype(d).name)
+
+
+def _device(torch, args):
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            return a.device
+        if type(a) in (list, tuple):
+            for b in a:
+                if isinstance(b, torch.Tensor):
+                    return b.device
+    return None
+
+
+def _via_numpy(torch, np_fn, args, kwargs):
+    """``np_fn`` on host copies of the tensors in ``args``/``kwargs``, its
+    results as tensors on their device."""
+    dev = _device(torch, list(args) + list(kwargs.values()))
+
+    def to_np(a):
+        if isinstance(a, torch.Tensor):
+            return a.detach().cpu().resolve_conj().resolve_neg().numpy()
+        return type(a)(to_np(b) for b in a) if type(a) in (list, tuple) else a
+
+    out = np_fn(*[to_np(a) for a in args], **{k: to_np(v) for k, v in kwargs.items()})
+
+    def back(o):
+        return torch.from_numpy(np.array(o, copy=True)).to(dev)
+
+    return tuple(back(o) for o in out) if type(out) in (tuple, list) else back(out)
+
+
+def _probe(x, nd_shape):
+    """A stand-in of ``x`` for finding numpy's result dtype."""
+    if hasattr(x, "dtype") and hasattr(x, "shape") and not isinstance(x, np.generic):
+        return np.zeros((1,) * len(x.shape) if nd_shape else (), _np_dtype(x))
+    if type(x) in (list, tuple):
+        return type(x)(_probe(b, nd_shape) for b in x)
+    return x
+
+
+def _sig(x):
+    if hasattr(x, "dtype") and hasattr(x, "shape"):
+        return (str(x.dtype), len(x.shape), type(x) is np.ndarray)
+    if type(x) in (list, tuple):
+        return tuple(_sig(b) for b in x)
+    if type(x) is int:
+        return (int, x.bit_length() > 62)
+    # typed: False == 0 == 0.0 as dict keys, yet numpy types them apart
+    return (type(x), x) if type(x) in (float, complex, bool) else (type(x), repr(x))
+
+
+def _result_dtypes(np_fn, args, kwargs, nd_shape):
+    """numpy's result dtype(s) of ``np_fn`` on stand-ins, or None."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            out = np_fn(*_probe(list(args), nd_shape), **_probe(kwargs, nd_shape))
+    except Exception:  # noqa: BLE001 - no stand-in result: no cast
+        return None
+    if type(out) in (tuple, list):
+        return tuple(np.asarray(o).dtype for o in out)
+    return np.asarray(out).dtype
+
+
+def _cast_to(torch, out, dts):
+    if dts is None:
+        return out
+    if type(out) in (tuple, list):
+        return type(out)(_cast_to(torch, o, d) for o, d in zip(out, dts))
+    if not isinstance(out, torch.Tensor):
+        return out
+    want = _torch_dtype(torch, dts)
+    return out if out.dtype == want else out.to(want)
+
+
+def _loop_dtypes(np_fn, args):
+    """numpy's loop dtypes for ufunc ``np_fn`` on ``args`` (Python scalars
+    weak), or None."""
+    if not isinstance(np_fn, np.ufunc):
+        return None
+    key = [type(a) if type(a) in (bool, int, float, complex) else _np_dtype(a) for a in args]
+    try:
+        return np_fn.resolve_dtypes(tuple(key) + (None,) * np_fn.nout)
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _fits(value, dtype) -> bool:
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return info.min <= value <= info.max
+    return dtype.kind != "b" or value in (0, 1)
+
+
+#: ops whose torch function differs from numpy's ufunc on some input
+
+
+def _weak(a):
+    """``a`` as :func:`numpy.result_type` takes it: Python scalars weak."""
+    return a if type(a) in (bool, int, float, complex) else _np_dtype(a)
+
+
+def _common(torch, args, strong=False):
+    """The tensors (Python scalars too, weak unless ``strong``) in ``args``
+    as tensors of numpy's common dtype; ``None`` stays None."""
+    given = [a for a in args if a is not None]
+    keys = [np.asarray(a).dtype if strong and not hasattr(a, "dtype") else _weak(a) for a in given]
+    dt = _torch_dtype(torch, np.result_type(*keys))
+    dev = _device(torch, given)
+    return [
+        None
+        if a is None
+        else a.to(dt)
+        if isinstance(a, torch.Tensor)
+        else torch.as_tensor(np.asarray(a), device=dev).to(dt)
+        for a in args
+    ]
