@@ -189,3 +189,19 @@ def test_norm_empty_raises(shape, ord_, axis):
 def test_norm_empty_ok(shape, ord_, axis):
     x = np.ones(shape)
     _same(lr.linalg.norm(lr.array(x), ord=ord_, axis=axis), np.linalg.norm(x, ord=ord_, axis=axis))
+
+
+def test_complex_of_a_numpy_float64_scalar_part():
+    """``complex(7, v)`` with ``v`` a 0-d matmul result (numpy returns an
+    ``np.float64``, a Python float subclass, so ``1j * v`` was a Python
+    complex without a dtype and compute crashed; long campaign seed
+    5150000028607)."""
+    a, b = np.ones(4, "int64"), np.ones(4)
+    v = lr.matmul(lr.array(a), lr.array(b))
+    y = lr.complex(7, v)
+    got = y.compute()
+    ref = 7 + 1j * np.matmul(a, b)
+    assert str(y.dtype) == np.asarray(ref).dtype.name == np.asarray(got).dtype.name
+    assert got == ref
+    x = lr.array(np.array([1.0, np.inf], "float32"))
+    assert lr.complex(x, 2.0).compute().dtype == np.complex64  # a weak Python part

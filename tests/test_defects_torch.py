@@ -321,3 +321,29 @@ def test_folded_uint64_scalar_constant():
     got = lr.Function([x], [y])(torch.from_numpy(F32[:2].copy()))[0]
     np.testing.assert_array_equal(got.numpy(), F32[:2] + np.uint64(1))
     assert got.numpy().dtype == (F32[:2] + np.uint64(1)).dtype
+
+
+def test_std_var_with_ddof_at_least_n_divide_by_zero_as_numpy():
+    """numpy divides by ``max(n - ddof, 0)``: ``inf`` where torch gives ``nan``
+    (long campaign seed 5150000004579)."""
+    a = np.array([[2.0, 0.0], [1 + 1j, 1.5]])  # (torch: nan for the first row)
+    x = lr.Variable((2, 2), dtype="complex128")
+    for fn in ("std", "var"):
+        y = getattr(lr, fn)(x, axis=1, ddof=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ref = getattr(np, fn)(a, axis=1, ddof=2)
+        got = lr.Function([x], [y])(torch.from_numpy(a))[0].numpy()
+        assert got.dtype == ref.dtype and str(y.dtype) == ref.dtype.name
+        np.testing.assert_array_equal(got, ref)
+
+
+def test_python_bool_operand_resolves_numpys_loop():
+    """A Python bool is numpy's bool in ``resolve_dtypes``: ``logaddexp(int64,
+    True)`` runs in float64, not in torch's default float32 (seed
+    5150000008275)."""
+    a = np.array([-1, 1, -1])
+    x = lr.Variable((3,), dtype="int64")
+    got = lr.Function([x], [lr.logaddexp(x, True)])(torch.from_numpy(a))[0].numpy()
+    ref = np.logaddexp(a, True)
+    assert got.dtype == ref.dtype
+    np.testing.assert_array_equal(got, ref)

@@ -183,7 +183,25 @@ def _linspace(torch, fn, start, stop, num, endpoint=True, retstep=False, dtype=N
 
 _MOMENTS = frozenset({"mean", "var", "std"})
 
+
+def _moment(torch, fn, x, *args, **kwargs):
+    """``var``/``std``: numpy divides by ``max(n - ddof, 0)`` (``inf`` where
+    torch gives ``nan``): such calls run numpy's (the ValueError is caught)."""
+    ddof = kwargs.get("ddof", 0)
+    if ddof:
+        axis = kwargs.get("axis", args[0] if args else None)
+        axes = range(x.ndim) if axis is None else axis if type(axis) is tuple else (axis,)
+        n = 1
+        for a in axes:
+            n *= x.shape[a]
+        if n - ddof <= 0:
+            raise ValueError("var/std with ddof >= n: numpy's division by zero")
+    return fn(x, *args, **kwargs)
+
+
 _TORCH_FIX = {
+    "var": _moment,
+    "std": _moment,
     "sign": _sign,
     "power": _power,
     "angle": _angle,

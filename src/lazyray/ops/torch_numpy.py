@@ -117,12 +117,20 @@ def _cast_to(torch, out, dts):
     return out if out.dtype == want else out.to(want)
 
 
+_BOOL = np.dtype("bool")
+
+
 def _loop_dtypes(np_fn, args):
     """numpy's loop dtypes for ufunc ``np_fn`` on ``args`` (Python scalars
     weak), or None."""
     if not isinstance(np_fn, np.ufunc):
         return None
-    key = [type(a) if type(a) in (bool, int, float, complex) else _np_dtype(a) for a in args]
+    # (a Python bool is numpy's bool: resolve_dtypes takes only int, float and
+    # complex as weak Python types)
+    key = [
+        type(a) if type(a) in (int, float, complex) else _BOOL if type(a) is bool else _np_dtype(a)
+        for a in args
+    ]
     try:
         return np_fn.resolve_dtypes(tuple(key) + (None,) * np_fn.nout)
     except (TypeError, ValueError, OverflowError):
