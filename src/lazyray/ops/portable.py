@@ -369,7 +369,7 @@ def _np_complex(re, im):
     has a nan real part), of the dtype of numpy's ``re + 1j * im``."""
     # (ufuncs, not operators: np.float64 is a Python float, so 1j * it would
     # be a Python complex, without a dtype; Python scalars stay weak)
-    jim = 1j * im if type(im) in (bool, int, float) else np.multiply(1j, im)
+    jim = 1j * im if type(im) in (bool, int, float, complex) else np.multiply(1j, im)
     z = np.add(re, jim)
     if np.iscomplexobj(re) or np.iscomplexobj(im):
         return z
