@@ -1,9 +1,9 @@
-"""Compatibility with ``autoray.lazy`` and its clients (quimb, cotengra).
+"""Compatibility with autoray's lazy module and its clients (quimb, cotengra).
 
 * :mod:`lazyray.compat.autoray`: lazyray in autoray's dispatch (registered
   on ``import lazyray``) and the opt-in switch :func:`patch_autoray` that
-  makes ``autoray.lazy`` be lazyray for code that hard-codes it;
-* :mod:`lazyray.compat.lazy_core`: the helpers of ``autoray.lazy.core``
+  makes autoray's lazy module be lazyray for code that hard-codes it;
+* :mod:`lazyray.compat.lazy_core`: the helpers of autoray's lazy ``core``
   that clients import (``lazy_cache``...), re-exported by
   :mod:`lazyray.core`.
 """

@@ -405,9 +405,6 @@ def vecdot(x1, x2, /, *, axis: int = -1) -> LazyArray:
     >>> lazyray.linalg.vecdot(lazyray.Variable((2, 3)), lazyray.Variable((3,))).shape
     (2,)
     """
-    from . import contraction
+    from .contraction import vecdot as _vecdot
 
-    fn = getattr(contraction, "vecdot", None)
-    if fn is None:  # pragma: no cover - until the main vecdot lands
-        raise NotImplementedError("linalg.vecdot: lazyray.vecdot is not available")
-    return fn(x1, x2, axis=axis)
+    return _vecdot(x1, x2, axis=axis)
