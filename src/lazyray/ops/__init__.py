@@ -36,11 +36,9 @@ from .elementwise import (
 )
 from .elementwise_api import *  # noqa: F403
 from .indexing import (
-    argsort,
     diag,
     diagonal,
     getitem,
-    sort,
     take,
     take_along_axis,
     trace,
@@ -82,6 +80,7 @@ from .reductions import (
     sum,
     var,
 )
+from .sorting import argsort, sort
 
 # numpy, Array API and autoray-lazy aliases
 absolute = abs  # noqa: F405
