@@ -149,7 +149,7 @@ def impls(client, default_blas: bool, dask_ok: bool):
     import dask.array as da
 
     import lazyray
-    from lazyray.todask import compute_with_scheduler
+    from lazyray.execute.todask import compute_with_scheduler
 
     def lz(f, xs):
         return f(lazy_inputs(xs))
@@ -173,7 +173,7 @@ def impls(client, default_blas: bool, dask_ok: bool):
 
 
 def n_tasks(f, xs, client, scheduler):
-    from lazyray.partitioning import partition
+    from lazyray.execute.partitioning import partition
 
     plan = partition(f(lazy_inputs(xs)), scheduler=scheduler, optimize="exact")
     return len(plan.tasks)
@@ -236,7 +236,7 @@ def warm_up(client):
     import dask.array as da
 
     import lazyray
-    from lazyray.todask import compute_with_scheduler
+    from lazyray.execute.todask import compute_with_scheduler
 
     x = lazyray.array(np.ones((4, 4)))
     for sched in ("threads", client):

@@ -18,7 +18,7 @@ import pytest
 
 import lazyray
 from lazyray import LazyArray
-from lazyray.ops import dtypes
+from lazyray.graph import dtypes
 from op_records import RECORDS, backend_inputs, call_eager, call_lazy, lazy_inputs, outputs
 from test_ops_table import assert_values
 

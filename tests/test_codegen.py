@@ -16,7 +16,7 @@ import pytest
 
 import lazyray
 from lazyray import LazyArray
-from lazyray.codegen import as_string, get_source, literal
+from lazyray.compile.codegen import as_string, get_source, literal
 
 
 def run_source(outputs, *args):

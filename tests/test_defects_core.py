@@ -17,8 +17,8 @@ import pytest
 
 import lazyray as lr
 from lazyray import cli
-from lazyray.pytree import rebuild_container
-from lazyray.show import listing, show, tree_lines
+from lazyray.graph.pytree import rebuild_container
+from lazyray.inspect.show import listing, show, tree_lines
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLES = os.path.join(HERE, "examples_cli.py")
@@ -280,7 +280,7 @@ def test_f11_nested_mutation_and_op_arguments():
 def test_f11_ndarray_rule_is_identity_and_documented():
     # ndarrays are keyed by identity (documented): mutating one in place while
     # the cache lives is not detected, and a new array always gives a new leaf
-    from lazyray import sharing
+    from lazyray.graph import sharing
 
     assert "mutat" in sharing.__doc__ and "identity" in sharing.__doc__
     assert "mutat" in lr.shared_intermediates.__doc__

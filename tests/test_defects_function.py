@@ -237,7 +237,7 @@ def test_f3_mixed_dtype_contractions_on_torch(fn, da, db, sa, sb):
 
 
 def test_f3_dot_keeps_numpy_own_function():
-    from lazyray.ops.registry import resolve
+    from lazyray.graph.registry import resolve
 
     assert resolve("numpy", "dot") is np.dot
     assert resolve("numpy", "outer") is np.outer and resolve("numpy", "vdot") is np.vdot

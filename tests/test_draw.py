@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import lazyray
-from lazyray import draw
 from lazyray.examples import gram_schmidt
+from lazyray.inspect import draw
 
 mpl = pytest.importorskip("matplotlib")
 pytest.importorskip("networkx")
@@ -33,8 +33,8 @@ def small_graph():
 def graphs():
     small = small_graph()
     large = gram_schmidt(lazyray.Variable((100, 100)))
-    n_small = lazyray.stats.history_num_nodes(small)
-    n_large = lazyray.stats.history_num_nodes(large)
+    n_small = lazyray.inspect.stats.history_num_nodes(small)
+    n_large = lazyray.inspect.stats.history_num_nodes(large)
     assert 15 <= n_small <= 30 and 19_000 <= n_large <= 22_000, (n_small, n_large)
     return {"small": small, "large": large}
 
@@ -98,7 +98,7 @@ def test_lazyarray_plot_methods(graphs, tmp_path):
 
 def test_plot_options(graphs, tmp_path):
     g = graphs["small"]
-    x = lazyray.stats.history_num_nodes(g)
+    x = lazyray.inspect.stats.history_num_nodes(g)
     for fig, _ in [
         draw.plot_graph(g, color_by="variables", variables=[]),
         draw.plot_graph(g, layout="spring", color_by="id"),
@@ -152,7 +152,7 @@ def test_layouts_structure():
 def test_colors_stable_across_processes():
     names = ["tensordot", "add", "linalg.svd", "my_fn"]
     here = [draw.op_color(n) for n in names]
-    code = f"from lazyray.draw import op_color;print([op_color(n) for n in {names!r}])"
+    code = f"from lazyray.inspect.draw import op_color;print([op_color(n) for n in {names!r}])"
     for seed in ("1", "2"):
         env = dict(os.environ, PYTHONHASHSEED=seed)
         out = subprocess.run(

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import lazyray
-from lazyray.compat.autoray import autoray_patched
+from lazyray.compat.switch import autoray_patched
 
 
 def _rand(shape, seed=0):
@@ -175,7 +175,7 @@ def test_show_args(capsys):
 def test_show_signature_is_autorays():
     import inspect
 
-    ours = inspect.signature(lazyray.show.show).parameters
+    ours = inspect.signature(lazyray.inspect.show.show).parameters
     theirs = inspect.signature(ar.lazy.LazyArray.show).parameters
     assert [p for p in theirs if p != "self"] == list(ours)[1 : len(theirs)]
 

@@ -87,7 +87,7 @@ def test_every_registered_op_has_a_generator():
     """A new op is fuzzed the day it is registered: give it a generator in
     ``fuzz/opgen.py`` (or a family default), or an excuse in ``EXCLUDED``."""
     assert opgen.missing_generators() == []
-    assert set(opgen.EXCLUDED) <= set(lazyray.ops.registry.OPS), "stale exclusions"
+    assert set(opgen.EXCLUDED) <= set(lazyray.graph.registry.OPS), "stale exclusions"
 
 
 @pytest.mark.parametrize("op", sorted(op for ops in opgen.fuzzed_ops().values() for op in ops))
@@ -102,7 +102,7 @@ def test_generator_draws_valid_calls(op):
 
 def test_programs_cover_families_dtypes_and_specials():
     progs = [draw_program(program_seed(CI_SEED, i)) for i in range(400)]
-    families = {lazyray.ops.registry.OPS[s.op].family for p in progs for s in p.stmts}
+    families = {lazyray.graph.registry.OPS[s.op].family for p in progs for s in p.stmts}
     assert families >= set(opgen.fuzzed_ops())
     assert {leaf.dtype for p in progs for leaf in p.leaves} == set(DTYPES)
     assert any(leaf.special for p in progs for leaf in p.leaves)

@@ -1,4 +1,4 @@
-"""lazyray.jit, lazyray.autojit and lazyray.compilers (compile="jax" / "torch")."""
+"""lazyray.jit, lazyray.autojit and lazyray.compile.compilers (compile="jax" / "torch")."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ import pytest
 from autoray import do
 
 import lazyray
-from lazyray import compilers
-from lazyray.compilers import _untranslate
+from lazyray.compile import compilers
+from lazyray.compile.compilers import _untranslate
+from lazyray.compile.jit import CacheInfo, JitFunction
 from lazyray.examples import gram_schmidt
-from lazyray.jit import CacheInfo, JitFunction
 
 Pair = collections.namedtuple("Pair", ["a", "b"])
 

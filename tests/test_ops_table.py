@@ -12,7 +12,7 @@ import pytest
 
 import lazyray
 from lazyray import LazyArray
-from lazyray.ops import dtypes
+from lazyray.graph import dtypes
 from op_records import (
     RECORDS,
     call_eager,

@@ -17,9 +17,9 @@ import pytest
 
 import lazyray
 from lazyray import LazyArray
-from lazyray.partitioning import partition
-from lazyray.scheduler import blas_threads_for, resolve
-from lazyray.todask import ScheduledFunction, compute_with_scheduler, to_dask
+from lazyray.execute.partitioning import partition
+from lazyray.execute.scheduler import blas_threads_for, resolve
+from lazyray.execute.todask import ScheduledFunction, compute_with_scheduler, to_dask
 
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
@@ -50,8 +50,8 @@ def sequential(make):
 def same(a, b) -> bool:
     """Bit-for-bit equality of two pytrees of arrays."""
     fa, fb = [], []
-    lazyray.pytree.flat_leaves(a, fa)
-    lazyray.pytree.flat_leaves(b, fb)
+    lazyray.graph.pytree.flat_leaves(a, fa)
+    lazyray.graph.pytree.flat_leaves(b, fb)
     return len(fa) == len(fb) and all(
         np.asarray(x).dtype == np.asarray(y).dtype
         and np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True)
@@ -309,7 +309,7 @@ def test_distributed_in_process_cluster(thread_client):
 
 
 def test_distributed_processes_cluster_and_scatter_once(process_client):
-    from lazyray import scheduler
+    from lazyray.execute import scheduler
 
     x = lazyray.Variable((80, 80))
     outs = {"a": lazyray.tanh(x @ x).sum(), "b": (x * 3).sum(axis=0)}
@@ -330,7 +330,7 @@ def test_distributed_processes_cluster_and_scatter_once(process_client):
 
 def test_distributed_fine_grained_graph_is_one_exact_task(process_client):
     from lazyray.examples import gram_schmidt
-    from lazyray.scheduler import aligned
+    from lazyray.execute.scheduler import aligned
 
     a = rand(40, 40)
     plan = partition(gram_schmidt(lazyray.array(a)), scheduler=process_client)
@@ -409,9 +409,9 @@ def test_worker_killed_mid_run(process_client):
 
 
 def _compute_hooked() -> bool:
-    from lazyray import execute
+    from lazyray.execute.compute import compute
 
-    src = inspect.getsource(execute.compute)
+    src = inspect.getsource(compute)
     return "scheduler" in src
 
 

@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 import lazyray
-from lazyray import function as function_module
+from lazyray.compile import function as function_module
+from lazyray.compile.tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Slot, _Rebuild
 from lazyray.examples import gram_schmidt
+from lazyray.graph.sharing import freeze
 from lazyray.ops.common import make as _make
 from lazyray.passes.direct import Fallback, direct
-from lazyray.sharing import freeze
-from lazyray.tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Slot, _Rebuild
 from test_passes_fused import _custom, duplicated_graph, flat, random_graph
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
@@ -97,7 +97,7 @@ def assert_same_program(inputs, outputs, args, **kwargs):
 
 
 def uses_direct(inputs, outputs, fold=True):
-    unique = list({id(o): o for o in lazyray.traverse.find_lazy(outputs)}.values())
+    unique = list({id(o): o for o in lazyray.graph.traverse.find_lazy(outputs)}.values())
     try:
         direct(unique, list(inputs), fold=fold)
         return True

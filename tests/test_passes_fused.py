@@ -9,11 +9,11 @@ import pytest
 
 import lazyray
 from lazyray.examples import gram_schmidt
+from lazyray.graph.sharing import freeze
+from lazyray.graph.traverse import tree_map
 from lazyray.passes import DEFAULT_PASSES, optimize
 from lazyray.passes.core import topo
 from lazyray.passes.fused import Fallback, fused
-from lazyray.sharing import freeze
-from lazyray.traverse import tree_map
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
 

@@ -10,7 +10,7 @@ import pytest
 
 import lazyray
 from lazyray.examples import gram_schmidt
-from lazyray.sharing import freeze, shared_intermediates
+from lazyray.graph.sharing import freeze, shared_intermediates
 
 
 def n_nodes(y):
@@ -277,7 +277,7 @@ def test_resume_with_the_yielded_cache():
 
 
 def test_context_restored_after_an_exception():
-    from lazyray.array import SHARING
+    from lazyray.graph.node import SHARING
 
     with pytest.raises(RuntimeError):
         with shared_intermediates():
@@ -316,7 +316,7 @@ def test_thread_local_caches():
 def test_a_new_thread_does_not_see_the_context():
     seen = []
     with shared_intermediates():
-        t = threading.Thread(target=lambda: seen.append(lazyray.sharing.SHARING.cache))
+        t = threading.Thread(target=lambda: seen.append(lazyray.graph.sharing.SHARING.cache))
         t.start()
         t.join()
     assert seen == [None]

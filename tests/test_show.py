@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import lazyray
-from lazyray.show import aval, listing, show, tree_lines
+from lazyray.inspect.show import aval, listing, show, tree_lines
 
 
 def _shown(*args, **kwargs):

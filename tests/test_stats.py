@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import lazyray
-from lazyray import stats
 from lazyray.examples import gram_schmidt
-from lazyray.flops import einsum_flops, node_flops
+from lazyray.inspect import stats, summary
+from lazyray.inspect.flops import einsum_flops, node_flops
 
 # ----------------------------------------------------------------- helpers
 
@@ -248,7 +248,7 @@ def test_flops_unknown_for_user_callables():
     x = lazyray.Variable((3,))
     y = x.to(np.cumsum) + 1
     assert node_flops(y.deps[0]) is None
-    s = stats.summary(y)
+    s = summary.summary(y)
     assert s.unknown_flops == 1
     assert s.flops == 3
     assert s.op_flops["cumsum"] is None
@@ -286,8 +286,8 @@ def test_summary_of_several_outputs_and_formatting():
     s = lazyray.summary({"a": x.sum(axis=0), "b": lazyray.exp(x)})
     assert s.num_outputs == 2 and s.num_nodes == 3
     assert s.output_bytes == 4 * (1000 + 10**6)
-    assert stats.format_bytes(4 * 10**6) == "3.81 MiB"
-    assert stats.format_si(2_000_000) == "2.00 M"
+    assert summary.format_bytes(4 * 10**6) == "3.81 MiB"
+    assert summary.format_si(2_000_000) == "2.00 M"
 
 
 # ------------------------------------------------- predicted vs real memory
@@ -352,6 +352,6 @@ def test_long_chain_statistics_are_iterative():
     assert stats.history_num_nodes(y) == n + 1
     assert stats.history_peak_size(y) == 4
     assert stats.history_peak_size(y, include_inputs=False) == 4
-    s = stats.summary(y)
+    s = summary.summary(y)
     assert s.depth == n and s.flops == 2 * n and s.op_counts["sin"] == n
     assert math.isclose(s.total_bytes, 16 * (n + 1))

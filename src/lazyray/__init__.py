@@ -13,23 +13,27 @@ optimized, compiled into a :class:`Function` and run on any backend.
 """
 
 import math as _math
+import sys as _sys
 
 import numpy as _np
 
-from . import config, fft, linalg
-from .array import LazyArray, Variable, array
-from .autojit import autojit  # binds the functions over the submodules of their names
+from . import fft, linalg
 from .compat import autoray_patched, patch_autoray, unpatch_autoray
 from .compat import register_autoray as _register_autoray
 from .compat.array_api import API_VERSION as _API_VERSION
 from .compat.array_api import __array_namespace_info__
-from .config import implicit_compute, set_implicit_compute
-from .execute import compute, compute_constants, set_strict, strict
-from .jit import jit
+from .compile.autojit import autojit  # binds the functions over the submodules of their names
+from .compile.jit import jit
+from .execute.compute import compute, compute_constants, set_strict, strict
+from .graph import config
+from .graph.config import implicit_compute, set_implicit_compute
+from .graph.node import LazyArray, Variable, array
+from .graph.traverse import ascend, descend
+from .methods import bind as _bind
 from .ops import *  # noqa: F403
 from .ops import __all__ as _ops_all
-from .traverse import ascend, descend
 
+_bind(_sys.modules[__name__])  # LazyArray's operators and higher-layer methods
 _register_autoray()  # lazyray in autoray's dispatch (the "lazyray" backend)
 
 __version__ = "0.1.0"
@@ -48,13 +52,13 @@ newaxis = None
 __array_api_version__ = _API_VERSION
 
 _LATE = {
-    "Function": ("codegen", "Function"),
-    "get_source": ("codegen", "get_source"),
-    "shared_intermediates": ("sharing", "shared_intermediates"),
+    "Function": ("compile.function", "Function"),
+    "get_source": ("compile.codegen", "get_source"),
+    "shared_intermediates": ("graph.sharing", "shared_intermediates"),
     "optimize": ("passes", "optimize"),
-    "summary": ("stats", "summary"),
-    "partition": ("partitioning", "partition"),
-    "to_dask": ("todask", "to_dask"),
+    "summary": ("inspect.summary", "summary"),
+    "partition": ("execute.partitioning", "partition"),
+    "to_dask": ("execute.todask", "to_dask"),
 }
 
 

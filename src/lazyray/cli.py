@@ -83,7 +83,7 @@ def parse_arg_spec(spec: str) -> tuple:
     ...
     lazyray.cli.CLIError: bad --arg '2x3x': SHAPE must be sizes like 100,100 or 3x4
     """
-    from lazyray.array import supported_dtype
+    from lazyray.graph.node import supported_dtype
 
     shape_s, _, dtype_s = spec.partition(":")
     shape_s = shape_s.strip()
@@ -155,7 +155,7 @@ def load_function(target: str):
 
 def _trace(args):
     import lazyray
-    from lazyray.traverse import to_list
+    from lazyray.graph.traverse import to_list
 
     specs = [parse_arg_spec(s) for s in args.arg]
     _check_backend(args.backend)
@@ -190,7 +190,7 @@ def _plot(outputs, path, kind):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lazyray import draw
+    from .inspect import draw
 
     plot = {
         "circuit": draw.plot_circuit,
@@ -217,7 +217,7 @@ def _source(out) -> str:
 def _inspect(args) -> int:
     import json
 
-    from lazyray.stats import summary
+    from lazyray.inspect.summary import summary
 
     try:
         specs, out, outputs = _trace(args)
@@ -226,14 +226,14 @@ def _inspect(args) -> int:
         if args.plot:
             _plot(outputs, args.plot, args.kind)
         if args.dot:
-            from lazyray.draw import to_dot
+            from lazyray.inspect.draw import to_dot
 
             with open(args.dot, "w") as f:
                 f.write(to_dot(outputs) + "\n")
     except CLIError as e:
         print(f"lazyray inspect: error: {e}", file=sys.stderr)
         return 2
-    from lazyray.show import _listing_lines, aval, tree_lines
+    from lazyray.inspect.show import _listing_lines, aval, tree_lines
 
     if args.json:
         doc = {

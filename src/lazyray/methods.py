@@ -4,7 +4,14 @@ code generation).  Keeping them as tables keeps the node class thin."""
 
 from __future__ import annotations
 
-from .array import LazyArray
+from collections.abc import Iterator
+
+from . import ops
+from .graph.node import LATE, LazyArray
+
+#: the ``lazyray`` namespace (bound by :func:`bind`: the package root imports
+#: this module, so this module may not import it)
+_NAMESPACE: list = [None]
 
 
 def _delegate(name, module, func, **fixed):
@@ -26,32 +33,36 @@ def _delegate(name, module, func, **fixed):
 
 _DELEGATES = {
     # name: (module, function, fixed keyword arguments)
-    "get_source": ("codegen", "get_source", {}),
-    "as_string": ("codegen", "as_string", {}),
-    "show": ("show", "show", {}),
-    "listing": ("show", "listing", {}),
-    "summary": ("stats", "summary", {}),
-    "history_num_nodes": ("stats", "history_num_nodes", {}),
-    "history_max_size": ("stats", "history_max_size", {}),
-    "history_size_footprint": ("stats", "history_size_footprint", {}),
-    "history_peak_size": ("stats", "history_peak_size", {}),
-    "history_total_size": ("stats", "history_total_size", {}),
-    "history_stats": ("stats", "history_stats", {}),
-    "history_fn_frequencies": ("stats", "history_fn_frequencies", {}),
-    "history_flops": ("stats", "history_flops", {}),
-    "to_nx_digraph": ("draw", "to_nx_digraph", {}),
-    "to_dot": ("draw", "to_dot", {}),
-    "plot": ("draw", "plot_circuit", {}),
-    "plot_circuit": ("draw", "plot_circuit", {}),
-    "plot_graph": ("draw", "plot_graph", {}),
-    "plot_history_size_footprint": ("draw", "plot_history_size_footprint", {}),
-    "plot_history_functions": ("draw", "plot_history_functions", {}),
-    "plot_history_functions_scatter": ("draw", "plot_history_functions", {"kind": "scatter"}),
-    "plot_history_functions_lines": ("draw", "plot_history_functions", {"kind": "lines"}),
-    "plot_history_functions_image": ("draw", "plot_history_functions", {"kind": "image"}),
-    "plot_history_stats": ("draw", "plot_history_stats", {}),
-    "plot_history_stats_counts": ("draw", "plot_history_stats", {"fn": "count"}),
-    "plot_history_stats_sizein": ("draw", "plot_history_stats", {"fn": "sizein"}),
+    "get_source": ("compile.codegen", "get_source", {}),
+    "as_string": ("compile.codegen", "as_string", {}),
+    "show": ("inspect.show", "show", {}),
+    "listing": ("inspect.show", "listing", {}),
+    "summary": ("inspect.summary", "summary", {}),
+    "history_num_nodes": ("inspect.stats", "history_num_nodes", {}),
+    "history_max_size": ("inspect.stats", "history_max_size", {}),
+    "history_size_footprint": ("inspect.stats", "history_size_footprint", {}),
+    "history_peak_size": ("inspect.stats", "history_peak_size", {}),
+    "history_total_size": ("inspect.stats", "history_total_size", {}),
+    "history_stats": ("inspect.stats", "history_stats", {}),
+    "history_fn_frequencies": ("inspect.stats", "history_fn_frequencies", {}),
+    "history_flops": ("inspect.stats", "history_flops", {}),
+    "to_nx_digraph": ("inspect.draw", "to_nx_digraph", {}),
+    "to_dot": ("inspect.draw", "to_dot", {}),
+    "plot": ("inspect.draw", "plot_circuit", {}),
+    "plot_circuit": ("inspect.draw", "plot_circuit", {}),
+    "plot_graph": ("inspect.draw", "plot_graph", {}),
+    "plot_history_size_footprint": ("inspect.draw", "plot_history_size_footprint", {}),
+    "plot_history_functions": ("inspect.draw", "plot_history_functions", {}),
+    "plot_history_functions_scatter": (
+        "inspect.draw",
+        "plot_history_functions",
+        {"kind": "scatter"},
+    ),
+    "plot_history_functions_lines": ("inspect.draw", "plot_history_functions", {"kind": "lines"}),
+    "plot_history_functions_image": ("inspect.draw", "plot_history_functions", {"kind": "image"}),
+    "plot_history_stats": ("inspect.draw", "plot_history_stats", {}),
+    "plot_history_stats_counts": ("inspect.draw", "plot_history_stats", {"fn": "count"}),
+    "plot_history_stats_sizein": ("inspect.draw", "plot_history_stats", {"fn": "sizein"}),
 }
 _BINARY_DUNDERS = {
     "add": "add",
@@ -82,6 +93,119 @@ _COMPARISONS = {
 _UNARY_DUNDERS = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": "invert"}
 
 
+class _Methods:
+    """The methods of :class:`LazyArray` that need the layers above the node
+    (ops, traversal, execution, compilation); :func:`bind` copies them onto
+    the class."""
+
+    @property
+    def T(self) -> LazyArray:
+        return ops.transpose(self)
+
+    @property
+    def mT(self) -> LazyArray:
+        return ops.matrix_transpose(self)
+
+    @property
+    def H(self) -> LazyArray:
+        """Conjugate transpose."""
+        return ops.transpose(ops.conj(self))
+
+    @property
+    def real(self) -> LazyArray:
+        return ops.real(self)
+
+    @property
+    def imag(self) -> LazyArray:
+        return ops.imag(self)
+
+    def get_function(self, variables, fold_constants=True, **kwargs):
+        """A compiled :class:`lazyray.Function` from ``variables`` to this array."""
+        from .compile.function import Function
+
+        return Function(variables, self, fold_constants=fold_constants, **kwargs)
+
+    def descend(self) -> Iterator[LazyArray]:
+        """Visit each unique node once, from this one towards the leaves."""
+        from .graph.traverse import descend
+
+        return descend(self)
+
+    def ascend(self) -> Iterator[LazyArray]:
+        """Visit each unique node once, leaves first (topological order)."""
+        from .graph.traverse import ascend
+
+        return ascend(self)
+
+    def compute(self, **kwargs):
+        """Compute this array, keep the result and drop the graph behind it.
+
+        >>> import lazyray, numpy as np
+        >>> (lazyray.array(np.ones(2)) * 3).compute()
+        array([3., 3.])
+        """
+        from .execute.compute import compute
+
+        return compute(self, **kwargs)
+
+    def compute_constants(self, variables) -> None:
+        """Compute, in place, every node that does not depend on ``variables``."""
+        from .execute.compute import compute_constants
+
+        compute_constants(self, variables)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        fn = getattr(ops, ufunc.__name__, None)
+        if method != "__call__" or fn is None or kwargs.get("out") is not None:
+            return NotImplemented
+        kwargs.pop("out", None)
+        return fn(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        mod = _NAMESPACE[0]
+        for part in func.__module__.split(".")[1:]:
+            if part == "linalg":
+                mod = mod.linalg
+        fn = getattr(mod, func.__name__, None)
+        if fn is None or not callable(fn):
+            return NotImplemented
+        return fn(*args, **kwargs)
+
+    def __array_namespace__(self, *, api_version=None):
+        """The Array API namespace of lazy arrays: :mod:`lazyray` (standard
+        2024.12; ``api_version`` may name it or an earlier version)."""
+        if api_version not in (None, "2021.12", "2022.12", "2023.12", "2024.12"):
+            raise ValueError(f"unsupported Array API version {api_version!r}; lazyray has 2024.12")
+        return _NAMESPACE[0]
+
+    def __reduce_ex__(self, protocol):
+        from .graph.traverse import reduce_node
+
+        return reduce_node(self)
+
+    def __getitem__(self, key):
+        return ops.getitem(self, key)
+
+    def reshape(self, *shape, order="C", copy=None, **kwargs) -> LazyArray:
+        """numpy's ``x.reshape(shape)`` or ``x.reshape(*shape)`` (or
+        ``shape=``), ``order`` and ``copy`` as :func:`lazyray.reshape`."""
+        if kwargs:
+            if shape or set(kwargs) - {"shape"}:
+                raise TypeError(f"reshape: unexpected arguments {sorted(kwargs)}")
+            shape = (kwargs["shape"],)
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return ops.reshape(self, shape, order, copy=copy)
+
+    def transpose(self, *axes) -> LazyArray:
+        if len(axes) == 1 and not isinstance(axes[0], int):
+            axes = axes[0]
+        return ops.transpose(self, axes or None)
+
+
+_PROTOCOL = ("__array_ufunc__", "__array_function__", "__array_namespace__", "__reduce_ex__")
+_PROTOCOL += ("__getitem__",)
+
 #: array methods that are the op function of the same name, ``self`` first
 _OP_METHODS = (
     "astype ravel flatten squeeze swapaxes sum prod mean max min all "
@@ -89,9 +213,9 @@ _OP_METHODS = (
 ).split()
 
 
-def bind(ops) -> None:
+def bind(namespace) -> None:
     """Bind the methods of :class:`LazyArray` that live outside its class body
-    (called once, when :mod:`lazyray.ops` is loaded).
+    (called once, by the package root ``namespace``, :mod:`lazyray`).
 
     Python's operators are the op functions of the namespace ``ops``
     themselves (``x + 1`` costs one call); ``__eq__`` builds a node (graph
@@ -99,6 +223,11 @@ def bind(ops) -> None:
     methods such as ``x.sum(axis)`` are the op functions too, and statistics,
     drawing and code generation methods forward to their modules.
     """
+    _NAMESPACE[0] = namespace
+    LATE.stack = ops.stack
+    for name, value in vars(_Methods).items():
+        if not name.startswith("__") or name in _PROTOCOL:
+            setattr(LazyArray, name, value)
     for name in _OP_METHODS:
         setattr(LazyArray, name, getattr(ops, name))
     from .ops.elementwise import conj_method

@@ -49,7 +49,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lazyray.ops import registry
+from lazyray.graph import registry
 
 from .program import Program
 

@@ -1,6 +1,6 @@
 """The table op -> argument generator, drawn from lazyray's op registry.
 
-Every op of ``lazyray.ops.registry.OPS`` is fuzzed: by an explicit entry of
+Every op of ``lazyray.graph.registry.OPS`` is fuzzed: by an explicit entry of
 :data:`GENERATORS`, or by its family's default generator
 (:data:`FAMILY_DEFAULTS`, which spells the op ``{ns}.<name>(...)`` and so
 works for any new unary, binary or reduction op that numpy and lazyray both
@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 import lazyray
-from lazyray.ops import registry
+from lazyray.graph import registry
 
 from . import ops_api_datadep, ops_api_elementwise, ops_api_linalg, ops_api_movement
 from . import ops_contraction as oc

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 import lazyray
-from lazyray.codegen import get_source
+from lazyray.compile.codegen import get_source
 
 from .program import Outcome, Program, environment, run_statements
 

@@ -31,7 +31,7 @@ SNIPPETS = {
     "function_noopt": "f = lr.Function([{ins}], [{outs}], optimize=False)\ngot = f({data})",
     "function_exact": 'f = lr.Function([{ins}], [{outs}], optimize={{"exact": True}})\n'
     "got = f({data})",
-    "source": "from lazyray.codegen import get_source\n"
+    "source": "from lazyray.compile.codegen import get_source\n"
     "params = {{}}\nsrc = get_source([{outs}], params)\nprint(src)\nexec(src, params)\n"
     "got = params['graph']()\ngot = got if isinstance(got, tuple) else [got]",
     "source_opt": "f = lr.Function([{ins}], [{outs}])\nparams = {{}}\nsrc = f.get_source(params)\n"

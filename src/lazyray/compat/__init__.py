@@ -1,7 +1,8 @@
 """Compatibility with autoray's lazy module and its clients (quimb, cotengra).
 
 * :mod:`lazyray.compat.autoray`: lazyray in autoray's dispatch (registered
-  on ``import lazyray``) and the opt-in switch :func:`patch_autoray` that
+  on ``import lazyray``);
+* :mod:`lazyray.compat.switch`: the opt-in switch :func:`patch_autoray` that
   makes autoray's lazy module be lazyray for code that hard-codes it;
 * :mod:`lazyray.compat.lazy_core`: the helpers of autoray's lazy ``core``
   that clients import (``lazy_cache``...), re-exported by
@@ -10,14 +11,8 @@
 
 from __future__ import annotations
 
-from .autoray import (
-    AutorayPatch,
-    autoray_patched,
-    patch_autoray,
-    register_autoray,
-    register_complexity_costs,
-    unpatch_autoray,
-)
+from .autoray import register_autoray, register_complexity_costs
+from .switch import AutorayPatch, autoray_patched, patch_autoray, unpatch_autoray
 
 __all__ = [
     "AutorayPatch",

@@ -7,7 +7,7 @@ the host: ``"cpu"``), its default dtypes and the dtypes it supports.
 
 from __future__ import annotations
 
-from ..ops.dtypes import dtype_object
+from ..graph.dtypes import dtype_object
 from ..ops.dtypes_api import DTYPE_NAMES, isdtype
 
 __all__ = ["API_VERSION", "DEVICE", "Info", "__array_namespace_info__"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 
-from ..array import _ACTIVE, SHARING, LazyArray
+from ..graph.node import _ACTIVE, SHARING, LazyArray
 
 __all__ = [
     "is_lazy_array",
@@ -65,7 +65,7 @@ def find_lazy(x) -> Iterator[LazyArray]:
     >>> list(find_lazy({"k": [a, 1, (a,)]})) == [a, a]
     True
     """
-    from ..traverse import find_lazy as _find
+    from ..graph.traverse import find_lazy as _find
 
     return _find(x)
 
@@ -91,7 +91,7 @@ def maybe_materialize(x):
     >>> maybe_materialize([lazyray.array(np.ones(2)) * 2, 3])
     [array([2., 2.]), 3]
     """
-    from ..execute import compute
+    from ..execute.compute import compute
 
     return compute(x)
 
@@ -175,7 +175,7 @@ def lazy_cache(fn_name: str, hasher: Callable | None = None) -> Callable:
             if cache is None:
                 return fn(*args, **kwargs)
             if hasher is None:
-                from ..sharing import freeze
+                from ..graph.sharing import freeze
 
                 keep: list = []
                 key = (_LAZY_CACHE, fn_name, freeze(args, keep), freeze(kwargs, keep))

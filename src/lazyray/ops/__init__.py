@@ -1,5 +1,6 @@
 """All op functions, by family; the public namespace re-exports them."""
 
+from ..graph.dtypes import finfo, iinfo
 from . import cumulative, datadep, elementwise_api, movement_api
 from .asarray import asarray
 from .contraction import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
@@ -20,7 +21,6 @@ from .creation import (
 )
 from .cumulative import *  # noqa: F403
 from .datadep import *  # noqa: F403
-from .dtypes import finfo, iinfo
 from .dtypes_api import can_cast, isdtype, result_type
 from .elementwise import *  # noqa: F403 - the unary and binary ufunc-like ops
 from .elementwise import (
@@ -111,7 +111,3 @@ __all__ = sorted(
     + elementwise_api.__all__
     + movement_api.__all__
 )
-
-from ..methods import bind as _bind  # noqa: E402
-
-_bind(__import__(__name__, fromlist=["_"]))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..array import LazyArray, _holds_lazy, array, supported_dtype
-from .dtypes import dtype_object
+from ..graph.dtypes import dtype_object
+from ..graph.node import LazyArray, _holds_lazy, array, supported_dtype
 from .elementwise import astype
 
 __all__ = ["asarray"]

@@ -6,10 +6,10 @@ import operator
 
 import numpy as np
 
-from ..array import LazyArray, array, new_node, supported_dtype
-from ..pytree import LEAF, kind_of
-from . import dtypes
-from .registry import OTHER, register, resolve
+from ..graph import dtypes
+from ..graph.node import LazyArray, array, new_node, supported_dtype
+from ..graph.pytree import LEAF, kind_of
+from ..graph.registry import OTHER, register, resolve
 
 register("item", OTHER, impl=operator.getitem)
 
@@ -42,7 +42,7 @@ def constant(op: str, x, backend: str | None):
     Python scalars pass through (they are weak in promotion); lists become
     numpy arrays; numpy data is converted to ``backend``'s array type; an
     array of a third backend is an error, and so is an array of a dtype lazy
-    arrays do not hold (see :func:`lazyray.array.supported_dtype`).
+    arrays do not hold (see :func:`lazyray.graph.node.supported_dtype`).
 
     >>> constant("add", np.array(["a"]), "numpy")
     Traceback (most recent call last):
@@ -86,9 +86,9 @@ def info(x):
 def array_result_type(op: str, backend: str | None, operands, keys) -> str:
     """The result dtype of an op that numpy runs on ``asarray`` of each operand
     (contractions, joins), where a Python scalar is strong (see
-    :func:`lazyray.ops.dtypes.array_key`); ``keys`` are the operands' keys
+    :func:`lazyray.graph.dtypes.array_key`); ``keys`` are the operands' keys
     from :func:`info`.  Backends that keep scalars weak (jax) are adjusted by
-    :func:`lazyray.ops.dtypes.finalize`.
+    :func:`lazyray.graph.dtypes.finalize`.
 
     >>> array_result_type("outer", "numpy", (np.ones(2, "float32"), 2.0), ("float32", float))
     'float64'
@@ -107,7 +107,7 @@ _CONTAINERS = (tuple, list, dict)
 
 def lazy_deps(tree) -> tuple:
     """Unique lazy arrays in a pytree, in order."""
-    from ..traverse import to_list
+    from ..graph.traverse import to_list
 
     return tuple(to_list(tree))
 
@@ -116,7 +116,7 @@ def find_deps(args: tuple, kwargs=None) -> tuple:
     """Unique lazy arrays in ``args`` and ``kwargs`` (fast path: flat args and
     no ``kwargs``; pass ``kwargs`` only when they may hold lazy arrays).
 
-    Every pytree container is searched (see :mod:`lazyray.pytree`: any
+    Every pytree container is searched (see :mod:`lazyray.graph.pytree`: any
     sequence or mapping, a ``deque`` or an ``OrderedDict`` subclass too).
 
     >>> import collections, lazyray

@@ -11,7 +11,10 @@ from __future__ import annotations
 import operator
 from functools import lru_cache
 
-from . import dtypes, portable
+from ..graph import dtypes
+from ..graph.registry import CONTRACTION, register, resolve
+from ..graph.shapes import broadcast_shapes, normalize_axis, prod
+from . import portable
 from .common import (
     LazyArray,
     array_result_type,
@@ -23,8 +26,7 @@ from .common import (
     new_node,
 )
 from .common import make as _make
-from .registry import CONTRACTION, register, resolve
-from .shapes import broadcast_shapes, normalize_axis, prod
+from .cost import einsum_flops
 
 # numpy's meaning on every backend (torch.dot is 1-d only, torch.matmul
 # refuses mixed dtypes...): see .portable
@@ -465,8 +467,6 @@ def einsum(*operands, optimize=False):
 @lru_cache(maxsize=4096)
 def _einsum_rule(eq, shapes):
     """``(canonical equation, output shape, worth numpy's optimize=True)``."""
-    from ..flops import einsum_flops
-
     eq, shape = parse_einsum(eq, list(shapes))
     n = len(shapes)
     blas = n > 2 or (n == 2 and einsum_flops(eq, shapes) >= _EINSUM_BLAS_FLOPS)

@@ -13,8 +13,11 @@ import warnings
 
 import numpy as np
 
-from ..array import supported_dtype
-from . import dtypes, portable_torch
+from ..graph import dtypes
+from ..graph.node import supported_dtype
+from ..graph.registry import CREATION, register
+from ..graph.shapes import as_index, broadcast_shapes, check_shape, normalize_axis
+from . import portable_torch
 from .common import (
     LazyArray,
     array_result_type,
@@ -25,8 +28,6 @@ from .common import (
     multi_output,
 )
 from .portable import NUMPY_LIKE
-from .registry import CREATION, register
-from .shapes import as_index, broadcast_shapes, check_shape, normalize_axis
 
 for _n in ("zeros", "ones", "empty", "full", "eye", "arange", "linspace"):
     # dtypes stay names in the graph; torch gets its dtype objects at call time

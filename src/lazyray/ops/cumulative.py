@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..array import supported_dtype
-from . import dtypes, portable
+from ..graph import dtypes
+from ..graph.node import supported_dtype
+from ..graph.registry import REDUCTION, register
+from ..graph.shapes import normalize_axis
+from . import portable
 from .common import LazyArray, constant, info, lazy, make
 from .movement import broadcast_to, concatenate, ravel
-from .registry import REDUCTION, register
-from .shapes import normalize_axis
 
 __all__ = ["cumulative_sum", "cumulative_prod", "diff"]
 

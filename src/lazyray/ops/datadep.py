@@ -31,10 +31,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import dtypes
+from ..graph import dtypes
+from ..graph.registry import INDEXING, register
+from ..graph.shapes import as_index
 from .common import LazyArray, lazy, make, multi_output
-from .registry import INDEXING, register
-from .shapes import as_index
 
 __all__ = [
     "nonzero",

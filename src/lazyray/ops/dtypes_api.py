@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import dtype_name, dtype_object
+from ..graph.dtypes import dtype_name, dtype_object
 
 __all__ = ["can_cast", "isdtype", "result_type"]
 

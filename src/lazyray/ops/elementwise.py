@@ -2,7 +2,7 @@
 
 Shapes broadcast as in numpy; dtypes are numpy's (NEP 50), obtained from the
 numpy function evaluated on zero-dimensional examples and cached per input
-dtypes and backend (see :mod:`lazyray.ops.dtypes`).
+dtypes and backend (see :mod:`lazyray.graph.dtypes`).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import warnings
 
 import numpy as np
 
-from ..array import _ACTIVE, _new, shared, supported_dtype
-from . import dtypes, portable, portable_torch
+from ..graph import dtypes
+from ..graph.node import _ACTIVE, _new, shared, supported_dtype
+from ..graph.registry import BINARY, OTHER, TERNARY, UNARY, register, resolve
+from ..graph.shapes import broadcast_shapes
+from . import portable, portable_torch
 from .common import LazyArray, backend_of, constant, info, lazy, make
-from .registry import BINARY, OTHER, TERNARY, UNARY, register, resolve
-from .shapes import broadcast_shapes
 
 _WEAK = dtypes.WEAK_TYPES
 

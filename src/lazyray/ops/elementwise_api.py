@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..graph.dtypes import finalize
+from ..graph.registry import UNARY, register
 from . import portable
 from .common import LazyArray, lazy, make
-from .dtypes import finalize
 from .elementwise import _dtype_rule, _make_binary, _make_unary
-from .registry import UNARY, register
 
 __all__ = [
     "bitwise_left_shift",

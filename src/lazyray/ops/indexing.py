@@ -12,13 +12,14 @@ import operator
 
 import numpy as np
 
-from . import dtypes, portable_torch
+from ..graph import dtypes
+from ..graph.registry import INDEXING, register
+from ..graph.shapes import as_index, broadcast_shapes, normalize_axis, prod
+from . import portable_torch
 from .common import LazyArray, constant, lazy, make
 from .datadep import has_mask, mask_key
 from .elementwise import astype
 from .movement import ravel
-from .registry import INDEXING, register
-from .shapes import as_index, broadcast_shapes, normalize_axis, prod
 
 register(
     "getitem",

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from . import dtypes
+from ..graph import dtypes
+from ..graph.registry import LINALG, OTHER, register
+from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis
 from .common import LazyArray, array_result_type, info, lazy, make
 from .linalg_torch import numpy_linalg
 from .reductions import reduced_shape
-from .registry import LINALG, OTHER, register
-from .shapes import broadcast_shapes, normalize_axes, normalize_axis
 
 __all__ = [
     "EigResult",

@@ -16,8 +16,11 @@ import warnings
 
 import numpy as np
 
-from ..pytree import SEQ, kind_of
-from . import dtypes, portable_torch
+from ..graph import dtypes
+from ..graph.pytree import SEQ, kind_of
+from ..graph.registry import COMBINE, MOVEMENT, register
+from ..graph.shapes import as_index, check_shape, normalize_axes, normalize_axis, prod, scalar_axis
+from . import portable_torch
 from .common import (
     LazyArray,
     array_result_type,
@@ -28,8 +31,6 @@ from .common import (
     make,
     multi_output,
 )
-from .registry import COMBINE, MOVEMENT, register
-from .shapes import as_index, check_shape, normalize_axes, normalize_axis, prod, scalar_axis
 
 for _n in ("reshape", "transpose", "broadcast_to", "flip"):
     register(_n, MOVEMENT)

@@ -15,14 +15,14 @@ import operator
 
 import numpy as np
 
+from ..graph.registry import MOVEMENT, register
+from ..graph.shapes import as_index, broadcast_shapes, normalize_axis, prod
 from .common import LazyArray, array, backend_of, lazy, make
 from .contraction import vecdot
 from .indexing import getitem
 from .movement import broadcast_to, ravel, reshape
 from .portable import NUMPY_LIKE
-from .registry import MOVEMENT, register
 from .searching import searchsorted
-from .shapes import as_index, broadcast_shapes, normalize_axis, prod
 
 __all__ = [
     "broadcast_arrays",

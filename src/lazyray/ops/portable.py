@@ -55,7 +55,7 @@ def _promoting(fn, backend, name):
     import autoray
     import numpy as np
 
-    from .dtypes import dtype_name
+    from ..graph.dtypes import dtype_name
 
     scalars = (bool, int, float, complex)
 
@@ -139,7 +139,7 @@ _OWN = {"dot": _dot, "outer": _outer, "vdot": _vdot}
 
 def impl(name: str, backend: str):
     """The registry's implementation of contraction ``name`` on ``backend``
-    (a factory for :func:`lazyray.ops.registry.register`, with ``name``
+    (a factory for :func:`lazyray.graph.registry.register`, with ``name``
     bound)."""
     if backend in NUMPY_LIKE:
         return _lib(backend, name)
@@ -293,7 +293,7 @@ def cumulative_impl(name):
                 if dtype is not None:  # (32-bit without x64: no warning)
                     import autoray
 
-                    from .dtypes import finalize
+                    from ..graph.dtypes import finalize
 
                     dtype = finalize(backend, dtype, (dtype,))
                     dtype = autoray.to_backend_dtype(dtype, like=backend)

@@ -20,7 +20,7 @@ True
 
 from __future__ import annotations
 
-from . import dtypes
+from ..graph import dtypes
 
 __all__ = ["DEFAULT_DDOF", "KEYWORDS", "NATIVE", "reduction_impl"]
 

@@ -14,13 +14,14 @@ import builtins
 
 import numpy as np
 
-from ..array import supported_dtype
-from . import dtypes, portable_torch
+from ..graph import dtypes
+from ..graph.node import supported_dtype
+from ..graph.registry import REDUCTION, register
+from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis, scalar_axis
+from . import portable_torch
 from .common import LazyArray, constant, lazy, make
 from .movement import ravel
 from .reduce_impl import DEFAULT_DDOF, KEYWORDS, reduction_impl
-from .registry import REDUCTION, register
-from .shapes import broadcast_shapes, normalize_axes, normalize_axis, scalar_axis
 
 
 def reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:

@@ -8,10 +8,10 @@ dtype numpy's promotion gives).
 
 from __future__ import annotations
 
-from . import dtypes
+from ..graph import dtypes
+from ..graph.registry import INDEXING, register
 from .common import LazyArray, backend_of, constant, info, lazy, make
 from .portable import NUMPY_LIKE
-from .registry import INDEXING, register
 
 __all__ = ["searchsorted"]
 

@@ -3,11 +3,12 @@ API's ``descending=`` and numpy's ``kind=``."""
 
 from __future__ import annotations
 
-from . import dtypes, portable_torch
+from ..graph import dtypes
+from ..graph.registry import INDEXING, register
+from ..graph.shapes import normalize_axis, scalar_axis
+from . import portable_torch
 from .common import LazyArray, lazy, make
 from .movement import ravel
-from .registry import INDEXING, register
-from .shapes import normalize_axis, scalar_axis
 
 __all__ = ["argsort", "sort"]
 

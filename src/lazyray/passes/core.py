@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..array import LazyArray, new_node
-from ..sharing import no_sharing
-from ..traverse import find_lazy, tree_map
+from ..graph.node import LazyArray, new_node
+from ..graph.sharing import no_sharing
+from ..graph.traverse import find_lazy, tree_map
 
 __all__ = [
     "Rule",

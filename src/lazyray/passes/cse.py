@@ -1,7 +1,7 @@
 """Common subexpression elimination over a whole graph.
 
 Two op nodes are merged when they have the same exact key (the key of
-:mod:`lazyray.sharing`: op name, dependency identities after merging, and
+:mod:`lazyray.graph.sharing`: op name, dependency identities after merging, and
 every static argument with its type and, for floats, its IEEE-754 bits), so
 the result is the graph :func:`lazyray.shared_intermediates` would have built.
 Two leaves are merged when they wrap the very same data object (with the same
@@ -11,8 +11,8 @@ merged.  Bit-for-bit: merged nodes compute the same call on the same inputs.
 
 from __future__ import annotations
 
-from ..sharing import no_sharing, node_key
-from ..traverse import find_lazy
+from ..graph.sharing import no_sharing, node_key
+from ..graph.traverse import find_lazy
 from .core import map_outputs, rebuilt, topo
 
 __all__ = ["cse"]

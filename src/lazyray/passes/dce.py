@@ -24,7 +24,7 @@ eigenvalues only                                             relative to
 
 from __future__ import annotations
 
-from ..sharing import no_sharing
+from ..graph.sharing import no_sharing
 from .core import map_outputs, rebuilt, topo
 
 __all__ = ["dce"]
@@ -47,7 +47,7 @@ def _split_item(base, i, x):
 
 
 def _eigvalsh(base, i, x):
-    from ..linalg import eigvalsh
+    from ..ops.linalg import eigvalsh
 
     return eigvalsh(x) if i == 0 else None
 

@@ -2,10 +2,10 @@
 graph for a :class:`~lazyray.Function`, without building an optimized graph.
 
 :func:`lazyray.optimize` returns a new graph, which
-:func:`lazyray.tapebuild.build` then walks again to flatten it into a tape.
+:func:`lazyray.compile.tapebuild.build` then walks again to flatten it into a tape.
 A :class:`~lazyray.Function` needs only the tape, so for the graphs that
 :func:`direct` models it gives each *value* of the optimized graph a number
-in the one walk that :mod:`lazyray.tapebuild` makes anyway, and hands that
+in the one walk that :mod:`lazyray.compile.tapebuild` makes anyway, and hands that
 numbering to the tape builder.  The program is the one ``optimize`` followed
 by ``build`` gives -- the same calls on the same values, so the same results
 bit for bit -- except that its instructions may come in another (equally
@@ -42,9 +42,9 @@ graphs.  This module holds the walk itself; its state, keys and rules are in
 
 from __future__ import annotations
 
-from ..array import LazyArray
-from ..sharing import no_sharing
-from ..tapebuild import _ATOMS, BIN, BINC, UN, Numbered, _depth
+from ..compile.tapebuild import _ATOMS, BIN, BINC, UN, Numbered, _depth
+from ..graph.node import LazyArray
+from ..graph.sharing import no_sharing
 from .directcore import _DEEP, _NO_MEMO, Fallback, State
 from .fusedcore import _T2, _T3
 
@@ -56,7 +56,7 @@ class _Walk(State):
 
     def run(self, outputs):
         """Number every node the outputs reach, dependencies first (deepest
-        first, as :func:`lazyray.traverse.ascend`).
+        first, as :func:`lazyray.graph.traverse.ascend`).
 
         The loop handles the common node inline -- an op without rules to try
         whose operands are distinct values, one of which has no user yet (so
@@ -229,7 +229,7 @@ class _Walk(State):
 
 def direct(outputs, inputs, *, exact: bool = False, fold: bool = True) -> Numbered:
     """Number the optimized graph of ``outputs`` (a list of nodes) for
-    :func:`lazyray.tapebuild.build`, or raise :class:`Fallback`.
+    :func:`lazyray.compile.tapebuild.build`, or raise :class:`Fallback`.
 
     ``inputs`` (leaves) are the variables; ``exact`` and ``fold`` are those
     of :func:`lazyray.optimize`'s default passes (``fold=False``: without the

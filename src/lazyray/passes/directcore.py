@@ -4,9 +4,9 @@ passes' rules do to a node, worked out once per signature."""
 
 from __future__ import annotations
 
-from ..array import LazyArray
-from ..sharing import freeze
-from ..tapebuild import spec
+from ..compile.tapebuild import spec
+from ..graph.node import LazyArray
+from ..graph.sharing import freeze
 from .core import Context, _remap, replaces
 from .fusedcore import _NARROW, _T2, _T3, Fallback, _kinds, _make, _pack
 from .lower import RULES as LOWER_RULES

@@ -18,10 +18,10 @@ is bit-for-bit.
 
 from __future__ import annotations
 
-from ..array import _leaf
-from ..execute import compute_nodes
-from ..sharing import no_sharing
-from ..traverse import find_lazy
+from ..graph.evaluate import compute_nodes
+from ..graph.node import _leaf
+from ..graph.sharing import no_sharing
+from ..graph.traverse import find_lazy
 from .core import map_outputs, rebuilt, topo, variable_ids
 
 __all__ = ["fold"]

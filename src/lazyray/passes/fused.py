@@ -39,10 +39,10 @@ from __future__ import annotations
 import gc
 from operator import attrgetter
 
-from ..array import LazyArray
-from ..execute import compute_nodes
-from ..sharing import no_sharing
-from ..traverse import find_lazy, tree_map
+from ..graph.evaluate import compute_nodes
+from ..graph.node import LazyArray
+from ..graph.sharing import no_sharing
+from ..graph.traverse import find_lazy, tree_map
 from .core import rebuilt, replaces, topo
 from .fusedcore import (
     _F,

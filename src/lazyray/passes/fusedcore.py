@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import struct
 
-from ..array import LazyArray, _leaf
-from ..sharing import freeze, node_key
-from ..traverse import find_lazy
+from ..graph.node import LazyArray, _leaf
+from ..graph.sharing import freeze, node_key
+from ..graph.traverse import find_lazy
 from .core import Context, _remap, rebuilt, replaces
 from .dce import NARROW
 from .lower import RULES as LOWER_RULES
@@ -214,7 +214,7 @@ class State:
 
     @staticmethod
     def key(node, fk, items):
-        """The exact CSE key (as exact as :func:`lazyray.sharing.node_key`):
+        """The exact CSE key (as exact as :func:`lazyray.graph.sharing.node_key`):
         op, user callable, backend, shape, dtype, kwargs (None or frozen), then
         the arguments: :meth:`items`, or the items of ``freeze(args)`` when an
         argument is anything else (a container...)."""

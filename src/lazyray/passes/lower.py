@@ -45,10 +45,10 @@ claims are checked by the tests).  The many-operand rules need the optional
 
 from __future__ import annotations
 
+from ..graph.shapes import prod
 from ..ops.common import info
 from ..ops.contraction import dot, einsum, matmul, tensordot
 from ..ops.movement import reshape, transpose
-from ..ops.shapes import prod
 from .core import Rule, rewrite
 
 __all__ = ["lower", "RULES", "MIN_COST"]

@@ -27,10 +27,10 @@ from __future__ import annotations
 import heapq
 from typing import NamedTuple
 
-from ..array import LazyArray
-from ..ops.dtypes import itemsize
-from ..ops.shapes import prod
-from ..traverse import ascend, find_lazy
+from ..graph.dtypes import itemsize
+from ..graph.node import LazyArray
+from ..graph.shapes import prod
+from ..graph.traverse import ascend, find_lazy
 
 __all__ = ["Schedule", "memory_order", "peak_memory", "compute_in_order"]
 
@@ -301,7 +301,7 @@ def compute_in_order(order: list) -> None:
     >>> y.data
     np.float64(12.0)
     """
-    from ..execute import compute_nodes
+    from ..graph.evaluate import compute_nodes
 
     order.reverse()
     while order:

@@ -23,8 +23,8 @@ import math
 
 import numpy as np
 
-from ..array import LazyArray
-from ..ops import dtypes
+from ..graph import dtypes
+from ..graph.node import LazyArray
 from ..ops.movement import broadcast_to, reshape, transpose
 from .core import Rule, rewrite
 

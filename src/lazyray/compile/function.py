@@ -1,0 +1,782 @@
+""":class:`Function`: a traced graph compiled for repeated calls.
+
+The graph is flattened once into a tape (:mod:`lazyray.compile.tape`) replayed by a
+tight loop on per-call registers; :mod:`lazyray.compile.codegen` writes equivalent
+Python source for reading (:meth:`Function.print_source`).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Mapping
+from operator import itemgetter
+
+import numpy as np
+from autoray import infer_backend
+
+from ..graph import pytree
+from ..graph.evaluate import _STRICT
+from ..graph.node import CustomOp
+from .retarget import retarget
+from .tape import BIN, FREE, GEN, ITEMS, ITKW, UN, Program, Slot, _Rebuild, run
+from .tapebuild import build
+
+__all__ = ["Function"]
+
+_CONTAINERS = (tuple, list, dict)
+
+_PY_SCALARS = frozenset((bool, int, float, complex))
+
+#: the op name of the instruction that hands out a constant output
+_READONLY = CustomOp("readonly")
+
+#: what runs a Function's calls as dask tasks (``scheduler=``):
+#: :class:`lazyray.execute.todask.ScheduledFunction`, which binds itself here
+#: (the execution layer is built on this one)
+SCHEDULED: dict = {}
+
+
+class ReadOnly:
+    """Hands out a constant output: a read-only view of a numpy array (made
+    once per constant and handed out at every call: marking a view read-only
+    costs a microsecond, handing it out nothing), the value itself when it is
+    immutable (numpy and Python scalars, JAX arrays), else a copy (e.g. a
+    torch tensor), so that no caller can change what later calls compute.
+
+    One instance per instruction (see :func:`_protect`); it is stateless but
+    for that cache, which pickling drops.
+
+    >>> import numpy as np
+    >>> c = np.ones(2)
+    >>> h = ReadOnly()
+    >>> h(c).flags.writeable, h(c) is h(c), c.flags.writeable
+    (False, True, True)
+    """
+
+    __slots__ = ("_cache", "__weakref__")
+    __name__ = "readonly"
+
+    def __init__(self):
+        self._cache = None  # (constant, its read-only view)
+
+    def __call__(self, x):
+        c = self._cache
+        if c is not None and c[0] is x:
+            return c[1]
+        if isinstance(x, np.ndarray):
+            v = x.view()
+            v.setflags(write=False)
+            self._cache = (x, v)  # (one tuple: threads see a consistent pair)
+            return v
+        if type(x) in _PY_SCALARS or isinstance(x, np.generic) or not hasattr(x, "shape"):
+            return x
+        backend = infer_backend(x)
+        if backend == "jax":
+            return x
+        import autoray
+
+        return autoray.do("copy", x, like=backend)
+
+    def __reduce__(self):
+        return (ReadOnly, ())
+
+    def __repr__(self):
+        return "<lazyray.compile.function.ReadOnly>"
+
+
+def _protect(prog: Program, fold: bool) -> None:
+    """Hand out each output of ``prog`` that is a constant (leaf data or a
+    folded value) or, without folding, computed from constants only (it may
+    be a view of one: ``c.T``) through a :class:`ReadOnly` (one instruction
+    at the end of the tape), so that the caller cannot mutate a constant."""
+    computed = set() if fold else _constant_registers(prog)
+    done = {}  # register -> the register of its handed-out value
+    for k, s in enumerate(prog.out_slots):
+        if (s < 0 and -s - 1 in prog.node_consts) or s in computed:
+            out = done.get(s)
+            if out is None:
+                out = done[s] = prog.n_work
+                prog.n_work += 1
+                prog.tape.append((UN, ReadOnly(), out, s, None))
+                prog.ops.append(_READONLY)
+            prog.out_slots[k] = out
+    prog._tail = None
+
+
+def _constant_registers(prog: Program) -> set:
+    """The working registers that hold, at the end of the tape, a value
+    computed from constants only."""
+    const = set()
+    for code, _, out, a, b in prog.tape:
+        if code == FREE:
+            const.difference_update(a)
+            continue
+        if code == BIN:
+            reads = (a, b)
+        elif code in (ITEMS, ITKW):
+            reads = a.__reduce__()[1]
+        elif code == GEN:
+            reads = []
+            stack = [*a.args, *(a.kwargs or {}).values()]
+            while stack:
+                t = stack.pop()
+                if type(t) is Slot:
+                    reads.append(t.i)
+                elif type(t) is _Rebuild:
+                    if issubclass(t.kind, Mapping):  # (key, template) pairs
+                        stack.extend(v for _, v in t.items)
+                    else:
+                        stack.extend(t.items)
+        else:  # UN, BINC, KW
+            reads = (a,)
+        if all(r < 0 or r in const for r in reads):
+            const.add(out)
+        else:
+            const.discard(out)
+    return const
+
+
+def _safe_cast(src: str, dst: str) -> bool:
+    """Whether numpy casts dtype ``src`` to ``dst`` safely (no loss)."""
+    try:
+        return bool(np.can_cast(np.dtype(src), np.dtype(dst), "safe"))
+    except TypeError:  # a dtype numpy does not know (e.g. bfloat16)
+        return False
+
+
+class Function:
+    """A graph ``inputs -> outputs`` compiled into a fast, reentrant callable.
+
+    Parameters
+    ----------
+    inputs : pytree of LazyArray
+        The nodes whose values are supplied at each call (usually
+        :func:`~lazyray.Variable` s), as a node or tuples, lists and dicts of
+        nodes.  Any node may be an input: the graph below it is cut off.
+    outputs : pytree of LazyArray
+        The nodes to compute; other (non-lazy) leaves are returned as they are.
+    fold_constants : bool, optional
+        Evaluate, once and now, every node that does not depend on
+        ``inputs``, and keep the values as constants of the function.
+        **Folding never modifies the user's graph** (unlike
+        autoray's lazy module, which computes those nodes in place): the values are
+        stored in the function only, and the traced nodes stay lazy and can be
+        reused, retargeted or compiled again with other inputs.
+    backend : str, optional
+        Resolve every op for this backend now (e.g. ``"torch"``); array
+        constants are converted to it.  By default the backend is inferred
+        from the first input of each call (``autoray.infer_backend``), so a
+        function traced with numpy variables and called with torch tensors
+        runs torch functions and returns torch tensors.
+    optimize : bool or sequence of str, optional
+        Run ``lazyray.passes.optimize`` on the graph before compiling it
+        (``True``: its default passes; a sequence: those passes; a dict:
+        keyword arguments of ``optimize``).  This is done only when the
+        :mod:`lazyray.passes` module is present and every input is a leaf;
+        the user's graph is not changed.  With the default passes (``True``
+        or ``{"exact": ...}``), :func:`lazyray.passes.direct.direct` applies
+        them while numbering the graph for the tape, without building the
+        optimized graph, for the graphs it models (most); the program is the
+        one ``optimize`` would give, built several times faster.
+    check_inputs : bool, optional
+        Check at each call that every input array has the shape and dtype of
+        its input node (default), raising ``ValueError`` (shape) or
+        ``TypeError`` (dtype, or not an array) naming the input.  False skips
+        the check: the caller then answers for the shapes and dtypes, which
+        the static shapes and dtypes of the graph (and the optimizations made
+        from them) assume (or passes objects that are not arrays to user
+        callables).  In strict mode (:func:`lazyray.strict`) the outputs'
+        shapes and dtypes are checked too, at each call.
+    scheduler : str or distributed.Client, optional
+        Run each call as dask tasks cut from the graph by cost
+        (:class:`lazyray.execute.todask.ScheduledFunction`): ``"threads"``, ``"sync"``,
+        ``"processes"`` or a ``distributed.Client``.  None (default) replays
+        the tape in the calling thread.  A pickled Function comes back
+        sequential.
+    scheduler_options : dict, optional
+        Keyword arguments of :class:`~lazyray.execute.todask.ScheduledFunction`.
+
+    Notes
+    -----
+    A call accepts the input arrays in the structure of ``inputs`` (tuples
+    and lists interchangeable, dicts by key), either as one argument or
+    spread, or all ``n`` arrays flat: with ``inputs=[x, y]``, ``f(a, b)`` and
+    ``f([a, b])`` both work.  Anything else raises ``TypeError``.  Outputs
+    come back in the structure of ``outputs``.
+
+    **Input checks.** An array of the input's dtype is used as it is; one
+    whose dtype casts *safely* to it (numpy's ``can_cast(..., "safe")``: an
+    ``int64`` or ``float32`` array for a ``float64`` input) is converted with
+    ``astype``, as autoray's lazy functions accept it; any other dtype (a
+    ``float64`` array for a ``float32`` or ``int64`` input) raises
+    ``TypeError``.  numpy scalars (``np.float64(1.0)``)
+    are arrays of shape ``()``, checked the same way.  A Python ``bool``,
+    ``int``, ``float`` or ``complex`` is accepted for a 0-d input when, by
+    numpy's rules for Python scalars (NEP 50), it does not change the
+    input's dtype (an ``int`` for an ``int8`` or ``float32`` input, not a
+    ``float`` for an ``int64`` one, nor a value out of the dtype's range),
+    and is converted to a 0-d array of that dtype.  Arrays of other backends
+    (torch, JAX...) are checked by shape and dtype name.  For numpy arrays
+    the check costs an identity test and a tuple comparison per input.
+
+    Each call works on its own registers, so one function may be called from
+    many threads at once.  Intermediates are released after their last use.
+
+    **Outputs are never the function's own state.** An output that does not
+    depend on the inputs (a folded value, an array wrapped by
+    :func:`lazyray.array`, or, with ``fold_constants=False``, a value
+    computed from those, which may be a view of one) is handed out as a
+    read-only view (numpy; the same view at each call for a constant), as it
+    is when immutable (JAX arrays, scalars), or as a copy (torch tensors and
+    other mutable arrays), so that a caller cannot change what later calls
+    compute.  This costs nothing per call for most functions (those that
+    return no constant), and a fraction of a microsecond per constant
+    output.  An output that *is* an input is the caller's own array,
+    returned as it is (as ``np.asarray`` would).
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.Variable((3,))
+    >>> f = lazyray.Function([x], {"s": lazyray.sin(x).sum(), "d": 2 * x})
+    >>> f
+    <Function(1 input(s)) -> 2 output(s), 3 op(s), backend='numpy'>
+    >>> f(np.zeros(3))
+    {'s': np.float64(0.0), 'd': array([0., 0., 0.])}
+    >>> f.print_source()
+    def graph(x0):
+        sin_1 = sin(x0)
+        sum_2 = sum(sin_1)
+        del sin_1
+        multiply_3 = multiply(2, x0)
+        del x0
+        return (sum_2, multiply_3)
+    """
+
+    __slots__ = (
+        "_prog",
+        "_in_spec",
+        "_in_kind",
+        "_n_in",
+        "_out_spec",
+        "_out_kind",
+        "_out_get",
+        "_n_out",
+        "_auto",
+        "_targets",
+        "_in_info",
+        "_out_info",
+        "_fast_check",
+        "_alt_dtypes",
+        "_check",
+        "_traced",
+        "_sched",
+        "__weakref__",
+    )
+
+    def __init__(
+        self,
+        inputs,
+        outputs,
+        fold_constants: bool = True,
+        backend: str | None = None,
+        optimize=True,
+        check_inputs: bool = True,
+        scheduler=None,
+        scheduler_options: dict | None = None,
+    ):
+        user_graph = (inputs, outputs)
+        in_nodes = []
+        in_spec = pytree.flatten_nodes(inputs, in_nodes, "inputs")
+        seen = set()
+        for v in in_nodes:
+            if id(v) in seen:
+                raise ValueError(f"the same node appears twice among the inputs: {v!r}")
+            seen.add(id(v))
+
+        enabled = gc.isenabled()
+        gc.disable()  # optimize + build make many acyclic objects: skip full collections
+        try:
+            graph = None
+            out_nodes = []
+            out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
+            unique, index = _unique(out_nodes)
+            if all(v._fn is None for v in in_nodes):
+                # (passes copy every op node: an op node as input would be lost)
+                graph = _direct(unique, in_nodes, optimize, bool(fold_constants))
+                if graph is None:
+                    outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
+                    out_nodes = []
+                    out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
+                    unique, index = _unique(out_nodes)
+            prog, _ = build(unique, in_nodes, fold=bool(fold_constants), graph=graph)
+        finally:
+            if enabled:
+                gc.enable()
+        _protect(prog, bool(fold_constants))
+        traced = prog.backend  # whose dtype rules the static dtypes follow
+        slots = [prog.out_slots[index[id(o)]] for o in out_nodes]
+        if backend is not None:
+            prog = retarget(prog, backend)
+        in_info = [(v._shape, str(v._dtype)) for v in in_nodes]
+        out_info = [(o._shape, o._dtype) for o in out_nodes]
+        self._setup(
+            prog, in_spec, len(in_nodes), out_spec, slots, backend is None, in_info, out_info
+        )
+        self._check = self._fast_check if check_inputs else None
+        self._traced = traced
+        if scheduler is not None:  # calls run as dask tasks (lazyray.execute.todask)
+            self._sched = SCHEDULED["dask"](
+                *user_graph,
+                scheduler,
+                fold_constants=fold_constants,
+                optimize=optimize,
+                **(scheduler_options or {}),
+            )
+
+    def _setup(self, prog, in_spec, n_in, out_spec, slots, auto, in_info, out_info):
+        self._sched = None
+        self._prog = prog
+        self._in_spec = in_spec
+        self._n_in = n_in
+        self._out_spec = out_spec
+        self._n_out = len(slots)
+        self._auto = auto
+        self._targets = {}
+        self._in_info = in_info
+        self._out_info = out_info
+        # per input: dtype objects of other backends that have its dtype
+        self._alt_dtypes = [set() for _ in in_info]
+        self._fast_check = _fast_check(in_info, self._alt_dtypes)
+        if in_spec is pytree.LEAF:
+            self._in_kind = 0
+        elif in_spec[1] is None and all(s is pytree.LEAF for s in in_spec[2]):
+            self._in_kind = 1
+        else:
+            self._in_kind = 2
+        if out_spec is pytree.LEAF:
+            self._out_kind, self._out_get = 0, slots[0]
+        elif (
+            out_spec[0] in (tuple, list)
+            and all(s is pytree.LEAF for s in out_spec[2])
+            and len(slots) >= 2
+        ):
+            self._out_kind, self._out_get = 1, itemgetter(*slots)
+        else:
+            self._out_kind, self._out_get = 2, tuple(slots)
+
+    # ------------------------------------------------------------- calling
+
+    def _flat_args(self, args):
+        n = self._n_in
+        if self._in_kind == 1 and len(args) == n:
+            for a in args:
+                if isinstance(a, _CONTAINERS):
+                    break
+            else:
+                return args
+        elif self._in_kind == 0 and len(args) == 1 and not isinstance(args[0], _CONTAINERS):
+            return args
+        spec = self._in_spec
+        out = []
+        if len(args) == 1:
+            try:
+                pytree.match(spec, args[0], out)
+                return out
+            except pytree.Mismatch:
+                out.clear()
+        try:
+            pytree.match(spec, args, out)
+            return out
+        except pytree.Mismatch:
+            out.clear()
+        seq = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+        if len(seq) == n and not any(isinstance(a, _CONTAINERS) for a in seq):
+            return seq
+        raise TypeError(
+            f"this Function takes {n} input array(s) structured like "
+            f"{pytree.describe(spec)} (or the {n} arrays flat), but was called "
+            f"with {pytree.describe_value(args)}"
+        )
+
+    def __call__(self, *args):
+        sched = self._sched
+        if sched is not None and sched.accepts(args):
+            return sched(*args)
+        flat = self._flat_args(args)
+        ok = self._check
+        if ok is not None:
+            # numpy arrays of the inputs' shapes and dtypes pass quickly;
+            # anything else is looked at (or refused) by _checked
+            try:
+                good = ok(flat)
+            except (AttributeError, TypeError):  # not an array, unhashable dtype...
+                good = False
+            if not good:
+                flat = self._checked(flat)
+        prog = self._prog
+        if self._auto and flat:
+            b = infer_backend(flat[0])
+            if b != prog.backend and b != "builtins":
+                prog = self._targets.get(b)
+                if prog is None:
+                    prog = self._targets[b] = retarget(self._prog, b)
+        r = prog.registers(flat)
+        run(prog.tape, r)
+        if _STRICT[0]:
+            self._check_outputs(r, prog.backend == self._traced)
+        kind = self._out_kind
+        if kind == 0:
+            return r[self._out_get]
+        if kind == 1:
+            return self._out_spec[0](self._out_get(r))
+        return pytree.rebuild(self._out_spec, iter([r[s] for s in self._out_get]))
+
+    def _checked(self, flat) -> list:
+        """The call's flat inputs, checked against the inputs' shapes and
+        dtypes (Python scalars for 0-d inputs converted); raises ``ValueError``
+        or ``TypeError`` naming the input."""
+        from ..graph.dtypes import dtype_name
+
+        out = list(flat)
+        backend = None  # of the first array among the inputs
+        for a in out:
+            if hasattr(a, "shape") and hasattr(a, "dtype"):
+                backend = infer_backend(a)
+                break
+        for i, (a, (shape, dt)) in enumerate(zip(out, self._in_info)):
+            if type(a) in _PY_SCALARS:
+                out[i] = self._scalar(i, a, shape, dt, backend)
+                continue
+            if not (hasattr(a, "shape") and hasattr(a, "dtype")):
+                raise TypeError(
+                    f"{self._input_name(i)} must be an array of shape {shape} and dtype "
+                    f"{dt}, got {type(a).__name__}"
+                )
+            try:
+                got = tuple(int(d) for d in a.shape)
+            except (TypeError, ValueError):  # e.g. unknown sizes (dask)
+                got = tuple(a.shape)
+            if got != shape:
+                raise ValueError(
+                    f"{self._input_name(i)} has shape {shape}, but was given an array of "
+                    f"shape {got}"
+                )
+            got = dtype_name(a.dtype)
+            if got == dt:
+                try:  # the fast check accepts this dtype object from now on
+                    self._alt_dtypes[i].add(a.dtype)
+                except TypeError:  # (unhashable)
+                    pass
+            elif _safe_cast(got, dt):
+                # a safe cast (int64 -> float64, float32 -> float64, ...) loses
+                # nothing and keeps the graph's static dtypes true
+                import autoray
+
+                out[i] = autoray.do("astype", a, dt, like=infer_backend(a))
+            else:
+                raise TypeError(
+                    f"{self._input_name(i)} has dtype {dt}, but was given an array of "
+                    f"dtype {got}, which does not cast safely to it; convert it "
+                    f"(e.g. x.astype({dt!r})) or build the Function with "
+                    "check_inputs=False"
+                )
+        return out
+
+    def _scalar(self, i, a, shape, dt, backend):
+        """A Python scalar given for input ``i``: a 0-d array of its dtype
+        (NEP 50: the scalar may not change the dtype)."""
+        if shape != ():
+            raise ValueError(
+                f"{self._input_name(i)} has shape {shape}, but was given a Python "
+                f"{type(a).__name__}"
+            )
+        if np.result_type(np.dtype(dt), a) != dt:
+            raise TypeError(
+                f"{self._input_name(i)} has dtype {dt}, but was given a Python "
+                f"{type(a).__name__} ({dt} cannot hold it without a cast)"
+            )
+        try:
+            x = np.asarray(a, dtype=dt)
+        except OverflowError as e:  # (a Python int out of the dtype's range)
+            raise ValueError(f"{self._input_name(i)}: {e}") from None
+        if backend not in (None, "numpy"):
+            import autoray
+
+            x = autoray.do("asarray", x, like=backend)
+        return x
+
+    def _input_name(self, i: int) -> str:
+        """``input 1 (inputs[0]['a'])``: input ``i`` and its place in the
+        inputs pytree."""
+        paths = []
+        stack = [(self._in_spec, "")]
+        while stack:
+            spec, path = stack.pop()
+            if spec is pytree.LEAF:
+                paths.append(path)
+                continue
+            keys, specs = spec[1], spec[2]
+            if keys is None:
+                keys = range(len(specs))
+            stack.extend(reversed([(s, f"{path}[{k!r}]") for k, s in zip(keys, specs)]))
+        return f"input {i} (inputs{paths[i]}) of the Function"
+
+    def _check_outputs(self, r, dtypes: bool) -> None:
+        """Strict mode: each output's real shape (and dtype when ``dtypes``)
+        against its static ones (``AssertionError``, as :func:`lazyray.compute`
+        in strict mode).  A call retargeted to another backend follows that
+        backend's dtype rules (torch: ``float32 + int64`` is ``float32``), so
+        only its shapes are checked."""
+        from ..graph.dtypes import dtype_name
+
+        kind, get = self._out_kind, self._out_get
+        slots = [get] if kind == 0 else get.__reduce__()[1] if kind == 1 else get
+        for s, (shape, dt) in zip(slots, self._out_info):
+            if type(dt) is tuple:  # a multi-output node: checked through its items
+                continue
+            x = r[s]
+            if not hasattr(x, "dtype") and type(x) not in _PY_SCALARS:
+                continue  # not an array (a user callable's object)
+            got = tuple(int(d) for d in getattr(x, "shape", ()))
+            gdt = dtype_name(getattr(x, "dtype", type(x)))
+            if got != shape or (dtypes and gdt != dt):
+                raise AssertionError(
+                    f"strict mode: a Function output has shape {got} dtype {gdt}, but "
+                    f"shape {shape} dtype {dt} was inferred"
+                )
+
+    # ------------------------------------------------------------ display
+
+    @property
+    def source(self) -> str:
+        """Python source equivalent to this function (a ``def graph(...)``)."""
+        return self.get_source()
+
+    def get_source(self, params: dict | None = None) -> str:
+        """The source of ``def graph(...)``, equivalent to this function.
+
+        ``params`` is filled with the functions and constants it needs:
+        ``exec(source, params)`` defines ``params["graph"]``, which takes the
+        flat inputs and returns the unique outputs (a tuple when several).
+        """
+        from .codegen import render
+
+        return render(self._prog, params)
+
+    def print_source(self) -> None:
+        """Print the Python source equivalent to this function."""
+        print(self.source)
+
+    def compile(self, compile: str = "jax", *, options: dict | None = None, check=None):  # noqa: A002
+        """This function's graph compiled by jax (``jax.jit``) or torch
+        (``torch.compile``); see :func:`lazyray.compile.compilers.compile_function`.
+
+        >>> import lazyray
+        >>> x = lazyray.Variable((3,))
+        >>> lazyray.Function(x, x * 2).compile("jax")  # doctest: +SKIP
+        <CompiledFunction(jax, compiled) of <Function(1 input(s)) -> 1 output(s), ...>>
+        """
+        from .compilers import compile_function
+
+        return compile_function(self, compile, options=options, check=check)
+
+    def __len__(self) -> int:
+        """Number of ops of the graph run per call (not counting the
+        :class:`ReadOnly` hand-out of constant outputs)."""
+        p = self._prog
+        return sum(
+            1 for ins, op in zip(p.tape, p.ops) if op is not None and type(ins[1]) is not ReadOnly
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Function({self._n_in} input(s)) -> {self._n_out} output(s), "
+            f"{len(self)} op(s), backend={self._prog.backend!r}>"
+        )
+
+    # ------------------------------------------------------------ pickling
+
+    def __getstate__(self):
+        from ..graph.registry import resolve, resolve_numpy
+
+        p = self._prog
+        other = p.other_backends
+        numpy_semantics = getattr(p, "numpy_semantics", False)
+        find = resolve_numpy if numpy_semantics else resolve
+        # a registry op's function is stored as its name when it is the one
+        # the name resolves to; a specialised one (e.g. numpy's path-optimized
+        # einsum for big contractions) is stored itself, by reference
+        tape = [
+            ins
+            if op is None
+            else (
+                ins[0],
+                op if type(op) is str and ins[1] is find(other.get(i, p.backend), op) else ins[1],
+                *ins[2:],
+            )
+            for i, (ins, op) in enumerate(zip(p.tape, p.ops))
+        ]
+        return {
+            "version": 2,
+            "tape": tape,
+            "ops": [None if op is None else (str(op), type(op) is not str) for op in p.ops],
+            "other_backends": p.other_backends,
+            "consts": p.consts,
+            "node_consts": sorted(p.node_consts),
+            "n_in": p.n_in,
+            "n_work": p.n_work,
+            "out_slots": p.out_slots,
+            "backend": p.backend,
+            "numpy_semantics": numpy_semantics,
+            "in_spec": self._in_spec,
+            "out_spec": self._out_spec,
+            "slots": self._flat_out_slots(),
+            "auto": self._auto,
+            "in_info": self._in_info,
+            "out_info": self._out_info,
+            "check_inputs": self._check is not None,
+            "traced": self._traced,
+        }
+
+    def _flat_out_slots(self):
+        kind, get = self._out_kind, self._out_get
+        if kind == 0:
+            return [get]
+        if kind == 1:
+            return list(get.__reduce__()[1])
+        return list(get)
+
+    def __setstate__(self, state):
+        from ..graph.node import CustomOp
+        from ..graph.registry import resolve, resolve_numpy
+
+        if state.get("version") != 2:
+            raise ValueError(
+                "cannot unpickle a lazyray Function pickled by another version of lazyray; "
+                "build and pickle it again"
+            )
+        p = Program()
+        p.ops = [None if o is None else (CustomOp(o[0]) if o[1] else o[0]) for o in state["ops"]]
+        p.backend = state["backend"]
+        p.numpy_semantics = state.get("numpy_semantics", False)
+        find = resolve_numpy if p.numpy_semantics else resolve
+        p.other_backends = other = state["other_backends"]
+        p.tape = [
+            ins
+            if ins[0] == FREE or type(ins[1]) is not str
+            else (ins[0], find(other.get(i, p.backend), ins[1]), *ins[2:])
+            for i, ins in enumerate(state["tape"])
+        ]
+        p.consts = state["consts"]
+        p.node_consts = set(state["node_consts"])
+        p.n_in, p.n_work = state["n_in"], state["n_work"]
+        p.out_slots = state["out_slots"]
+        p._tail = None
+        self._setup(
+            p,
+            state["in_spec"],
+            p.n_in,
+            state["out_spec"],
+            state["slots"],
+            state["auto"],
+            state["in_info"],
+            state["out_info"],
+        )
+        self._check = self._fast_check if state["check_inputs"] else None
+        self._traced = state["traced"]
+
+
+def _np_dtype(name):
+    """numpy's dtype object of that name, or a sentinel no array's dtype is."""
+    try:
+        return np.dtype(str(name))
+    except (TypeError, ValueError):
+        return object()
+
+
+def _fast_check(info, alts):
+    """``ok(flat) -> bool``: whether the flat call inputs are arrays of the
+    shapes and dtypes in ``info`` (``(shape, dtype name)`` per input), by an
+    identity test of the dtype object (numpy's, or one of the set
+    ``alts[i]`` of other dtype objects of that name met before, e.g.
+    ``torch.float64``) and a shape comparison; unrolled for one and two
+    inputs.  It is the call's fast path: a false answer sends the inputs to
+    :meth:`Function._checked`, which fills ``alts``."""
+    pairs = tuple((_np_dtype(dt), shape, alt) for (shape, dt), alt in zip(info, alts))
+    if len(pairs) == 1:
+        ((d0, s0, t0),) = pairs
+
+        def ok(flat):
+            a0 = flat[0]
+            return (a0.dtype is d0 or a0.dtype in t0) and a0.shape == s0
+
+    elif len(pairs) == 2:
+        (d0, s0, t0), (d1, s1, t1) = pairs
+
+        def ok(flat):
+            a0, a1 = flat
+            return (
+                (a0.dtype is d0 or a0.dtype in t0)
+                and (a1.dtype is d1 or a1.dtype in t1)
+                and a0.shape == s0
+                and a1.shape == s1
+            )
+
+    else:
+
+        def ok(flat):
+            for a, (d, s, t) in zip(flat, pairs):
+                if (a.dtype is not d and a.dtype not in t) or a.shape != s:
+                    return False
+            return True
+
+    return ok
+
+
+def _unique(nodes):
+    """The distinct nodes of ``nodes``, and the index of each among them."""
+    unique, index = [], {}
+    for o in nodes:
+        if id(o) not in index:
+            index[id(o)] = len(unique)
+            unique.append(o)
+    return unique, index
+
+
+def _direct(outputs, inputs, optimize, fold):
+    """The graph numbered with the default passes applied (see
+    :mod:`lazyray.passes.direct`), or None where that walk does not apply."""
+    if optimize is not True and not (isinstance(optimize, dict) and set(optimize) <= {"exact"}):
+        return None
+    try:
+        from ..passes.direct import Fallback, direct
+    except ImportError:
+        return None
+    exact = bool(optimize.get("exact", False)) if isinstance(optimize, dict) else False
+    try:
+        return direct(outputs, inputs, exact=exact, fold=fold)
+    except Fallback:
+        return None
+
+
+def _optimize(outputs, inputs, optimize, fold):
+    if optimize is None or optimize is False:
+        return outputs
+    try:
+        from .. import passes
+    except ImportError:
+        if optimize is True:  # the default: optimize when passes are available
+            return outputs
+        raise
+    kwargs = dict(optimize) if isinstance(optimize, dict) else {}
+    if optimize is not True and not isinstance(optimize, dict):
+        kwargs["passes"] = list(optimize)
+    if not fold:
+        # fold_constants=False: constants are computed at every call
+        names = kwargs.get("passes") or passes.DEFAULT_PASSES
+        kwargs["passes"] = [p for p in names if p != "fold"]
+    return passes.optimize(outputs, variables=inputs, **kwargs)
+
+
+# ------------------------------------------------------------- retargeting

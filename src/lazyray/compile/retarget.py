@@ -1,0 +1,71 @@
+"""Retargeting a compiled program to another backend (a :class:`~lazyray.Function`
+traced on numpy and called with torch tensors, :mod:`.compilers`)."""
+
+from __future__ import annotations
+
+import numpy as np
+from autoray import infer_backend
+
+from .tape import BINC, Program
+
+__all__ = ["retarget"]
+
+
+def _is_array_of(x, backend) -> bool:
+    t = type(x)
+    if t in (int, float, complex, bool, str, type(None)) or isinstance(x, type):
+        return False
+    if not (hasattr(x, "shape") and hasattr(x, "dtype")):
+        return False
+    return infer_backend(x) == backend
+
+
+def retarget(prog: Program, backend: str) -> Program:
+    """The same program with its ops resolved for ``backend``.
+
+    Registry ops are looked up again by name; user callables are kept.
+    Array constants of the program's backend are converted with
+    ``autoray.do("asarray", x, like=backend)``.
+    """
+    import autoray
+
+    from ..graph.registry import resolve, resolve_numpy
+
+    src = prog.backend
+    # a graph traced on numpy has numpy's static dtypes: it keeps numpy's
+    # meaning on the new backend
+    numpy_semantics = src == "numpy" or getattr(prog, "numpy_semantics", False)
+    find = resolve_numpy if numpy_semantics else resolve
+
+    def conv(x):
+        if isinstance(x, np.generic):  # (torch.as_tensor refuses np.uint64 scalars)
+            x = np.asarray(x)
+        if _is_array_of(x, src):
+            if isinstance(x, np.ndarray) and any(s < 0 for s in x.strides):
+                x = x.copy()  # (torch refuses negative strides: a folded flip...)
+            return autoray.do("asarray", x, like=backend)
+        return x
+
+    tape = []
+    for ins, op in zip(prog.tape, prog.ops):
+        if op is None:
+            tape.append(ins)
+            continue
+        code, fn, out, a, b = ins
+        if type(op) is str:
+            fn = find(backend, op)
+        if code == BINC and op != "getitem":  # (backends index with numpy arrays)
+            b = conv(b)
+        tape.append((code, fn, out, a, b))
+    new = Program()
+    new.tape = tape
+    new.ops = prog.ops
+    new.other_backends = {}
+    new.consts = [conv(c) for c in prog.consts]
+    new.node_consts = prog.node_consts
+    new.n_in, new.n_work = prog.n_in, prog.n_work
+    new.out_slots = prog.out_slots
+    new.backend = backend
+    new.numpy_semantics = numpy_semantics
+    new._tail = None
+    return new

@@ -1,0 +1,559 @@
+"""Flattening a graph into a :class:`~lazyray.compile.tape.Program`: :func:`build`.
+
+One iterative pass numbers the nodes between the inputs and the outputs in
+the order of :func:`lazyray.graph.traverse.ascend` and records, for each value, its
+last reader; a second pass folds what does not depend on the inputs (into
+the program's constants: the graph is not modified), assigns registers
+(reusing a register as soon as its value is dead) and emits one instruction
+per op node, choosing the fastest instruction code its arguments allow.
+Both passes run with the cyclic garbage collector paused: they create many
+small objects, and each collection would traverse the whole graph.
+"""
+
+from __future__ import annotations
+
+import gc
+from operator import itemgetter
+
+from ..graph.node import LazyArray
+from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, ArgTemplate, Program, Slot, _Rebuild
+
+__all__ = ["build"]
+
+_CONTAINERS = (tuple, list, dict)
+
+_ATOMS = frozenset({int, float, str, bool, type(None), complex, slice})
+
+
+def _has_lazy(x) -> bool:
+    """Whether a static-looking argument hides a lazy array in its nesting."""
+    t = type(x)
+    if t is tuple or t is list:
+        items = x
+    elif t is dict:
+        items = x.values()
+    elif t is LazyArray:
+        return True
+    elif isinstance(x, dict):
+        items = x.values()
+    elif isinstance(x, (tuple, list)):
+        items = x
+    else:
+        return False
+    for v in items:
+        tv = type(v)
+        if tv in _ATOMS:
+            continue
+        if tv is LazyArray or _has_lazy(v):
+            return True
+    return False
+
+
+class _Builder:
+    """Flattens a graph into a :class:`Program` (one use)."""
+
+    def __init__(self):
+        self.consts = []
+        self.const_of = {}  # id(obj) -> register, for dedup by identity
+        self.node_consts = set()
+        self.getters = {}
+
+    def getter(self, slots):
+        """An ``itemgetter`` of registers (shared between instructions)."""
+        get = self.getters.get(slots)
+        if get is None:
+            get = self.getters[slots] = itemgetter(*slots)
+        return get
+
+    def const(self, obj, node_value=False):
+        key = id(obj)
+        slot = self.const_of.get(key)
+        if slot is None:
+            self.consts.append(obj)
+            slot = -len(self.consts)
+            self.const_of[key] = slot
+            if node_value:
+                self.node_consts.add(len(self.consts) - 1)
+        return slot
+
+
+def _depth(node):
+    return node._depth
+
+
+class Numbered:
+    """A graph between inputs and outputs, numbered for the tape builder.
+
+    ``nodes[j]`` computes value ``j``: the inputs first, then leaves and op
+    nodes in a topological order.  ``deps[j]`` is the value of the single
+    dependency of an op node, a tuple of the (distinct) values of its
+    dependencies, aligned with ``nodes[j]._deps``, or None for inputs and
+    leaves; ``last[j]`` is the value of the last op node reading value ``j``
+    (-1 if none); ``pos`` maps every node reached to its value (keyed by
+    the node itself: lazy arrays hash by identity, and a dict compares keys
+    of equal hashes only, which distinct live objects never have).
+    :func:`number` numbers a graph as it is; :func:`lazyray.passes.direct.direct`
+    numbers it optimized.  ``specs[j]`` is what the tape builder needs of an op node
+    it can emit without reading the node again (see :func:`spec`), or None.
+    """
+
+    __slots__ = ("nodes", "deps", "last", "pos", "specs")
+
+    def __init__(self, nodes, deps, last, pos, specs):
+        self.nodes, self.deps, self.last, self.pos = nodes, deps, last, pos
+        self.specs = specs
+
+
+def number(outputs, inputs) -> Numbered:
+    """Number the graph between ``inputs`` and ``outputs`` (lists of nodes)
+    in the order of :func:`lazyray.graph.traverse.ascend` (deepest dependency
+    first)."""
+    pos = {v: j for j, v in enumerate(inputs)}
+    nodes = list(inputs)
+    deps_of = [None] * len(nodes)
+    last = [-1] * len(nodes)
+    specs = [None] * len(nodes)
+    add_node, add_deps, add_last = nodes.append, deps_of.append, last.append
+    add_spec = specs.append
+    getpos = pos.get
+    stack = outputs[::-1]
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = stack[-1]
+        if node in pos:
+            pop()
+            continue
+        if node._data is not None or node._fn is None:  # a leaf
+            pop()
+            pos[node] = len(nodes)
+            add_node(node)
+            add_deps(None)
+            add_last(-1)
+            add_spec(None)
+            continue
+        deps = node._deps
+        nd = len(deps)
+        if nd == 1:
+            j = getpos(deps[0])
+            if j is None:
+                push(deps[0])
+                continue
+            i = len(nodes)
+            last[j] = i
+            add_deps(j)
+        elif nd == 2:
+            d0, d1 = deps
+            j0 = getpos(d0)
+            j1 = getpos(d1)
+            if j0 is None:
+                if j1 is None:
+                    # as traverse.push_order: the deepest pops first, ties
+                    # by argument order
+                    if d1._depth > d0._depth:
+                        push(d0)
+                        push(d1)
+                    else:
+                        push(d1)
+                        push(d0)
+                else:
+                    push(d0)
+                continue
+            if j1 is None:
+                push(d1)
+                continue
+            i = len(nodes)
+            last[j0] = i
+            last[j1] = i
+            add_deps((j0, j1))
+        else:
+            idx = [getpos(d) for d in deps]
+            if None in idx:
+                pending = [d for d, j in zip(deps, idx) if j is None]
+                if len(pending) > 1:
+                    # as traverse.push_order: the deepest pops first, ties
+                    # by argument order
+                    pending.reverse()
+                    pending.sort(key=_depth)
+                stack.extend(pending)
+                continue
+            i = len(nodes)
+            for j in idx:
+                last[j] = i
+            add_deps(tuple(idx))
+        pop()
+        pos[node] = i
+        add_node(node)
+        add_last(-1)
+        add_spec(spec(node) if nd <= 2 else None)
+    return Numbered(nodes, deps_of, last, pos, specs)
+
+
+def spec(node):
+    """``(code, fn, b, op, backend)`` of an op node on one or two
+    dependencies that is one ``UN``, ``BINC`` or ``BIN`` instruction on them
+    (``b``: the static argument of ``BINC``), else None."""
+    args = node._args
+    deps = node._deps
+    if node._kwargs is not None:
+        return None
+    if args is deps:
+        if len(deps) == 1:
+            code, b = UN, None
+        elif len(deps) == 2:
+            code, b = BIN, None
+        else:
+            return None
+    elif len(deps) == 1 and len(args) == 2 and args[0] is deps[0] and type(args[1]) in _ATOMS:
+        code, b = BINC, args[1]
+    else:
+        return None
+    return (code, node._fn, b, node._op, node._backend)
+
+
+def _fill(x, lookup):
+    t = type(x)
+    if t is LazyArray:
+        return lookup(x)
+    if t is tuple or t is list:
+        return t([_fill(v, lookup) for v in x])
+    if t is dict:
+        return {k: _fill(v, lookup) for k, v in x.items()}
+    if isinstance(x, _CONTAINERS):
+        from ..graph.traverse import tree_map
+
+        return tree_map(lookup, x)
+    return x
+
+
+def build(outputs, inputs=None, fold=True, graph=None) -> tuple[Program, list]:
+    """Flatten the graph from ``inputs`` to ``outputs`` into a :class:`Program`.
+
+    Parameters
+    ----------
+    outputs : list of LazyArray
+        Unique output nodes.
+    inputs : list of LazyArray or None
+        Unique input nodes; None makes every variable of the graph an input,
+        in order of discovery.
+    fold : bool
+        Evaluate now the nodes that do not depend on inputs, and keep their
+        values as constants.  The graph itself is not modified.
+    graph : optional
+        The graph already numbered (e.g. by :func:`lazyray.passes.direct`,
+        which numbers it optimized); by default it is numbered here.
+
+    Returns
+    -------
+    program : Program
+    inputs : list of LazyArray
+        The inputs (the discovered variables when ``inputs`` was None).
+    """
+    # the loops below create many small objects: the cyclic garbage collector
+    # would otherwise traverse the (possibly huge) graph again and again
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(outputs, inputs, fold, graph)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(outputs, inputs, fold, graph=None):
+    g = number(outputs, inputs or ()) if graph is None else graph
+    nodes, deps_of, last, pos = g.nodes, g.deps, g.last, g.pos
+    variables = [
+        j
+        for j, d in enumerate(deps_of)
+        if d is None and j >= len(inputs or ()) and nodes[j]._data is None
+    ]
+    reg = [None] * len(nodes)  # value index -> register
+    if inputs is None:
+        inputs = [nodes[j] for j in variables]
+        for k, j in enumerate(variables):
+            reg[j] = k
+    else:
+        if variables:
+            v = nodes[variables[0]]
+            raise ValueError(
+                f"the outputs depend on a Variable of shape {v._shape} and dtype "
+                f"{v._dtype} that is not among the inputs of the Function"
+            )
+        for k in range(len(inputs)):
+            reg[k] = k
+    main = _main_backend(outputs, inputs)
+    for o in outputs:
+        last[pos[o]] = len(nodes)
+
+    bld = _Builder()
+    vals = {}  # value index -> value of a folded node (build-time only)
+    free = []
+    nwork = len(inputs)
+    tape = []
+    ops = []
+    other_backends = {}
+    emit = tape.append
+    add_op = ops.append
+    check = None
+    if fold:
+        from ..graph.evaluate import _STRICT, check_result
+
+        if _STRICT[0]:
+            check = check_result
+
+    def const_reg(j):
+        s = reg[j]
+        if s is None:
+            node = nodes[j]
+            s = reg[j] = bld.const(node._data if node._data is not None else vals[j], True)
+        return s
+
+    def lookup(d):
+        # register of a dependency, allocating a constant register if needed
+        return const_reg(pos[d])
+
+    i = -1
+    for node, di, sp in zip(nodes, deps_of, g.specs):
+        i += 1
+        if di is None:
+            continue
+        dying = None
+        instr = None
+        if sp is not None and not vals:
+            # the usual nodes, on registers only: UN, BINC or BIN, emitted
+            # from the spec without reading the node again
+            code, fn, b, op, backend = sp
+            out = -1  # the register of a dying operand, if any
+            if code == BIN:
+                j0, j1 = di
+                s0 = reg[j0]
+                b = reg[j1]  # (the second operand's register)
+                ok = s0 is not None and s0 >= 0 and b is not None and b >= 0
+                if ok:
+                    if last[j1] == i:
+                        out = b
+                        if last[j0] == i:
+                            dying = [s0]
+                    elif last[j0] == i:
+                        out = s0
+            else:
+                s0 = reg[di]
+                ok = s0 is not None and s0 >= 0
+                if ok and last[di] == i:
+                    out = s0
+            if ok:
+                if out < 0:
+                    if free:
+                        out = free.pop()
+                    else:
+                        out = nwork
+                        nwork += 1
+                instr = (code, fn, out, s0, b)
+        if instr is None:
+            op = node._op
+            backend = node._backend
+            if type(di) is int:  # one dependency: the most common case
+                s0 = reg[di]
+                if s0 is not None and s0 >= 0:
+                    if last[di] == i:
+                        dying = [s0]
+                elif fold:
+                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    continue
+                else:
+                    s0 = const_reg(di)
+                if vals and last[di] == i:
+                    vals.pop(di, None)
+            elif len(di) == 2:  # two dependencies: the next most common
+                j0, j1 = di
+                s0 = reg[j0]
+                s1 = reg[j1]
+                if s0 is not None and s0 >= 0:
+                    if last[j0] == i:
+                        dying = [s0]
+                    if s1 is not None and s1 >= 0 and last[j1] == i:
+                        if dying is None:
+                            dying = [s1]
+                        else:
+                            dying.append(s1)
+                elif s1 is not None and s1 >= 0:
+                    if last[j1] == i:
+                        dying = [s1]
+                    s0 = const_reg(j0)
+                elif fold:
+                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    continue
+                else:
+                    s0 = const_reg(j0)
+            else:
+                dependent = not fold
+                for j in di:
+                    s = reg[j]
+                    if s is not None and s >= 0:
+                        dependent = True
+                        if last[j] == i:
+                            if dying is None:
+                                dying = [s]
+                            else:
+                                dying.append(s)
+                if not dependent:
+                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    continue
+                s0 = const_reg(di[0]) if di else None
+
+            if dying is not None:
+                out = dying.pop()
+            elif free:
+                out = free.pop()
+            else:
+                out = nwork
+                nwork += 1
+
+            fn = node._fn
+            args = node._args
+            kw = node._kwargs
+            na = len(args)
+            instr = None
+            if s0 is not None:
+                deps = node._deps
+                d0 = deps[0]
+                if na == 2:
+                    a0, a1 = args
+                    if a0 is d0:
+                        t1 = type(a1)
+                        if t1 is LazyArray:
+                            if a1 is d0:
+                                s1 = s0
+                            elif len(deps) > 1 and a1 is deps[1]:
+                                s1 = reg[di[1]]
+                                if s1 is None:
+                                    s1 = const_reg(di[1])
+                            else:
+                                s1 = lookup(a1)
+                            if not kw:
+                                instr = (BIN, fn, out, s0, s1)
+                            elif not _has_lazy(kw):
+                                instr = (ITKW, fn, out, bld.getter((s0, s1)), kw)
+                        elif kw:
+                            pass
+                        elif t1 in _ATOMS or not _has_lazy(a1):
+                            instr = (BINC, fn, out, s0, a1)
+                elif na == 1 and args[0] is d0:
+                    if not kw:
+                        instr = (UN, fn, out, s0, None)
+                    elif not _has_lazy(kw):
+                        instr = (KW, fn, out, s0, kw)
+            if instr is None:
+                code, fn, a, b = _general(fn, args, kw, lookup, bld)
+                instr = (code, fn, out, a, b)
+        if vals and type(di) is not int:
+            # folded values are registered as constants above: now forget the
+            # ones this node was the last user of
+            for j in di:
+                if last[j] == i:
+                    vals.pop(j, None)
+        # an instruction identical to one of the last two (long chains of the
+        # same ops) shares its tuple: less memory, a cache-friendly replay
+        if len(tape) > 1:
+            prev = tape[-2]
+            if prev[1] is fn and prev[2] == out and prev[3] is instr[3] and prev[4] is instr[4]:
+                if prev[0] == instr[0]:
+                    instr = prev
+            else:
+                prev = tape[-1]
+                if (
+                    prev[1] is fn
+                    and prev[2] == out
+                    and prev[3] is instr[3]
+                    and prev[4] is instr[4]
+                    and prev[0] == instr[0]
+                ):
+                    instr = prev
+        emit(instr)
+        add_op(op)
+        if backend != main:
+            other_backends[len(tape) - 1] = backend
+        reg[i] = out
+        if dying:
+            dying = tuple(dying)
+            emit((FREE, None, -1, dying, None))
+            add_op(None)
+            free.extend(dying)
+
+    out_slots = [lookup(o) for o in outputs]
+    prog = Program()
+    prog.tape = tape
+    prog.ops = ops
+    prog.other_backends = other_backends
+    prog.consts = bld.consts
+    prog.node_consts = bld.node_consts
+    prog.n_in = len(inputs)
+    prog.n_work = nwork
+    prog.out_slots = out_slots
+    prog.backend = main
+    prog._tail = None
+    return prog, inputs
+
+
+def _fold(node, i, di, nodes, vals, last, pos, check):
+    """Evaluate a node that does not depend on the inputs, at build time."""
+    idx = (di,) if type(di) is int else di
+
+    def lookup(d):
+        j = pos[d]
+        data = nodes[j]._data
+        return data if data is not None else vals[j]
+
+    args = [_fill(a, lookup) for a in node._args]
+    kw = node._kwargs
+    val = node._fn(*args, **_fill(kw, lookup)) if kw else node._fn(*args)
+    if check is not None:
+        check(node, val)
+    vals[i] = val
+    for j in idx:
+        if last[j] == i:
+            vals.pop(j, None)
+
+
+def _main_backend(outputs, inputs):
+    for x in (*inputs, *outputs):
+        if x._backend is not None:
+            return x._backend
+    return "numpy"
+
+
+def _template(x, lookup, bld, top=False):
+    """Template of one argument: registers for lazy arrays, constants kept."""
+    t = type(x)
+    if t is LazyArray:
+        return Slot(lookup(x))
+    if isinstance(x, _CONTAINERS) and _has_lazy(x):
+        if isinstance(x, dict):
+            items = [(k, _template(v, lookup, bld)) for k, v in x.items()]
+        else:
+            items = [_template(v, lookup, bld) for v in x]
+        return _Rebuild(type(x), items)
+    return x
+
+
+def _general(fn, args, kwargs, lookup, bld):
+    lazy_kw = bool(kwargs) and _has_lazy(kwargs)
+    if not lazy_kw and len(args) >= 2:
+        slots = []
+        for a in args:
+            if type(a) is LazyArray:
+                slots.append(lookup(a))
+            elif isinstance(a, _CONTAINERS) and _has_lazy(a):
+                break
+            else:
+                slots.append(bld.const(a))
+        else:
+            get = bld.getter(tuple(slots))
+            if kwargs:
+                return (ITKW, fn, get, kwargs)
+            return (ITEMS, fn, get, None)
+    tmpl = ArgTemplate(
+        tuple(_template(a, lookup, bld) for a in args),
+        {k: _template(v, lookup, bld) for k, v in kwargs.items()} if kwargs else None,
+    )
+    return (GEN, fn, tmpl, None)

@@ -1,0 +1,264 @@
+"""The static cost model of :func:`lazyray.partition`, and the numbering of
+a graph it works on.
+
+The cost model (per op, in seconds) is deliberately simple, and only used
+to compare cuts of the same graph and to decide whether cutting pays::
+
+    call + work + bytes / BYTES_PER_SECOND
+
+``call`` is the cost of calling the op at all (:data:`CALL_SECONDS`, by
+family; ``tensordot`` and ``einsum`` more), ``work`` is ``flops /
+FLOPS_PER_SECOND`` for contractions and linear algebra and
+``elements * ELEMENT_SECONDS`` for the others (flops and elements from
+:func:`lazyray.inspect.flops.node_flops`), and ``bytes`` the bytes read and written
+(a contraction's operands twice: they are usually transposed into copies),
+at :data:`CACHE_BYTES_PER_SECOND` up to :data:`CACHE_BYTES` per op.
+A task costs ``overhead`` more (:data:`lazyray.execute.partitioning.OVERHEAD`), and
+across processes its inputs cost ``bytes / NETWORK_BYTES_PER_SECOND``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..inspect.flops import node_flops
+from ..inspect.stats_memory import nbytes
+
+__all__ = ["costs", "number", "scan"]
+
+#: the cost of calling an op, by family (seconds)
+CALL_SECONDS = {
+    "unary": 1.5e-6,
+    "binary": 1.5e-6,
+    "ternary": 2e-6,
+    "reduction": 3e-6,
+    "contraction": 3e-6,
+    "linalg": 1e-5,
+    "movement": 1e-6,
+    "indexing": 1.5e-6,
+    "creation": 2e-6,
+    "combine": 3e-6,
+}
+#: the call of an op of another family or of a user callable
+OTHER_CALL_SECONDS = 5e-6
+#: extra call cost of the contractions implemented in Python (numpy's)
+SLOW_CONTRACTIONS = {"tensordot": 6e-6, "einsum": 1e-5}
+FLOPS_PER_SECOND = 1e10
+ELEMENT_SECONDS = 1e-9
+#: memory traffic of an op moving at most CACHE_BYTES, and of a bigger one
+CACHE_BYTES_PER_SECOND, BYTES_PER_SECOND, CACHE_BYTES = 2e10, 4e9, 2**18
+NETWORK_BYTES_PER_SECOND = 5e8
+
+
+def number(outputs, inputs, with_costs: bool = False):
+    """Nodes reached from ``outputs`` (inputs first, then dependencies
+    before users), each op node's distinct dependency indices (None for
+    leaves and inputs), and the index of each node by id; with
+    ``with_costs``, also :func:`costs` of them, computed in the same walk."""
+    pos = {}
+    nodes, deps = [], []
+    acc = _Costs() if with_costs else None
+    for v in inputs:
+        pos[id(v)] = len(nodes)
+        nodes.append(v)
+        deps.append(None)
+        if acc is not None:
+            acc.add(v, None)
+    get = pos.get
+    add_node, add_deps = nodes.append, deps.append
+    add_cost = acc.add if acc is not None else None
+    stack = list(reversed(outputs))
+    push, pop = stack.append, stack.pop
+    while stack:
+        node = stack[-1]
+        k = id(node)
+        if k in pos:
+            pop()
+            continue
+        if node._fn is None or node._data is not None:
+            pop()
+            pos[k] = len(nodes)
+            add_node(node)
+            add_deps(None)
+            if add_cost is not None:
+                add_cost(node, None)
+            continue
+        nd = node._deps
+        if len(nd) == 1:
+            j = get(id(nd[0]))
+            if j is None:
+                push(nd[0])
+                continue
+            dd = (j,)
+        elif len(nd) == 2:
+            j0, j1 = get(id(nd[0])), get(id(nd[1]))
+            if j0 is None or j1 is None:
+                if j1 is None:
+                    push(nd[1])
+                if j0 is None:
+                    push(nd[0])
+                continue
+            dd = (j0,) if j0 == j1 else (j0, j1)
+        else:
+            idx = [get(id(d)) for d in nd]
+            if None in idx:
+                stack.extend([d for d, j in zip(nd, idx) if j is None])
+                continue
+            dd = tuple(dict.fromkeys(idx))
+        pop()
+        pos[k] = len(nodes)
+        add_node(node)
+        add_deps(dd)
+        if add_cost is not None:
+            add_cost(node, dd)
+    if acc is None:
+        return nodes, deps, pos
+    return nodes, deps, pos, (acc.w, acc.fl, acc.ob, acc.tb)
+
+
+_ELEMENTWISE = frozenset(("unary", "binary", "ternary"))
+_FREE = frozenset(("positive", "real", "imag", "astype", "conj"))
+
+
+def _op_info(op):
+    """``(family, call seconds, copies operands)`` of an op name."""
+    from ..graph.registry import OPS
+
+    opdef = OPS.get(op) if type(op) is str else None
+    family = opdef.family if opdef is not None else None
+    if op in SLOW_CONTRACTIONS and type(op) is str:
+        return family, CALL_SECONDS["contraction"] + SLOW_CONTRACTIONS[op], True
+    return family, CALL_SECONDS.get(family, OTHER_CALL_SECONDS), False
+
+
+def scan(outputs, stop=()) -> tuple:
+    """One walk of the graph, each node once (in no useful order): the number
+    of op nodes, their summed ``(seconds, FLOPs, bytes)`` (see
+    :func:`costs`), and the leaves met (the nodes with nothing to compute,
+    and those in ``stop``).  Cheaper than :func:`number`, for the graphs
+    that will not be cut.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((100, 100))
+    >>> n_ops, (seconds, flops, moved), leaves = scan([lazyray.tanh(x @ x)])
+    >>> n_ops, flops, moved, leaves == [x]
+    (2, 2010000, 320000, True)
+    """
+    stop_ids = {id(v) for v in stop}
+    seen = set()
+    leaves = []
+    sizes, infos = {}, {}
+    n_ops, w, fl, tb = 0, 0.0, 0, 0
+    stack = list(outputs)
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        k = id(node)
+        if k in seen:
+            continue
+        seen.add(k)
+        if node._fn is None or node._data is not None or k in stop_ids:
+            leaves.append(node)
+            continue
+        n_ops += 1
+        b = 0
+        for d in node._deps:
+            key = (d._shape, d._dtype)
+            sz = sizes.get(key)
+            if sz is None:
+                sz = sizes[key] = _size(d)
+            b += sz[1]
+            if id(d) not in seen:
+                push(d)
+        key = (node._shape, node._dtype)
+        sz = sizes.get(key)
+        if sz is None:
+            sz = sizes[key] = _size(node)
+        op = node._op
+        info = infos.get(op)
+        if info is None:
+            info = infos[op] = _op_info(op)
+        s, f, b = _cost(node, info, sz, b)
+        w += s
+        fl += f
+        tb += b
+    return n_ops, (w, fl, tb), leaves
+
+
+def _size(node):
+    el = math.prod(node._shape) if type(node._dtype) is not tuple else 0
+    return el, nbytes(node)
+
+
+def _cost(node, info, sz, b):
+    """``(seconds, flops, bytes)`` of an op node: ``info`` from
+    :func:`_op_info`, ``sz`` its ``(elements, bytes)``, ``b`` the bytes of
+    its operands."""
+    family, call, copies = info
+    if family in _ELEMENTWISE:
+        f = 0 if node._op in _FREE else sz[0]
+    else:
+        f = node_flops(node)
+        if f is None:  # a user callable: one operation per output element
+            f = sz[0]
+    if copies:  # operands transposed into copies
+        b *= 2
+    b += sz[1]
+    work = f / FLOPS_PER_SECOND if family in _FLOP_FAMILIES else f * ELEMENT_SECONDS
+    rate = CACHE_BYTES_PER_SECOND if b <= CACHE_BYTES else BYTES_PER_SECOND
+    return call + work + b / rate, f, b
+
+
+class _Costs:
+    """Accumulates :func:`costs` node by node, in numbering order."""
+
+    __slots__ = ("w", "fl", "ob", "tb", "sizes", "infos")
+
+    def __init__(self):
+        self.w, self.fl, self.ob, self.tb = [], [], [], []
+        self.sizes = {}  # (shape, dtype) -> (elements, bytes)
+        self.infos = {}  # op -> _op_info(op)
+
+    def add(self, node, d):
+        key = (node._shape, node._dtype)
+        sz = self.sizes.get(key)
+        if sz is None:
+            sz = self.sizes[key] = _size(node)
+        ob = self.ob
+        ob.append(sz[1])
+        if d is None:
+            self.w.append(0.0)
+            self.fl.append(0)
+            self.tb.append(0)
+            return
+        op = node._op
+        info = self.infos.get(op)
+        if info is None:
+            info = self.infos[op] = _op_info(op)
+        b = 0
+        for j in d:
+            b += ob[j]
+        s, f, b = _cost(node, info, sz, b)
+        self.w.append(s)
+        self.fl.append(f)
+        self.tb.append(b)
+
+
+def costs(nodes, deps):
+    """Per node: estimated seconds, FLOPs, bytes of its value, and bytes its
+    op reads and writes (zeros for leaves); see the module docstring.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((100, 100))
+    >>> nodes, deps, _ = number([x @ x], [])
+    >>> w, flops, out_bytes, moved = costs(nodes, deps)
+    >>> flops, out_bytes, moved
+    ([0, 2000000], [80000, 80000], [0, 160000])
+    """
+    acc = _Costs()
+    for node, d in zip(nodes, deps):
+        acc.add(node, d)
+    return acc.w, acc.fl, acc.ob, acc.tb
+
+
+_FLOP_FAMILIES = frozenset(("contraction", "linalg"))

@@ -1,0 +1,492 @@
+"""The engine that runs a :class:`~lazyray.execute.partitioning.Plan` on dask's schedulers.
+
+Each task of the plan becomes one task of a dask graph (the legacy dict
+spec, which every dask scheduler accepts): a :class:`TaskRunner` called on
+the tuples of the tasks it needs and on the plan's input keys, returning the
+tuple of its outputs.  :func:`run_plan` resolves the scheduler, sends big
+inputs to a cluster once (:func:`scatter`), limits BLAS threads while tasks
+run side by side (:func:`blas_threads_for`) and runs the graph.  To other
+processes a task's program travels pickled once (:class:`Packed`), and the
+arrays a task receives from another process are realigned
+(:func:`aligned`) so that numpy rounds as in the sequential run.
+
+Threads and BLAS
+----------------
+A multithreaded BLAS called from several tasks at once oversubscribes the
+cores (2 tasks x 2 BLAS threads on 2 cores run slower than either alone).
+``blas_threads="auto"`` (the default) therefore gives each task
+``max(1, cores // concurrent)`` BLAS threads while ``concurrent > 1`` tasks
+can run at once (``concurrent``: the workers, at most the plan's width):
+
+* ``"threads"``, and a ``distributed`` cluster whose workers live in this
+  process (``LocalCluster(processes=False)``): the BLAS of this process is
+  limited with :mod:`threadpoolctl` for the duration of the run, then
+  restored (a limit is process-wide: it cannot differ between threads);
+* ``"processes"``: each worker process sets it once when it starts;
+* a ``distributed`` cluster of worker processes: left to dask, whose nannies
+  already start workers with ``OMP/MKL/OPENBLAS_NUM_THREADS=1``;
+* ``"sync"`` or a one-task plan: BLAS is left as it is (it has the cores).
+
+An int fixes the count; ``None`` leaves BLAS alone.  Every task makes the
+calls the sequential run makes, on the same values, so results are equal bit
+for bit **given the same number of BLAS threads**: OpenBLAS may round a large
+``gemm`` or ``dot`` differently with another thread count, so compare with a
+sequential run under the same limit (``threadpoolctl.threadpool_limits(1,
+"blas")``), or pass ``blas_threads=None``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import operator
+import os
+import uuid
+import weakref
+
+import numpy as np
+
+from ..compile.tape import run
+
+__all__ = [
+    "TaskRunner",
+    "Packed",
+    "run_plan",
+    "resolve",
+    "blas_threads_for",
+    "scatter",
+    "graph",
+    "aligned",
+]
+
+_KINDS = {
+    "threads": "threads",
+    "threading": "threads",
+    "sync": "sync",
+    "synchronous": "sync",
+    "single-threaded": "sync",
+    "processes": "processes",
+    "multiprocessing": "processes",
+}
+
+
+def resolve(scheduler) -> tuple:
+    """``(kind, client)`` of a scheduler given as dask names them.
+
+    >>> resolve("threading"), resolve("sync")
+    (('threads', None), ('sync', None))
+    """
+    if isinstance(scheduler, str):
+        if scheduler in _KINDS:
+            return _KINDS[scheduler], None
+        if scheduler in ("distributed", "dask.distributed"):
+            from distributed import get_client
+
+            return "distributed", get_client()
+        raise ValueError(
+            f"unknown scheduler {scheduler!r}: use 'threads', 'sync', 'processes', "
+            "'distributed' (the current client) or a distributed.Client"
+        )
+    if hasattr(scheduler, "scatter") and hasattr(scheduler, "get"):
+        return "distributed", scheduler
+    raise TypeError(
+        f"scheduler must be a name or a distributed.Client, not {type(scheduler).__name__}"
+    )
+
+
+# ------------------------------------------------------------------ tasks
+
+
+class TaskRunner:
+    """The callable of one dask task: runs a task's compiled program.
+
+    Called with the tuples of the tasks it needs and the plan's input values
+    (in :attr:`keys` order), it picks its inputs, replays the program and
+    returns the tuple of the task's outputs.  An exception gets a note naming
+    the op that raised it and the task, and the attributes
+    ``lazyray_task`` / ``lazyray_op`` (the op's position in the task).
+    """
+
+    __slots__ = ("function", "picks", "index", "keys")
+
+    def __init__(self, function, picks, index, keys):
+        self.function = function
+        self.picks = picks
+        self.index = index
+        self.keys = keys
+
+    def __call__(self, *args):
+        flat = [aligned(args[a] if j is None else args[a][j]) for a, j in self.picks]
+        prog = self.function._prog
+        r = prog.registers(flat)
+        try:
+            run(prog.tape, r)
+        except Exception as e:
+            r = None
+            _annotate(e, prog, flat, self.index)
+            raise
+        return tuple([r[s] for s in prog.out_slots])
+
+    def __reduce__(self):
+        return (TaskRunner, (self.function, self.picks, self.index, self.keys))
+
+
+def aligned(x):
+    """``x``, or an aligned copy of a numpy array that is not aligned.
+
+    Arrays received from another process may be unpickled in place from
+    a message at any address; numpy then takes its unaligned loops (and no
+    BLAS), which round sums differently: a copy keeps results bit for bit
+    those of the sequential run.
+    """
+    if type(x) is np.ndarray and not x.flags.aligned:
+        return np.array(x)
+    return x
+
+
+def _annotate(e, prog, flat, index):
+    """Find the failing op by replaying the task one instruction at a time
+    (ops are deterministic), and note it on the exception."""
+    k, op = _locate(prog, flat)
+    n_ops = sum(1 for o in prog.ops if o is not None)
+    where = f"op {k} of {n_ops}" if k is not None else f"one of its {n_ops} ops"
+    what = f"op {str(op)!r}" if op is not None else "an op"
+    e.lazyray_task = index
+    e.lazyray_op = k
+    if hasattr(e, "add_note"):
+        e.add_note(f"(raised by {what} in lazyray task {index}, {where})")
+
+
+def _locate(prog, flat):
+    r = prog.registers(flat)
+    k = 0
+    for ins, op in zip(prog.tape, prog.ops):
+        try:
+            run([ins], r)
+        except Exception:
+            return k, op
+        if op is not None:
+            k += 1
+    return None, None
+
+
+def _runner(task):
+    """The :class:`TaskRunner` of a plan task (cached on the task)."""
+    fn = task.function
+    deps = list(task.deps)
+    dep_pos = {t: a for a, t in enumerate(deps)}
+    ins = sorted({r[1] for r in task.inputs if r[0] == "i"})
+    in_pos = {k: len(deps) + a for a, k in enumerate(ins)}
+    picks = tuple(
+        (dep_pos[r[1]], r[2]) if r[0] == "t" else (in_pos[r[1]], None) for r in task.inputs
+    )
+    keys = tuple([("t", t) for t in deps] + [("i", k) for k in ins])
+    return TaskRunner(fn, picks, task.index, keys)
+
+
+def runners(plan) -> list:
+    """The runners of a plan's tasks (built once per plan)."""
+    got = getattr(plan, "_runners", None)
+    if got is None:
+        got = plan._runners = [_runner(t) for t in plan.tasks]
+    return got
+
+
+class Packed:
+    """A :class:`TaskRunner` pickled once, to send to other processes.
+
+    A task's program can be big (one instruction per op); sent as it is, it
+    would be pickled and unpickled again by dask's scheduler, and once per
+    task.  Packed, it travels as bytes and each process unpickles it once
+    (the last :data:`KEEP` are kept, by token).
+    """
+
+    __slots__ = ("token", "blob")
+
+    def __init__(self, token: str, blob: bytes):
+        self.token = token
+        self.blob = blob
+
+    def __call__(self, *args):
+        runner = _UNPACKED.get(self.token)
+        if runner is None:
+            import pickle
+
+            runner = pickle.loads(self.blob)
+            _UNPACKED[self.token] = runner
+            while len(_UNPACKED) > KEEP:
+                _UNPACKED.pop(next(iter(_UNPACKED)), None)
+        return runner(*args)
+
+    def __reduce__(self):
+        return (Packed, (self.token, self.blob))
+
+
+#: unpickled runners kept per process
+KEEP = 64
+_UNPACKED: dict = {}
+
+
+def packed(plan) -> list:
+    """The plan's runners as :class:`Packed` (built once per plan)."""
+    got = getattr(plan, "_packed", None)
+    if got is None:
+        import cloudpickle  # a dependency of dask: pickles user ops in __main__ too
+
+        token = uuid.uuid4().hex
+        got = plan._packed = [
+            Packed(f"{token}-{t}", cloudpickle.dumps(r)) for t, r in enumerate(runners(plan))
+        ]
+    return got
+
+
+def graph(plan, name: str, values, runner_objs=None, outputs: bool = True) -> tuple:
+    """The dask graph (a dict) of ``plan`` with input values ``values``
+    (arrays or futures); returns it and the key of each flat output (with
+    ``outputs=False``, neither the outputs' keys nor their tasks)."""
+    dsk = {}
+    in_key = [(name + "-in", k) for k in range(len(plan.inputs))]
+    for key, v in zip(in_key, values):
+        dsk[key] = v
+    rs = runners(plan)
+    objs = rs if runner_objs is None else runner_objs
+    for t, runner in enumerate(rs):
+        args = [(name, a) if kind == "t" else in_key[a] for kind, a in runner.keys]
+        obj = objs[t]
+        if callable(obj):  # a runner, or a packed one
+            dsk[(name, t)] = (obj, *args)
+        else:  # a future of one
+            dsk[(name, t)] = (_call, obj, *args)
+    out_keys = []
+    for k, ref in enumerate(plan.out_refs if outputs else ()):
+        if ref[0] == "t":
+            key = (name + "-out", k)
+            dsk[key] = (operator.getitem, (name, ref[1]), ref[2])
+        elif ref[0] == "i":
+            key = in_key[ref[1]]
+        else:
+            key = (name + "-out", k)
+            dsk[key] = (_const, ref[1])
+        out_keys.append(key)
+    return dsk, out_keys
+
+
+def fetch_plan(plan, name: str, values, dsk: dict) -> tuple:
+    """How to get each flat output of a run of ``plan``: the keys to fetch,
+    and per output ``(i, j)`` (item ``j`` of fetched value ``i``; ``j`` None
+    for the value itself) or ``(None, value)`` (known here: inputs and
+    constants).  Tasks read by no other task are fetched whole (their
+    outputs are all outputs of the plan): no extra task to pick items; the
+    items of others are picked by tasks added to ``dsk``."""
+    read = {r[1] for t in plan.tasks for r in t.inputs if r[0] == "t"}
+    keys, at, how = [], {}, []
+    for k, ref in enumerate(plan.out_refs):
+        if ref[0] == "i":
+            how.append((None, values[ref[1]]))
+            continue
+        if ref[0] == "v":
+            how.append((None, ref[1]))
+            continue
+        whole = ref[1] not in read
+        key = (name, ref[1]) if whole else (name + "-out", k)
+        if not whole:
+            dsk[key] = (operator.getitem, (name, ref[1]), ref[2])
+        if key not in at:
+            at[key] = len(keys)
+            keys.append(key)
+        how.append((at[key], ref[2] if whole else None))
+    return keys, how
+
+
+def _assemble(got, how) -> list:
+    return [v if i is None else got[i] if v is None else got[i][v] for i, v in how]
+
+
+def _call(runner, *args):
+    return runner(*args)
+
+
+def _const(x):
+    return x
+
+
+# -------------------------------------------------------------------- BLAS
+
+_CONTROLLER = []
+
+
+def _controller():
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER.append(ThreadpoolController())
+        except ImportError:  # pragma: no cover - threadpoolctl is optional
+            _CONTROLLER.append(None)
+    return _CONTROLLER[0]
+
+
+@contextlib.contextmanager
+def blas_limit(n: int | None):
+    """Limit this process's BLAS to ``n`` threads inside the block (nothing
+    when ``n`` is None or threadpoolctl is missing)."""
+    c = _controller() if n else None
+    if c is None:
+        yield
+        return
+    with c.limit(limits=n, user_api="blas"):
+        yield
+
+
+def _init_blas(n):  # a worker process's initializer
+    c = _controller()
+    if c is not None:
+        c.limit(limits=n, user_api="blas")
+
+
+def width(plan) -> int:
+    """Most tasks of the plan on one level (a bound on tasks run at once)."""
+    level = []
+    count = {}
+    for t in plan.tasks:
+        lv = 1 + max((level[d] for d in t.deps), default=-1)
+        level.append(lv)
+        count[lv] = count.get(lv, 0) + 1
+    return max(count.values(), default=0)
+
+
+def blas_threads_for(plan, workers: int, blas_threads="auto") -> int | None:
+    """BLAS threads per task under the policy of the module docstring.
+
+    >>> class P: tasks = []
+    >>> blas_threads_for(P(), 4, 3), blas_threads_for(P(), 4, None)
+    (3, None)
+    """
+    if blas_threads is None:
+        return None
+    if blas_threads != "auto":
+        return max(1, int(blas_threads))
+    concurrent = min(workers, width(plan))
+    if concurrent <= 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // concurrent)
+
+
+def _in_process(client) -> bool:
+    try:
+        workers = client.scheduler_info()["workers"]
+    except Exception:
+        return False
+    return bool(workers) and all(str(a).startswith("inproc://") for a in workers)
+
+
+# ----------------------------------------------------------------- scatter
+
+_SCATTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def scatter(client, values) -> list:
+    """Futures of ``values`` on the cluster, each sent once: a value already
+    scattered to this client (the same object, still alive) reuses its
+    future while the cluster holds it."""
+    try:
+        cache = _SCATTERED.setdefault(client, {})
+    except TypeError:  # pragma: no cover - a client that cannot be weakly referenced
+        cache = {}
+    out = [None] * len(values)
+    todo = []
+    for i, v in enumerate(values):
+        hit = cache.get(id(v))
+        if hit is not None and hit[0]() is v and hit[1].status == "finished":
+            out[i] = hit[1]
+        else:
+            todo.append(i)
+    if todo:
+        futs = client.scatter([values[i] for i in todo], hash=False)
+        for i, f in zip(todo, futs):
+            out[i] = f
+            try:
+                ref = weakref.ref(values[i], functools.partial(_drop, cache, id(values[i])))
+            except TypeError:  # not weakly referenceable: not cached
+                continue
+            cache[id(values[i])] = (ref, f)
+    return out
+
+
+def _drop(cache, key, ref):
+    """The array died: release its future (and the cluster's copy)."""
+    hit = cache.get(key)
+    if hit is not None and hit[0] is ref:
+        del cache[key]
+
+
+def _forget(client, futures):
+    cache = _SCATTERED.get(client, {})
+    dead = {f.key for f in futures if f.status != "finished"}
+    for k, (_, f) in list(cache.items()):
+        if f.key in dead:
+            del cache[k]
+    return bool(dead)
+
+
+# --------------------------------------------------------------------- run
+
+
+def run_plan(
+    plan,
+    scheduler,
+    values,
+    *,
+    num_workers=None,
+    blas_threads="auto",
+    retries: int = 2,
+    runner_futures=None,
+) -> list:
+    """Run ``plan`` on ``scheduler`` with the plan's input ``values``;
+    returns the flat outputs (see :attr:`Plan.out_refs`)."""
+    kind, client = resolve(scheduler)
+    workers = num_workers or plan.workers
+    n_blas = blas_threads_for(plan, workers, blas_threads)
+    name = "lazyray-" + uuid.uuid4().hex[:16]
+    if kind != "distributed":
+        dsk, _ = graph(plan, name, values, packed(plan) if kind == "processes" else None, False)
+        keys, how = fetch_plan(plan, name, values, dsk)
+        if kind == "sync":
+            from dask.local import get_sync
+
+            return _assemble(get_sync(dsk, keys), how)
+        if kind == "threads":
+            from dask.threaded import get
+
+            with blas_limit(n_blas):
+                return _assemble(get(dsk, keys, num_workers=num_workers), how)
+        from dask.multiprocessing import get
+
+        init = functools.partial(_init_blas, n_blas) if n_blas else None
+        out = get(dsk, keys, num_workers=num_workers, initializer=init)
+        return [aligned(v) for v in _assemble(out, how)]
+    # worker processes have their own BLAS (set up by dask's nannies)
+    local = _in_process(client)
+    for attempt in range(retries + 1):
+        futs = scatter(client, list(values)) if values else []
+        if local:
+            objs = None
+        elif runner_futures is not None:
+            objs = runner_futures(client)
+        else:
+            objs = packed(plan)
+        run = f"{name}-{attempt}"
+        dsk, _ = graph(plan, run, futs, objs, False)
+        keys, how = fetch_plan(plan, run, values, dsk)
+        try:
+            with blas_limit(n_blas if local else None):
+                return [aligned(v) for v in _assemble(client.get(dsk, keys), how)]
+        except Exception:
+            # scattered data lost with a worker cannot be recomputed by
+            # dask: send it again and resubmit (tasks are retried by dask)
+            lost = _forget(client, futs)
+            if objs is not None and not callable(objs[0]):
+                lost = _forget(client, objs) or lost
+            if not lost or attempt == retries:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover

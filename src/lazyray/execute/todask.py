@@ -1,0 +1,394 @@
+"""Running lazyray graphs on dask: :func:`compute_with_scheduler`,
+:func:`to_dask` and :class:`ScheduledFunction`.
+
+The graph is cut into compiled tasks by :func:`lazyray.partition` and the
+tasks are handed to dask's schedulers (:mod:`lazyray.execute.scheduler`); lazyray
+has no scheduler of its own.  ``scheduler`` is named as dask names it:
+``"threads"``, ``"sync"``, ``"processes"``, ``"distributed"`` (the current
+client) or a ``distributed.Client``.
+
+>>> import lazyray, numpy as np
+>>> x = lazyray.array(np.arange(6.0).reshape(2, 3))
+>>> compute_with_scheduler({"s": x.sum(), "t": x.T * 2}, "sync")["s"]
+np.float64(15.0)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..compile import function as _function
+from ..graph import pytree
+from ..graph.node import LazyArray
+from ..graph.traverse import tree_map
+from .partitioning import partition
+from .plan import Plan
+from .scheduler import _in_process, packed, resolve, run_plan, runners
+
+__all__ = ["compute_with_scheduler", "to_dask", "ScheduledFunction", "is_dask_collection_args"]
+
+_RUN_OPTS = ("num_workers", "blas_threads", "retries")
+
+
+def _split_opts(opts):
+    run = {k: opts.pop(k) for k in _RUN_OPTS if k in opts}
+    return run, opts
+
+
+def _partition(outputs, kind, client, optimize, opts, variables=None) -> Plan:
+    workers = opts.pop("workers", None)
+    return partition(
+        outputs,
+        scheduler=client if client is not None else kind,
+        workers=workers,
+        optimize=optimize,
+        variables=variables,
+        **opts,
+    )
+
+
+def _reraise_with_node(e, plan):
+    """Name the node behind a task's failure (the task itself named its op)."""
+    t, k = getattr(e, "lazyray_task", None), getattr(e, "lazyray_op", None)
+    if t is None or k is None or not hasattr(e, "add_note") or t >= len(plan.tasks):
+        return
+    try:
+        node = plan.tasks[t].node_of_op(k)
+    except Exception:  # describing must never hide the real error
+        node = None
+    if node is not None:
+        e.add_note(f"(lazyray node: {describe(node)})")
+
+
+def describe(node: LazyArray) -> str:
+    """A one-line description of a node: op, arguments' avals, result.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((3, 4))
+    >>> describe(lazyray.tensordot(x, x.T, 1))
+    'tensordot(f64[3,4], f64[4,3], axes=((1,), (0,))) -> f64[3,3]'
+    """
+    from ..inspect.show import _fmt, aval
+
+    args = [_fmt(a, aval) for a in node._args or ()]
+    if node._kwargs:
+        args += [f"{k}={_fmt(v, aval)}" for k, v in node._kwargs.items()]
+    return f"{node._op}({', '.join(args)}) -> {aval(node)}"
+
+
+def compute_with_scheduler(
+    outputs: Any, scheduler: str | Any = "threads", *, optimize: bool | str | dict = "exact", **opts
+) -> Any:
+    """Compute ``outputs`` as dask tasks on ``scheduler``.
+
+    The graph is cut into compiled tasks (:func:`lazyray.partition`) run by
+    dask; the results are those of :func:`lazyray.compute`, bit for bit
+    (see :mod:`lazyray.execute.scheduler` on BLAS threads).  As with
+    ``compute(..., optimize=True)``, the outputs keep their values and the
+    user's intermediate nodes are left untouched.
+
+    Parameters
+    ----------
+    outputs : pytree of LazyArray
+        What to compute.
+    scheduler : str or distributed.Client
+        ``"threads"``, ``"sync"``, ``"processes"``, ``"distributed"`` (the
+        current client) or a client; ``None`` runs :func:`lazyray.compute`.
+    optimize : bool, str or dict, optional
+        Passes applied before cutting (see :func:`lazyray.partition`); by
+        default the default passes with bit-exact rules only.
+    num_workers : int, optional
+        Threads or processes of a local scheduler (dask's option).
+    blas_threads : "auto", int or None, optional
+        BLAS threads per task (:mod:`lazyray.execute.scheduler`).
+    retries : int, optional
+        Resubmissions after the cluster lost scattered inputs (default 2).
+    progbar : bool, optional
+        dask's progress bar (local schedulers).
+    **opts
+        Options of :func:`lazyray.partition` (``workers``, ``overhead``,
+        ``split``, ``scatter_min``).
+
+    Returns
+    -------
+    The values, in the structure of ``outputs``.
+
+    Raises
+    ------
+    ValueError
+        A Variable without data, before anything is submitted.
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> a = lazyray.array(np.ones((50, 50)))
+    >>> ys = [lazyray.tanh(a * i).sum() for i in range(3)]
+    >>> [round(float(v), 3) for v in compute_with_scheduler(ys, "threads")]
+    [0.0, 1903.985, 2410.069]
+    """
+    if scheduler is None:
+        raise ValueError(
+            "compute_with_scheduler: no scheduler given (lazyray.compute runs in this thread)"
+        )
+    progbar = opts.pop("progbar", False)
+    run, opts = _split_opts(opts)
+    kind, client = resolve(scheduler)
+    if "workers" not in opts and run.get("num_workers"):
+        opts["workers"] = run["num_workers"]
+    plan = _partition(outputs, kind, client, optimize, opts)
+    values = [v._data for v in plan.inputs]
+    flat = _run(plan, scheduler, values, run, progbar and client is None)
+    out_leaves = []
+    pytree.flatten_nodes(outputs, out_leaves, "outputs")
+    from ..graph.evaluate import _STRICT, check_result
+
+    for node, v in zip(out_leaves, flat):
+        if _STRICT[0] and node._data is None:
+            check_result(node, v)
+        if node._data is None:  # the outputs take their values, as compute() does
+            node._data = v
+            node._fn = node._args = node._kwargs = None
+            node._deps = ()
+    return tree_map(_data_of, outputs)
+
+
+def _data_of(node):
+    return node._data
+
+
+def _run(plan, scheduler, values, run, progbar=False, runner_futures=None):
+    try:
+        if progbar:
+            from dask.diagnostics import ProgressBar
+
+            with ProgressBar():
+                return run_plan(plan, scheduler, values, runner_futures=runner_futures, **run)
+        return run_plan(plan, scheduler, values, runner_futures=runner_futures, **run)
+    except Exception as e:
+        _reraise_with_node(e, plan)
+        raise
+
+
+# -------------------------------------------------------------------- to_dask
+
+
+def to_dask(
+    outputs: Any,
+    *,
+    client: Any = None,
+    kind: str = "delayed",
+    optimize: bool | str | dict = "exact",
+    **opts,
+) -> Any:
+    """The graph of ``outputs`` as dask objects, to compose with dask code.
+
+    The graph is cut into compiled tasks (:func:`lazyray.partition`), one
+    dask task each.  The results compose with ``dask.compute``,
+    ``dask.persist``, ``client.compute`` and other dask collections.
+
+    Parameters
+    ----------
+    outputs : pytree of LazyArray
+        What to compute.
+    client : distributed.Client, optional
+        Scatter big arrays to its cluster now (each sent once) instead of
+        embedding them in the graph; also sizes the cut for its threads.
+    kind : {"delayed", "array"}
+        ``dask.delayed.Delayed`` objects, or ``dask.array`` arrays of one
+        chunk (with the static shapes and dtypes).
+    optimize : bool, str or dict, optional
+        As for :func:`compute_with_scheduler`.
+    **opts
+        Options of :func:`lazyray.partition`.
+
+    Returns
+    -------
+    The dask objects, in the structure of ``outputs`` (other leaves as they are).
+
+    Examples
+    --------
+    >>> import dask, lazyray, numpy as np
+    >>> x = lazyray.array(np.arange(4.0))
+    >>> d = to_dask({"sum": x.sum(), "sq": x * x})
+    >>> dask.compute(d, scheduler="sync")[0]["sum"]
+    np.float64(6.0)
+    >>> to_dask(x * 2, kind="array")
+    dask.array<lazyray-out, shape=(4,), dtype=float64, chunksize=(4,), chunktype=numpy.ndarray>
+    """
+    import uuid
+
+    from dask.delayed import Delayed
+    from dask.highlevelgraph import HighLevelGraph
+
+    from .scheduler import graph
+
+    if kind not in ("delayed", "array"):
+        raise ValueError(f"kind must be 'delayed' or 'array', not {kind!r}")
+    plan = _partition(outputs, "distributed" if client else "threads", client, optimize, opts)
+    values = [v._data for v in plan.inputs]
+    if client is not None and values:
+        from .scheduler import scatter
+
+        values = scatter(client, values)
+    name = "lazyray-" + uuid.uuid4().hex[:16]
+    dsk, keys = graph(plan, name, values)
+    hlg = HighLevelGraph.from_collections(name, dsk, dependencies=())
+    out_leaves = []
+    pytree.flatten_nodes(outputs, out_leaves, "outputs")
+    objs = []
+    for node, key in zip(out_leaves, keys):
+        d = Delayed(key, hlg, layer=name)
+        if kind == "array" and type(node._dtype) is not tuple:
+            import dask.array as da
+
+            d = da.from_delayed(d, node._shape, dtype=node._dtype, name=f"lazyray-out-{key[1]}")
+        objs.append(d)
+    return pytree.rebuild(plan.out_spec, iter(objs))
+
+
+# ------------------------------------------------------------------ Function
+
+
+def is_dask_collection_args(args) -> bool:
+    """Whether call arguments hold a dask collection (then a
+    :class:`ScheduledFunction` returns lazy dask arrays instead)."""
+    flat = []
+    pytree.flat_leaves(args, flat)
+    return any(type(a).__module__.startswith("dask.") and hasattr(a, "dask") for a in flat)
+
+
+class ScheduledFunction:
+    """A graph ``inputs -> outputs`` cut into tasks once, called on dask.
+
+    The plan (:func:`lazyray.partition`) is made and its tasks compiled at
+    construction; a call only builds the dask graph of the plan (one entry
+    per task) with the call's arrays as inputs.  With a client, the tasks'
+    programs and the function's constants are scattered once per client,
+    and the call's arrays once per call (an array passed again, the same
+    object, is not sent again while the cluster holds it).
+
+    Called with ``dask.array`` inputs, it runs the graph's ops on them
+    instead and returns lazy dask arrays (chunked as dask decides), as a
+    :class:`~lazyray.Function` does.
+
+    Parameters
+    ----------
+    inputs, outputs, fold_constants, optimize
+        As for :class:`~lazyray.Function`.
+    scheduler : str or distributed.Client
+        As for :func:`compute_with_scheduler`.
+    **opts
+        ``num_workers``, ``blas_threads``, ``retries``, and the options of
+        :func:`lazyray.partition`.
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.Variable((3,))
+    >>> f = ScheduledFunction([x], {"s": lazyray.sin(x).sum(), "d": 2 * x}, "threads")
+    >>> f(np.zeros(3))
+    {'s': np.float64(0.0), 'd': array([0., 0., 0.])}
+    """
+
+    def __init__(
+        self,
+        inputs: Any,
+        outputs: Any,
+        scheduler: str | Any = "threads",
+        *,
+        fold_constants: bool = True,
+        optimize: bool | str | dict = True,
+        **opts,
+    ):
+        self.scheduler = scheduler
+        self._run, opts = _split_opts(dict(opts))
+        kind, client = resolve(scheduler)
+        in_leaves = []
+        self._in_spec = pytree.flatten_nodes(inputs, in_leaves, "inputs")
+        self._in_info = [(v._shape, v._dtype) for v in in_leaves]
+        if not fold_constants:
+            optimize = _no_fold(optimize)
+        self._serial_args = (inputs, outputs, fold_constants, optimize)
+        self._serial = None
+        if "workers" not in opts and self._run.get("num_workers"):
+            opts["workers"] = self._run["num_workers"]
+        self.plan = _partition(outputs, kind, client, optimize, opts, variables=in_leaves)
+        pos = {id(v): k for k, v in enumerate(in_leaves)}
+        self._sources = [pos.get(id(v), -1) for v in self.plan.inputs]
+        self._consts = [v._data if pos.get(id(v)) is None else None for v in self.plan.inputs]
+        for t in self.plan.tasks:
+            t.function  # noqa: B018 - compile now, not at the first call
+        runners(self.plan)
+        self._remote = {}  # client -> futures of the runners
+
+    def accepts(self, args) -> bool:
+        """Whether a call with ``args`` runs as tasks (not on dask collections,
+        which the sequential function turns into lazy dask arrays)."""
+        return not is_dask_collection_args(args)
+
+    def __call__(self, *args):
+        if is_dask_collection_args(args):
+            return self._serial_function()(*args)
+        flat = self._flat(args)
+        values = [flat[s] if s >= 0 else c for s, c in zip(self._sources, self._consts)]
+        _, client = resolve(self.scheduler)
+        futs = self._runner_futures if client is not None and not _in_process(client) else None
+        out = _run(self.plan, self.scheduler, values, self._run, runner_futures=futs)
+        return pytree.rebuild(self.plan.out_spec, iter(out))
+
+    def _runner_futures(self, client):
+        futs = self._remote.get(client)
+        if futs is None or any(f.status != "finished" for f in futs):
+            futs = self._remote[client] = client.scatter(packed(self.plan), hash=False)
+        return futs
+
+    def _serial_function(self):
+        if self._serial is None:
+            from ..compile.function import Function
+
+            inputs, outputs, fold, optimize = self._serial_args
+            self._serial = Function(inputs, outputs, fold_constants=fold, optimize=optimize)
+        return self._serial
+
+    def _flat(self, args) -> list:
+        spec, n = self._in_spec, len(self._in_info)
+        for cand in ((args[0],) if len(args) == 1 else ()) + (args,):
+            out = []
+            try:
+                pytree.match(spec, cand, out)
+            except pytree.Mismatch:
+                continue
+            break
+        else:
+            seq = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+            if len(seq) != n:
+                raise TypeError(
+                    f"this function takes {n} input array(s) structured like "
+                    f"{pytree.describe(spec)}, but was called with {pytree.describe_value(args)}"
+                )
+            out = list(seq)
+        for i, (a, (shape, _)) in enumerate(zip(out, self._in_info)):
+            got = tuple(getattr(a, "shape", ()))
+            if got != shape:
+                raise ValueError(f"input {i} has shape {shape}, but was given shape {got}")
+        return out
+
+    def __repr__(self) -> str:
+        return f"<ScheduledFunction: {len(self.plan.tasks)} task(s) on {self.scheduler!r}>"
+
+
+def _no_fold(optimize):
+    """``optimize`` without the folding pass (``fold_constants=False``)."""
+    if optimize is False:
+        return False
+    from ..passes import DEFAULT_PASSES
+
+    kw = dict(optimize) if isinstance(optimize, dict) else {}
+    if optimize == "exact":
+        kw["exact"] = True
+    names = kw.get("passes") or DEFAULT_PASSES
+    kw["passes"] = [p for p in names if p != "fold"]
+    return kw
+
+
+_function.SCHEDULED["dask"] = ScheduledFunction  # Function(..., scheduler=...)

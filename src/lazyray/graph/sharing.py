@@ -1,0 +1,232 @@
+"""Shared intermediates: inside :func:`shared_intermediates`, building a node
+that already exists returns the existing node.
+
+The cache keys are *exact*.  A node's key is a tuple of its op name, the
+identities of the lazy arrays it depends on, and every static argument
+together with its type, so that
+
+* ``x * 2``, ``x * 2.0`` and ``x * True`` are three different nodes (their
+  dtypes differ), and so are ``x * -1`` and ``x * -2`` (``hash(-1) ==
+  hash(-2)`` does not matter: keys are compared, not hashed to a string);
+* ``x[-1]`` and ``x[-2]`` differ, ``x + 0.0`` and ``x + -0.0`` differ (floats
+  are keyed by their IEEE-754 bits, so ``-0.0`` is not ``0.0`` and a ``nan``
+  only ever meets the very same ``nan``);
+* numpy scalars are keyed by type and bytes, numpy arrays and any other
+  object by identity;
+* lists and tuples are keyed by their content *at the time of the call*
+  (a frozen copy), so a list mutated later is never confused with its earlier
+  value; :func:`lazyray.array` of a list, tuple or Python scalar is keyed by
+  the content of the numpy array it becomes (dtype, shape and bytes).
+
+Everything keyed by identity (dependencies, array constants, user callables,
+raw input arrays given to :func:`lazyray.array`) is kept alive by the cache,
+so an ``id()`` can never be reused for a different object while the cache
+lives.  The same keys are used by the whole-graph CSE pass
+(:mod:`lazyray.passes.cse`).
+
+The rule for arrays: an array (numpy, torch...) is keyed by identity, as
+autoray's lazy module does, because keying on content would mean hashing
+every array (about 1 ms per MB) at every call.  An array must therefore not
+be mutated in place while a cache that has seen it is in use: after
+``a[0] = 5``, ``lazyray.array(a)`` still returns the leaf (and the
+intermediates, possibly already computed) built before the mutation.  Wrap
+a copy (``lazyray.array(a.copy())``) or start a new cache instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import struct
+from collections.abc import Iterator
+
+import numpy as np
+
+from .node import LATE, SHARING, LazyArray
+
+__all__ = ["shared_intermediates", "node_key", "freeze", "share", "share_leaf"]
+
+_pack = struct.Struct("<d").pack
+_OBJ = "<object>"  # marks any other object keyed by identity
+_LEAF = "<leaf>"  # first item of the key of a leaf made by ``array(x)``
+_NONE = type(None)
+_ELLIPSIS = type(Ellipsis)
+
+
+def freeze(x, keep: list):
+    """An exact, hashable key for a static argument ``x`` (a pytree).
+
+    Objects compared by identity (lazy arrays, numpy arrays, callables...)
+    are appended to ``keep``, which the caller must keep alive as long as the
+    key is in use.
+
+    >>> keep = []
+    >>> freeze(2, keep) == freeze(2.0, keep), freeze(-1, keep) == freeze(-2, keep)
+    (False, False)
+    >>> freeze(0.0, keep) == freeze(-0.0, keep), freeze((1, [2]), keep)
+    (False, (<class 'tuple'>, (<class 'int'>, 1), (<class 'list'>, (<class 'int'>, 2))))
+    """
+    t = type(x)
+    if t is LazyArray:  # a plain int: every other value is keyed by a tuple
+        keep.append(x)
+        return id(x)
+    if t is int or t is str or t is bool or t is _NONE or t is _ELLIPSIS:
+        return (t, x)
+    if t is float:
+        return (t, _pack(x))
+    if t is tuple or t is list:
+        return (t, *[freeze(v, keep) for v in x])
+    if t is slice:
+        return (t, freeze(x.start, keep), freeze(x.stop, keep), freeze(x.step, keep))
+    if t is complex:
+        return (t, _pack(x.real), _pack(x.imag))
+    if t is dict:
+        return (t, *[(freeze(k, keep), freeze(v, keep)) for k, v in x.items()])
+    if isinstance(x, np.generic):
+        return (t, x.dtype.str, x.tobytes())
+    if t is type:
+        return (t, x)
+    if isinstance(x, np.dtype):
+        return (np.dtype, x.str, x.name)
+    keep.append(x)
+    return (_OBJ, id(x))
+
+
+def node_key(node: LazyArray, keep: list) -> tuple:
+    """The exact key of an op node (see the module docstring).
+
+    The key holds the op name, the identity of a user callable (custom ops),
+    backend, shape, dtype, and the frozen ``args`` and ``kwargs``.  Objects
+    keyed by identity are appended to ``keep``.
+    """
+    op = node._op
+    if type(op) is str:
+        fn_key = None
+    else:  # a user callable: its identity is part of what the node computes
+        keep.append(node._fn)
+        fn_key = id(node._fn)
+    return (
+        op,
+        fn_key,
+        node._backend,
+        node._shape,
+        node._dtype,
+        freeze(node._args, keep),
+        freeze(node._kwargs, keep),
+    )
+
+
+def share(cache: dict, node: LazyArray) -> LazyArray:
+    """Return the node of ``cache`` identical to ``node``, or insert ``node``.
+
+    Called by :func:`lazyray.graph.node.new_node` while a sharing context is
+    active.  The cache maps keys to ``(node, kept)`` where ``kept`` holds every
+    object whose identity appears in the key.
+    """
+    keep = []
+    key = node_key(node, keep)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0]
+    cache[key] = (node, tuple(keep))
+    return node
+
+
+_BUILTIN = frozenset((list, tuple, int, float, complex, bool))
+
+
+def share_leaf(cache: dict, x) -> LazyArray:
+    """The leaf wrapping ``x``: the same array gives the same leaf.
+
+    Arrays (numpy, torch...) are keyed by identity and kept alive by the
+    cache, so an ``id`` cannot be reused by a new array while the cache
+    lives; they must not be mutated in place meanwhile (see
+    :func:`shared_intermediates`).  Lists, tuples and Python scalars are
+    converted to a new numpy array and keyed by its *content* (dtype, shape
+    and bytes), so a list mutated after wrapping is a new leaf, and equal
+    lists share one.
+    """
+    if type(x) in _BUILTIN or isinstance(x, (list, tuple)):
+        data = np.asarray(x)
+        key = (_LEAF, data.dtype.str, data.shape, data.tobytes())
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[0]
+        node = LazyArray.from_data(data)
+        cache[key] = (node, None)
+        return node
+    key = (_LEAF, id(x))
+    hit = cache.get(key)
+    if hit is not None:
+        return hit[0]
+    node = LazyArray.from_data(x)
+    cache[key] = (node, x)
+    return node
+
+
+@contextlib.contextmanager
+def shared_intermediates(cache: dict | None = None) -> Iterator[dict]:
+    """Context in which identical intermediate lazy arrays are built once.
+
+    Inside the context, an op applied to the same inputs with the same static
+    arguments returns the node already built, and ``array(x)`` of the same
+    object returns the same leaf.  Keys are exact (see
+    :mod:`lazyray.graph.sharing`): ``x * 2`` and ``x * 2.0`` are different nodes.
+
+    The context is thread-local (another thread does not see it) and
+    nestable: an inner context uses its own cache and the outer one is
+    restored on exit.  Intermediates, and the raw arrays given to
+    :func:`lazyray.array`, are kept alive until the context exits and the
+    yielded cache is garbage collected.
+
+    Arrays are keyed by identity: do not mutate an array in place while
+    the cache is in use (wrap a copy instead), or the nodes built from its
+    old value are returned.  Lists, tuples and scalars are keyed by content,
+    so mutating them is safe.  See :mod:`lazyray.graph.sharing`.
+
+    Parameters
+    ----------
+    cache : dict, optional
+        A cache yielded by an earlier context, to resume sharing with it.
+
+    Yields
+    ------
+    cache : dict
+        The cache used; pass it to another context to resume sharing.
+
+    Examples
+    --------
+    >>> import lazyray
+    >>> x = lazyray.Variable((3,))
+    >>> with lazyray.shared_intermediates() as cache:
+    ...     a, b = lazyray.sin(x) * 2, lazyray.sin(x) * 2
+    ...     c = lazyray.sin(x) * 2.0
+    >>> a is b, a is c
+    (True, False)
+    >>> with lazyray.shared_intermediates(cache):
+    ...     lazyray.sin(x) * 2 is a
+    True
+    """
+    if cache is None:
+        cache = {}
+    elif not isinstance(cache, dict):
+        raise TypeError(f"shared_intermediates: cache must be a dict, got {type(cache).__name__}")
+    old = SHARING.cache
+    SHARING.cache = cache
+    try:
+        yield cache
+    finally:
+        SHARING.cache = old
+
+
+@contextlib.contextmanager
+def no_sharing() -> Iterator[None]:
+    """Suspend sharing in this thread (graph passes build nodes under it)."""
+    old = SHARING.cache
+    SHARING.cache = None
+    try:
+        yield
+    finally:
+        SHARING.cache = old
+
+
+LATE.share, LATE.share_leaf = share, share_leaf  # called by new nodes while sharing
