@@ -777,6 +777,3 @@ def _optimize(outputs, inputs, optimize, fold):
         names = kwargs.get("passes") or passes.DEFAULT_PASSES
         kwargs["passes"] = [p for p in names if p != "fold"]
     return passes.optimize(outputs, variables=inputs, **kwargs)
-
-
-# ------------------------------------------------------------- retargeting

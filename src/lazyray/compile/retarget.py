@@ -30,6 +30,7 @@ def retarget(prog: Program, backend: str) -> Program:
     import autoray
 
     from ..graph.registry import resolve, resolve_numpy
+    from ..ops.torch_numpy import plain_array
 
     src = prog.backend
     # a graph traced on numpy has numpy's static dtypes: it keeps numpy's
@@ -41,8 +42,8 @@ def retarget(prog: Program, backend: str) -> Program:
         if isinstance(x, np.generic):  # (torch.as_tensor refuses np.uint64 scalars)
             x = np.asarray(x)
         if _is_array_of(x, src):
-            if isinstance(x, np.ndarray) and any(s < 0 for s in x.strides):
-                x = x.copy()  # (torch refuses negative strides: a folded flip...)
+            if isinstance(x, np.ndarray):  # (torch refuses negative strides, ulonglong)
+                x = plain_array(x)
             return autoray.do("asarray", x, like=backend)
         return x
 

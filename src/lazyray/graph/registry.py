@@ -148,5 +148,10 @@ def resolve_numpy(backend: str | None, name: str) -> Callable:
         fn = op.impl(backend or "numpy", numpy_semantics=True)
     else:
         fn = resolve(backend, name)
+        if backend == "torch":
+            from .torch_numpy import TORCH_NUMPY_WRAPS
+
+            wrap = TORCH_NUMPY_WRAPS.get(name)
+            fn = fn if wrap is None else wrap(fn)
     _FNS[key] = fn
     return fn

@@ -203,13 +203,13 @@ def _int_scalar(name, value, dtype, right, shape):
 
 
 def _int_operand(name, np_fn, value, other, right):
-    """A Python int beside an integer array whose result is not an integer
-    (``logical_and(int64, 2**63)``): when it does not fit the array's dtype,
-    numpy decides on 0-d examples, and its error is raised at trace time."""
-    if other[0] not in "iu":
-        return
-    info = np.iinfo(other)
-    if info.min <= value <= info.max:
+    """A Python int beside an array whose result is not an integer
+    (``logical_and(int64, 2**63)``): when it does not fit the array's integer
+    dtype or int64 (``logical_or(2**63, float32)``: a C long), numpy decides
+    on 0-d examples, and its error is raised at trace time."""
+    if -(2**63) <= value < 2**63 and (
+        other[0] not in "iu" or np.iinfo(other).min <= value <= np.iinfo(other).max
+    ):
         return
     a = np.zeros((), other)
     try:

@@ -98,6 +98,16 @@ def _key(a):
     return (type(a), repr(a))
 
 
+def _solve_operands(a, b, *rest):
+    """numpy 2's ``solve`` reads ``b`` as a vector only when it is 1-d, torch
+    also when ``b.shape == a.shape[:-1]`` (a stack of vectors): such a ``b``
+    gets a leading axis, so that torch reads it as numpy does, a matrix
+    broadcast against the stack ``a``."""
+    if 2 <= b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]):
+        b = b.unsqueeze(0)
+    return (a, b, *rest)
+
+
 def numpy_linalg(name, base=None):
     """A registry ``impl`` factory of linalg op ``name`` (``base(backend)``,
     else the backend's function of that name) with numpy's operand and
@@ -135,6 +145,8 @@ def numpy_linalg(name, base=None):
                 conv = [
                     a.to(t) if isinstance(a, torch.Tensor) and a.dtype != t else a for a in args
                 ]
+            if name == "linalg.solve":
+                conv = _solve_operands(*conv)
             try:
                 res = fn(*conv, **kwargs)
                 if name == "linalg.norm":

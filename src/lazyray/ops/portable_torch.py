@@ -60,13 +60,71 @@ def _power(torch, fn, a, b):
     out = fn(a, b)
     if not (isinstance(out, torch.Tensor) and out.is_complex()):
         return out
-    # numpy's complex power: x ** 0 is 1; 0 ** y is 0 for real(y) > 0, else
-    # nan (torch: inf, nan or 0 by exp(y log 0))
+    # numpy's complex power (``npy_cpow``): x ** 0 is 1; 0 ** y is 0 for
+    # real(y) > 0, else nan; x ** n for an integer n with |n| < 100 by
+    # repeated multiplication (torch: exp(y log x), another value on
+    # infinities: (-inf + 2j) ** -4 is nan in numpy, 0 in torch)
     a, b = torch.as_tensor(a), torch.as_tensor(b)
+    a, b = torch.broadcast_tensors(a.to(out.dtype), b.to(out.dtype))
+    whole = (b.imag == 0) & (b.real == torch.round(b.real)) & (b.real.abs() < 100)
+    if bool(whole.any()):
+        out = torch.where(whole, _int_power(torch, a, b.real, whole), out)
     nan = torch.full_like(out, complex(float("nan"), float("nan")))
     zero = torch.where(b.real > 0, torch.zeros_like(out), nan)
     out = torch.where(a == 0, zero, out)
     return torch.where(b == 0, torch.ones_like(out), out)
+
+
+def _cmul(ar, ai, br, bi):
+    """numpy's complex product by the schoolbook formula (``cmul``)."""
+    return ar * br - ai * bi, ar * bi + ai * br
+
+
+def _int_power(torch, a, n, whole):
+    """numpy's ``a ** n`` for whole ``n`` (|n| < 100) by squaring, with its
+    unrolled cases (n = 1, 2, 3) and ``1 / a ** -n`` by Smith's division."""
+    ar, ai = a.real, a.imag
+    k = torch.where(whole, n.abs(), torch.zeros_like(n)).to(torch.int64)
+    one, zero = torch.ones_like(ar), torch.zeros_like(ar)
+    rr, ri, pr, pi = one, zero, ar, ai
+    for bit in range(7):
+        m = 1 << bit
+        take = (k & m) != 0
+        qr, qi = _cmul(rr, ri, pr, pi)
+        rr, ri = torch.where(take, qr, rr), torch.where(take, qi, ri)
+        if bit < 6:
+            more = k >= 2 * m
+            sr, si = _cmul(pr, pi, pr, pi)
+            pr, pi = torch.where(more, sr, pr), torch.where(more, si, pi)
+    # numpy's unrolled n = 1, 2, 3 (n = -1, -2, -3 go by squaring)
+    sqr, sqi = _cmul(ar, ai, ar, ai)
+    cur, cui = _cmul(ar, ai, sqr, sqi)
+    for v, (xr, xi) in ((1, (ar, ai)), (2, (sqr, sqi)), (3, (cur, cui))):
+        rr, ri = torch.where(n == v, xr, rr), torch.where(n == v, xi, ri)
+    # 1 / r for negative n: numpy's cdiv of 1 + 0j by r (Smith's)
+    big = rr.abs() >= ri.abs()
+    rat = torch.where(big, ri / rr, rr / ri)
+    scl = 1.0 / torch.where(big, rr + ri * rat, ri + rr * rat)
+    dr = torch.where(big, (1.0 + 0.0 * rat) * scl, (rat + 0.0) * scl)
+    di = torch.where(big, (0.0 - rat) * scl, (0.0 * rat - 1.0) * scl)
+    both0 = (rr == 0) & (ri == 0)
+    dr = torch.where(both0, 1.0 / rr.abs(), dr)
+    di = torch.where(both0, 0.0 / ri.abs(), di)
+    neg = n < 0
+    return torch.complex(torch.where(neg, dr, rr), torch.where(neg, di, ri))
+
+
+def _partwise(torch, fn, a, b):
+    """``add``/``subtract``: numpy adds complex numbers part by part; torch's
+    kernels compute ``a + alpha * b``, a complex product that turns an
+    infinite part into a nan in the other (``1 - (-2 + inf j)`` is
+    ``nan - inf j`` on torch, ``3 - inf j`` in numpy)."""
+    if not any(isinstance(t, torch.Tensor) and t.is_complex() for t in (a, b)):
+        return fn(a, b)
+    a, b = torch.as_tensor(a), torch.as_tensor(b)
+    dt = torch.promote_types(a.dtype, b.dtype)
+    a, b = torch.broadcast_tensors(a.to(dt), b.to(dt))
+    return torch.complex(fn(a.real, b.real), fn(a.imag, b.imag))
 
 
 def _angle(torch, fn, x):
@@ -127,14 +185,14 @@ def _combine(torch, fn, arrays, axis=0, **kwargs):
 
 def _getitem(torch, fn, x, key):
     key = key if type(key) is tuple else (key,)
-    key = tuple(
-        k.astype(np.int64) if isinstance(k, np.ndarray) and k.dtype.kind in "iu" else k for k in key
-    )
+    if any(isinstance(k, (np.ndarray, torch.Tensor)) and k.ndim > 0 for k in key):
+        return _advanced_getitem(torch, fn, x, key)
+    key = tuple(int(k) if isinstance(k, (np.ndarray, torch.Tensor)) else k for k in key)
     if not any(type(k) is slice and (k.step or 1) < 0 for k in key):
         return fn(x, key)
     basic = all(type(k) in (int, slice) or k is None or k is Ellipsis for k in key)
     if not basic or sum(k is Ellipsis for k in key) > 1:
-        raise NotImplementedError("negative steps beside advanced indices")
+        raise NotImplementedError("negative steps beside other indices")
     if Ellipsis in key:
         i = key.index(Ellipsis)
         n_in = sum(k is not None for k in key) - 1
@@ -154,6 +212,46 @@ def _getitem(torch, fn, x, key):
     out = fn(x, tuple(plain))
     for d, sl in flips:
         out = out.flip(d)[(slice(None),) * d + (sl,)]
+    return out
+
+
+def _advanced_getitem(torch, fn, x, key):
+    """``x[key]`` with integer-array indices, in numpy's meaning.  torch reads
+    an int beside index arrays as a basic index (numpy: an advanced index,
+    broadcast with the others, which decides where their dimensions go) and
+    does not count a ``None`` or an empty ``...`` between index arrays as
+    separating them: the key is rewritten in terms both read alike -- each
+    ``None`` a new axis of ``x`` taken whole, each int a one-element index
+    array, each negative step a flip of ``x``, index arrays ``int64``
+    tensors -- and the indexed dimensions moved first where numpy puts them
+    first."""
+    adv = [j for j, k in enumerate(key) if not (k is None or k is Ellipsis or type(k) is slice)]
+    apart = adv != list(range(adv[0], adv[-1] + 1))  # numpy: indexed dimensions first
+    i = next((j for j, k in enumerate(key) if k is Ellipsis), None)
+    if i is not None:
+        n_in = sum(k is not None for k in key) - 1
+        key = key[:i] + (slice(None),) * (x.ndim - n_in) + key[i + 1 :]
+    new, first, ndim = [], None, 0
+    for k in key:
+        d = len(new)
+        if k is None:
+            x, k = x.unsqueeze(d), slice(None)
+        elif type(k) is slice:
+            if (k.step or 1) < 0:
+                r = range(*k.indices(x.shape[d]))
+                start = x.shape[d] - 1 - r[0] if len(r) else 0
+                x, k = x.flip(d), slice(start, start + len(r) * -k.step, -k.step)
+        else:
+            k = torch.as_tensor(k, device=x.device).to(torch.int64)
+            k = k.reshape(1) if k.ndim == 0 else k
+            first = d if first is None else first
+            ndim = max(ndim, k.ndim)
+        new.append(k)
+    out = fn(x, tuple(new))
+    pos = [j for j, k in enumerate(new) if type(k) is not slice]
+    if apart and pos == list(range(pos[0], pos[-1] + 1)) and first:
+        # (torch keeps adjacent indexed dimensions in place)
+        out = torch.movedim(out, tuple(range(first, first + ndim)), tuple(range(ndim)))
     return out
 
 
@@ -200,6 +298,8 @@ def _moment(torch, fn, x, *args, **kwargs):
 
 
 _TORCH_FIX = {
+    "add": _partwise,
+    "subtract": _partwise,
     "var": _moment,
     "std": _moment,
     "sign": _sign,
@@ -267,9 +367,10 @@ def numpy_typed(name, base=None, np_fn=None, probe="elementwise"):
                 and isinstance(args[0], torch.Tensor)
                 and not args[0].is_complex()  # complex moments: a real result, complex sums
             ):
-                # numpy's moments of integers in their float result dtype, of
-                # float16 with float32 sums
-                kind = "float32" if out == np.float16 else out
+                # numpy's moments of integers in their float result dtype; its
+                # mean of float16 with float32 sums (its var and std square
+                # and sum in float16: see reduce_impl._needs_portable)
+                kind = "float32" if out == np.float16 and name == "mean" else out
                 args = (args[0].to(_torch_dtype(torch, kind)), *args[1:])
             try:
                 res = fix(torch, fn, *args, **kwargs) if fix else fn(*args, **kwargs)

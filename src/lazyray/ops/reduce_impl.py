@@ -290,7 +290,10 @@ def _needs_portable(name, backend, x, kwargs) -> bool:
         return False
     if name in ("std", "var"):  # torch: no dtype, no integers; ddof is correction
         if backend == "torch" and kwargs.get("dtype") is None:
-            return not _inexact(dtypes.dtype_name(x.dtype))
+            # (numpy squares and sums float16 in float16: inf where the
+            # squares overflow; torch's var computes in float32)
+            name = dtypes.dtype_name(x.dtype)
+            return not _inexact(name) or name == "float16"
         return True
     if name == "mean":  # torch: no integers
         return kwargs.get("dtype") is not None or not _inexact(dtypes.dtype_name(x.dtype))

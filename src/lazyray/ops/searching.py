@@ -29,6 +29,12 @@ def _searchsorted_impl(backend):
 
     def searchsorted(a, v, side="left", sorter=None):
         if not isinstance(v, torch.Tensor):  # a scalar, weak as numpy's (NEP 50)
+            if type(v) is int and not a.is_floating_point() and not a.is_complex():
+                info = np.iinfo(np.int64 if a.dtype == torch.bool else dtypes.dtype_name(a.dtype))
+                if not info.min <= v <= info.max:
+                    # numpy compares the value itself: below (above) every element
+                    n = 0 if v < 0 else a.shape[0]
+                    return torch.tensor(n, dtype=torch.int64, device=a.device)
             dt = np.result_type(dtypes.dtype_name(a.dtype), v)
             v = torch.as_tensor(np.asarray(v, dtype=dt), device=a.device)
         if v.dtype != a.dtype:
@@ -37,19 +43,39 @@ def _searchsorted_impl(backend):
             a, v = a.to(dt), v.to(dt)
         if sorter is not None:
             sorter = torch.as_tensor(sorter, device=a.device).to(torch.int64)
-        if a.dtype.is_floating_point and (torch.isnan(a).any() or torch.isnan(v).any()):
+        s = a if sorter is None else a[sorter]
+        if a.is_complex():
+            return _host(torch, np.searchsorted, a, v, side, sorter)
+        if a.is_floating_point():
+            nan = torch.isnan(s)
+            # sorted in numpy's order: nan last
+            ok = nan[1:] | (~nan[:-1] & (s[:-1] <= s[1:]))
+            ordered, has_nan = torch.stack([ok.all(), nan.any() | torch.isnan(v).any()]).tolist()
+        else:
+            ordered, has_nan = bool((s[:-1] <= s[1:]).all()), False
+        if not ordered:
+            # numpy's binary search on an unsorted sequence (its bounds carry
+            # from one value to the next): numpy's answer, not torch's
+            return _host(torch, np.searchsorted, a, v, side, sorter)
+        if has_nan:
             # numpy orders nan after everything, torch's binary search does not:
             # count the elements before each value in numpy's order instead
-            a = a if sorter is None else a[sorter]
-            a = a.reshape(a.shape + (1,) * v.ndim)
+            s = s.reshape(s.shape + (1,) * v.ndim)
             if side == "left":
-                before = (a < v) | (torch.isnan(v) & ~torch.isnan(a))
+                before = (s < v) | (torch.isnan(v) & ~torch.isnan(s))
             else:
-                before = (a <= v) | torch.isnan(v)
+                before = (s <= v) | torch.isnan(v)
             return before.sum(dim=0, dtype=torch.int64)
         return torch.searchsorted(a, v, side=side, sorter=sorter)
 
     return searchsorted
+
+
+def _host(torch, np_fn, *args):
+    """``np_fn`` on host copies of the tensors ``args``, as a tensor."""
+    from .torch_numpy import _via_numpy
+
+    return _via_numpy(torch, np_fn, args, {})
 
 
 register("searchsorted", INDEXING, impl=_searchsorted_impl, impl_is_factory=True)

@@ -42,6 +42,24 @@ def _torch_dtype(torch, d):
     return getattr(torch, np.dtype(d).name)
 
 
+def plain_array(x):
+    """numpy array ``x`` as other libraries convert it: ``longlong`` and
+    ``ulonglong`` (numpy's types of Python ints beyond ``int64``,
+    ``np.asarray(2**63)``) viewed as their sized types ``int64`` and
+    ``uint64`` (torch refuses the former), negative strides (a folded flip)
+    copied away.
+
+    >>> plain_array(np.asarray(2**63)).dtype.type is np.uint64
+    True
+    """
+    x = np.asarray(x)
+    if x.dtype.kind in "iu" and x.dtype.type is not np.dtype(x.dtype.name).type:
+        x = x.view(np.dtype(x.dtype.name))
+    if any(s < 0 for s in x.strides):
+        x = x.copy()
+    return x
+
+
 def _device(torch, args):
     for a in args:
         if isinstance(a, torch.Tensor):
@@ -66,7 +84,7 @@ def _via_numpy(torch, np_fn, args, kwargs):
     out = np_fn(*[to_np(a) for a in args], **{k: to_np(v) for k, v in kwargs.items()})
 
     def back(o):
-        return torch.from_numpy(np.array(o, copy=True)).to(dev)
+        return torch.from_numpy(plain_array(np.array(o, copy=True))).to(dev)
 
     return tuple(back(o) for o in out) if type(out) in (tuple, list) else back(out)
 
@@ -157,13 +175,62 @@ def _common(torch, args, strong=False):
     as tensors of numpy's common dtype; ``None`` stays None."""
     given = [a for a in args if a is not None]
     keys = [np.asarray(a).dtype if strong and not hasattr(a, "dtype") else _weak(a) for a in given]
-    dt = _torch_dtype(torch, np.result_type(*keys))
+    dt = np.result_type(*keys)
+    if any(type(a) is int and not _fits(a, dt) for a in given):
+        # a Python int beyond the integer dtype (``complex(uint8, 2**63)``):
+        # as an array of its own dtype, not wrapped around
+        keys = [plain_array(a).dtype if type(a) is int else k for a, k in zip(given, keys)]
+        dt = np.result_type(*keys)
+    dt = _torch_dtype(torch, dt)
     dev = _device(torch, given)
     return [
         None
         if a is None
         else a.to(dt)
         if isinstance(a, torch.Tensor)
-        else torch.as_tensor(np.asarray(a), device=dev).to(dt)
+        else torch.as_tensor(plain_array(a), device=dev).to(dt)
         for a in args
     ]
+
+
+# --------------------------- ops declared elsewhere, fixed on torch
+
+
+def _diff(fn):
+    """``diff`` of complex numbers part by part, as numpy subtracts them
+    (torch's complex subtraction ``a - 1 * b`` turns an infinite part into a
+    nan in the other)."""
+    import torch
+
+    def diff(x, *args, **kwargs):
+        if not (isinstance(x, torch.Tensor) and x.is_complex()):
+            return fn(x, *args, **kwargs)
+
+        def part(p, i):
+            if not isinstance(p, torch.Tensor):
+                return p if p is None else part(torch.as_tensor(p, device=x.device), i)
+            if p.is_complex():
+                return p.imag if i else p.real
+            return torch.zeros_like(p, dtype=x.real.dtype) if i else p
+
+        re, im = (
+            fn(
+                part(x, i),
+                *args,
+                **{k: part(v, i) for k, v in kwargs.items() if k in _ENDS},
+                **{k: v for k, v in kwargs.items() if k not in _ENDS},
+            )
+            for i in (0, 1)
+        )
+        return torch.complex(re, im)
+
+    diff.__name__ = diff.__qualname__ = "diff"
+    return diff
+
+
+_ENDS = ("prepend", "append")
+
+#: ``{op name: wrapper}``: numpy's meaning on torch of ops whose registry
+#: implementation is declared by another module without it (see
+#: :func:`lazyray.ops.registry.resolve_numpy`)
+TORCH_NUMPY_WRAPS = {"diff": _diff}
