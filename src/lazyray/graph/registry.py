@@ -124,6 +124,12 @@ def resolve(backend: str | None, name: str) -> Callable:
     return fn
 
 
+#: ``(backend, op name) -> wrapper`` giving a backend function numpy's
+#: meaning where the op's implementation cannot (filled by the op modules,
+#: e.g. :data:`lazyray.ops.torch_numpy.TORCH_NUMPY_WRAPS`)
+NUMPY_WRAPS: dict = {}
+
+
 def resolve_numpy(backend: str | None, name: str) -> Callable:
     """The callable that computes op ``name`` on ``backend`` with numpy's
     meaning (numpy's result dtypes, numpy's forms of the arguments): what a
@@ -148,10 +154,7 @@ def resolve_numpy(backend: str | None, name: str) -> Callable:
         fn = op.impl(backend or "numpy", numpy_semantics=True)
     else:
         fn = resolve(backend, name)
-        if backend == "torch":
-            from .torch_numpy import TORCH_NUMPY_WRAPS
-
-            wrap = TORCH_NUMPY_WRAPS.get(name)
-            fn = fn if wrap is None else wrap(fn)
+        wrap = NUMPY_WRAPS.get((backend, name))
+        fn = fn if wrap is None else wrap(fn)
     _FNS[key] = fn
     return fn

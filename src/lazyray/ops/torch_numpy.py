@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..graph import registry
+
 
 def _lib(backend, name):
     import autoray
@@ -232,5 +234,6 @@ _ENDS = ("prepend", "append")
 
 #: ``{op name: wrapper}``: numpy's meaning on torch of ops whose registry
 #: implementation is declared by another module without it (see
-#: :func:`lazyray.ops.registry.resolve_numpy`)
+#: :func:`lazyray.graph.registry.resolve_numpy`)
 TORCH_NUMPY_WRAPS = {"diff": _diff}
+registry.NUMPY_WRAPS.update({("torch", k): v for k, v in TORCH_NUMPY_WRAPS.items()})
