@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import lazyray as lr
-from lazyray.ops.elementwise import conj_method
+from lazyray.ops.elementwise_general import conj_method
 
 
 def same(got, expected):

@@ -230,7 +230,7 @@ def bind(namespace) -> None:
             setattr(LazyArray, name, value)
     for name in _OP_METHODS:
         setattr(LazyArray, name, getattr(ops, name))
-    from .ops.elementwise import conj_method
+    from .ops.elementwise_general import conj_method
 
     # ``ndarray.conj()`` keeps bool, where the function ``np.conj`` gives int8
     LazyArray.conj = LazyArray.conjugate = conj_method

@@ -23,18 +23,10 @@ from .cumulative import *  # noqa: F403
 from .datadep import *  # noqa: F403
 from .dtypes_api import can_cast, isdtype, result_type
 from .elementwise import *  # noqa: F403 - the unary and binary ufunc-like ops
-from .elementwise import (
-    BINARY_OPS,
-    UNARY_OPS,
-    allclose,
-    astype,
-    clip,
-    complex,
-    isclose,
-    power_operator,
-    where,
-)
+from .elementwise import BINARY_OPS, UNARY_OPS, power_operator
 from .elementwise_api import *  # noqa: F403
+from .elementwise_general import *  # noqa: F403 - where, clip, complex, astype...
+from .elementwise_general import allclose, astype, clip, complex, isclose, where
 from .indexing import (
     diag,
     diagonal,

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..graph.dtypes import dtype_object
 from ..graph.node import LazyArray, _holds_lazy, array, supported_dtype
-from .elementwise import astype
+from .elementwise_general import astype
 
 __all__ = ["asarray"]
 

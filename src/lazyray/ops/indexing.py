@@ -18,7 +18,7 @@ from ..graph.shapes import as_index, broadcast_shapes, normalize_axis, prod
 from . import portable_torch
 from .common import LazyArray, constant, lazy, make
 from .datadep import has_mask, mask_key
-from .elementwise import astype
+from .elementwise_general import astype
 from .movement import ravel
 
 register(

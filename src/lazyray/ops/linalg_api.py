@@ -387,7 +387,7 @@ def trace(x, /, *, offset: int = 0, dtype=None) -> LazyArray:
     >>> t.shape, str(t.dtype)
     ((4,), 'int64')
     """
-    from .elementwise import astype
+    from .elementwise_general import astype
     from .indexing import trace as _trace
 
     if dtype is not None:

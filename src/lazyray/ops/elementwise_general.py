@@ -1,0 +1,241 @@
+"""Elementwise ops beyond the unary and binary tables of
+:mod:`.elementwise`: ``where``, ``clip``, ``complex``, ``astype``,
+``isclose``/``allclose`` and ``ndarray.conj``."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..graph import dtypes
+from ..graph.node import supported_dtype
+from ..graph.registry import BINARY, OTHER, TERNARY, UNARY, register
+from ..graph.shapes import broadcast_shapes
+from . import portable, portable_torch
+from .common import LazyArray, backend_of, constant, info, lazy, make
+from .elementwise import _dtype_rule, conj  # (conj: made by the unary table)
+
+
+def _nary(name, operands, np_fn, static=(), kwargs=None):
+    """Elementwise op over several broadcast operands (None passes through)."""
+    lazies = [x for x in operands if type(x) is LazyArray]
+    if not lazies:
+        operands = [lazy(name, operands[0]), *operands[1:]]
+        lazies = [operands[0]]
+    backend = backend_of(name, lazies)
+    operands = tuple(
+        x if x is None or type(x) is LazyArray else constant(name, x, backend) for x in operands
+    )
+    infos = [info(x) for x in operands if x is not None]
+    shape = broadcast_shapes(name, *(s for s, _ in infos))
+    keys = tuple(k for _, k in infos)
+    dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys, static), keys)
+    try:
+        _check_weak_ints(np_fn, [x for x in operands if x is not None], keys, static)
+    except (OverflowError, TypeError, ValueError) as e:
+        raise type(e)(f"{name}: {e}") from None
+    return make(name, operands, kwargs, shape, dtype, backend=backend)
+
+
+def _check_weak_ints(np_fn, operands, keys, static=()):
+    """Raise what numpy raises for a Python int operand it cannot take (out of
+    int64, or of the integer dtype it meets: NEP 50), at trace time: numpy's
+    ``np_fn`` runs on zero-dimensional examples holding the ints' own values.
+    Ints that every dtype holds cost nothing."""
+    if not any(type(x) is int and not 0 <= x <= 127 for x in operands):
+        return
+    args = [x if type(x) is int else dtypes._example(k) for x, k in zip(operands, keys)]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        np_fn(*args, **dict(static))
+
+
+register(
+    "where", TERNARY, impl=portable_torch.numpy_typed("where", None, np.where), impl_is_factory=True
+)
+
+
+def where(condition, x=None, y=None):
+    """Elements of ``x`` where ``condition`` holds, else of ``y`` (all three
+    broadcast together).
+
+    The one-argument form (``where(condition)``, like ``nonzero``) has a
+    data-dependent shape and raises ``ValueError``.
+
+    >>> import lazyray
+    >>> lazyray.where(lazyray.Variable((3, 1)) > 0, 1.0, lazyray.Variable((4,))).shape
+    (3, 4)
+    """
+    if x is None or y is None:
+        raise ValueError(
+            "where: the one-argument form has a data-dependent shape, which a lazy "
+            "graph cannot know; give both x and y"
+        )
+    return _nary("where", (condition, x, y), lambda c, a, b: np.where(c, a, b))
+
+
+register(
+    "clip",
+    TERNARY,
+    impl=portable_torch.numpy_typed("clip", portable.clip_impl),
+    impl_is_factory=True,
+)
+
+
+def clip(x, /, min=None, max=None, *, a_min=None, a_max=None):  # noqa: A002
+    """Clip values to ``[min, max]``; either bound may be None (numpy's
+    ``a_min``/``a_max``, positional or by either name).
+
+    The result has ``x``'s dtype when the bounds are of its kind (boolean,
+    integer, floating or complex), as the Array API asks, where numpy would
+    promote (``clip(float32, float64 array)`` is ``float32``); bounds of
+    another kind, which the standard leaves unspecified, promote as in numpy.
+
+    >>> import lazyray, numpy as np
+    >>> str(lazyray.clip(lazyray.Variable((3,), dtype="float32"), 0, 1.0).dtype)
+    'float32'
+    >>> str(lazyray.clip(lazyray.Variable((3,), dtype="float32"), max=np.ones(3)).dtype)
+    'float32'
+    """
+    if (a_min is not None and min is not None) or (a_max is not None and max is not None):
+        raise TypeError("clip: give each bound once (min= or a_min=, max= or a_max=)")
+    lo = a_min if min is None else min
+    hi = a_max if max is None else max
+
+    # numpy 2.x accepts neither bound: a copy of ``a``
+    def np_clip(v, *bounds):
+        return np.clip(
+            v, bounds[0] if lo is not None else None, bounds[-1] if hi is not None else None
+        )
+
+    out = _nary("clip", (x, lo, hi), np_clip)
+    kind = info(out._args[0])[1]
+    if type(kind) is str and out._dtype != kind and _kind(out._dtype) == _kind(kind):
+        return astype(out, kind)
+    return out
+
+
+def _kind(name: str) -> str:
+    if dtypes.is_complex(name) or dtypes.is_floating(name):
+        return name[0]
+    return "i" if dtypes.is_integer(name) else name
+
+
+register("complex", BINARY, impl=portable.complex_impl, impl_is_factory=True)
+
+
+def complex(re, im):  # noqa: A001 - numpy-style name, as in the seed
+    """A complex array from real and imaginary parts.
+
+    >>> import lazyray
+    >>> str(lazyray.complex(lazyray.Variable((2,), dtype="float32"), 0.0).dtype)
+    'complex64'
+    """
+    # numpy's float64 scalar subclasses Python's float, so ``1j * im`` makes a
+    # weak Python complex of it: take it as weak (a complex128 scalar, a
+    # complex subclass, multiplies itself and stays strong)
+    if type(im) is np.float64:
+        im = float(im)
+    return _nary("complex", (re, im), _complex_rule)
+
+
+def conj_method(self):
+    """``x.conj()`` / ``x.conjugate()`` as numpy's ``ndarray.conj``: a bool
+    array stays bool (the function ``conj`` is numpy's ufunc ``np.conj``,
+    int8 for bool).  A lazy graph never writes into its arrays, so a bool
+    ``x`` is its own conjugate (as ``astype`` to its own dtype).
+
+    >>> import lazyray, numpy as np
+    >>> str(conj_method(lazyray.array(np.array([True]))).dtype)
+    'bool'
+    """
+    if type(self) is LazyArray and self._dtype == "bool":
+        return self
+    return conj(self)  # noqa: F821 - made by _make_unary above
+
+
+def _complex_rule(r, i):
+    return r + 1j * i
+
+
+register("astype", UNARY, impl=lambda backend: _astype_impl(backend), impl_is_factory=True)
+
+
+def _astype_impl(backend):
+    import autoray
+
+    return autoray.get_lib_fn(backend, "astype")
+
+
+def astype(x, dtype, /, copy=True, *, device=None):
+    """Cast to ``dtype`` (a name, numpy dtype or Python type; bool, integer,
+    floating point or complex); ``device`` may be None or ``"cpu"``.
+
+    As autoray's lazy arrays, a cast to ``x``'s own dtype is ``x`` itself,
+    whatever ``copy`` says: a lazy graph never writes into its arrays, so it
+    never needs a copy (``copy`` is accepted for numpy and Array API
+    compatibility).  Like any op that moves no data (``reshape``, ``transpose``),
+    the computed result may then be the input's own buffer.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((2,))
+    >>> str(lazyray.astype(x, "int32").dtype), lazyray.astype(x, "float64") is x
+    ('int32', True)
+    """
+    x = lazy("astype", x)
+    if device not in (None, "cpu"):
+        raise ValueError(f"astype: unsupported device {device!r}; lazy arrays live on 'cpu'")
+    name = supported_dtype("astype", dtype)
+    if name not in dtypes._KNOWN:
+        raise TypeError(f"astype: unsupported dtype {dtype!r}")
+    name = dtypes.finalize(x._backend, name, (name,))  # jax without x64: 32-bit
+    if name == x._dtype:
+        return x
+    return make("astype", (x, name), None, x._shape, name)
+
+
+register(
+    "allclose",
+    OTHER,
+    impl=portable_torch.numpy_typed("allclose", portable.allclose_impl, probe=None),
+    impl_is_factory=True,
+)
+register(
+    "isclose",
+    BINARY,
+    impl=portable_torch.numpy_typed("isclose", None, np.isclose),
+    impl_is_factory=True,
+)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Elementwise closeness test (numpy's ``isclose``)."""
+    return _nary(
+        "isclose", (a, b), np.isclose, kwargs={"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
+    )
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """Whether all elements are close (a 0-d boolean array).
+
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.array(np.ones(3))
+    >>> bool(lazyray.allclose(x, x + 1e-12).compute())
+    True
+    """
+    lazies = [v for v in (a, b) if type(v) is LazyArray] or [lazy("allclose", a)]
+    backend = backend_of("allclose", lazies)
+    ops = tuple(v if type(v) is LazyArray else constant("allclose", v, backend) for v in (a, b))
+    (sa, ka), (sb, kb) = info(ops[0]), info(ops[1])
+    broadcast_shapes("allclose", sa, sb)
+    kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
+    _check_weak_ints(lambda x, y: np.allclose(x, y, **kw), ops, (ka, kb))
+    return make(
+        "allclose",
+        ops,
+        {"rtol": rtol, "atol": atol, "equal_nan": equal_nan or None},
+        (),
+        "bool",
+        backend=backend,
+    )
