@@ -14,17 +14,26 @@ One program again (its seed is printed with each failure)::
 
     python -m tests.fuzz --only 1000000123
 
-Each distinct failure is printed as a shrunk, runnable reproducer, then a
-summary line; the exit status is 1 when any program failed.
+Progress is printed per block of ``--block`` programs: the block's rate (per
+minute of wall time and of processor time in its worker) and the overall
+rate.  Each worker process is replaced by a fresh one after
+``--worker-programs`` programs; a block that hangs longer than
+``--block-timeout`` seconds, or whose worker dies, is reported as lost and
+the campaign goes on.  Each distinct failure is printed as a shrunk,
+runnable reproducer, then a summary line; the exit status is 1 when any
+program failed or any block was lost.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .campaign import BLOCK, BLOCK_TIMEOUT, WORKER_PROGRAMS
+
     p = argparse.ArgumentParser(
         prog="python -m tests.fuzz",
         description="Differential fuzzer: random op programs on numpy and every lazyray path.",
@@ -34,6 +43,21 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--paths", default="all", help="comma-separated path names, or 'all'")
     p.add_argument("--ops", default="", help="comma-separated op names to draw (default all)")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (1)")
+    p.add_argument(
+        "--block", type=int, default=BLOCK, help="programs per block of work (%(default)s)"
+    )
+    p.add_argument(
+        "--worker-programs",
+        type=int,
+        default=WORKER_PROGRAMS,
+        help="programs a worker process checks before a fresh one replaces it (%(default)s)",
+    )
+    p.add_argument(
+        "--block-timeout",
+        type=float,
+        default=BLOCK_TIMEOUT,
+        help="seconds after which a block is given up as hung (%(default)s)",
+    )
     p.add_argument("--max-stmts", type=int, default=5, help="statements per program (5)")
     p.add_argument(
         "--expensive-every",
@@ -69,9 +93,24 @@ def main(argv=None) -> int:
     if args.only is not None:
         return print_only(args.only, paths, args.max_stmts, ops, args.shrink_budget)
 
-    def progress(done, summary):
-        if done % 1000 == 0 or done == args.programs:
-            print(f"  {done}/{args.programs} programs, {summary.failed} failed", file=sys.stderr)
+    t0 = time.time()
+
+    def progress(done, summary, b):
+        overall = 60.0 * done / max(time.time() - t0, 1e-9)
+        if not b.lost:
+            how = (
+                f"at {b.rate:.0f}/min ({b.cpu_rate:.0f}/min of cpu; "
+                f"worker {b.worker}, its block {b.nth})"
+            )
+        else:
+            how = f"LOST: {b.lost}"
+        print(
+            f"  block {b.number}/{b.blocks}: programs {b.first}-{b.first + b.count - 1} "
+            f"{how}; {done}/{args.programs} done, {summary.failed} failed, "
+            f"{overall:.0f}/min overall",
+            file=sys.stderr,
+            flush=True,
+        )
 
     summary = run_campaign(
         args.programs,
@@ -82,8 +121,11 @@ def main(argv=None) -> int:
         do_shrink=not args.no_shrink,
         shrink_budget=args.shrink_budget,
         expensive_every=args.expensive_every,
+        block=args.block,
         ops=ops,
         progress=progress,
+        worker_programs=args.worker_programs,
+        timeout=args.block_timeout,
     )
     for i, f in enumerate(summary.findings, 1):
         print_finding(f, i, len(summary.findings))
@@ -92,7 +134,7 @@ def main(argv=None) -> int:
         f"(seed {args.seed}, paths {','.join(paths)}; program i has seed "
         f"{program_seed(args.seed, 0)} + i)"
     )
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or summary.lost else 0
 
 
 if __name__ == "__main__":

@@ -3,24 +3,38 @@
 Program ``i`` of a campaign with seed ``S`` has seed ``S * 10**9 + i``, so
 any program can be rerun alone (``python -m tests.fuzz --only SEED``).
 Work is split in blocks over ``jobs`` processes (spawned, one torch thread
-each).  Failures are grouped by (kind, op, detail, kind of path) and one program
-per group is shrunk; after shrinking, groups with the same (kind, op,
-detail) and the same ops are merged: they are one distinct failure.
+each), each process replaced by a fresh one after about
+:data:`WORKER_PROGRAMS` programs (:mod:`.workers`), so that a campaign of
+any length runs at the rate of its first blocks.  Failures are grouped by
+(kind, op, detail, kind of path) and one program per group is shrunk; after
+shrinking, groups with the same (kind, op, detail) and the same ops are
+merged: they are one distinct failure.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from .check import check_program
 from .gen import draw_program
 from .shrink import shrink
+from .workers import Done, Lost, run_tasks
 
 PROGRAM_STRIDE = 10**9
+
+#: programs per block (the unit of work and of progress) and about how many
+#: programs a worker process checks before it is replaced by a fresh one:
+#: a process slows down after some thousands of programs, and starting one
+#: (importing numpy, torch, lazyray) costs about as much as 100 programs
+BLOCK = 250
+WORKER_PROGRAMS = 2000
+#: seconds after which a block (or a shrink) is given up: a program hangs
+BLOCK_TIMEOUT = 900.0
+
+#: the statuses of a checked program (see :class:`.check.Report`)
+STATUSES = ("ok", "failed", "rejected", "indeterminate")
 
 
 def program_seed(seed: int, i: int) -> int:
@@ -64,6 +78,7 @@ class Summary:
     status: Counter = field(default_factory=Counter)
     findings: list = field(default_factory=list)
     seconds: float = 0.0
+    lost: list = field(default_factory=list)  # (first seed, programs, why)
 
     @property
     def failed(self) -> int:
@@ -79,6 +94,9 @@ class Summary:
             f"{s['rejected']} rejected by numpy and lazyray, "
             f"{s['indeterminate']} indeterminate; {self.seconds:.0f} s\n"
             f"failed programs by path: {by_path}"
+        ) + "".join(
+            f"\nLOST: the programs of seeds {s0} to {s0 + n - 1}: {why}; rerun them with --only"
+            for s0, n, why in self.lost
         )
 
 
@@ -99,17 +117,20 @@ def _init_worker():
         pass
 
 
-def check_block(seeds, paths, max_stmts=5, expensive_every=1, ops=None) -> tuple:
+def check_block(seeds, paths, max_stmts=5, expensive_every=1, ops=None, start=0) -> tuple:
     """Check the programs of ``seeds``: ``(status counts, {key: (count,
     first seed, message)})``; the counts also hold, under ``("path", name)``,
     the programs failing on each path.  Paths marked expensive run on every
-    ``expensive_every``-th program only."""
+    ``expensive_every``-th program only: program ``k`` of the block when
+    ``(start + k) % expensive_every == 0`` (``start``: the index of the
+    block's first program in its campaign, so that the choice does not
+    depend on how the campaign is cut in blocks)."""
     from .paths import PATHS
 
     cheap = [p for p in paths if not PATHS[p].expensive]
     status, groups = Counter(), {}
     for k, seed in enumerate(seeds):
-        use = paths if k % expensive_every == 0 else cheap
+        use = paths if (start + k) % expensive_every == 0 else cheap
         report = check_program(draw_program(seed, max_stmts, ops=ops), use)
         status[report.status] += 1
         for path in {f.path for f in report.failures}:
@@ -120,9 +141,42 @@ def check_block(seeds, paths, max_stmts=5, expensive_every=1, ops=None) -> tuple
     return status, groups
 
 
-def _shrink_one(args):
-    seed, key, max_stmts, budget, ops = args
+def _shrink_one(seed, key, max_stmts, budget, ops):
     return shrink(draw_program(seed, max_stmts, ops=ops), key, budget).copy()  # no code cache
+
+
+@dataclass
+class Block:
+    """Progress of a campaign: one block of programs just checked.
+
+    ``number`` counts blocks in order of completion (1 to ``blocks``),
+    ``first`` is the index of the block's first program, ``count`` its
+    programs; ``seconds`` is the time the block took in its worker, ``cpu``
+    the processor time it used there, and
+    ``worker``/``nth`` which worker ran it as its how-many-th block;
+    ``lost`` says why, when the block is lost (its worker died or timed out).
+    """
+
+    number: int
+    blocks: int
+    first: int
+    count: int
+    seconds: float
+    worker: int
+    nth: int
+    cpu: float = 0.0
+    lost: str = ""
+
+    @property
+    def rate(self) -> float:
+        """Programs per minute of this block, in its worker."""
+        return 60.0 * self.count / max(self.seconds, 1e-9)
+
+    @property
+    def cpu_rate(self) -> float:
+        """Programs per minute of processor time of this block: its rate
+        had its worker had a core to itself."""
+        return 60.0 * self.count / max(self.cpu, 1e-9)
 
 
 def run_campaign(
@@ -134,51 +188,73 @@ def run_campaign(
     do_shrink: bool = True,
     shrink_budget: int = 300,
     expensive_every: int = 1,
-    block: int = 100,
+    block: int = BLOCK,
     ops=None,
     progress=None,
+    worker_programs: int = WORKER_PROGRAMS,
+    timeout: float | None = BLOCK_TIMEOUT,
 ) -> Summary:
     """Run ``programs`` programs of campaign ``seed`` on ``paths``.
 
-    ``expensive_every``: run the expensive paths on one program in that
-    many; ``ops``: draw only these ops; ``progress(done, summary)`` is
-    called after each block.
+    The programs are cut in blocks of ``block``, checked on ``jobs`` spawned
+    worker processes (see :mod:`.workers`), each retired after about
+    ``worker_programs`` programs (whole blocks) so that no process runs
+    long enough to slow down.  ``expensive_every``: run the expensive paths
+    on program ``i`` when ``i % expensive_every == 0``; ``ops``: draw only
+    these ops; ``progress(done, summary, block)`` is called after each block
+    (``block``: a :class:`Block`).  Failures are grouped as the blocks come
+    in order, whatever order they finish in.  A block whose worker died, or
+    that ran more than ``timeout`` seconds (a program that hangs), is listed
+    in ``summary.lost``; the campaign goes on without it.
     """
     t0 = time.time()
-    seeds = [program_seed(seed, i) for i in range(programs)]
-    blocks = [seeds[i : i + block] for i in range(0, programs, block)]
+    block = max(1, block)
+    starts = list(range(0, programs, block))
+    tasks = [
+        (
+            [program_seed(seed, i) for i in range(b, min(b + block, programs))],
+            paths,
+            max_stmts,
+            expensive_every,
+            ops,
+            b,
+        )
+        for b in starts
+    ]
+    per_worker = max(1, worker_programs // block)
     summary = Summary(programs=programs)
-    groups: dict = {}
-    pool = None
-    if jobs > 1:
-        ctx = multiprocessing.get_context("spawn")  # torch's thread pools do not fork
-        pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker)
-    try:
-        if pool is None:
-            _init_worker()
-            results = (check_block(b, paths, max_stmts, expensive_every, ops) for b in blocks)
+    found: dict = {}
+    results = run_tasks(check_block, tasks, jobs, per_worker, _init_worker, timeout)
+    for n, r in enumerate(results, 1):
+        first = starts[r.index]
+        count = len(tasks[r.index][0])
+        if isinstance(r, Lost):
+            why = (
+                f"timed out after {timeout:.0f} s"
+                if r.timed_out
+                else f"its worker died (exit code {r.exitcode})"
+            )
+            summary.lost.append((program_seed(seed, first), count, why))
+            summary.programs -= count
+            info = Block(n, len(tasks), first, count, 0.0, r.worker, 0, lost=why)
         else:
-            args = [(b, paths, max_stmts, expensive_every, ops) for b in blocks]
-            results = pool.map(check_block, *zip(*args))
-        done = 0
-        for status, found in results:
+            status, found[r.index] = r.value
             summary.status.update(status)
-            for key, (n, first, msg) in found.items():
-                m, f0, msg0 = groups.get(key, (0, first, msg))
-                groups[key] = (m + n, min(f0, first), msg0 if m else msg)
-            done += sum(status.values())
-            if progress:
-                progress(done, summary)
-        findings = _group(groups)
-        if do_shrink and findings:
-            work = [(f.seed, f.key, max_stmts, shrink_budget, ops) for f in findings]
-            shrunk = pool.map(_shrink_one, work) if pool else map(_shrink_one, work)
-            for f, prog in zip(findings, shrunk):
-                f.program = prog
-        summary.findings = merge(findings)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+            info = Block(n, len(tasks), first, count, r.seconds, r.worker, r.nth, cpu=r.cpu)
+        if progress:
+            progress(sum(summary.status[s] for s in STATUSES), summary, info)
+    groups: dict = {}
+    for i in sorted(found):  # in block order: the same groups and messages as one process
+        for key, (n, first, msg) in found[i].items():
+            m, f0, msg0 = groups.get(key, (0, first, msg))
+            groups[key] = (m + n, min(f0, first), msg0 if m else msg)
+    findings = _group(groups)
+    if do_shrink and findings:
+        work = [(f.seed, f.key, max_stmts, shrink_budget, ops) for f in findings]
+        for r in run_tasks(_shrink_one, work, min(jobs, len(work)), 4, _init_worker, timeout):
+            if isinstance(r, Done):
+                findings[r.index].program = r.value
+    summary.findings = merge(findings)
     summary.seconds = time.time() - t0
     return summary
 
