@@ -42,6 +42,7 @@ C_DIFF = np.array(
         [-1 - 0.929j, complex(0.172, inf), complex(0.842, -0.0)],
     ]
 )
+C_CUM = np.array([complex(-1.89, -inf), -3, -0.025 + 1.376j, 1.771j], "complex64")
 F16 = np.array([[1.0, 200.0, -300.0, 5.0], [3.0, 4.0, 1.0, 2.0]], "float16")
 X211 = np.array([[[1.0]], [[2.0]]], "float16")
 X2345 = np.arange(120.0).reshape(2, 3, 4, 5)
@@ -188,6 +189,14 @@ def _cases():
             lambda a: np.std(a, axis=1, ddof=1),
         ),
         ("mean float16", [F16], lambda a: lr.mean(a, axis=1), lambda a: np.mean(a, axis=1)),
+        # seed 7300000004483: torch's cumprod starts from 1 * x[0]
+        (
+            "cumulative_prod complex infinite part",
+            [C_CUM],
+            lambda a: lr.cumulative_prod(a, axis=0),
+            lambda a: np.cumulative_prod(a, axis=0),
+        ),
+        ("cumprod complex", [C_CUM], lambda a: lr.cumprod(a), lambda a: np.cumprod(a)),
     ]
 
 

@@ -307,7 +307,10 @@ def cumulative_impl(name):
         def call(x, axis, dtype=None, include_initial=False):
             if dtype is not None:  # scanned in ``dtype``, kept in it (torch widens ints)
                 x = autoray.astype(x, dtype)
-            out = fn(x, axis)
+            if scan == "cumprod" and backend == "torch" and x.is_complex():
+                out = torch_complex_cumprod(x, axis)
+            else:
+                out = fn(x, axis)
             if dtype is not None:
                 out = autoray.astype(out, dtype)
             if include_initial:
@@ -322,6 +325,19 @@ def cumulative_impl(name):
         return call
 
     return factory
+
+
+def torch_complex_cumprod(x, axis):
+    """numpy's complex ``cumprod`` on torch: the running product, one
+    multiply per step.  torch's kernel starts from ``1 * x[0]``, a complex
+    product that turns ``-1.9 - inf j`` into ``nan - inf j`` (numpy keeps
+    ``x[0]``)."""
+    import torch
+
+    parts = list(torch.unbind(x, axis))
+    for i in range(1, len(parts)):
+        parts[i] = parts[i - 1] * parts[i]
+    return torch.stack(parts, axis) if parts else x.clone()
 
 
 def diff_impl(backend):

@@ -331,6 +331,12 @@ def reduction_impl(name: str):
             if backend == "torch" and name in ("std", "var"):
                 # always explicit: torch's own default is 1
                 kwargs["correction"] = kwargs.pop("ddof", 0)
+            if backend == "torch" and name == "cumprod" and x.is_complex():
+                from .portable import torch_complex_cumprod
+
+                out = torch_complex_cumprod(x, kwargs.get("axis", args[0] if args else 0))
+                dt = kwargs.get("dtype")
+                return out if dt is None else out.to(dt)
             return fn(x, *args, **kwargs)
 
         reduction.__name__ = reduction.__qualname__ = name
