@@ -83,8 +83,8 @@ F2_CASES = {
 
 @pytest.mark.parametrize("case", list(F2_CASES))
 def test_f2_function_with_container_args_whose_items_alias(case):
-    """A list argument whose items simplify into one value (the input): the
-    direct walk's CSE key looked up a dropped dependency (``KeyError``)."""
+    """A list argument whose items simplify into one value (the input): a
+    walk's CSE key once looked up a dropped dependency (``KeyError``)."""
     lazy, eager = F2_CASES[case]
     x = np.array([0.25, -1.5])
     v = lr.Variable((2,))

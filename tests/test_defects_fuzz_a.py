@@ -133,8 +133,8 @@ def test_complex_dtype_and_infinite_parts():
 
 
 def test_identity_einsums_on_different_operands_stay_apart():
-    # the default passes lowered ``einsum("i->i", a)`` to ``a`` itself and the
-    # fused walks then memoized the first operand for every such einsum
+    # the default passes once lowered ``einsum("i->i", a)`` to ``a`` itself,
+    # and a walk then memoized the first operand for every such einsum
     a0, a3 = lr.array(np.array([1.0])), lr.array(np.array([3.0]))
     got = lr.compute([lr.einsum("i->i", a0), lr.einsum("i->i", a3)], optimize=True)
     np.testing.assert_array_equal(got[0], [1.0])

@@ -173,11 +173,10 @@ class Function:
         (``True``: its default passes; a sequence: those passes; a dict:
         keyword arguments of ``optimize``).  This is done only when the
         :mod:`lazyray.passes` module is present and every input is a leaf;
-        the user's graph is not changed.  With the default passes (``True``
-        or ``{"exact": ...}``), :func:`lazyray.passes.direct.direct` applies
-        them while numbering the graph for the tape, without building the
-        optimized graph, for the graphs it models (most); the program is the
-        one ``optimize`` would give, built several times faster.
+        the user's graph is not changed.  This is the engine ``optimize``
+        runs (:mod:`lazyray.passes.engine`), reusing the nodes it leaves
+        unchanged and leaving the constants for the tape builder to evaluate
+        (the function only reads the graph).
     check_inputs : bool, optional
         Check at each call that every input array has the shape and dtype of
         its input node (default), raising ``ValueError`` (shape) or
@@ -297,19 +296,13 @@ class Function:
         enabled = gc.isenabled()
         gc.disable()  # optimize + build make many acyclic objects: skip full collections
         try:
-            graph = None
+            if all(v._fn is None for v in in_nodes):
+                # (passes rebuild op nodes: an op node as input would be lost)
+                outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
             out_nodes = []
             out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
             unique, index = _unique(out_nodes)
-            if all(v._fn is None for v in in_nodes):
-                # (passes copy every op node: an op node as input would be lost)
-                graph = _direct(unique, in_nodes, optimize, bool(fold_constants))
-                if graph is None:
-                    outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
-                    out_nodes = []
-                    out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
-                    unique, index = _unique(out_nodes)
-            prog, _ = build(unique, in_nodes, fold=bool(fold_constants), graph=graph)
+            prog, _ = build(unique, in_nodes, fold=bool(fold_constants))
         finally:
             if enabled:
                 gc.enable()
@@ -744,22 +737,6 @@ def _unique(nodes):
     return unique, index
 
 
-def _direct(outputs, inputs, optimize, fold):
-    """The graph numbered with the default passes applied (see
-    :mod:`lazyray.passes.direct`), or None where that walk does not apply."""
-    if optimize is not True and not (isinstance(optimize, dict) and set(optimize) <= {"exact"}):
-        return None
-    try:
-        from ..passes.direct import Fallback, direct
-    except ImportError:
-        return None
-    exact = bool(optimize.get("exact", False)) if isinstance(optimize, dict) else False
-    try:
-        return direct(outputs, inputs, exact=exact, fold=fold)
-    except Fallback:
-        return None
-
-
 def _optimize(outputs, inputs, optimize, fold):
     if optimize is None or optimize is False:
         return outputs
@@ -772,8 +749,10 @@ def _optimize(outputs, inputs, optimize, fold):
     kwargs = dict(optimize) if isinstance(optimize, dict) else {}
     if optimize is not True and not isinstance(optimize, dict):
         kwargs["passes"] = list(optimize)
+    names = kwargs.pop("passes", None) or passes.DEFAULT_PASSES
     if not fold:
         # fold_constants=False: constants are computed at every call
-        names = kwargs.get("passes") or passes.DEFAULT_PASSES
-        kwargs["passes"] = [p for p in names if p != "fold"]
-    return passes.optimize(outputs, variables=inputs, **kwargs)
+        names = [p for p in names if p != "fold"]
+    kwargs.setdefault("variables", inputs)
+    # the graph is only read: reuse unchanged nodes; the tape builder folds
+    return passes._optimize(outputs, names, copy=False, fold="defer", **kwargs)

@@ -92,9 +92,8 @@ class Numbered:
     (-1 if none); ``pos`` maps every node reached to its value (keyed by
     the node itself: lazy arrays hash by identity, and a dict compares keys
     of equal hashes only, which distinct live objects never have).
-    :func:`number` numbers a graph as it is; :func:`lazyray.passes.direct.direct`
-    numbers it optimized.  ``specs[j]`` is what the tape builder needs of an op node
-    it can emit without reading the node again (see :func:`spec`), or None.
+    ``specs[j]`` is what the tape builder needs of an op node it can emit
+    without reading the node again (see :func:`spec`), or None.
     """
 
     __slots__ = ("nodes", "deps", "last", "pos", "specs")
@@ -225,7 +224,7 @@ def _fill(x, lookup):
     return x
 
 
-def build(outputs, inputs=None, fold=True, graph=None) -> tuple[Program, list]:
+def build(outputs, inputs=None, fold=True) -> tuple[Program, list]:
     """Flatten the graph from ``inputs`` to ``outputs`` into a :class:`Program`.
 
     Parameters
@@ -238,9 +237,6 @@ def build(outputs, inputs=None, fold=True, graph=None) -> tuple[Program, list]:
     fold : bool
         Evaluate now the nodes that do not depend on inputs, and keep their
         values as constants.  The graph itself is not modified.
-    graph : optional
-        The graph already numbered (e.g. by :func:`lazyray.passes.direct`,
-        which numbers it optimized); by default it is numbered here.
 
     Returns
     -------
@@ -253,14 +249,14 @@ def build(outputs, inputs=None, fold=True, graph=None) -> tuple[Program, list]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(outputs, inputs, fold, graph)
+        return _build(outputs, inputs, fold)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(outputs, inputs, fold, graph=None):
-    g = number(outputs, inputs or ()) if graph is None else graph
+def _build(outputs, inputs, fold):
+    g = number(outputs, inputs or ())
     nodes, deps_of, last, pos = g.nodes, g.deps, g.last, g.pos
     variables = [
         j

@@ -168,7 +168,7 @@ def partition(
         split = workers > 1 and gain > need
     if not split and not function:
         # one task; compiled as traced unless optimization was asked for
-        # (by the passes' direct walk then): optimizing a graph this cheap
+        # (by the task's Function then): optimizing a graph this cheap
         # would cost more than it saves
         opt = False if optimize in ("exact", False) else optimize
         keys = [v for v in leaves if _is_key(v, scatter_min)]

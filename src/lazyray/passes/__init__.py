@@ -1,22 +1,21 @@
-"""Graph optimization passes and :func:`optimize`, which chains them.
+"""Graph optimization: one rewrite engine (:mod:`.engine`), :func:`optimize`.
 
-Each pass is a function ``outputs -> outputs`` (same pytree) in its own
-module, runnable alone:
+Every optimization is the engine's bottom-up walk with some of its features
+on; each pass is the engine with a subset of them, runnable alone as a
+function ``outputs -> outputs`` (same pytree):
 
 ========================  ====================================================
-:func:`cse`               merge identical nodes (exact keys)
+:func:`cse`               merge identical nodes (hash-consing, exact keys)
 :func:`dce`               drop unused nodes, narrow partly used multi-output ops
 :func:`fold`              compute what does not depend on the variables
 :func:`simplify`          peephole rules, a table (:data:`SIMPLIFY_RULES`)
 :func:`lower`             cheaper equivalent backend calls (:data:`LOWER_RULES`)
 ========================  ====================================================
 
-and :func:`memory_order` / :func:`peak_memory` choose and predict a
-memory-aware execution order.  :func:`optimize` runs its default passes as a
-single walk of the graph (:mod:`.fused`), which gives the very graph the
-passes give one by one, several times faster; :class:`lazyray.Function`,
-which needs only a tape, applies them without building the optimized graph
-(:mod:`.direct`).
+:func:`optimize` runs passes as one engine walk with all their features (the
+rules of each node applied to a fixed point), :class:`lazyray.Function` and
+``compute(optimize=True)`` use the same engine, and :func:`memory_order` /
+:func:`peak_memory` choose and predict a memory-aware execution order.
 
 No pass mutates the nodes it is given: each builds new nodes, so the user's
 graph is untouched and the optimized graph shares only leaves with it (see
@@ -28,13 +27,11 @@ values are bit-for-bit identical except for the rules documented as "within
 
 from __future__ import annotations
 
-import gc
-
 from .core import copy_graph
 from .cse import cse
 from .dce import dce
+from .engine import run as _run_engine
 from .fold import fold
-from .fused import Fallback, fused
 from .lower import RULES as LOWER_RULES
 from .lower import lower
 from .order import Schedule, compute_in_order, memory_order, peak_memory
@@ -61,14 +58,10 @@ __all__ = [
 #: the passes by name
 PASSES = {"cse": cse, "dce": dce, "fold": fold, "simplify": simplify, "lower": lower}
 
-#: what :func:`optimize` runs by default, in this order: merge first (so that
-#: DCE sees every use of a multi-output op and folding computes shared
-#: constants once), simplify again after lowering (lowering adds transposes),
-#: and merge what the rewrites made identical
+#: what :func:`optimize` runs by default: consecutive named passes are one
+#: engine walk with all their features, whose rules reach a fixed point on
+#: each node, so their order and repetitions matter only around user passes
 DEFAULT_PASSES = ("cse", "dce", "fold", "simplify", "lower", "simplify", "cse")
-
-# the default passes without folding (``Function(..., fold_constants=False)``)
-_NO_FOLD = tuple(p for p in DEFAULT_PASSES if p != "fold")
 
 
 def optimize(
@@ -101,11 +94,8 @@ def optimize(
     exact : bool, optional
         Only bit-for-bit rewrites.
     stats : dict, optional
-        Receives per-pass counts (merged, folded, narrowed, and the number of
-        times each rewrite rule fired).  The counts need the passes run one by
-        one; without ``stats``, the default passes (with or without ``fold``)
-        run as a single walk of the graph (:func:`.fused.fused`), which gives
-        the very same graph several times faster.
+        Receives counts: ``merged`` (nodes merged away), ``folded``,
+        ``narrowed``, and the number of times each rewrite rule fired.
 
     Returns
     -------
@@ -120,43 +110,56 @@ def optimize(
     >>> [n.fn_name for n in lazyray.ascend(z)]
     ['variable', 'dot', 'array', 'add']
     """
+    return _optimize(outputs, passes, variables, exact, stats)
+
+
+#: what each pass turns on in the engine
+_FEATURES = {
+    "cse": ("cse",),
+    "dce": ("narrow",),
+    "fold": ("fold",),
+    "simplify": ("simplify",),
+    "lower": ("lower",),
+}
+
+
+def _optimize(outputs, passes, variables=None, exact=False, stats=None, copy=True, fold="compute"):
+    """:func:`optimize`; ``copy=False`` and ``fold="defer"`` for a graph that
+    is only read (:class:`lazyray.Function`: its tape builder evaluates the
+    constants)."""
     if passes is None:
         passes = DEFAULT_PASSES
-    if stats is None:
-        names = tuple(p if isinstance(p, str) else None for p in passes)
-        if names == DEFAULT_PASSES or names == _NO_FOLD:
-            # the same graph as the passes one by one, in one walk (see .fused)
-            try:
-                return fused(outputs, variables, exact=exact, fold=names == DEFAULT_PASSES)
-            except Fallback:
-                pass
-    enabled = gc.isenabled()
-    gc.disable()  # passes make no reference cycles; collections would rescan the graph
-    try:
-        return _run(outputs, passes, variables, exact, stats)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _run(outputs, passes, variables, exact, stats):
     fresh = True  # whether the current graph may still hold the user's nodes
-    for p in passes:
-        try:
-            fn = PASSES[p] if isinstance(p, str) else p
-        except KeyError:
-            raise KeyError(f"optimize: unknown pass {p!r}; passes are {sorted(PASSES)}") from None
-        if fn in (cse, dce, fold, simplify, lower):
-            kwargs = {"copy": fresh, "stats": stats}
-            if fn is cse or fn is fold:
-                kwargs["variables"] = variables
-            if fn is dce or fn is lower:
-                kwargs["exact"] = exact
-            outputs = fn(outputs, **kwargs)
+    group = set()  # the features of consecutive named passes: one engine walk
+    for p in (*passes, None):
+        if isinstance(p, str):
+            try:
+                group.update(_FEATURES[p])
+            except KeyError:
+                raise KeyError(
+                    f"optimize: unknown pass {p!r}; passes are {sorted(PASSES)}"
+                ) from None
+            continue
+        if group:
+            rules = (SIMPLIFY_RULES if "simplify" in group else ()) + (
+                LOWER_RULES if "lower" in group else ()
+            )
+            outputs = _run_engine(
+                outputs,
+                rules,
+                cse="cse" in group,
+                fold=fold if "fold" in group else None,
+                narrow="narrow" in group,
+                variables=variables,
+                exact=exact,
+                copy=copy and fresh,
+                stats=stats,
+            )
             fresh = False
-        else:  # a user pass may return the nodes it was given
-            outputs = fn(outputs)
+            group = set()
+        if p is not None:  # a user pass may return the nodes it was given
+            outputs = p(outputs)
             fresh = True
-    if fresh:  # hand back a graph of new nodes all the same
+    if fresh and copy:  # hand back a graph of new nodes all the same
         outputs = copy_graph(outputs)
     return outputs

@@ -1,19 +1,19 @@
 """Common subexpression elimination over a whole graph.
 
-Two op nodes are merged when they have the same exact key (the key of
-:mod:`lazyray.graph.sharing`: op name, dependency identities after merging, and
-every static argument with its type and, for floats, its IEEE-754 bits), so
+Two op nodes are merged when they have the same exact key (op name,
+dependency identities after merging, and every static argument with its type
+and, for floats, its IEEE-754 bits: the keys of :mod:`lazyray.sharing`), so
 the result is the graph :func:`lazyray.shared_intermediates` would have built.
 Two leaves are merged when they wrap the very same data object (with the same
 shape, dtype and backend).  Variables and the given ``variables`` are never
 merged.  Bit-for-bit: merged nodes compute the same call on the same inputs.
+
+This is the rewrite engine (:mod:`.engine`) with hash-consing and no rule.
 """
 
 from __future__ import annotations
 
-from ..graph.sharing import no_sharing, node_key
-from ..graph.traverse import find_lazy
-from .core import map_outputs, rebuilt, topo
+from .engine import run
 
 __all__ = ["cse"]
 
@@ -45,32 +45,4 @@ def cse(outputs, variables=None, *, copy: bool = True, stats: dict | None = None
     >>> len(list(lazyray.ascend(y))), len(list(lazyray.ascend(cse(y))))
     (6, 4)
     """
-    protect = {id(v) for v in find_lazy(variables)} if variables is not None else set()
-    table = {}
-    mapping = {}
-    merged = 0
-    keep = []
-    with no_sharing():
-        for node in topo(outputs):
-            if node._fn is None:
-                data = node._data
-                if data is None or id(node) in protect:
-                    mapping[id(node)] = node
-                    continue
-                key = ("<leaf>", id(data), node._shape, node._dtype, node._backend)
-            else:
-                node_new = rebuilt(node, mapping, copy)
-                key = node_key(node_new, keep)
-                keep.clear()  # the graph itself keeps those objects alive
-            hit = table.get(key)
-            if hit is None:
-                new = node if node._fn is None else node_new
-                table[key] = new
-            else:
-                new = hit
-                merged += 1
-            mapping[id(node)] = new
-        out = map_outputs(outputs, mapping)
-    if stats is not None:
-        stats["merged"] = stats.get("merged", 0) + merged
-    return out
+    return run(outputs, variables=variables, copy=copy, stats=stats)

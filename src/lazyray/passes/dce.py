@@ -5,7 +5,8 @@ every node no output needs: the branches a multi-output graph (a dict or
 tuple of outputs, a :class:`~lazyray.Function`) traced but does not return,
 and the ``item`` nodes of outputs of multi-output ops nobody uses.  On top of
 that, a multi-output op only part of whose outputs are used is narrowed to a
-cheaper op computing just those:
+cheaper op computing just those (a rule of the engine, :mod:`.engine`, on
+``item`` nodes, applied by a second walk once every use is known):
 
 ==================  =======================================  ===================
 op, outputs used    replaced by                              values
@@ -24,10 +25,11 @@ eigenvalues only                                             relative to
 
 from __future__ import annotations
 
-from ..graph.sharing import no_sharing
-from .core import map_outputs, rebuilt, topo
+from ..graph.node import LazyArray
+from .core import Rule
+from .engine import run
 
-__all__ = ["dce"]
+__all__ = ["dce", "NARROW", "NARROW_RULE"]
 
 
 def _split_item(base, i, x):
@@ -59,6 +61,28 @@ NARROW = {
 }
 
 
+def _narrow(node, ctx):
+    """Output ``i`` of a partly used multi-output op, computed alone."""
+    base, i = node._args
+    if type(base) is not LazyArray or base._fn is None or type(base._op) is not str:
+        return None
+    entry = NARROW.get(base._op)
+    used = ctx.used.get(id(base))
+    if entry is None or (ctx.exact and not entry[1]) or used is None:
+        return None
+    if len(used) >= len(base._dtype):
+        return None  # every output used: nothing to save
+    new = entry[0](base, i, base._args[0])
+    if new is not None:
+        ctx.narrowed.add(id(base))
+    return new
+
+
+#: the narrowing rule, applied by the engine's narrowing walk (``ctx.used``:
+#: the outputs used of each multi-output node; exactness is per op, above)
+NARROW_RULE = Rule("narrow", "item", _narrow)
+
+
 def dce(outputs, *, exact: bool = False, copy: bool = True, stats: dict | None = None):
     """Drop what the outputs do not need; narrow partly used multi-output ops.
 
@@ -85,38 +109,4 @@ def dce(outputs, *, exact: bool = False, copy: bool = True, stats: dict | None =
     >>> [n.fn_name for n in lazyray.ascend(dce(w + 1))]
     ['variable', 'linalg.eigvalsh', 'add']
     """
-    nodes = list(topo(outputs))
-    used = {}  # id(multi-output base) -> indices of its items the graph uses
-    for node in nodes:
-        if node._op == "item" and type(node._op) is str and node._fn is not None:
-            base, i = node._args
-            used.setdefault(id(base), set()).add(i)
-    mapping = {}
-    narrowed = set()
-    with no_sharing():
-        for node in nodes:
-            if node._fn is None:
-                mapping[id(node)] = node
-                continue
-            if node._op == "item" and type(node._op) is str:
-                base, i = node._args
-                rule = NARROW.get(base._op) if type(base._op) is str else None
-                if (
-                    rule is not None
-                    and base._fn is not None
-                    and (rule[1] or not exact)
-                    and len(used[id(base)]) < len(base._dtype)
-                ):
-                    x = mapping[id(base._args[0])]
-                    new = rule[0](base, i, x)
-                    if new is not None and new._shape == node._shape and new._dtype == node._dtype:
-                        mapping[id(node)] = new
-                        narrowed.add(id(base))
-                        continue
-            mapping[id(node)] = rebuilt(node, mapping, copy)
-        # the copy of a narrowed base (built before its items were visited) is
-        # reachable from no output, so it is not part of the result
-        out = map_outputs(outputs, mapping)
-    if stats is not None:
-        stats["narrowed"] = stats.get("narrowed", 0) + len(narrowed)
-    return out
+    return run(outputs, cse=False, narrow=True, exact=exact, copy=copy, stats=stats)

@@ -49,7 +49,8 @@ from ..graph.shapes import prod
 from ..ops.common import info
 from ..ops.contraction import dot, einsum, matmul, tensordot
 from ..ops.movement import reshape, transpose
-from .core import Rule, rewrite
+from .core import Rule
+from .engine import run
 
 __all__ = ["lower", "RULES", "MIN_COST"]
 
@@ -110,8 +111,7 @@ def _einsum_transpose(node, ctx):
     (term,), rhs, (a,), _ = p
     perm = tuple(term.index(c) for c in rhs)
     if sorted(term) != sorted(rhs) or perm == tuple(range(len(perm))):
-        # (an identity einsum stays: ``transpose`` would return the operand
-        # itself, and the fused walks memoize lowerings as new nodes)
+        # (an identity einsum stays as it is: this rule only makes transposes)
         return None
     return transpose(a, perm)
 
@@ -240,11 +240,5 @@ def lower(
     >>> [n.fn_name for n in lazyray.ascend(lower(lazyray.tensordot(u, v, 1)))]
     ['variable', 'variable', 'dot']
     """
-    return rewrite(
-        outputs,
-        RULES if rules is None else rules,
-        exact=exact,
-        copy=copy,
-        stats=stats,
-        options={"backends": tuple(backends)},
-    )
+    rules = RULES if rules is None else rules
+    return run(outputs, rules, cse=False, exact=exact, copy=copy, stats=stats, backends=backends)

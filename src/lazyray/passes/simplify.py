@@ -26,7 +26,8 @@ import numpy as np
 from ..graph import dtypes
 from ..graph.node import LazyArray
 from ..ops.movement import broadcast_to, reshape, transpose
-from .core import Rule, rewrite
+from .core import Rule
+from .engine import run
 
 __all__ = ["simplify", "RULES"]
 
@@ -78,25 +79,6 @@ def _identity_operand(node, ok):
             if v is not None and ok(v, x):
                 return x
     return None
-
-
-def _pre_scalar(v):
-    """``pre`` of the scalar identity rules: some operand is not a lazy array
-    and, if it is a Python number, it equals ``v`` (other scalars: maybe)."""
-
-    def pre(node) -> bool:
-        for a in node._args:
-            t = type(a)
-            if t is LazyArray:
-                continue
-            if t is not float and t is not int and t is not bool:
-                return True
-            if a == v:
-                return True
-        return False
-
-    pre.trigger = v
-    return pre
 
 
 def _neg_zero(v) -> bool:
@@ -249,30 +231,28 @@ def _getitem_full(node, ctx):
 
 
 # Rule(name, op it rewrites, rewrite); all bit-for-bit (see the module docstring).
-# shallow=True: applies or not by the node's own arguments and its operands'
-# shapes/dtypes only, and returns an operand (see Rule); pre: a cheap test
-# that must hold for the rule to apply
+# trigger=v: applies only if an operand is a scalar equal to v (see Rule)
 RULES: tuple[Rule, ...] = (
     # x * 1 and 1 * x -> x, for bool, int and real float x only
-    Rule("mul_one", "multiply", _mul_one, shallow=True, pre=_pre_scalar(1)),
+    Rule("mul_one", "multiply", _mul_one, trigger=1),
     # x + 0 -> x for bool/int x; for floats only x + (-0.0) (-0.0 + 0.0 is +0.0)
-    Rule("add_zero", "add", _add_zero, shallow=True, pre=_pre_scalar(0)),
+    Rule("add_zero", "add", _add_zero, trigger=0),
     # x - 0 -> x for int x; for floats x - (+0.0)
-    Rule("sub_zero", "subtract", _sub_zero, shallow=True, pre=_pre_scalar(0)),
+    Rule("sub_zero", "subtract", _sub_zero, trigger=0),
     # x / 1 -> x for real floats (int / 1 is float: rejected by the dtype check)
-    Rule("div_one", "divide", _div_one, shallow=True, pre=_pre_scalar(1)),
+    Rule("div_one", "divide", _div_one, trigger=1),
     # x // 1 -> x for ints
-    Rule("floordiv_one", "floor_divide", _floordiv_one, shallow=True, pre=_pre_scalar(1)),
+    Rule("floordiv_one", "floor_divide", _floordiv_one, trigger=1),
     # --x -> x (sign flips twice, wrapping ints included)
     Rule("neg_neg", "negative", _involution("negative")),
     # +x -> x (numpy's positive is a copy)
-    Rule("positive", "positive", _positive, shallow=True),
+    Rule("positive", "positive", _positive),
     # conj(x) -> x for real x
-    Rule("conj_real", "conj", _real_identity, shallow=True),
+    Rule("conj_real", "conj", _real_identity),
     # conj(conj(x)) -> x
     Rule("conj_conj", "conj", _involution("conj")),
     # real(x) -> x for real x
-    Rule("real_real", "real", _real_identity, shallow=True),
+    Rule("real_real", "real", _real_identity),
     # ~~x -> x for ints and bools
     Rule("invert_invert", "invert", _involution("invert")),
     # not not x -> x for bools (the dtype check rejects other dtypes)
@@ -280,25 +260,25 @@ RULES: tuple[Rule, ...] = (
     # abs(abs(x)) -> abs(x)
     Rule("abs_abs", "abs", _abs_abs),
     # x.astype(x.dtype) -> x
-    Rule("astype_same", "astype", _astype_same, shallow=True),
+    Rule("astype_same", "astype", _astype_same),
     # x.astype(wider).astype(x.dtype) -> x when the widening is lossless
     Rule("astype_roundtrip", "astype", _astype_roundtrip),
     # transpose(x, identity) -> x
-    Rule("transpose_identity", "transpose", _transpose_identity, shallow=True),
+    Rule("transpose_identity", "transpose", _transpose_identity),
     # transpose(transpose(x, p), q) -> transpose(x, p[q])
     Rule("transpose_transpose", "transpose", _transpose_transpose),
     # reshape(x, x.shape) -> x
-    Rule("reshape_identity", "reshape", _reshape_identity, shallow=True),
+    Rule("reshape_identity", "reshape", _reshape_identity),
     # reshape(reshape(x, s1), s2) -> reshape(x, s2) (C order composes)
     Rule("reshape_reshape", "reshape", _reshape_reshape),
     # reshape(transpose(x, p), s) -> reshape(x, s) when p moves only unit axes
     Rule("reshape_unit_transpose", "reshape", _reshape_unit_transpose),
     # broadcast_to(x, x.shape) -> x
-    Rule("broadcast_identity", "broadcast_to", _broadcast_identity, shallow=True),
+    Rule("broadcast_identity", "broadcast_to", _broadcast_identity),
     # broadcast_to(broadcast_to(x, s1), s2) -> broadcast_to(x, s2)
     Rule("broadcast_broadcast", "broadcast_to", _broadcast_broadcast),
     # x[:], x[...], x[:, :] -> x
-    Rule("getitem_full", "getitem", _getitem_full, shallow=True),
+    Rule("getitem_full", "getitem", _getitem_full),
 )
 
 
@@ -333,4 +313,5 @@ def simplify(
     >>> [n.fn_name for n in lazyray.ascend(simplify(y + 1))]
     ['variable', 'add']
     """
-    return rewrite(outputs, RULES if rules is None else rules, exact=exact, copy=copy, stats=stats)
+    rules = RULES if rules is None else rules
+    return run(outputs, rules, cse=False, exact=exact, copy=copy, stats=stats)
