@@ -17,7 +17,7 @@ import sys as _sys
 
 import numpy as _np
 
-from . import fft, linalg
+from . import fft, linalg, passes  # (passes: loaded now, not at the first Function)
 from .compat import autoray_patched, patch_autoray, unpatch_autoray
 from .compat import register_autoray as _register_autoray
 from .compat.array_api import API_VERSION as _API_VERSION
