@@ -22,3 +22,8 @@ def svd_recombine(x):
 def not_lazy(x):
     """Returns no lazy array: an error for ``lazyray inspect``."""
     return 3
+
+
+def heavy_branches(a, b):
+    """Two independent heavy branches (for ``--plan``)."""
+    return [do("tanh", a @ b) @ b, do("tanh", b @ a) @ a]

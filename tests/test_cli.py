@@ -163,3 +163,29 @@ def test_inspect_source_in_process(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "generated source:" in out and "def " in out
     assert "linalg.svd" in out  # in the op table of the summary
+
+
+def test_inspect_plan_matches_partition():
+    args = ["--arg", "600,600", "--arg", "600,600"]
+    doc = json.loads(
+        run("inspect", "examples_cli:heavy_branches", *args, "--plan", "threads", "--json").stdout
+    )
+    sys.path.insert(0, HERE)
+    try:
+        import examples_cli
+    finally:
+        sys.path.remove(HERE)
+    a, b = lazyray.Variable((600, 600)), lazyray.Variable((600, 600))
+    plan = lazyray.partition(
+        examples_cli.heavy_branches(a, b), variables=[a, b], scheduler="threads"
+    )
+    want = [
+        {"ops": t.n_ops, "flops": t.flops, "bytes": t.bytes, "deps": list(t.deps)}
+        for t in plan.tasks
+    ]
+    got = [{k: t[k] for k in ("ops", "flops", "bytes", "deps")} for t in doc["plan"]["tasks"]]
+    assert got == want
+    # the two heavy branches are independent tasks
+    assert len(got) == 2 and all(t["deps"] == [] for t in got)
+    text = run("inspect", "examples_cli:heavy_branches", *args, "--plan", "threads").stdout
+    assert "Plan: 2 task(s)" in text and "critical path" in text

@@ -168,7 +168,7 @@ def _trace(args):
             f"{args.target} returned {type(out).__name__}, with no lazy arrays in it; "
             "it should compute with lazyray or autoray.do on its arguments"
         )
-    return specs, out, outputs
+    return specs, variables, out, outputs
 
 
 def _check_backend(backend: str) -> None:
@@ -220,8 +220,9 @@ def _inspect(args) -> int:
     from lazyray.inspect.summary import summary
 
     try:
-        specs, out, outputs = _trace(args)
+        specs, variables, out, outputs = _trace(args)
         s = summary(outputs)
+        plan = _plan(outputs, variables, args) if args.plan else None
         source = _source(out) if args.source else None
         if args.plot:
             _plot(outputs, args.plot, args.kind)
@@ -248,6 +249,8 @@ def _inspect(args) -> int:
             doc["source"] = source
         if args.plot:
             doc["plot"] = args.plot
+        if plan is not None:
+            doc["plan"] = _plan_doc(plan)
         print(json.dumps(doc, indent=2))
         return 0
     print(f"{args.target}({', '.join(aval(v) for v in _vars_for(specs))})")
@@ -264,11 +267,33 @@ def _inspect(args) -> int:
     if args.source:
         print("\ngenerated source:")
         print(source)
+    if plan is not None:
+        print(f"\n{plan}")
     if args.plot:
         print(f"\n{args.kind} plot written to {args.plot}")
     if args.dot:
         print(f"graphviz DOT written to {args.dot}")
     return 0
+
+
+def _plan(outputs, variables, args):
+    """The tasks ``compute(..., scheduler=args.plan)`` would run."""
+    import lazyray
+
+    return lazyray.partition(
+        outputs, variables=variables, scheduler=args.plan, workers=args.workers
+    )
+
+
+def _plan_doc(plan) -> dict:
+    return {
+        "scheduler": plan.scheduler,
+        "workers": plan.workers,
+        "tasks": [
+            {"ops": t.n_ops, "flops": t.flops, "bytes": t.bytes, "seconds": t.cost, "deps": t.deps}
+            for t in plan.tasks
+        ],
+    }
 
 
 def _vars_for(specs):
@@ -342,6 +367,15 @@ def build_parser() -> argparse.ArgumentParser:
         "through the computation), functions (op and size of each node), stats (op counts)",
     )
     ins.add_argument("--dot", metavar="FILE.dot", help="save the graph in graphviz DOT format")
+    ins.add_argument(
+        "--plan",
+        choices=["threads", "processes", "sync"],
+        help="also print the tasks lazyray.compute(..., scheduler=PLAN) would run: their "
+        "ops, FLOPs, bytes, estimated time and the critical path",
+    )
+    ins.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="workers of --plan (default: cores)"
+    )
     ins.add_argument(
         "--json",
         action="store_true",
