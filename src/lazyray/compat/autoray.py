@@ -7,6 +7,11 @@ Always (on ``import lazyray``, :func:`register_autoray`):
   (``None`` returns the array, any device raises ``TypeError``),
   ``from_numpy``, ``astype``, ``to_numpy`` (a value only once computed) and
   ``get_dtype_name``;
+* quimb's one-node lazy decompositions ``svd_truncated`` and
+  ``qr_stabilized`` (:mod:`lazyray.compat.quimb_decomp`), which quimb
+  registers only for ``"autoray.lazy"``: set directly in autoray's function
+  cache, so they win over quimb's composed default whether quimb is
+  imported before or after lazyray (quimb itself is not imported);
 * a multi-dispatch priority above every array library (autoray's
   ``multi_class_priorities``), so ``do("tensordot", torch_tensor, lazy)``
   and ``do("einsum", eq, numpy_array, lazy)`` dispatch to lazyray.
@@ -22,6 +27,7 @@ that hard-codes ``autoray.lazy`` (cotengra's
 from __future__ import annotations
 
 from ..graph.node import array
+from .quimb_decomp import DECOMPOSITIONS
 
 __all__ = [
     "register_autoray",
@@ -123,8 +129,9 @@ SPECIALS = {
 
 
 def register_autoray(backend: str = "lazyray") -> None:
-    """Register lazyray's dispatch specials and multi-dispatch priority with
-    autoray under ``backend`` (done on ``import lazyray``).
+    """Register lazyray's dispatch specials, quimb's one-node lazy
+    decompositions and the multi-dispatch priority with autoray under
+    ``backend`` (done on ``import lazyray``).
 
     >>> import autoray, numpy as np, lazyray
     >>> autoray.autoray.multi_class_priorities["lazyray"]
@@ -136,7 +143,7 @@ def register_autoray(backend: str = "lazyray") -> None:
     import autoray
     from autoray import autoray as _ar
 
-    for name, fn in SPECIALS.items():
+    for name, fn in {**SPECIALS, **DECOMPOSITIONS}.items():
         autoray.register_function(backend, name, fn)
     if _ar.multi_class_priorities.get(backend) != PRIORITY:
         _ar.multi_class_priorities[backend] = PRIORITY
