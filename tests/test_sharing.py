@@ -336,3 +336,71 @@ def test_gram_schmidt_shared_has_fewer_nodes_and_equal_values():
     assert n_plain - n_shared == 9 * 8 // 2
     ref = gram_schmidt(x)
     assert same_bits(shared.compute(), ref) and same_bits(plain.compute(), ref)
+
+
+# ------------------------------------------------- the fast keys (flat_key)
+
+
+def test_fast_keys_are_exact_and_keep_operands_alive():
+    from lazyray.graph.sharing import flat_key, node_key
+
+    base = lazyray.array(np.arange(6.0).reshape(2, 3))
+    with shared_intermediates() as cache:
+        for i in range(100):  # ids of freed operands must never be reused
+            x = base + float(i)  # a fresh node each time, computed and dropped
+            ys = [
+                lazyray.sin(x),  # unary (elementwise hot path)
+                x * x,  # binary, two lazy arrays
+                lazyray.tensordot(x, x, ((1,), (1,))),  # new_node, interned kwargs
+                x[-1, 1:],  # an index tuple with a slice
+                lazyray.reshape(x, (3, 2)),  # a shape tuple
+                lazyray.sum(x, axis=0),  # make(), interned kwargs
+            ]
+            ref = np.arange(6.0).reshape(2, 3) + i
+            refs = [np.sin(ref), ref * ref, ref @ ref.T, ref[-1, 1:], ref.reshape(3, 2)]
+            refs.append(ref.sum(axis=0))
+            for y, r in zip(ys, refs):
+                assert same_bits(y.compute(), r)
+            del x, ys
+    flat = [k for k in cache if type(k) is tuple and type(k[1]) is str and k[0] != "<leaf>"]
+    assert len(flat) > 500  # every node above was keyed by flat_key
+    y = lazyray.tensordot(base, base, ((1,), (1,)))
+    fk = flat_key("tensordot", y.args, y._kwargs, y.shape, y._dtype, y.backend)
+    assert fk is not None and fk != node_key(y, [])
+    assert flat_key("add", (base, np.ones(3)), None, (2, 3), "float64", "numpy") is None
+
+
+def test_fast_and_general_keys_distinguish_arguments():
+    x = lazyray.array(np.arange(12.0).reshape(3, 4))
+    with shared_intermediates():
+        a = [x[0, 1:], x[0, 1:], x[0, :1], x[0, 1::2], x[(0, Ellipsis)], x[0, None]]
+        b = [x * 3, x * 3, x * 3.0, x * True, x * np.int64(3), x * np.int64(3)]
+        c = [lazyray.reshape(x, (4, 3)), lazyray.reshape(x, (4, 3)), lazyray.reshape(x, (2, 6))]
+        d = [lazyray.sum(x, axis=0), lazyray.sum(x, axis=0), lazyray.sum(x, axis=0, keepdims=True)]
+        e = [lazyray.einsum("ij,kj->ik", x, x), lazyray.einsum("ij,kj->ik", x, x)]
+        f = [lazyray.einsum("ij,kj->ki", x, x)]
+    assert a[0] is a[1] and len({id(v) for v in a}) == 5
+    assert b[0] is b[1] and b[4] is b[5] and len({id(v) for v in b}) == 4
+    assert c[0] is c[1] and c[2] is not c[0]
+    assert d[0] is d[1] and d[2] is not d[0]
+    assert e[0] is e[1] and f[0] is not e[0]
+    xv = np.arange(12.0).reshape(3, 4)
+    for v, r in [
+        (a[3], xv[0, 1::2]),
+        (a[5], xv[0, None]),
+        (b[3], xv * True),
+        (d[2], xv.sum(0, keepdims=True)),
+    ]:
+        assert same_bits(v.compute(), r)
+
+
+def test_general_keys_still_used_for_other_arguments():
+    # an array constant and a complex scalar: keyed by freeze(), kept alive
+    x = lazyray.array(np.arange(3.0))
+    c = np.arange(3.0)
+    with shared_intermediates() as cache:
+        a, b = x + c, x + c
+        z1, z2, z3 = x * 1j, x * 1j, x * 2j
+    assert a is b and z1 is z2 and z3 is not z1
+    kept = [v[1] for v in cache.values() if v[0] is a]
+    assert any(o is c for o in kept[0])

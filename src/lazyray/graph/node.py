@@ -58,8 +58,9 @@ class _Late:
 
     #: :func:`lazyray.graph.traverse.to_list` (the lazy arrays in a pytree)
     find_lazy: Callable
-    #: :func:`lazyray.graph.sharing.share` and ``share_leaf``
+    #: :func:`lazyray.graph.sharing.share`, ``share_new`` and ``share_leaf``
     share: Callable
+    share_new: Callable
     share_leaf: Callable
     #: :func:`lazyray.stack` (``lazyray.array`` of nested lists of lazy arrays)
     stack: Callable
@@ -90,6 +91,10 @@ def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
 
     ``deps`` is the tuple of lazy arrays found in ``args``/``kwargs``.
     """
+    if _ACTIVE[0]:
+        cache = SHARING._cache
+        if cache is not None:  # the node of the cache, or a new one inserted
+            return LATE.share_new(cache, op, fn, args, kwargs, shape, dtype, backend, deps)
     node = _new(LazyArray)
     node._op = op
     node._fn = fn
@@ -108,8 +113,6 @@ def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
         node._depth = (d0 if d0 > d1 else d1) + 1
     else:
         node._depth = max([d._depth for d in deps], default=-1) + 1
-    if _ACTIVE[0]:
-        return shared(node)
     return node
 
 

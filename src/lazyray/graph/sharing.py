@@ -21,8 +21,10 @@ together with its type, so that
 Everything keyed by identity (dependencies, array constants, user callables,
 raw input arrays given to :func:`lazyray.array`) is kept alive by the cache,
 so an ``id()`` can never be reused for a different object while the cache
-lives.  The same keys are used by the whole-graph CSE pass
-(:mod:`lazyray.passes.cse`).
+lives.  :func:`node_key` is also the key of the whole-graph CSE pass; while
+sharing, the usual nodes (lazy arrays, Python scalars, shapes and indices as
+arguments, interned kwargs) get an equally exact key that is cheaper to build
+and hash, :func:`flat_key`, computed before the node is built.
 
 The rule for arrays: an array (numpy, torch...) is keyed by identity, as
 autoray's lazy module does, because keying on content would mean hashing
@@ -43,7 +45,18 @@ import numpy as np
 
 from .node import LATE, SHARING, LazyArray
 
-__all__ = ["shared_intermediates", "node_key", "freeze", "share", "share_leaf"]
+_new = object.__new__
+
+__all__ = [
+    "shared_intermediates",
+    "node_key",
+    "freeze",
+    "flat_key",
+    "static_kwargs",
+    "share",
+    "share_new",
+    "share_leaf",
+]
 
 _pack = struct.Struct("<d").pack
 _OBJ = "<object>"  # marks any other object keyed by identity
@@ -115,19 +128,177 @@ def node_key(node: LazyArray, keep: list) -> tuple:
     )
 
 
+#: ``id(kwargs) -> kwargs`` for the kwargs dicts that op constructors intern
+#: (:func:`lazyray.ops.common.intern_kwargs`): dicts of ints, bools, strings,
+#: None and tuples of ints, shared by many nodes and never mutated.  Each is
+#: kept alive here, so its id stands for its content.
+_STATIC_KWARGS: dict = {}
+
+
+def static_kwargs(kwargs: dict) -> None:
+    """Record an interned kwargs dict: never mutated, holding only ints, bools,
+    strings, None and tuples of ints, the one dict of its content (see
+    :func:`flat_key`)."""
+    _STATIC_KWARGS[id(kwargs)] = kwargs
+
+
+def flat_key(op, args, kwargs, shape, dtype, backend):
+    """The sharing key of a registry op node, cheap to build and to hash, when
+    ``args`` (a tuple) holds only lazy arrays, Python scalars, slices of ints
+    and tuples of ints, None, Ellipsis and such slices (shapes, axes,
+    indices), and ``kwargs`` is None or interned (:func:`static_kwargs`);
+    None otherwise (then :func:`node_key` is the key).
+
+    The key is ``(op, backend, shape, dtype, kwargs, *items)``: ``kwargs`` is
+    None or the id of the interned dict (one dict per content, kept alive),
+    and an item is per argument: a lazy array's id (an int), a float's
+    IEEE-754 bits (bytes), ``(int, v)`` or ``(bool, v)``, a string or None
+    itself, a slice as ``(slice, start, stop, step)``, a tuple as the tuple of
+    its entries (ints, None and Ellipsis themselves, slices as above).  Items
+    of different kinds never compare equal, and the key never equals a
+    :func:`node_key` (whose second item is None or an int, never a backend
+    name) nor a leaf's.  Every object keyed by identity is a lazy array of
+    ``args``: keeping ``args`` keeps them alive.
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((2,))
+    >>> y = x * 2.0
+    >>> flat_key("multiply", y.args, None, y.shape, y.dtype, y.backend)[-1]
+    b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00@'
+    >>> flat_key("multiply", (x, 2), None, (2,), "float64", "numpy")[-1]
+    (<class 'int'>, 2)
+    """
+    if kwargs is not None:
+        kwargs = id(kwargs)
+        if kwargs not in _STATIC_KWARGS:
+            return None
+    n = len(args)
+    if n == 2:  # the usual binary ops and contractions
+        a, b = args
+        if type(a) is LazyArray:
+            t = type(b)
+            if t is LazyArray:
+                return (op, backend, shape, dtype, kwargs, id(a), id(b))
+            if t is float:
+                return (op, backend, shape, dtype, kwargs, id(a), _pack(b))
+            if t is int:
+                return (op, backend, shape, dtype, kwargs, id(a), (t, b))
+    elif n == 1 and type(args[0]) is LazyArray:
+        return (op, backend, shape, dtype, kwargs, id(args[0]))
+    key = [op, backend, shape, dtype, kwargs]
+    for a in args:
+        t = type(a)
+        if t is LazyArray:
+            key.append(id(a))
+        elif t is float:
+            key.append(_pack(a))
+        elif t is int or t is bool:
+            key.append((t, a))
+        elif t is str or t is _NONE:
+            key.append(a)
+        elif t is tuple:  # a shape, axes, an index
+            fa = []
+            for v in a:
+                t = type(v)
+                if t is int or t is _NONE or t is _ELLIPSIS:
+                    fa.append(v)
+                elif t is slice:
+                    v = _slice_key(v)
+                    if v is None:
+                        return None
+                    fa.append(v)
+                else:
+                    return None
+            key.append(tuple(fa))
+        elif t is slice:
+            a = _slice_key(a)
+            if a is None:
+                return None
+            key.append(a)
+        else:
+            return None
+    return tuple(key)
+
+
+def _slice_key(s: slice):
+    """``(slice, start, stop, step)`` when each is an int or None, else None."""
+    a, b, c = s.start, s.stop, s.step
+    if (
+        (a is None or type(a) is int)
+        and (b is None or type(b) is int)
+        and (c is None or type(c) is int)
+    ):
+        return (slice, a, b, c)
+    return None
+
+
 def share(cache: dict, node: LazyArray) -> LazyArray:
     """Return the node of ``cache`` identical to ``node``, or insert ``node``.
 
     Called by :func:`lazyray.graph.node.new_node` while a sharing context is
     active.  The cache maps keys to ``(node, kept)`` where ``kept`` holds every
-    object whose identity appears in the key.
+    object whose identity appears in the key (for the usual nodes, whose key
+    :func:`flat_key` gives, ``kept`` is the node's ``args`` tuple: a computed
+    node forgets its ``args``, the cache does not).
     """
+    op = node._op
+    args = node._args
+    if type(op) is str and type(args) is tuple:
+        key = flat_key(op, args, node._kwargs, node._shape, node._dtype, node._backend)
+        if key is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit[0]
+            cache[key] = (node, args)
+            return node
     keep = []
     key = node_key(node, keep)
     hit = cache.get(key)
     if hit is not None:
         return hit[0]
     cache[key] = (node, tuple(keep))
+    return node
+
+
+def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) -> LazyArray:
+    """:func:`lazyray.graph.node.new_node` while sharing: the node of
+    ``cache`` with this key, else a new node, inserted.  The key is computed
+    first, so that a hit builds no node."""
+    key = None
+    if type(op) is str and type(args) is tuple:
+        n = len(args)
+        if n == 2 and (kwargs is None or id(kwargs) in _STATIC_KWARGS):
+            a, b = args  # flat_key's commonest case, inlined
+            if type(a) is LazyArray and type(b) is LazyArray:
+                kw = None if kwargs is None else id(kwargs)
+                key = (op, backend, shape, dtype, kw, id(a), id(b))
+        if key is None:
+            key = flat_key(op, args, kwargs, shape, dtype, backend)
+        if key is not None:
+            hit = cache.get(key)
+            if hit is not None:
+                return hit[0]
+    node = _new(LazyArray)  # as new_node does
+    node._op = op
+    node._fn = fn
+    node._args = args
+    node._kwargs = kwargs
+    node._shape = shape
+    node._dtype = dtype
+    node._backend = backend
+    node._deps = deps
+    node._data = None
+    n = len(deps)
+    if n == 1:
+        node._depth = deps[0]._depth + 1
+    elif n == 2:
+        d0, d1 = deps[0]._depth, deps[1]._depth
+        node._depth = (d0 if d0 > d1 else d1) + 1
+    else:
+        node._depth = max([d._depth for d in deps], default=-1) + 1
+    if key is None:
+        return share(cache, node)
+    cache[key] = (node, args)
     return node
 
 
@@ -145,7 +316,8 @@ def share_leaf(cache: dict, x) -> LazyArray:
     and bytes), so a list mutated after wrapping is a new leaf, and equal
     lists share one.
     """
-    if type(x) in _BUILTIN or isinstance(x, (list, tuple)):
+    t = type(x)
+    if t is not np.ndarray and (t in _BUILTIN or isinstance(x, (list, tuple))):
         data = np.asarray(x)
         key = (_LEAF, data.dtype.str, data.shape, data.tobytes())
         hit = cache.get(key)
@@ -229,4 +401,5 @@ def no_sharing() -> Iterator[None]:
         SHARING.cache = old
 
 
-LATE.share, LATE.share_leaf = share, share_leaf  # called by new nodes while sharing
+# called by new nodes while sharing
+LATE.share, LATE.share_new, LATE.share_leaf = share, share_new, share_leaf

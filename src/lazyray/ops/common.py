@@ -10,6 +10,7 @@ from ..graph import dtypes
 from ..graph.node import LazyArray, array, new_node, supported_dtype
 from ..graph.pytree import LEAF, kind_of
 from ..graph.registry import OTHER, register, resolve
+from ..graph.sharing import static_kwargs
 
 register("item", OTHER, impl=operator.getitem)
 
@@ -166,7 +167,12 @@ def intern_kwargs(kwargs: dict) -> tuple:
         return None, True
     if all(map(_static, kwargs.values())):
         key = tuple((k, type(v), v) for k, v in kwargs.items())
-        return _KWARGS.setdefault(key, kwargs), True
+        d = _KWARGS.get(key)
+        if d is None:
+            d = _KWARGS.setdefault(key, kwargs)
+            if d is kwargs:  # the interned dict: its sharing key, computed once
+                static_kwargs(d)
+        return d, True
     return kwargs, False
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import dtypes
-from ..graph.node import _ACTIVE, _new, shared
+from ..graph.node import _ACTIVE, SHARING, _new
 from ..graph.registry import BINARY, UNARY, register, resolve
 from ..graph.shapes import broadcast_shapes
+from ..graph.sharing import share_new
 from . import portable_torch
 from .common import LazyArray, backend_of, constant, info, lazy
 
@@ -135,6 +136,10 @@ def _make_unary(name, np_fn, impl=None):
             cache[key] = dtype, fn
         # inlined new_node: this is the tracing hot path
         t = (x,)
+        if _ACTIVE[0]:
+            shc = SHARING._cache
+            if shc is not None:  # the key first: a hit builds no node
+                return share_new(shc, name, fn, t, None, x._shape, dtype, backend, t)
         node = _new(LazyArray)
         node._op = name
         node._fn = fn
@@ -144,7 +149,7 @@ def _make_unary(name, np_fn, impl=None):
         node._dtype = dtype
         node._backend = backend
         node._depth = x._depth + 1
-        return shared(node) if _ACTIVE[0] else node
+        return node
 
     unary.__name__ = unary.__qualname__ = name
     unary.__doc__ = (
@@ -275,6 +280,10 @@ def _make_binary(name, np_fn, impl=None):
             else:  # (bool or float results: numpy casts it to the array's dtype)
                 _int_operand(name, np_fn, x2 if t2 is int else x1, key[t1 is int], t2 is int)
         # inlined new_node: this is the tracing hot path
+        if _ACTIVE[0]:
+            shc = SHARING._cache
+            if shc is not None:  # the key first: a hit builds no node
+                return share_new(shc, name, fn, args, None, shape, dtype, backend, deps)
         node = _new(LazyArray)
         node._op = name
         node._fn = fn
@@ -285,7 +294,7 @@ def _make_binary(name, np_fn, impl=None):
         node._dtype = dtype
         node._backend = backend
         node._depth = depth
-        return shared(node) if _ACTIVE[0] else node
+        return node
 
     def reflected(x2, x1):
         return binary(x1, x2)
