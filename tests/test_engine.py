@@ -452,3 +452,49 @@ def test_deep_chain_after_a_lowering():
     xv = np.random.default_rng(0).normal(size=(3, 3))
     ref = evaluate([x], y, (xv,))
     assert_same_values(ref, flat(lazyray.Function([x], y)(xv)), True)
+
+
+def test_local_rules_are_replayed_by_signature(rng):
+    # tensordot -> dot is local: worked out once per signature, replayed on
+    # the others, except where the result reached past the operands (here a
+    # transpose of a transpose simplified away: not an outcome of the signature)
+    x, y, v = lazyray.Variable((4, 3)), lazyray.Variable((3, 4)), lazyray.Variable((3,))
+    vs = [x, y, v]
+    for first in (0, 1):
+        a = [lazyray.transpose(x), y, lazyray.sin(y)]  # all (3, 4): one signature
+        if first:
+            a = a[::-1]
+        outs = [lazyray.tensordot(t, v, ((0,), (0,))) for t in a]
+        stats = {}
+        z = optimize(outs, variables=vs, stats=stats)
+        assert stats["tensordot_to_dot"] == 3
+        assert ops(z)["dot"] == 3 and "tensordot" not in ops(z)
+        args = [rng.normal(size=w.shape) for w in vs]
+        ref = evaluate(vs, outs, args)
+        assert_same_values(ref, evaluate(vs, z, args), False)
+        assert_same_values(ref, flat(lazyray.Function(vs, outs)(*args)), False)
+    # one signature, 25 nodes: the rule is called once, replayed 24 times
+    q = [lazyray.sin(v + i) for i in range(5)]
+    outs = [lazyray.tensordot(q[i], q[j], 1) for i in range(5) for j in range(5)]
+    stats = {}
+    z = optimize(outs, variables=[v], stats=stats)
+    assert stats["tensordot_to_dot"] == 25 and ops(z)["dot"] == 25
+    vv = rng.normal(size=3)
+    assert_same_values(evaluate([v], outs, (vv,)), evaluate([v], z, (vv,)), True)
+
+
+def test_function_lean_result_and_narrowing(rng):
+    # Function's engine keeps nodes whose operands changed (here: merged by
+    # CSE) instead of rebuilding them; narrowing needs an ordinary graph
+    x = lazyray.Variable((4, 4))
+    s1, s2 = lazyray.sin(x), lazyray.sin(x)
+    b = lazyray.cos(s2) - s1
+    w, vecs = lazyray.linalg.eigh(b + lazyray.transpose(b))
+    outs = [w + lazyray.sum(s1), lazyray.exp(s2) * 2.0, lazyray.sin(s2) + lazyray.sin(s1)]
+    xv = rng.normal(size=(4, 4))
+    ref = evaluate([x], outs, (xv,))
+    for o in (outs, outs[1:]):
+        f = lazyray.Function([x], o)
+        assert_same_values(ref[-len(o) :], flat(f(xv)), False)
+    f = lazyray.Function([x], outs[1:])
+    assert len(f) == 5  # sin(x), exp, multiply, sin(sin(x)) once, add

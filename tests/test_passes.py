@@ -525,7 +525,7 @@ def test_memory_order_on_random_graphs_and_execution(rng):
         outs = pool[-3:]
         s = memory_order(outs)
         assert s.peak <= peak_memory(outs)
-        ref = [o.compute() for o in lazyray.passes.core.copy_graph(outs)]
+        ref = [o.compute() for o in lazyray.passes.engine.copy_graph(outs)]
         order = list(s.order)
         compute_in_order(order)
         assert order == []

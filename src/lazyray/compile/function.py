@@ -8,27 +8,21 @@ Python source for reading (:meth:`Function.print_source`).
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping
 from operator import itemgetter
 
-import numpy as np
 from autoray import infer_backend
 
 from ..graph import pytree
 from ..graph.evaluate import _STRICT
-from ..graph.node import CustomOp
+from .checks import InputChecks, fast_check
+from .readonly import ReadOnly, protect
 from .retarget import retarget
-from .tape import BIN, FREE, GEN, ITEMS, ITKW, UN, Program, Slot, _Rebuild, run
+from .tape import FREE, Program, run
 from .tapebuild import build
 
 __all__ = ["Function"]
 
 _CONTAINERS = (tuple, list, dict)
-
-_PY_SCALARS = frozenset((bool, int, float, complex))
-
-#: the op name of the instruction that hands out a constant output
-_READONLY = CustomOp("readonly")
 
 #: what runs a Function's calls as dask tasks (``scheduler=``):
 #: :class:`lazyray.execute.todask.ScheduledFunction`, which binds itself here
@@ -36,115 +30,7 @@ _READONLY = CustomOp("readonly")
 SCHEDULED: dict = {}
 
 
-class ReadOnly:
-    """Hands out a constant output: a read-only view of a numpy array (made
-    once per constant and handed out at every call: marking a view read-only
-    costs a microsecond, handing it out nothing), the value itself when it is
-    immutable (numpy and Python scalars, JAX arrays), else a copy (e.g. a
-    torch tensor), so that no caller can change what later calls compute.
-
-    One instance per instruction (see :func:`_protect`); it is stateless but
-    for that cache, which pickling drops.
-
-    >>> import numpy as np
-    >>> c = np.ones(2)
-    >>> h = ReadOnly()
-    >>> h(c).flags.writeable, h(c) is h(c), c.flags.writeable
-    (False, True, True)
-    """
-
-    __slots__ = ("_cache", "__weakref__")
-    __name__ = "readonly"
-
-    def __init__(self):
-        self._cache = None  # (constant, its read-only view)
-
-    def __call__(self, x):
-        c = self._cache
-        if c is not None and c[0] is x:
-            return c[1]
-        if isinstance(x, np.ndarray):
-            v = x.view()
-            v.setflags(write=False)
-            self._cache = (x, v)  # (one tuple: threads see a consistent pair)
-            return v
-        if type(x) in _PY_SCALARS or isinstance(x, np.generic) or not hasattr(x, "shape"):
-            return x
-        backend = infer_backend(x)
-        if backend == "jax":
-            return x
-        import autoray
-
-        return autoray.do("copy", x, like=backend)
-
-    def __reduce__(self):
-        return (ReadOnly, ())
-
-    def __repr__(self):
-        return "<lazyray.compile.function.ReadOnly>"
-
-
-def _protect(prog: Program, fold: bool) -> None:
-    """Hand out each output of ``prog`` that is a constant (leaf data or a
-    folded value) or, without folding, computed from constants only (it may
-    be a view of one: ``c.T``) through a :class:`ReadOnly` (one instruction
-    at the end of the tape), so that the caller cannot mutate a constant."""
-    computed = set() if fold else _constant_registers(prog)
-    done = {}  # register -> the register of its handed-out value
-    for k, s in enumerate(prog.out_slots):
-        if (s < 0 and -s - 1 in prog.node_consts) or s in computed:
-            out = done.get(s)
-            if out is None:
-                out = done[s] = prog.n_work
-                prog.n_work += 1
-                prog.tape.append((UN, ReadOnly(), out, s, None))
-                prog.ops.append(_READONLY)
-            prog.out_slots[k] = out
-    prog._tail = None
-
-
-def _constant_registers(prog: Program) -> set:
-    """The working registers that hold, at the end of the tape, a value
-    computed from constants only."""
-    const = set()
-    for code, _, out, a, b in prog.tape:
-        if code == FREE:
-            const.difference_update(a)
-            continue
-        if code == BIN:
-            reads = (a, b)
-        elif code in (ITEMS, ITKW):
-            reads = a.__reduce__()[1]
-        elif code == GEN:
-            reads = []
-            stack = [*a.args, *(a.kwargs or {}).values()]
-            while stack:
-                t = stack.pop()
-                if type(t) is Slot:
-                    reads.append(t.i)
-                elif type(t) is _Rebuild:
-                    if issubclass(t.kind, Mapping):  # (key, template) pairs
-                        stack.extend(v for _, v in t.items)
-                    else:
-                        stack.extend(t.items)
-        else:  # UN, BINC, KW
-            reads = (a,)
-        if all(r < 0 or r in const for r in reads):
-            const.add(out)
-        else:
-            const.discard(out)
-    return const
-
-
-def _safe_cast(src: str, dst: str) -> bool:
-    """Whether numpy casts dtype ``src`` to ``dst`` safely (no loss)."""
-    try:
-        return bool(np.can_cast(np.dtype(src), np.dtype(dst), "safe"))
-    except TypeError:  # a dtype numpy does not know (e.g. bfloat16)
-        return False
-
-
-class Function:
+class Function(InputChecks):
     """A graph ``inputs -> outputs`` compiled into a fast, reentrant callable.
 
     Parameters
@@ -296,17 +182,18 @@ class Function:
         enabled = gc.isenabled()
         gc.disable()  # optimize + build make many acyclic objects: skip full collections
         try:
+            sub = {}  # the engine's lean result: nodes kept on new operands
             if all(v._fn is None for v in in_nodes):
                 # (passes rebuild op nodes: an op node as input would be lost)
-                outputs = _optimize(outputs, inputs, optimize, bool(fold_constants))
+                outputs = _optimize(outputs, inputs, optimize, bool(fold_constants), sub)
             out_nodes = []
             out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
             unique, index = _unique(out_nodes)
-            prog, _ = build(unique, in_nodes, fold=bool(fold_constants))
+            prog, _ = build(unique, in_nodes, fold=bool(fold_constants), sub=sub)
         finally:
             if enabled:
                 gc.enable()
-        _protect(prog, bool(fold_constants))
+        protect(prog, bool(fold_constants))
         traced = prog.backend  # whose dtype rules the static dtypes follow
         slots = [prog.out_slots[index[id(o)]] for o in out_nodes]
         if backend is not None:
@@ -340,7 +227,7 @@ class Function:
         self._out_info = out_info
         # per input: dtype objects of other backends that have its dtype
         self._alt_dtypes = [set() for _ in in_info]
-        self._fast_check = _fast_check(in_info, self._alt_dtypes)
+        self._fast_check = fast_check(in_info, self._alt_dtypes)
         if in_spec is pytree.LEAF:
             self._in_kind = 0
         elif in_spec[1] is None and all(s is pytree.LEAF for s in in_spec[2]):
@@ -424,120 +311,6 @@ class Function:
         if kind == 1:
             return self._out_spec[0](self._out_get(r))
         return pytree.rebuild(self._out_spec, iter([r[s] for s in self._out_get]))
-
-    def _checked(self, flat) -> list:
-        """The call's flat inputs, checked against the inputs' shapes and
-        dtypes (Python scalars for 0-d inputs converted); raises ``ValueError``
-        or ``TypeError`` naming the input."""
-        from ..graph.dtypes import dtype_name
-
-        out = list(flat)
-        backend = None  # of the first array among the inputs
-        for a in out:
-            if hasattr(a, "shape") and hasattr(a, "dtype"):
-                backend = infer_backend(a)
-                break
-        for i, (a, (shape, dt)) in enumerate(zip(out, self._in_info)):
-            if type(a) in _PY_SCALARS:
-                out[i] = self._scalar(i, a, shape, dt, backend)
-                continue
-            if not (hasattr(a, "shape") and hasattr(a, "dtype")):
-                raise TypeError(
-                    f"{self._input_name(i)} must be an array of shape {shape} and dtype "
-                    f"{dt}, got {type(a).__name__}"
-                )
-            try:
-                got = tuple(int(d) for d in a.shape)
-            except (TypeError, ValueError):  # e.g. unknown sizes (dask)
-                got = tuple(a.shape)
-            if got != shape:
-                raise ValueError(
-                    f"{self._input_name(i)} has shape {shape}, but was given an array of "
-                    f"shape {got}"
-                )
-            got = dtype_name(a.dtype)
-            if got == dt:
-                try:  # the fast check accepts this dtype object from now on
-                    self._alt_dtypes[i].add(a.dtype)
-                except TypeError:  # (unhashable)
-                    pass
-            elif _safe_cast(got, dt):
-                # a safe cast (int64 -> float64, float32 -> float64, ...) loses
-                # nothing and keeps the graph's static dtypes true
-                import autoray
-
-                out[i] = autoray.do("astype", a, dt, like=infer_backend(a))
-            else:
-                raise TypeError(
-                    f"{self._input_name(i)} has dtype {dt}, but was given an array of "
-                    f"dtype {got}, which does not cast safely to it; convert it "
-                    f"(e.g. x.astype({dt!r})) or build the Function with "
-                    "check_inputs=False"
-                )
-        return out
-
-    def _scalar(self, i, a, shape, dt, backend):
-        """A Python scalar given for input ``i``: a 0-d array of its dtype
-        (NEP 50: the scalar may not change the dtype)."""
-        if shape != ():
-            raise ValueError(
-                f"{self._input_name(i)} has shape {shape}, but was given a Python "
-                f"{type(a).__name__}"
-            )
-        if np.result_type(np.dtype(dt), a) != dt:
-            raise TypeError(
-                f"{self._input_name(i)} has dtype {dt}, but was given a Python "
-                f"{type(a).__name__} ({dt} cannot hold it without a cast)"
-            )
-        try:
-            x = np.asarray(a, dtype=dt)
-        except OverflowError as e:  # (a Python int out of the dtype's range)
-            raise ValueError(f"{self._input_name(i)}: {e}") from None
-        if backend not in (None, "numpy"):
-            import autoray
-
-            x = autoray.do("asarray", x, like=backend)
-        return x
-
-    def _input_name(self, i: int) -> str:
-        """``input 1 (inputs[0]['a'])``: input ``i`` and its place in the
-        inputs pytree."""
-        paths = []
-        stack = [(self._in_spec, "")]
-        while stack:
-            spec, path = stack.pop()
-            if spec is pytree.LEAF:
-                paths.append(path)
-                continue
-            keys, specs = spec[1], spec[2]
-            if keys is None:
-                keys = range(len(specs))
-            stack.extend(reversed([(s, f"{path}[{k!r}]") for k, s in zip(keys, specs)]))
-        return f"input {i} (inputs{paths[i]}) of the Function"
-
-    def _check_outputs(self, r, dtypes: bool) -> None:
-        """Strict mode: each output's real shape (and dtype when ``dtypes``)
-        against its static ones (``AssertionError``, as :func:`lazyray.compute`
-        in strict mode).  A call retargeted to another backend follows that
-        backend's dtype rules (torch: ``float32 + int64`` is ``float32``), so
-        only its shapes are checked."""
-        from ..graph.dtypes import dtype_name
-
-        kind, get = self._out_kind, self._out_get
-        slots = [get] if kind == 0 else get.__reduce__()[1] if kind == 1 else get
-        for s, (shape, dt) in zip(slots, self._out_info):
-            if type(dt) is tuple:  # a multi-output node: checked through its items
-                continue
-            x = r[s]
-            if not hasattr(x, "dtype") and type(x) not in _PY_SCALARS:
-                continue  # not an array (a user callable's object)
-            got = tuple(int(d) for d in getattr(x, "shape", ()))
-            gdt = dtype_name(getattr(x, "dtype", type(x)))
-            if got != shape or (dtypes and gdt != dt):
-                raise AssertionError(
-                    f"strict mode: a Function output has shape {got} dtype {gdt}, but "
-                    f"shape {shape} dtype {dt} was inferred"
-                )
 
     # ------------------------------------------------------------ display
 
@@ -680,53 +453,6 @@ class Function:
         self._traced = state["traced"]
 
 
-def _np_dtype(name):
-    """numpy's dtype object of that name, or a sentinel no array's dtype is."""
-    try:
-        return np.dtype(str(name))
-    except (TypeError, ValueError):
-        return object()
-
-
-def _fast_check(info, alts):
-    """``ok(flat) -> bool``: whether the flat call inputs are arrays of the
-    shapes and dtypes in ``info`` (``(shape, dtype name)`` per input), by an
-    identity test of the dtype object (numpy's, or one of the set
-    ``alts[i]`` of other dtype objects of that name met before, e.g.
-    ``torch.float64``) and a shape comparison; unrolled for one and two
-    inputs.  It is the call's fast path: a false answer sends the inputs to
-    :meth:`Function._checked`, which fills ``alts``."""
-    pairs = tuple((_np_dtype(dt), shape, alt) for (shape, dt), alt in zip(info, alts))
-    if len(pairs) == 1:
-        ((d0, s0, t0),) = pairs
-
-        def ok(flat):
-            a0 = flat[0]
-            return (a0.dtype is d0 or a0.dtype in t0) and a0.shape == s0
-
-    elif len(pairs) == 2:
-        (d0, s0, t0), (d1, s1, t1) = pairs
-
-        def ok(flat):
-            a0, a1 = flat
-            return (
-                (a0.dtype is d0 or a0.dtype in t0)
-                and (a1.dtype is d1 or a1.dtype in t1)
-                and a0.shape == s0
-                and a1.shape == s1
-            )
-
-    else:
-
-        def ok(flat):
-            for a, (d, s, t) in zip(flat, pairs):
-                if (a.dtype is not d and a.dtype not in t) or a.shape != s:
-                    return False
-            return True
-
-    return ok
-
-
 def _unique(nodes):
     """The distinct nodes of ``nodes``, and the index of each among them."""
     unique, index = [], {}
@@ -737,7 +463,7 @@ def _unique(nodes):
     return unique, index
 
 
-def _optimize(outputs, inputs, optimize, fold):
+def _optimize(outputs, inputs, optimize, fold, sub):
     if optimize is None or optimize is False:
         return outputs
     try:
@@ -755,4 +481,4 @@ def _optimize(outputs, inputs, optimize, fold):
         names = [p for p in names if p != "fold"]
     kwargs.setdefault("variables", inputs)
     # the graph is only read: reuse unchanged nodes; the tape builder folds
-    return passes._optimize(outputs, names, copy=False, fold="defer", **kwargs)
+    return passes._optimize(outputs, names, copy=False, fold="defer", sub=sub, **kwargs)

@@ -1,13 +1,14 @@
 """Flattening a graph into a :class:`~lazyray.compile.tape.Program`: :func:`build`.
 
-One iterative pass numbers the nodes between the inputs and the outputs in
-the order of :func:`lazyray.graph.traverse.ascend` and records, for each value, its
-last reader; a second pass folds what does not depend on the inputs (into
-the program's constants: the graph is not modified), assigns registers
-(reusing a register as soon as its value is dead) and emits one instruction
-per op node, choosing the fastest instruction code its arguments allow.
-Both passes run with the cyclic garbage collector paused: they create many
-small objects, and each collection would traverse the whole graph.
+One iterative pass (:func:`.numbering.number`) numbers the nodes between the
+inputs and the outputs in the order of :func:`lazyray.graph.traverse.ascend`
+and records, for each value, its last reader; a second pass folds what does
+not depend on the inputs (into the program's constants: the graph is not
+modified), assigns registers (reusing a register as soon as its value is
+dead) and emits one instruction per op node, choosing the fastest
+instruction code its arguments allow.  Both passes run with the cyclic
+garbage collector paused: they create many small objects, and each
+collection would traverse the whole graph.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ import gc
 from operator import itemgetter
 
 from ..graph.node import LazyArray
+from .numbering import _ATOMS, number
 from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, ArgTemplate, Program, Slot, _Rebuild
 
 __all__ = ["build"]
 
 _CONTAINERS = (tuple, list, dict)
-
-_ATOMS = frozenset({int, float, str, bool, type(None), complex, slice})
 
 
 def _has_lazy(x) -> bool:
@@ -77,138 +77,6 @@ class _Builder:
         return slot
 
 
-def _depth(node):
-    return node._depth
-
-
-class Numbered:
-    """A graph between inputs and outputs, numbered for the tape builder.
-
-    ``nodes[j]`` computes value ``j``: the inputs first, then leaves and op
-    nodes in a topological order.  ``deps[j]`` is the value of the single
-    dependency of an op node, a tuple of the (distinct) values of its
-    dependencies, aligned with ``nodes[j]._deps``, or None for inputs and
-    leaves; ``last[j]`` is the value of the last op node reading value ``j``
-    (-1 if none); ``pos`` maps every node reached to its value (keyed by
-    the node itself: lazy arrays hash by identity, and a dict compares keys
-    of equal hashes only, which distinct live objects never have).
-    ``specs[j]`` is what the tape builder needs of an op node it can emit
-    without reading the node again (see :func:`spec`), or None.
-    """
-
-    __slots__ = ("nodes", "deps", "last", "pos", "specs")
-
-    def __init__(self, nodes, deps, last, pos, specs):
-        self.nodes, self.deps, self.last, self.pos = nodes, deps, last, pos
-        self.specs = specs
-
-
-def number(outputs, inputs) -> Numbered:
-    """Number the graph between ``inputs`` and ``outputs`` (lists of nodes)
-    in the order of :func:`lazyray.graph.traverse.ascend` (deepest dependency
-    first)."""
-    pos = {v: j for j, v in enumerate(inputs)}
-    nodes = list(inputs)
-    deps_of = [None] * len(nodes)
-    last = [-1] * len(nodes)
-    specs = [None] * len(nodes)
-    add_node, add_deps, add_last = nodes.append, deps_of.append, last.append
-    add_spec = specs.append
-    getpos = pos.get
-    stack = outputs[::-1]
-    push, pop = stack.append, stack.pop
-    while stack:
-        node = stack[-1]
-        if node in pos:
-            pop()
-            continue
-        if node._data is not None or node._fn is None:  # a leaf
-            pop()
-            pos[node] = len(nodes)
-            add_node(node)
-            add_deps(None)
-            add_last(-1)
-            add_spec(None)
-            continue
-        deps = node._deps
-        nd = len(deps)
-        if nd == 1:
-            j = getpos(deps[0])
-            if j is None:
-                push(deps[0])
-                continue
-            i = len(nodes)
-            last[j] = i
-            add_deps(j)
-        elif nd == 2:
-            d0, d1 = deps
-            j0 = getpos(d0)
-            j1 = getpos(d1)
-            if j0 is None:
-                if j1 is None:
-                    # as traverse.push_order: the deepest pops first, ties
-                    # by argument order
-                    if d1._depth > d0._depth:
-                        push(d0)
-                        push(d1)
-                    else:
-                        push(d1)
-                        push(d0)
-                else:
-                    push(d0)
-                continue
-            if j1 is None:
-                push(d1)
-                continue
-            i = len(nodes)
-            last[j0] = i
-            last[j1] = i
-            add_deps((j0, j1))
-        else:
-            idx = [getpos(d) for d in deps]
-            if None in idx:
-                pending = [d for d, j in zip(deps, idx) if j is None]
-                if len(pending) > 1:
-                    # as traverse.push_order: the deepest pops first, ties
-                    # by argument order
-                    pending.reverse()
-                    pending.sort(key=_depth)
-                stack.extend(pending)
-                continue
-            i = len(nodes)
-            for j in idx:
-                last[j] = i
-            add_deps(tuple(idx))
-        pop()
-        pos[node] = i
-        add_node(node)
-        add_last(-1)
-        add_spec(spec(node) if nd <= 2 else None)
-    return Numbered(nodes, deps_of, last, pos, specs)
-
-
-def spec(node):
-    """``(code, fn, b, op, backend)`` of an op node on one or two
-    dependencies that is one ``UN``, ``BINC`` or ``BIN`` instruction on them
-    (``b``: the static argument of ``BINC``), else None."""
-    args = node._args
-    deps = node._deps
-    if node._kwargs is not None:
-        return None
-    if args is deps:
-        if len(deps) == 1:
-            code, b = UN, None
-        elif len(deps) == 2:
-            code, b = BIN, None
-        else:
-            return None
-    elif len(deps) == 1 and len(args) == 2 and args[0] is deps[0] and type(args[1]) in _ATOMS:
-        code, b = BINC, args[1]
-    else:
-        return None
-    return (code, node._fn, b, node._op, node._backend)
-
-
 def _fill(x, lookup):
     t = type(x)
     if t is LazyArray:
@@ -224,7 +92,7 @@ def _fill(x, lookup):
     return x
 
 
-def build(outputs, inputs=None, fold=True) -> tuple[Program, list]:
+def build(outputs, inputs=None, fold=True, sub=None) -> tuple[Program, list]:
     """Flatten the graph from ``inputs`` to ``outputs`` into a :class:`Program`.
 
     Parameters
@@ -237,6 +105,8 @@ def build(outputs, inputs=None, fold=True) -> tuple[Program, list]:
     fold : bool
         Evaluate now the nodes that do not depend on inputs, and keep their
         values as constants.  The graph itself is not modified.
+    sub : dict, optional
+        The rewrite engine's lean result (see :func:`.numbering.number`).
 
     Returns
     -------
@@ -249,14 +119,14 @@ def build(outputs, inputs=None, fold=True) -> tuple[Program, list]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(outputs, inputs, fold)
+        return _build(outputs, inputs, fold, sub)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(outputs, inputs, fold):
-    g = number(outputs, inputs or ())
+def _build(outputs, inputs, fold, sub):
+    g = number(outputs, inputs or (), sub)
     nodes, deps_of, last, pos = g.nodes, g.deps, g.last, g.pos
     variables = [
         j

@@ -79,7 +79,7 @@ class Task:
         with optimization)."""
         if self._optimize is not False:
             return None
-        from ..compile.tapebuild import number as tape_number
+        from ..compile.numbering import number as tape_number
 
         g = tape_number(list(self.outputs), list(self._in_nodes))
         ops = [v for v, d in zip(g.nodes, g.deps) if d is not None]

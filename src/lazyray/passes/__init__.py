@@ -27,9 +27,9 @@ values are bit-for-bit identical except for the rules documented as "within
 
 from __future__ import annotations
 
-from .core import copy_graph
 from .cse import cse
 from .dce import dce
+from .engine import copy_graph
 from .engine import run as _run_engine
 from .fold import fold
 from .lower import RULES as LOWER_RULES
@@ -123,10 +123,14 @@ _FEATURES = {
 }
 
 
-def _optimize(outputs, passes, variables=None, exact=False, stats=None, copy=True, fold="compute"):
+def _optimize(
+    outputs, passes, variables=None, exact=False, stats=None, copy=True, fold="compute", sub=None
+):
     """:func:`optimize`; ``copy=False`` and ``fold="defer"`` for a graph that
     is only read (:class:`lazyray.Function`: its tape builder evaluates the
-    constants)."""
+    constants); ``sub`` (a dict, with ``copy=False``): a lean result when the
+    engine runs last, whose nodes kept on new operands are listed there (see
+    :class:`.engine.Engine`)."""
     if passes is None:
         passes = DEFAULT_PASSES
     fresh = True  # whether the current graph may still hold the user's nodes
@@ -154,6 +158,7 @@ def _optimize(outputs, passes, variables=None, exact=False, stats=None, copy=Tru
                 exact=exact,
                 copy=copy and fresh,
                 stats=stats,
+                sub=sub if p is None else None,
             )
             fresh = False
             group = set()

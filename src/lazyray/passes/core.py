@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..graph.node import LazyArray
 from ..graph.traverse import find_lazy, tree_map
 
-__all__ = ["Rule", "topo", "copy_graph"]
+__all__ = ["Rule", "topo"]
 
 
 def topo(outputs) -> list:
@@ -70,22 +70,6 @@ def _remap(tree, mapping):
     return tree_map(lambda n: mapping[id(n)], tree)
 
 
-def copy_graph(outputs):
-    """A copy of the graph: new op nodes, the same leaves (the engine with no
-    rule, no merging and no folding).
-
-    >>> import lazyray
-    >>> x = lazyray.Variable((2,))
-    >>> y = lazyray.sin(x)
-    >>> z = copy_graph(y)
-    >>> z is y, z.deps[0] is x
-    (False, True)
-    """
-    from .engine import run
-
-    return run(outputs, cse=False)
-
-
 @dataclass(frozen=True)
 class Rule:
     """One rewrite rule of the engine (:mod:`.engine`).
@@ -111,6 +95,12 @@ class Rule:
         operand that is this number (a Python ``int``, ``float`` or ``bool``
         equal to it) or a scalar of another type (a numpy scalar...).  The
         engine tests it before calling ``fn``, without a call.
+    local : bool
+        True when ``fn`` decides by the node's op, backend, shape, dtype and
+        static arguments and its operands' shapes and dtypes only, and builds
+        its result on the node's operands: the engine then works out what the
+        op's rules do once per such signature and replays it
+        (:mod:`.rewrite`).
     """
 
     name: str
@@ -118,3 +108,4 @@ class Rule:
     fn: Callable
     exact: bool = True
     trigger: int | None = None
+    local: bool = False

@@ -24,13 +24,22 @@ features turned on (models: tinygrad's ``graph_rewrite``, pytensor's
   rebuilt operands; a rule's result goes through the same table and rules,
   so each node reaches a fixed point (a rule enabling another fires in the
   same walk) and equal results of different rules are one node.
-* **Narrowing** of partly used multi-output ops (:data:`.dce.NARROW`) needs
+* **Narrowing** of partly used multi-output ops (:data:`.narrow.NARROW`) needs
   every use of an op: it is a rule on ``item`` nodes applied by a second walk
   over the result, made only when the first met such an op.
 
 With ``copy=False`` a node whose operands are unchanged and that no rule
 rewrites is kept as it is (no new node); otherwise every op node of the
 result is new, so the user's graph is never shared, mutated or computed.
+
+**Lean result** (``sub``, for :class:`~lazyray.Function`, whose tape builder
+only reads the result): a node whose operands changed, that no rule is
+tried on and whose arguments are its operands (plus a scalar) is kept too,
+and ``sub[id(node)]`` lists its new operands, which the tape builder's
+numbering (:func:`lazyray.compile.numbering.number`) reads instead of its
+own.  Downstream nodes then see it unchanged: no cascade of rebuilt nodes
+after a rewrite or a merge.  The same walk, one more output; narrowing,
+which needs an ordinary graph, rebuilds those nodes first.
 """
 
 from __future__ import annotations
@@ -42,15 +51,14 @@ from ..graph.node import LazyArray, _leaf
 from ..graph.sharing import no_sharing
 from ..graph.traverse import find_lazy, tree_map
 from .core import topo
-from .hashcons import _ANY, Builder
+from .hashcons import _ANY, _ATOMS, Builder
+from .narrow import NARROW, NARROW_RULE
+from .rewrite import Rewriter
 
-__all__ = ["Engine", "run", "MAX_STEPS"]
-
-#: nested rule applications per node before the engine stops rewriting it
-MAX_STEPS = 32
+__all__ = ["Engine", "run", "copy_graph"]
 
 
-class Engine(Builder):
+class Engine(Rewriter, Builder):
     """One configuration of the rewrite engine (see the module docstring).
 
     Parameters
@@ -74,6 +82,10 @@ class Engine(Builder):
         name.
     backends : tuple of str
         The backends whose nodes the rules may rewrite (``ctx.options``).
+    sub : dict, optional
+        With ``copy=False``, the *lean* result for the tape builder (see the
+        module docstring): receives ``{id(node): its operands}`` for the
+        nodes kept on operands other than their own.
     """
 
     def __init__(
@@ -88,21 +100,28 @@ class Engine(Builder):
         copy=True,
         stats=None,
         backends=("numpy",),
+        sub=None,
     ):
         by_op = {}
         for r in rules:
             if r.exact or not exact:
                 by_op.setdefault(r.op, []).append(r)
-        # op -> (its rules as (fn, name), their common trigger or _ANY)
+        # op -> (its rules as (fn, name), their common trigger or _ANY,
+        # whether they are all local: memoized by signature)
         self.dispatch = {}
         for op, rs in by_op.items():
             trig = rs[0].trigger
             if trig is None or any(r.trigger != trig for r in rs):
                 trig = _ANY
-            self.dispatch[op] = (tuple((r.fn, r.name) for r in rs), trig)
+            local = all(r.local for r in rs)
+            self.dispatch[op] = (tuple((r.fn, r.name) for r in rs), trig, local)
         self.cse = cse
         self.fold = fold
         self.narrow = narrow
+        self.narrow_ops = NARROW if narrow else ()
+        self.lean = sub is not None and not copy and fold != "compute"
+        self.sub = sub if self.lean else {}  # id(kept node) -> its new operands
+        self.m = None  # the walk's map: id(user's node) -> canonical node
         self.exact = exact
         self.copy = copy
         self.stats = stats
@@ -120,6 +139,8 @@ class Engine(Builder):
         self.consts = set()  # ids of canonical nodes that depend on no variable
         self.front = {}  # id(constant node) -> (it, the leaf it folds into)
         self.keep = []  # keeps alive the objects whose ids are in keys
+        self.memo = {}  # signature -> outcome of local rules (see .rewrite)
+        self.made = None  # nodes a memoized rule application made
         self.level = 0  # nesting of rule applications
         self.cur = None  # the node the rules are rewriting
         self.stop = None  # ids of nodes ctx.norm need not look into
@@ -131,118 +152,6 @@ class Engine(Builder):
         if hit is None:
             hit = self.front[id(c)] = (c, _leaf("array", None, c._shape, c._dtype, c._backend))
         return hit[1]
-
-    # ------------------------------------------------------------- rules
-
-    def apply(self, cand, rs):
-        """The canonical result of the first rule of ``rs`` that rewrites
-        ``cand``, or None."""
-        if self.level >= MAX_STEPS:
-            return None
-        saved = self.cur, self.stop
-        self.cur, self.stop = cand, None
-        self.level += 1
-        try:
-            for fn, name in rs:
-                new = fn(cand, self)
-                if (
-                    new is not None
-                    and new is not cand
-                    and new._shape == cand._shape
-                    and new._dtype == cand._dtype
-                ):
-                    st = self.stats
-                    if st is not None:
-                        st[name] = st.get(name, 0) + 1
-                    return self.norm(new)
-            return None
-        finally:
-            self.level -= 1
-            self.cur, self.stop = saved
-
-    def settle(self, cand):
-        """The canonical node for ``cand``, a node on canonical operands."""
-        deps = cand._deps
-        k = None
-        if self.cse:
-            users = self.users
-            for d in deps:
-                if id(d) not in users:
-                    break
-            else:
-                self.ready(deps)
-                k = self.key(cand)
-                hit = self.table.get(k)
-                if hit is not None:
-                    return hit
-        op = cand._op
-        entry = self.dispatch.get(op) if type(op) is str else None
-        res = self.apply(cand, entry[0]) if entry is not None else None
-        if res is None:
-            if self.cse:
-                self.enter(cand, deps, k)
-            if self.narrow and op in _narrow_ops():
-                self.narrowable = True
-            return cand
-        if self.cse:
-            self.remember(cand, res, k)
-        return res
-
-    def norm(self, n):
-        """The canonical node of ``n``, a node a rule built on the operands of
-        the node being rewritten and their operands: its new nodes are
-        rebuilt bottom-up, each through the table and the rules.  Rules call
-        it as ``ctx.norm``."""
-        if n._fn is None:
-            return n
-        ops = self.cur._deps
-        for c in ops:
-            if n is c:
-                return n  # an operand
-        for d in n._deps:
-            if d._fn is not None:
-                for c in ops:
-                    if d is c:
-                        break
-                else:
-                    break
-        else:  # the usual: one new node on the operands
-            r = self.settle(n)
-            if self.stop is not None:
-                self.stop.add(id(r))
-            return r
-        stop = self.stop
-        if stop is None:
-            stop = self.stop = set()
-            for d in self.cur._deps:
-                stop.add(id(d))
-                for e in d._deps:
-                    stop.add(id(e))
-        if id(n) in stop:
-            return n
-        local = {}
-        stack = [n]
-        while stack:
-            x = stack[-1]
-            if id(x) in local:
-                stack.pop()
-                continue
-            pending = [
-                d for d in x._deps if d._fn is not None and id(d) not in stop and id(d) not in local
-            ]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            cd = [local.get(id(d), d) for d in x._deps]
-            same = True
-            for a, b in zip(cd, x._deps):
-                if a is not b:
-                    same = False
-                    break
-            r = local[id(x)] = self.settle(x if same else self.rebuild(x, cd))
-            stop.add(id(r))
-        return local[id(n)]
 
     # -------------------------------------------------------------- walk
 
@@ -273,7 +182,9 @@ class Engine(Builder):
         dispatch = self.dispatch
         cse, copy, fold = self.cse, self.copy, self.fold
         compute = fold == "compute"
-        narrow_ops = _narrow_ops() if self.narrow else ()
+        narrow_ops = self.narrow_ops
+        lean, sub = self.lean, self.sub
+        self.m = m
         rebuild, apply, table = self.rebuild, self.apply, self.table
         stack = list(roots)[::-1]
         push, pop = stack.append, stack.pop
@@ -339,7 +250,7 @@ class Engine(Builder):
             rs = None
             entry = dispatch.get(op)
             if entry is not None:
-                rs, trig = entry
+                rs, trig, local = entry
                 if trig is not _ANY:  # only with a scalar operand equal to trig
                     args = node._args
                     if args is deps:
@@ -352,7 +263,26 @@ class Engine(Builder):
                             break
                         else:
                             rs = None
-            cand = rebuild(node, cd) if changed or copy else node
+            if not changed and not copy:
+                cand = node
+            elif (
+                lean
+                and rs is None
+                and node._kwargs is None
+                and (
+                    (node._args is deps and (nd == 1 or (nd == 2 and cd[0] is not cd[1])))
+                    or (
+                        nd == 1
+                        and len(node._args) == 2
+                        and node._args[0] is deps[0]
+                        and type(node._args[1]) in _ATOMS
+                    )
+                )
+            ):
+                cand = node  # kept, on its new operands (no new node)
+                sub[nid] = tuple(cd)
+            else:
+                cand = rebuild(node, cd)
             if cse:
                 # a node with an operand that has no user yet cannot equal an
                 # earlier node: no key needed
@@ -375,7 +305,7 @@ class Engine(Builder):
                         m[nid] = hit
                         continue
                 if rs is not None:
-                    res = apply(cand, rs)
+                    res = apply(cand, rs, local)
                     if res is not None:
                         self.remember(cand, res, k)
                         m[nid] = res
@@ -389,7 +319,7 @@ class Engine(Builder):
                         if id(c) not in users:
                             users[id(c)] = cand
             elif rs is not None:
-                res = apply(cand, rs)
+                res = apply(cand, rs, local)
                 if res is not None:
                     m[nid] = res
                     continue
@@ -410,7 +340,7 @@ class Engine(Builder):
             self.table[k] = cand
         self.consts.add(id(cand))
         self.counts["folded"] += 1
-        if self.narrow and cand._op in _narrow_ops():
+        if cand._op in self.narrow_ops:
             self.narrowable = True
         return cand
 
@@ -429,12 +359,42 @@ class Engine(Builder):
                 if self.fold == "compute":
                     self.fold_outputs(final)
                 if self.narrowable:
+                    if self.sub:
+                        self.materialize(final)
                     self.narrow_walk(final)
                 self.finish()
             return tree_map(lambda n: final[id(n)], outputs)
         finally:
             if enabled:
                 gc.enable()
+
+    def materialize(self, final) -> None:
+        """Rebuild the nodes kept on new operands (``sub``) as new nodes on
+        them, so that the result is an ordinary graph."""
+        sub = self.sub
+        done = {}
+        stack = list(final.values())
+        while stack:
+            x = stack[-1]
+            if id(x) in done:
+                stack.pop()
+                continue
+            deps = sub.get(id(x), x._deps)
+            pending = [d for d in deps if id(d) not in done]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            cd = [done[id(d)] for d in deps]
+            if id(x) in sub:
+                done[id(x)] = self.rebuild(x, [done[id(d)] for d in sub[id(x)]])
+            elif any(c is not d for c, d in zip(cd, x._deps)):
+                done[id(x)] = self.rebuild(x, cd)
+            else:
+                done[id(x)] = x
+        for i, c in final.items():
+            final[i] = done[id(c)]
+        sub.clear()
 
     def fold_outputs(self, final) -> None:
         """Constant outputs become leaves (a multi-output one stays, on
@@ -452,8 +412,6 @@ class Engine(Builder):
     def narrow_walk(self, final) -> None:
         """Narrow partly used multi-output ops: a second walk over the result
         (and the constants still to fold) with the narrowing rule."""
-        from .dce import NARROW_RULE
-
         srcs = [c for c, _ in self.front.values()]
         roots = list(final.values()) + srcs
         used = {}
@@ -473,7 +431,7 @@ class Engine(Builder):
     def finish(self) -> None:
         """Compute the folded constants; report the counts."""
         front = list(self.front.values())
-        self.table = self.users = self.keep = self.leaves = None
+        self.table = self.users = self.keep = self.leaves = self.m = self.memo = None
         if front:
             srcs = [c for c, _ in front]
             compute_nodes(srcs)
@@ -491,12 +449,6 @@ class Engine(Builder):
                 st["narrowed"] = st.get("narrowed", 0) + counts.get("narrowed", 0)
 
 
-def _narrow_ops():
-    from .dce import NARROW
-
-    return NARROW
-
-
 def run(outputs, rules=(), **options):
     """Run the engine (see :class:`Engine` for ``options``) on ``outputs``.
 
@@ -508,3 +460,17 @@ def run(outputs, rules=(), **options):
     ['variable', 'sin', 'add']
     """
     return Engine(rules, **options).run(outputs)
+
+
+def copy_graph(outputs):
+    """A copy of the graph: new op nodes, the same leaves (the engine with no
+    rule, no merging and no folding).
+
+    >>> import lazyray
+    >>> x = lazyray.Variable((2,))
+    >>> y = lazyray.sin(x)
+    >>> z = copy_graph(y)
+    >>> z is y, z.deps[0] is x
+    (False, True)
+    """
+    return run(outputs, cse=False)

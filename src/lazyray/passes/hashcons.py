@@ -55,6 +55,10 @@ class Builder:
                 fk = freeze(kw, self.keep)
         items = [op, None if type(op) is str else id(n._fn), n._backend, n._shape, n._dtype, fk]
         args = n._args
+        if self.sub:
+            cd = self.sub.get(id(n))
+            if cd is not None:  # a node kept on new operands (lean result)
+                args = cd if args is n._deps else (cd[0], args[1])
         if type(args) is tuple:
             app = items.append
             for a in args:
@@ -147,6 +151,14 @@ class Builder:
                 na = tuple(cd)
                 if len(nd) == len(na):
                     nd = na  # keep ``args is deps`` (the tape builder's fast path)
+            elif (
+                len(cd) == 2
+                and type(args) is tuple
+                and len(args) == 2
+                and args[0] is deps[0]
+                and args[1] is deps[1]
+            ):
+                na = tuple(cd)
             else:
                 m = {id(d): c for d, c in zip(deps, cd)}
                 na = _remap(args, m)

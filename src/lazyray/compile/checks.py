@@ -1,0 +1,191 @@
+"""Checking the inputs (and, in strict mode, the outputs) of a
+:class:`~lazyray.compile.function.Function` call against the static shapes
+and dtypes of its graph."""
+
+from __future__ import annotations
+
+import numpy as np
+from autoray import infer_backend
+
+from ..graph import pytree
+
+__all__ = ["InputChecks", "fast_check"]
+
+_PY_SCALARS = frozenset((bool, int, float, complex))
+
+
+def _safe_cast(src: str, dst: str) -> bool:
+    """Whether numpy casts dtype ``src`` to ``dst`` safely (no loss)."""
+    try:
+        return bool(np.can_cast(np.dtype(src), np.dtype(dst), "safe"))
+    except TypeError:  # a dtype numpy does not know (e.g. bfloat16)
+        return False
+
+
+class InputChecks:
+    """The checking methods of :class:`~lazyray.compile.function.Function`
+    (which holds ``_in_info``, ``_alt_dtypes``, ``_in_spec``, ``_out_kind``,
+    ``_out_get`` and ``_out_info``)."""
+
+    __slots__ = ()
+
+    def _checked(self, flat) -> list:
+        """The call's flat inputs, checked against the inputs' shapes and
+        dtypes (Python scalars for 0-d inputs converted); raises ``ValueError``
+        or ``TypeError`` naming the input."""
+        from ..graph.dtypes import dtype_name
+
+        out = list(flat)
+        backend = None  # of the first array among the inputs
+        for a in out:
+            if hasattr(a, "shape") and hasattr(a, "dtype"):
+                backend = infer_backend(a)
+                break
+        for i, (a, (shape, dt)) in enumerate(zip(out, self._in_info)):
+            if type(a) in _PY_SCALARS:
+                out[i] = self._scalar(i, a, shape, dt, backend)
+                continue
+            if not (hasattr(a, "shape") and hasattr(a, "dtype")):
+                raise TypeError(
+                    f"{self._input_name(i)} must be an array of shape {shape} and dtype "
+                    f"{dt}, got {type(a).__name__}"
+                )
+            try:
+                got = tuple(int(d) for d in a.shape)
+            except (TypeError, ValueError):  # e.g. unknown sizes (dask)
+                got = tuple(a.shape)
+            if got != shape:
+                raise ValueError(
+                    f"{self._input_name(i)} has shape {shape}, but was given an array of "
+                    f"shape {got}"
+                )
+            got = dtype_name(a.dtype)
+            if got == dt:
+                try:  # the fast check accepts this dtype object from now on
+                    self._alt_dtypes[i].add(a.dtype)
+                except TypeError:  # (unhashable)
+                    pass
+            elif _safe_cast(got, dt):
+                # a safe cast (int64 -> float64, float32 -> float64, ...) loses
+                # nothing and keeps the graph's static dtypes true
+                import autoray
+
+                out[i] = autoray.do("astype", a, dt, like=infer_backend(a))
+            else:
+                raise TypeError(
+                    f"{self._input_name(i)} has dtype {dt}, but was given an array of "
+                    f"dtype {got}, which does not cast safely to it; convert it "
+                    f"(e.g. x.astype({dt!r})) or build the Function with "
+                    "check_inputs=False"
+                )
+        return out
+
+    def _scalar(self, i, a, shape, dt, backend):
+        """A Python scalar given for input ``i``: a 0-d array of its dtype
+        (NEP 50: the scalar may not change the dtype)."""
+        if shape != ():
+            raise ValueError(
+                f"{self._input_name(i)} has shape {shape}, but was given a Python "
+                f"{type(a).__name__}"
+            )
+        if np.result_type(np.dtype(dt), a) != dt:
+            raise TypeError(
+                f"{self._input_name(i)} has dtype {dt}, but was given a Python "
+                f"{type(a).__name__} ({dt} cannot hold it without a cast)"
+            )
+        try:
+            x = np.asarray(a, dtype=dt)
+        except OverflowError as e:  # (a Python int out of the dtype's range)
+            raise ValueError(f"{self._input_name(i)}: {e}") from None
+        if backend not in (None, "numpy"):
+            import autoray
+
+            x = autoray.do("asarray", x, like=backend)
+        return x
+
+    def _input_name(self, i: int) -> str:
+        """``input 1 (inputs[0]['a'])``: input ``i`` and its place in the
+        inputs pytree."""
+        paths = []
+        stack = [(self._in_spec, "")]
+        while stack:
+            spec, path = stack.pop()
+            if spec is pytree.LEAF:
+                paths.append(path)
+                continue
+            keys, specs = spec[1], spec[2]
+            if keys is None:
+                keys = range(len(specs))
+            stack.extend(reversed([(s, f"{path}[{k!r}]") for k, s in zip(keys, specs)]))
+        return f"input {i} (inputs{paths[i]}) of the Function"
+
+    def _check_outputs(self, r, dtypes: bool) -> None:
+        """Strict mode: each output's real shape (and dtype when ``dtypes``)
+        against its static ones (``AssertionError``, as :func:`lazyray.compute`
+        in strict mode).  A call retargeted to another backend follows that
+        backend's dtype rules (torch: ``float32 + int64`` is ``float32``), so
+        only its shapes are checked."""
+        from ..graph.dtypes import dtype_name
+
+        kind, get = self._out_kind, self._out_get
+        slots = [get] if kind == 0 else get.__reduce__()[1] if kind == 1 else get
+        for s, (shape, dt) in zip(slots, self._out_info):
+            if type(dt) is tuple:  # a multi-output node: checked through its items
+                continue
+            x = r[s]
+            if not hasattr(x, "dtype") and type(x) not in _PY_SCALARS:
+                continue  # not an array (a user callable's object)
+            got = tuple(int(d) for d in getattr(x, "shape", ()))
+            gdt = dtype_name(getattr(x, "dtype", type(x)))
+            if got != shape or (dtypes and gdt != dt):
+                raise AssertionError(
+                    f"strict mode: a Function output has shape {got} dtype {gdt}, but "
+                    f"shape {shape} dtype {dt} was inferred"
+                )
+
+
+def _np_dtype(name):
+    """numpy's dtype object of that name, or a sentinel no array's dtype is."""
+    try:
+        return np.dtype(str(name))
+    except (TypeError, ValueError):
+        return object()
+
+
+def fast_check(info, alts):
+    """``ok(flat) -> bool``: whether the flat call inputs are arrays of the
+    shapes and dtypes in ``info`` (``(shape, dtype name)`` per input), by an
+    identity test of the dtype object (numpy's, or one of the set
+    ``alts[i]`` of other dtype objects of that name met before, e.g.
+    ``torch.float64``) and a shape comparison; unrolled for one and two
+    inputs.  It is the call's fast path: a false answer sends the inputs to
+    :meth:`Function._checked`, which fills ``alts``."""
+    pairs = tuple((_np_dtype(dt), shape, alt) for (shape, dt), alt in zip(info, alts))
+    if len(pairs) == 1:
+        ((d0, s0, t0),) = pairs
+
+        def ok(flat):
+            a0 = flat[0]
+            return (a0.dtype is d0 or a0.dtype in t0) and a0.shape == s0
+
+    elif len(pairs) == 2:
+        (d0, s0, t0), (d1, s1, t1) = pairs
+
+        def ok(flat):
+            a0, a1 = flat
+            return (
+                (a0.dtype is d0 or a0.dtype in t0)
+                and (a1.dtype is d1 or a1.dtype in t1)
+                and a0.shape == s0
+                and a1.shape == s1
+            )
+
+    else:
+
+        def ok(flat):
+            for a, (d, s, t) in zip(flat, pairs):
+                if (a.dtype is not d and a.dtype not in t) or a.shape != s:
+                    return False
+            return True
+
+    return ok

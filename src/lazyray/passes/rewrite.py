@@ -1,0 +1,293 @@
+"""Applying rules, the rewriting half of the engine (:mod:`.engine`): a node
+is tried against its op's rules (:class:`.core.Rule`), the result is brought
+to its canonical node through the table and the rules in turn, and the
+outcome of *local* rules is worked out once per signature and replayed.
+
+A rule marked ``local`` decides by the node's op, backend, shape, dtype and
+static arguments and by its operands' shapes and dtypes only, and builds its
+result on the node's operands.  When every rule of an op is local, the
+engine keys the outcome of trying them on a node by that signature (and by
+which operands coincide): the first node of a signature calls the rules; the
+others replay the result -- the operand it reduced to, or its new nodes
+rebuilt on their own operands (no constructor call), which go through the
+table and the rules as a rule's result does -- or skip the rules when none
+applied.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from ..graph.node import LazyArray
+from ..graph.sharing import freeze
+
+__all__ = ["Rewriter", "MAX_STEPS"]
+
+#: nested rule applications per node before the engine stops rewriting it
+MAX_STEPS = 32
+
+_pack = struct.Struct("<d").pack
+_SIMPLE = frozenset((int, str, bool, type(None)))
+_MISS = object()
+
+
+class Rewriter:
+    """The rule-applying half of :class:`.engine.Engine` (which sets up
+    ``memo``, ``level``, ``cur``, ``stop``, ``stats`` and the table)."""
+
+    def apply(self, cand, rs, local=False):
+        """The canonical result of the first rule of ``rs`` that rewrites
+        ``cand``, or None; ``local``: every rule of ``rs`` is local (see the
+        module docstring), so the outcome is memoized by signature."""
+        if self.level >= MAX_STEPS:
+            return None
+        sig = None
+        if local and self.level == 0:
+            sig = self.signature(cand)
+            if sig is not None:
+                hit = self.memo.get(sig, _MISS)
+                if hit is not _MISS:
+                    return None if hit is None else self.replay(cand, hit)
+        saved = self.cur, self.stop
+        self.cur, self.stop = cand, None
+        self.level += 1
+        if sig is not None:
+            self.made = set()  # the nodes the rules' results settle into
+        try:
+            for fn, name in rs:
+                new = fn(cand, self)
+                if (
+                    new is not None
+                    and new is not cand
+                    and new._shape == cand._shape
+                    and new._dtype == cand._dtype
+                ):
+                    st = self.stats
+                    if st is not None:
+                        st[name] = st.get(name, 0) + 1
+                    res = self.norm(new)
+                    if sig is not None and self.template_ok(res, cand._deps):
+                        self.memo[sig] = (res, cand._deps, name, _on(res, cand._deps))
+                    return res
+            if sig is not None:
+                self.memo[sig] = None
+            return None
+        finally:
+            self.level -= 1
+            self.cur, self.stop = saved
+            if sig is not None:
+                self.made = None
+
+    def template_ok(self, res, deps) -> bool:
+        """Whether ``res`` is an operand of ``deps`` or built on them by
+        nodes the rules made (not, say, an operand's own operand that a
+        simplification reached: that is no outcome of the signature)."""
+        made = self.made
+        seen = {id(d) for d in deps}
+        stack = [res]
+        while stack:
+            x = stack.pop()
+            if id(x) in seen:
+                continue
+            if id(x) not in made or x._fn is None:
+                return False
+            seen.add(id(x))
+            stack.extend(x._deps)
+        return True
+
+    def signature(self, n):
+        """What local rules decide by (see the module docstring), or None
+        when a static argument is not simple."""
+        kw = n._kwargs
+        fk = None
+        if kw is not None:
+            if type(kw) is not dict:
+                return None
+            fk = self.kwinfo(kw)[1]
+            if fk is None:
+                return None
+        deps = n._deps
+        items = [n._op, n._backend, n._shape, n._dtype, fk]
+        app = items.append
+        args = n._args
+        if args is deps:
+            app(len(deps))
+        elif type(args) is tuple:
+            for a in args:
+                t = type(a)
+                if t is LazyArray:
+                    for i, d in enumerate(deps):
+                        if d is a:
+                            app(i)
+                            break
+                    else:
+                        return None
+                elif t is float:
+                    app(_pack(a))
+                elif t in _SIMPLE:
+                    app((t, a))
+                else:
+                    keep = []
+                    fz = freeze(a, keep)
+                    for o in keep:
+                        if type(o) is LazyArray:
+                            return None
+                    app(fz)
+                    self.keep.append(keep)
+        else:
+            return None
+        for d in deps:
+            app(d._shape)
+            app(d._dtype)
+        return tuple(items)
+
+    def replay(self, cand, hit):
+        """The memoized outcome ``hit`` of the local rules on a node of
+        ``cand``'s signature, rebuilt on ``cand``'s operands."""
+        res, deps, name, on = hit
+        st = self.stats
+        if st is not None:
+            st[name] = st.get(name, 0) + 1
+        new = cand._deps
+        for i, d in enumerate(deps):
+            if res is d:
+                return new[i]
+        if on is not None:  # the usual: one new node on the operands
+            return self.settle(self.rebuild(res, [new[i] for i in on]))
+        m = {id(d): c for d, c in zip(deps, new)}
+        stack = [res]
+        while stack:  # the result's new nodes, rebuilt on cand's operands
+            x = stack[-1]
+            if id(x) in m:
+                stack.pop()
+                continue
+            if x._fn is None:
+                m[id(x)] = x
+                stack.pop()
+                continue
+            pending = [d for d in x._deps if id(d) not in m]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            m[id(x)] = self.rebuild(x, [m[id(d)] for d in x._deps])
+        saved = self.cur, self.stop
+        self.cur, self.stop = cand, None
+        self.level += 1
+        try:
+            return self.norm(m[id(res)])
+        finally:
+            self.level -= 1
+            self.cur, self.stop = saved
+
+    def settle(self, cand):
+        """The canonical node for ``cand``, a node on canonical operands."""
+        deps = cand._deps
+        k = None
+        if self.cse:
+            users = self.users
+            for d in deps:
+                if id(d) not in users:
+                    break
+            else:
+                self.ready(deps)
+                k = self.key(cand)
+                hit = self.table.get(k)
+                if hit is not None:
+                    if self.made is not None:
+                        self.made.add(id(hit))
+                    return hit
+        op = cand._op
+        entry = self.dispatch.get(op) if type(op) is str else None
+        res = self.apply(cand, entry[0]) if entry is not None else None
+        if res is None:
+            if self.made is not None:
+                self.made.add(id(cand))
+            if self.cse:
+                self.enter(cand, deps, k)
+            if op in self.narrow_ops:
+                self.narrowable = True
+            return cand
+        if self.cse:
+            self.remember(cand, res, k)
+        return res
+
+    def norm(self, n):
+        """The canonical node of ``n``, a node a rule built on the operands of
+        the node being rewritten and their operands: its new nodes are
+        rebuilt bottom-up, each through the table and the rules.  Rules call
+        it as ``ctx.norm``."""
+        m = self.m
+        if m is not None:
+            h = m.get(id(n))  # a node of the walk's input: its canonical node
+            if h is not None:
+                return h
+        if n._fn is None:
+            return n
+        ops = self.cur._deps
+        for c in ops:
+            if n is c:
+                return n  # an operand
+        for d in n._deps:
+            if d._fn is not None:
+                for c in ops:
+                    if d is c:
+                        break
+                else:
+                    break
+        else:  # the usual: one new node on the operands
+            r = self.settle(n)
+            if self.stop is not None:
+                self.stop.add(id(r))
+            return r
+        stop = self.stop
+        if stop is None:
+            stop = self.stop = set()
+            for d in self.cur._deps:
+                stop.add(id(d))
+                for e in d._deps:
+                    stop.add(id(e))
+        if id(n) in stop:
+            return n
+        local = {}
+        stack = [n]
+        while stack:
+            x = stack[-1]
+            if id(x) in local:
+                stack.pop()
+                continue
+            pending = [
+                d for d in x._deps if d._fn is not None and id(d) not in stop and id(d) not in local
+            ]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            cd = []
+            for d in x._deps:
+                c = local.get(id(d))
+                if c is None:
+                    c = d if m is None else m.get(id(d), d)
+                cd.append(c)
+            same = True
+            for a, b in zip(cd, x._deps):
+                if a is not b:
+                    same = False
+                    break
+            r = local[id(x)] = self.settle(x if same else self.rebuild(x, cd))
+            stop.add(id(r))
+        return local[id(n)]
+
+
+def _on(res, deps):
+    """The positions in ``deps`` of the operands of ``res``, or None when
+    one is not among them."""
+    on = []
+    for d in res._deps:
+        for i, c in enumerate(deps):
+            if c is d:
+                on.append(i)
+                break
+        else:
+            return None
+    return on
