@@ -58,8 +58,7 @@ class _Late:
 
     #: :func:`lazyray.graph.traverse.to_list` (the lazy arrays in a pytree)
     find_lazy: Callable
-    #: :func:`lazyray.graph.sharing.share`, ``share_new`` and ``share_leaf``
-    share: Callable
+    #: :func:`lazyray.graph.sharing.share_new` and ``share_leaf``
     share_new: Callable
     share_leaf: Callable
     #: :func:`lazyray.stack` (``lazyray.array`` of nested lists of lazy arrays)
@@ -77,15 +76,6 @@ SHARING = _Sharing()
 _new = object.__new__
 
 
-def shared(node):
-    """Return ``node`` or, inside :func:`lazyray.shared_intermediates`, the
-    identical node already in the cache."""
-    cache = SHARING._cache
-    if cache is None:
-        return node
-    return LATE.share(cache, node)
-
-
 def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
     """Create an op node (the hot path of tracing: no validation here).
 
@@ -95,6 +85,12 @@ def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
         cache = SHARING._cache
         if cache is not None:  # the node of the cache, or a new one inserted
             return LATE.share_new(cache, op, fn, args, kwargs, shape, dtype, backend, deps)
+    return build_node(op, fn, args, kwargs, shape, dtype, backend, deps)
+
+
+def build_node(op, fn, args, kwargs, shape, dtype, backend, deps):
+    """A new op node, never a shared one (:func:`new_node` outside a sharing
+    context; the sharing cache and the optimizer build theirs with it)."""
     node = _new(LazyArray)
     node._op = op
     node._fn = fn
@@ -386,10 +382,6 @@ class LazyArray(ConversionMixin):
     # Traversal, execution, op-function methods (``x.T``, ``x[...]``,
     # ``x.reshape``, ``x.compute()``) and numpy's protocols belong to higher
     # layers: lazyray.methods.bind() binds them.
-
-    def _materialize(self):
-        """Compute this node (iteratively: never hits the recursion limit)."""
-        return self.compute()
 
     # ---------------------------------------------------- python protocol
 

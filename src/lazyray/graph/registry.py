@@ -95,11 +95,6 @@ def get_op(name: str) -> OpDef:
         ) from None
 
 
-def ops_in(family: str) -> frozenset:
-    """Names of all registered ops of ``family``."""
-    return frozenset(n for n, o in OPS.items() if o.family == family)
-
-
 _FNS: dict = {}
 
 

@@ -43,9 +43,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .node import LATE, SHARING, LazyArray
-
-_new = object.__new__
+from .node import LATE, SHARING, LazyArray, build_node
 
 __all__ = [
     "shared_intermediates",
@@ -278,24 +276,7 @@ def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) ->
             hit = cache.get(key)
             if hit is not None:
                 return hit[0]
-    node = _new(LazyArray)  # as new_node does
-    node._op = op
-    node._fn = fn
-    node._args = args
-    node._kwargs = kwargs
-    node._shape = shape
-    node._dtype = dtype
-    node._backend = backend
-    node._deps = deps
-    node._data = None
-    n = len(deps)
-    if n == 1:
-        node._depth = deps[0]._depth + 1
-    elif n == 2:
-        d0, d1 = deps[0]._depth, deps[1]._depth
-        node._depth = (d0 if d0 > d1 else d1) + 1
-    else:
-        node._depth = max([d._depth for d in deps], default=-1) + 1
+    node = build_node(op, fn, args, kwargs, shape, dtype, backend, deps)
     if key is None:
         return share(cache, node)
     cache[key] = (node, args)
@@ -402,4 +383,4 @@ def no_sharing() -> Iterator[None]:
 
 
 # called by new nodes while sharing
-LATE.share, LATE.share_new, LATE.share_leaf = share, share_new, share_leaf
+LATE.share_new, LATE.share_leaf = share_new, share_leaf

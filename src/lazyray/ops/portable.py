@@ -270,10 +270,6 @@ round_impl.numpy_semantics = True
 # ------------------------------------------------------ cumulative ops
 
 
-def _move(backend, x, axis, to):
-    return x if axis == to else _lib(backend, "moveaxis")(x, axis, to)
-
-
 def cumulative_impl(name):
     """A registry ``impl`` factory of ``cumulative_sum`` / ``cumulative_prod``
     (``name``), called as ``f(x, axis=int, dtype=name or None,

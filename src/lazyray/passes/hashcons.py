@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import struct
 
-from ..graph.node import LazyArray
+from ..graph.node import LazyArray, build_node
 from ..graph.sharing import freeze
 from .core import _remap
 
 __all__ = ["Builder"]
 
-_new = object.__new__
 _pack = struct.Struct("<d").pack
 _NONE = type(None)
 _KEYED = object()  # users[id(node)]: every user of the node is in the table
@@ -166,22 +165,4 @@ class Builder:
             if m is None:
                 m = {id(d): c for d, c in zip(deps, cd)}
             kw = _remap(kw, m)  # (static kwargs are shared, as the tracer does)
-        f = _new(LazyArray)
-        f._op = node._op
-        f._fn = node._fn
-        f._args = na
-        f._kwargs = kw
-        f._shape = node._shape
-        f._dtype = node._dtype
-        f._backend = node._backend
-        f._data = None
-        f._deps = nd
-        n = len(nd)
-        if n == 1:
-            f._depth = nd[0]._depth + 1
-        elif n == 2:
-            d0, d1 = nd[0]._depth, nd[1]._depth
-            f._depth = (d0 if d0 > d1 else d1) + 1
-        else:
-            f._depth = max([d._depth for d in nd], default=-1) + 1
-        return f
+        return build_node(node._op, node._fn, na, kw, node._shape, node._dtype, node._backend, nd)
