@@ -42,6 +42,12 @@ C_DIFF = np.array(
         [-1 - 0.929j, complex(0.172, inf), complex(0.842, -0.0)],
     ]
 )
+C_ZERO = np.array([-0.996 + 0.985j, 0j, complex(-0.0, -0.0), complex(inf, 0)], "complex64")
+F16_CUM = np.array(  # seed 9601000038035
+    [[0.564, -3.1], [-3.0, -0.221], [-3.0, 2.0], [-0.978, 1.499], [-0.072, -3.291]]
+    + [[2.0, 2.18], [-1.805, -1.068], [-2.0, -1.933], [-1.0, 3.998], [-3.275, -0.852]],
+    "float16",
+)
 C_CUM = np.array([complex(-1.89, -inf), -3, -0.025 + 1.376j, 1.771j], "complex64")
 F16 = np.array([[1.0, 200.0, -300.0, 5.0], [3.0, 4.0, 1.0, 2.0]], "float16")
 X211 = np.array([[[1.0]], [[2.0]]], "float16")
@@ -197,6 +203,36 @@ def _cases():
             lambda a: np.cumulative_prod(a, axis=0),
         ),
         ("cumprod complex", [C_CUM], lambda a: lr.cumprod(a), lambda a: np.cumprod(a)),
+        # the 100k campaign of seed 9601: torch accumulates half precision in
+        # float32 (numpy rounds every step), its reciprocal(0j) is inf+nanj,
+        # complex() cast a weak 2**31 to float16, isclose kept a bool b weak
+        ("cumprod float16", [F16_CUM], lambda a: lr.cumprod(a), lambda a: np.cumprod(a)),
+        (
+            "cumsum float16",
+            [F16_CUM],
+            lambda a: lr.cumsum(a * 3, axis=0),
+            lambda a: np.cumsum(a * 3, 0),
+        ),
+        ("cumsum complex inf", [C_CUM], lambda a: lr.cumsum(a), lambda a: np.cumsum(a)),
+        ("reciprocal complex zero", [C_ZERO], lr.reciprocal, np.reciprocal),
+        (
+            "arctan of reciprocal of zero",
+            [C_ZERO],
+            lambda a: lr.arctan(lr.reciprocal(a)),
+            lambda a: np.arctan(np.reciprocal(a)),
+        ),
+        (
+            "complex weak int beside float16",
+            [np.array([[-1.297]], "float16")],
+            lambda a: lr.complex(2147483648, a),
+            lambda a: 2147483648 + 1j * a,
+        ),
+        (
+            "isclose bool b",
+            [np.array([[0], [1], [2]], "uint8")],
+            lambda a: lr.isclose(a, True, atol=1.0),
+            lambda a: np.isclose(a, True, atol=1.0),
+        ),
     ]
 
 

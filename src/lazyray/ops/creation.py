@@ -363,6 +363,8 @@ def linspace(
         x if type(x) is LazyArray or type(x) in dtypes.WEAK_TYPES else constant(op, x, backend)
         for x in (start, stop)
     )
+    if any(type(x) is int and not -(2**63) <= x < 2**64 for x in (start, stop)):
+        raise TypeError(f"{op}: an endpoint does not fit a 64-bit integer (numpy: object)")
     (sa, ka), (sb, kb) = info(ends[0]), info(ends[1])
     bshape = broadcast_shapes(op, sa, sb)
     ax = normalize_axis(op, axis, len(bshape) + 1)
@@ -385,13 +387,11 @@ def linspace(
     }
     if not retstep:
         return make(op, (*ends, num), kwargs, shape, name, backend=backend)
-    # numpy's step: (stop - start) / div in the endpoints' inexact dtype, or a
-    # Python nan when there is no step (num - 1 <= 0 with the endpoint)
+    # numpy's step: (stop - start) / div in the endpoints' inexact dtype, or nan
     div = num - 1 if endpoint else num
     step = (bshape, dtypes.finalize(backend, dt, keys)) if div > 0 else ((), "float64")
-    return multi_output(
-        op, (*ends, num), kwargs, [shape, step[0]], [name, step[1]], backend=backend
-    )
+    shapes, names = [shape, step[0]], [name, step[1]]
+    return multi_output(op, (*ends, num), kwargs, shapes, names, backend=backend)
 
 
 def _indices_impl(backend):

@@ -205,6 +205,16 @@ def _int_scalar(name, value, dtype, right, shape):
         )
 
 
+def _negative_int(exponent) -> bool:
+    """A concrete integer exponent (numpy scalar or array) with a negative
+    value: numpy refuses integer powers of it."""
+    return (
+        isinstance(exponent, (np.generic, np.ndarray))
+        and exponent.dtype.kind in "iu"
+        and bool(np.any(exponent < 0))
+    )
+
+
 def _int_operand(name, np_fn, value, other, right):
     """A Python int beside an array whose result is not an integer
     (``logical_and(int64, 2**63)``): when it does not fit the array's integer
@@ -228,6 +238,7 @@ def _make_binary(name, np_fn, impl=None):
 
     def binary(x1, x2):
         t1, t2 = type(x1), type(x2)
+        negative = False
         if t1 is LazyArray:
             backend = x1._backend
             if t2 is float or t2 is int:
@@ -250,6 +261,8 @@ def _make_binary(name, np_fn, impl=None):
                     depth = (d1 if d1 > d2 else d2) + 1
             else:
                 if t2 not in _WEAK:
+                    if name == "power":  # checked once the result dtype is known
+                        negative = _negative_int(x2)
                     x2 = constant(name, x2, backend)
                 s2, k2 = info(x2)
                 shape = broadcast_shapes(name, x1._shape, s2)
@@ -274,6 +287,10 @@ def _make_binary(name, np_fn, impl=None):
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys), keys)
             fn = resolve(backend, name)
             cache[key] = dtype, fn
+        if negative and dtype[0] in "iu" and 0 not in shape:
+            raise ValueError(
+                f"power: integers to negative integer powers are not allowed ({dtype} result)"
+            )
         if t2 is int or t1 is int:  # a Python int must fit
             if dtype[0] in "iu":
                 _int_scalar(name, x2 if t2 is int else x1, dtype, t2 is int, shape)

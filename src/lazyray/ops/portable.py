@@ -31,7 +31,17 @@ from functools import partial
 
 import numpy as np
 
-from .torch_numpy import _cast_to, _common, _lib, _np_dtype, _probe, _torch_dtype, _via_numpy
+from .torch_numpy import (
+    _cast_to,
+    _common,
+    _device,
+    _lib,
+    _np_dtype,
+    _probe,
+    _torch_dtype,
+    _via_numpy,
+    plain_array,
+)
 
 __all__ = [
     "NUMPY_LIKE",
@@ -303,8 +313,8 @@ def cumulative_impl(name):
         def call(x, axis, dtype=None, include_initial=False):
             if dtype is not None:  # scanned in ``dtype``, kept in it (torch widens ints)
                 x = autoray.astype(x, dtype)
-            if scan == "cumprod" and backend == "torch" and x.is_complex():
-                out = torch_complex_cumprod(x, axis)
+            if backend == "torch" and torch_needs_running(x):
+                out = torch_running(x, axis, scan)
             else:
                 out = fn(x, axis)
             if dtype is not None:
@@ -323,16 +333,31 @@ def cumulative_impl(name):
     return factory
 
 
-def torch_complex_cumprod(x, axis):
-    """numpy's complex ``cumprod`` on torch: the running product, one
-    multiply per step.  torch's kernel starts from ``1 * x[0]``, a complex
-    product that turns ``-1.9 - inf j`` into ``nan - inf j`` (numpy keeps
-    ``x[0]``)."""
+def torch_needs_running(x) -> bool:
+    """Whether torch's ``cumsum``/``cumprod`` of ``x`` differ from numpy's:
+    complex (torch's cumprod starts from ``1 * x[0]``, a complex product that
+    turns ``-1.9 - inf j`` into ``nan - inf j``, and its complex sums are
+    products too) and half precision (torch accumulates in float32, numpy
+    rounds every step)."""
+    import torch
+
+    return x.is_complex() or x.dtype in (torch.float16, torch.bfloat16)
+
+
+def torch_running(x, axis, scan):
+    """numpy's ``cumsum``/``cumprod`` (``scan``) on torch, one add or
+    multiply per step (see :func:`torch_needs_running`)."""
     import torch
 
     parts = list(torch.unbind(x, axis))
     for i in range(1, len(parts)):
-        parts[i] = parts[i - 1] * parts[i]
+        a, b = parts[i - 1], parts[i]
+        if scan == "cumprod":
+            parts[i] = a * b
+        elif a.is_complex():  # part by part, as numpy adds
+            parts[i] = torch.complex(a.real + b.real, a.imag + b.imag)
+        else:
+            parts[i] = a + b
     return torch.stack(parts, axis) if parts else x.clone()
 
 
@@ -369,11 +394,18 @@ def _torch_complex(re, im):
     import torch
 
     dt = np.asarray(_np_complex(*[_probe(a, False) for a in (re, im)])).dtype
-    re, im = _common(torch, (re, im))
-    if re.is_complex():
+    if any(np.iscomplexobj(a) or (hasattr(a, "is_complex") and a.is_complex()) for a in (re, im)):
+        re, im = _common(torch, (re, im))
         return (re + 1j * im).to(_torch_dtype(torch, dt))
+    # real parts: each straight to the parts' dtype (a weak 2**31 beside a
+    # float16 part is float32's 2**31 in numpy, not float16's inf)
     part = _torch_dtype(torch, np.finfo(dt).dtype)
-    return torch.complex(re.to(part), im.to(part))
+    dev = _device(torch, [a for a in (re, im) if isinstance(a, torch.Tensor)])
+    re, im = (
+        (a if isinstance(a, torch.Tensor) else torch.as_tensor(plain_array(a), device=dev)).to(part)
+        for a in (re, im)
+    )
+    return torch.complex(re, im)
 
 
 def _np_complex(re, im):

@@ -148,7 +148,7 @@ def _isclose(torch, fn, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
 
     if isinstance(b, torch.Tensor):
         b = b.to(_torch_dtype(torch, np.result_type(_np_dtype(b), 1.0)))
-    elif type(b) is int:
+    elif type(b) is int or type(b) is bool:  # (numpy: isinstance(b, int))
         b = float(b)
     x, y = _common(torch, (a, b))
     bound = atol + rtol * (b.abs() if isinstance(b, torch.Tensor) else abs(b))
@@ -297,7 +297,20 @@ def _moment(torch, fn, x, *args, **kwargs):
     return fn(x, *args, **kwargs)
 
 
+def _reciprocal(torch, fn, x):
+    """numpy's complex ``reciprocal``, Smith's division of 1 by ``x``
+    (``1 / 0j`` is nan+nanj; torch's kernel gives inf+nanj)."""
+    if not x.is_complex():
+        return fn(x)
+    re, im = x.real, x.imag
+    small = im.abs() <= re.abs()
+    r = torch.where(small, im / re, re / im)
+    d = torch.where(small, re + im * r, re * r + im)
+    return torch.complex(torch.where(small, 1 / d, r / d), torch.where(small, -r / d, -1 / d))
+
+
 _TORCH_FIX = {
+    "reciprocal": _reciprocal,
     "add": _partwise,
     "subtract": _partwise,
     "var": _moment,

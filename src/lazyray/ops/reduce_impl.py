@@ -331,12 +331,13 @@ def reduction_impl(name: str):
             if backend == "torch" and name in ("std", "var"):
                 # always explicit: torch's own default is 1
                 kwargs["correction"] = kwargs.pop("ddof", 0)
-            if backend == "torch" and name == "cumprod" and x.is_complex():
-                from .portable import torch_complex_cumprod
+            if backend == "torch" and name in ("cumsum", "cumprod"):
+                from .portable import torch_needs_running, torch_running
 
-                out = torch_complex_cumprod(x, kwargs.get("axis", args[0] if args else 0))
                 dt = kwargs.get("dtype")
-                return out if dt is None else out.to(dt)
+                y = x if dt is None else x.to(dt)  # (numpy accumulates in dtype)
+                if torch_needs_running(y):
+                    return torch_running(y, kwargs.get("axis", args[0] if args else 0), name)
             return fn(x, *args, **kwargs)
 
         reduction.__name__ = reduction.__qualname__ = name
