@@ -227,6 +227,12 @@ def _cases():
             lambda a: lr.complex(2147483648, a),
             lambda a: 2147483648 + 1j * a,
         ),
+        (  # seed 9601000084438: an integer sum divided in float32
+            "mean integer dtype",
+            [np.array([[2.0**40 + 1, 3.0, 2.0**40 + 7]])],
+            lambda a: lr.mean(a, axis=1, dtype="int64"),
+            lambda a: np.mean(a, axis=1, dtype="int64"),
+        ),
         (
             "isclose bool b",
             [np.array([[0], [1], [2]], "uint8")],

@@ -221,8 +221,10 @@ def p_mean(L, x, axis=None, keepdims=False, dtype=None, where=None):
     x = L.cast(x, acc)
     if where is not None:
         x = L.where(where, x, 0)
-    r = _sum(L, x, axis, keepdims) / _count(L, x, where, axis, keepdims)
-    return L.cast(r, out)
+    total = _sum(L, x, axis, keepdims)
+    if not _inexact(L.dtype_name(total)):  # numpy divides an integer sum in float64
+        total = L.cast(total, "float64")
+    return L.cast(total / _count(L, x, where, axis, keepdims), out)
 
 
 def _variance(L, x, axis, keepdims, dtype, where, ddof):
