@@ -60,3 +60,20 @@ def test_linspace_endpoint_within_64_bits(start):
     got = lr.linspace(start, 3.0, 4)
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_array_equal(got.compute(), want)
+
+
+@pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex64"])
+@pytest.mark.parametrize("shape", [(0, 4), (3, 0), (2, 0, 3)])
+def test_pinv_of_empty_keeps_dtype(dtype, shape):  # seed 9702000025745
+    a = np.zeros(shape, dtype)
+    want = np.linalg.pinv(a)
+    got = lr.linalg.pinv(lr.array(a))
+    assert got.shape == want.shape and got.dtype == want.dtype
+    assert got.compute().dtype == want.dtype
+
+
+def test_linspace_huge_int_beside_an_array_endpoint():  # seed 9702000012910
+    want = np.linspace(np.array(-3, "int64"), -(2**63) - 1, 2)
+    got = lr.linspace(np.array(-3, "int64"), -(2**63) - 1, 2)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got.compute(), want)

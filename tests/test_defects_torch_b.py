@@ -233,6 +233,18 @@ def _cases():
             lambda a: lr.mean(a, axis=1, dtype="int64"),
             lambda a: np.mean(a, axis=1, dtype="int64"),
         ),
+        (  # seed 9702000017209: torch's complex x - y has nan parts
+            "allclose complex huge b",
+            [np.array(1 + 0j, "complex64")],
+            lambda a: lr.allclose(a, 1e300, atol=1.0, equal_nan=True),
+            lambda a: np.bool_(np.allclose(a, 1e300, atol=1.0, equal_nan=True)),
+        ),
+        (  # seed 20240610000000452: a complex part with torch's conjugate bit
+            "complex of conjugated part",
+            [np.array([1.0], "float32")],
+            lambda a: lr.complex(True, lr.fft.ihfft(a, n=2, axis=0)),
+            lambda a: True + 1j * np.fft.ihfft(a, n=2, axis=0),
+        ),
         (
             "isclose bool b",
             [np.array([[0], [1], [2]], "uint8")],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import warnings
 
 import numpy as np
 
@@ -174,6 +175,22 @@ def intern_kwargs(kwargs: dict) -> tuple:
                 static_kwargs(d)
         return d, True
     return kwargs, False
+
+
+def numpy_decides(op: str, np_fn, *args, **kwargs) -> None:
+    """Call ``np_fn`` on the static arguments, a lazy array standing as a
+    0-d zero of its dtype, and raise numpy's error (naming ``op``) if it
+    raises: for the rare calls whose acceptance depends on the values of
+    Python scalars in a way no dtype rule says (``linspace(-2**63 - 1,
+    3.0, 0, dtype=bool)``)."""
+    stand = [np.zeros((), a._dtype) if type(a) is LazyArray else a for a in args]
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np_fn(*stand, **kwargs)
+    except (OverflowError, TypeError, ValueError) as e:  # (plain types: numpy's take other args)
+        kind = next(k for k in (OverflowError, TypeError, ValueError) if isinstance(e, k))
+        raise kind(f"{op}: {e}") from None
 
 
 def make(

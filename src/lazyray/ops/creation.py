@@ -26,6 +26,7 @@ from .common import (
     info,
     make,
     multi_output,
+    numpy_decides,
 )
 from .portable import NUMPY_LIKE
 
@@ -210,10 +211,7 @@ def arange(
     if name not in dtypes._KNOWN:
         raise TypeError(f"arange: unsupported dtype {name}")
     if name == "bool" and n > 2:
-        raise TypeError(
-            f"arange: only supported for booleans when the result has at most length 2 "
-            f"(got length {n})"
-        )
+        raise TypeError(f"arange: booleans only for a length of at most 2 (got length {n})")
     if n:
         _check_first_values(start, step, n, name)
     if dtype is None:
@@ -364,7 +362,7 @@ def linspace(
         for x in (start, stop)
     )
     if any(type(x) is int and not -(2**63) <= x < 2**64 for x in (start, stop)):
-        raise TypeError(f"{op}: an endpoint does not fit a 64-bit integer (numpy: object)")
+        numpy_decides(op, np.linspace, start, stop, 2, endpoint=endpoint, dtype=dtype)
     (sa, ka), (sb, kb) = info(ends[0]), info(ends[1])
     bshape = broadcast_shapes(op, sa, sb)
     ax = normalize_axis(op, axis, len(bshape) + 1)

@@ -394,7 +394,7 @@ def _torch_complex(re, im):
     import torch
 
     dt = np.asarray(_np_complex(*[_probe(a, False) for a in (re, im)])).dtype
-    if any(np.iscomplexobj(a) or (hasattr(a, "is_complex") and a.is_complex()) for a in (re, im)):
+    if any(a.is_complex() if isinstance(a, torch.Tensor) else np.iscomplexobj(a) for a in (re, im)):
         re, im = _common(torch, (re, im))
         return (re + 1j * im).to(_torch_dtype(torch, dt))
     # real parts: each straight to the parts' dtype (a weak 2**31 beside a

@@ -152,12 +152,19 @@ def _isclose(torch, fn, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
         b = float(b)
     x, y = _common(torch, (a, b))
     bound = atol + rtol * (b.abs() if isinstance(b, torch.Tensor) else abs(b))
-    le = torch.le(*_common(torch, ((x - y).abs(), bound)))
+    diff = _partwise(torch, torch.subtract, x, y)  # (torch's complex x - y: nan parts)
+    le = torch.le(*_common(torch, (diff.abs(), bound)))
     fin = torch.isfinite(b) if isinstance(b, torch.Tensor) else math.isfinite(b.real)
     out = (le & fin) | (x == y)
     if equal_nan:
         out = out | (torch.isnan(x) & torch.isnan(y))
     return out
+
+
+def _allclose(torch, fn, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """numpy's ``allclose``: ``all(isclose(...))`` (torch's own subtracts
+    complex numbers with nan parts)."""
+    return _isclose(torch, None, a, b, rtol, atol, equal_nan).all()
 
 
 def _tri(torch, fn, m, k=0):
@@ -320,6 +327,7 @@ _TORCH_FIX = {
     "angle": _angle,
     "where": _where,
     "isclose": _isclose,
+    "allclose": _allclose,
     "tril": _tri,
     "triu": _tri,
     "trace": _trace,
