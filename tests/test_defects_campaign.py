@@ -63,7 +63,7 @@ def test_linspace_endpoint_within_64_bits(start):
 
 
 @pytest.mark.parametrize("dtype", ["bool", "int8", "float32", "complex64"])
-@pytest.mark.parametrize("shape", [(0, 4), (3, 0), (2, 0, 3)])
+@pytest.mark.parametrize("shape", [(0, 4), (3, 0), (2, 0, 3), (0, 2, 3)])
 def test_pinv_of_empty_keeps_dtype(dtype, shape):  # seed 9702000025745
     a = np.zeros(shape, dtype)
     want = np.linalg.pinv(a)

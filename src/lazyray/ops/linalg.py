@@ -221,7 +221,7 @@ def pinv(a, *, rtol=None):
     (2, 3, 5)
     """
     a, b, m, n, d = _matrix("linalg.pinv", a)
-    d = a._dtype if 0 in a._shape else d  # numpy: an empty input's own dtype
+    d = a._dtype if 0 in a._shape[-2:] else d  # numpy: empty matrices keep their dtype
     r = rtol_operand("linalg.pinv", rtol, b)
     return make("linalg.pinv", (a,), {"rtol": r}, b + (n, m), d)
 
