@@ -190,6 +190,10 @@ def _level(op: str, base: int, dtype, kind: str) -> int:
         return EXACT
     if op in _OTHER_KERNEL or op == "complex":
         return CLOSE
+    if op == "square" and np.dtype(dtype).kind == "c":
+        # numpy's own complex square differs by an ulp between its scalar and
+        # array paths (seed 9904000043685: np.square(np.complex64) vs 0-d)
+        return CLOSE
     if kind == "torch":
         return CLOSE
     if kind == "lowered" and op in _LOWERED:
