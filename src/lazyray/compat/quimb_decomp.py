@@ -1,7 +1,7 @@
 """quimb's one-node lazy decompositions, for lazyray's own autoray backend.
 
 quimb registers one-node lazy versions of its ``svd_truncated`` and
-``qr_stabilized`` only for the backend ``"autoray.lazy"``; on any other lazy
+``qr_stabilized`` only for autoray's own lazy module's backend; on any other lazy
 backend it falls back to its composed implementation, which traces a few
 dozen small nodes per decomposition.  :func:`svd_truncated` and
 :func:`qr_stabilized` are the same one-node versions for the backend

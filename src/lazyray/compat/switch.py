@@ -13,7 +13,7 @@ from .autoray import SPECIALS, register_complexity_costs
 
 _LOCK = threading.RLock()
 _STATE = {"depth": 0, "undo": []}
-_LAZY = "autoray.lazy"
+_LAZY = "autoray.lazy"  # the module key this opt-in switch replaces (never imported)
 #: autoray's lazy submodules and the lazyray modules standing in for them
 _SUBMODULES = {"core": "core", "linalg": "linalg", "draw": "inspect.draw"}
 
@@ -63,7 +63,7 @@ def autoray_patched() -> bool:
 
 
 def patch_autoray() -> AutorayPatch:
-    """Make ``autoray.lazy`` be lazyray, for code that hard-codes it.
+    """Make autoray's lazy module be lazyray, for code that hard-codes it.
 
     After this call:
 
