@@ -78,7 +78,50 @@ def number(outputs, inputs, sub=None) -> Numbered:
         if nd == 1:
             j = getpos(deps[0])
             if j is None:
-                push(deps[0])
+                # a run of one-operand nodes: descend it at once and, when
+                # its bottom operand is numbered, number it on the way up
+                run = [node]
+                d = deps[0]
+                while d._data is None and d._fn is not None:
+                    dd = d._deps
+                    if sub:
+                        new = sub.get(id(d))
+                        if new is not None:
+                            dd = new
+                    if len(dd) != 1:
+                        break
+                    run.append(d)
+                    d = dd[0]
+                    j = getpos(d)
+                    if j is not None:
+                        break
+                if j is None:
+                    stack.extend(run[1:])
+                    push(d)
+                    continue
+                pop()
+                for x in reversed(run):
+                    i = len(nodes)
+                    last[j] = i
+                    add_deps(j)
+                    pos[x] = i
+                    xd = x._deps
+                    if sub:
+                        new = sub.get(id(x))
+                        if new is not None and xd[0] not in pos:
+                            pos[xd[0]] = pos[new[0]]
+                    add_node(x)
+                    add_last(-1)
+                    a = x._args  # spec(x), inline
+                    if x._kwargs is not None:
+                        add_spec(None)
+                    elif a is xd:
+                        add_spec((UN, x._fn, None, x._op, x._backend))
+                    elif len(a) == 2 and a[0] is xd[0] and type(a[1]) in _ATOMS:
+                        add_spec((BINC, x._fn, a[1], x._op, x._backend))
+                    else:
+                        add_spec(None)
+                    j = i
                 continue
             i = len(nodes)
             last[j] = i

@@ -205,6 +205,15 @@ class Engine(Rewriter, Builder):
                 c = mget(id(d))
                 if c is None:
                     push(d)
+                    # descend a run of one-operand nodes at once
+                    while d._fn is not None:
+                        dd = d._deps
+                        if len(dd) != 1:
+                            break
+                        d = dd[0]
+                        if id(d) in m:
+                            break
+                        push(d)
                     continue
                 cd = [c]
                 changed = c is not d
@@ -247,7 +256,7 @@ class Engine(Rewriter, Builder):
                         if c._fn is not None and id(c) in consts:
                             cd[i] = self.front_leaf(c)
                             changed = True
-            rs = None
+            rs = sig = None
             entry = dispatch.get(op)
             if entry is not None:
                 rs, trig, local = entry
@@ -282,6 +291,11 @@ class Engine(Rewriter, Builder):
                 cand = node  # kept, on its new operands (no new node)
                 sub[nid] = tuple(cd)
             else:
+                if rs is not None and local:  # a memoized rewrite needs no candidate
+                    res, sig = self.shortcut(node, cd)
+                    if res is not None:
+                        m[nid] = res
+                        continue
                 cand = rebuild(node, cd)
             if cse:
                 # a node with an operand that has no user yet cannot equal an
@@ -305,7 +319,7 @@ class Engine(Rewriter, Builder):
                         m[nid] = hit
                         continue
                 if rs is not None:
-                    res = apply(cand, rs, local)
+                    res = apply(cand, rs, local, sig)
                     if res is not None:
                         self.remember(cand, res, k)
                         m[nid] = res
@@ -319,7 +333,7 @@ class Engine(Rewriter, Builder):
                         if id(c) not in users:
                             users[id(c)] = cand
             elif rs is not None:
-                res = apply(cand, rs, local)
+                res = apply(cand, rs, local, sig)
                 if res is not None:
                     m[nid] = res
                     continue

@@ -35,19 +35,22 @@ class Rewriter:
     """The rule-applying half of :class:`.engine.Engine` (which sets up
     ``memo``, ``level``, ``cur``, ``stop``, ``stats`` and the table)."""
 
-    def apply(self, cand, rs, local=False):
+    def apply(self, cand, rs, local=False, sig=None):
         """The canonical result of the first rule of ``rs`` that rewrites
         ``cand``, or None; ``local``: every rule of ``rs`` is local (see the
-        module docstring), so the outcome is memoized by signature."""
+        module docstring), so the outcome is memoized by signature (``sig``:
+        ``cand``'s, if known)."""
         if self.level >= MAX_STEPS:
             return None
-        sig = None
         if local and self.level == 0:
-            sig = self.signature(cand)
-            if sig is not None:
-                hit = self.memo.get(sig, _MISS)
-                if hit is not _MISS:
-                    return None if hit is None else self.replay(cand, hit)
+            if sig is None:
+                sig = self.signature(cand)
+        else:
+            sig = None
+        if sig is not None:
+            hit = self.memo.get(sig, _MISS)
+            if hit is not _MISS:
+                return None if hit is None else self.replay(cand, hit)
         saved = self.cur, self.stop
         self.cur, self.stop = cand, None
         self.level += 1
@@ -77,6 +80,50 @@ class Rewriter:
             self.cur, self.stop = saved
             if sig is not None:
                 self.made = None
+
+    def shortcut(self, node, cd):
+        """``(outcome, signature)`` of the local rules on ``node`` rebuilt on
+        its operands' replacements ``cd``, without rebuilding it: the outcome
+        is the memoized result replayed on ``cd`` when the new node could not
+        equal an earlier one (an operand has no user yet) and a memoized rule
+        rewrote its signature into one new node on its operands; else None
+        (the walk builds the candidate, with that signature)."""
+        users = self.users
+        if self.cse:
+            for c in cd:
+                if id(c) not in users:
+                    break
+            else:
+                return None, None  # may equal an earlier node: keyed by the candidate
+        n = len(cd)
+        if (cd[0] is cd[1]) if n == 2 else (n > 2 and len({id(c) for c in cd}) < n):
+            return None, None  # (the candidate's operands are fewer)
+        # the candidate's signature: same positions, operands of the same
+        # shapes and dtypes
+        sig = self.signature(node)
+        hit = None if sig is None else self.memo.get(sig)
+        if hit is None or hit[3] is None:
+            return None, sig
+        res, deps, name, on = hit
+        st = self.stats
+        if st is not None:
+            st[name] = st.get(name, 0) + 1
+        for i, d in enumerate(deps):
+            if res is d:
+                out = cd[i]
+                break
+        else:
+            out = self.settle(self.rebuild(res, [cd[i] for i in on]))
+        if self.cse:  # as remember(candidate, out, None)
+            cand = None
+            for c in cd:
+                if id(c) not in users:
+                    if cand is None:
+                        cand = self.rebuild(node, cd)
+                        self.keep.append(cand)
+                    users[id(c)] = cand
+                    self.rewritten[id(cand)] = out
+        return out, sig
 
     def template_ok(self, res, deps) -> bool:
         """Whether ``res`` is an operand of ``deps`` or built on them by
