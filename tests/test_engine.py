@@ -1,11 +1,10 @@
-"""The rewrite engine (:mod:`lazyray.passes.engine`), which ``optimize``,
-``Function`` and ``compute(optimize=True)`` all use: on random graphs that
-exercise every rule, folding, CSE and narrowing, the optimized graph has the
-same shapes and dtypes and computes the same values (bit-for-bit with
-``exact=True``, within the documented 1e-12 relative otherwise), and it is at
-least as small as the passes run one at a time; plus the engine's own
-properties: rules reach a fixed point, hash-consing merges across rule
-outputs, million-node chains without recursion."""
+"""The rewrite engine (:mod:`lazyray.passes.engine`), which ``optimize``, ``Function`` and
+``compute(optimize=True)`` all use: on random graphs that exercise every rule, folding, CSE
+and narrowing, the optimized graph has the same shapes and dtypes and computes the same
+values (bit-for-bit with ``exact=True``, within the documented 1e-12 relative otherwise),
+and it is at least as small as the passes run one at a time; plus the engine's own
+properties: rules reach a fixed point, hash-consing merges across rule outputs,
+million-node chains without recursion."""
 
 import numpy as np
 import pytest
@@ -13,16 +12,7 @@ import pytest
 import lazyray
 from lazyray.examples import gram_schmidt
 from lazyray.ops.common import make
-from lazyray.passes import (
-    LOWER_RULES,
-    SIMPLIFY_RULES,
-    cse,
-    dce,
-    fold,
-    lower,
-    optimize,
-    simplify,
-)
+from lazyray.passes import LOWER_RULES, SIMPLIFY_RULES, cse, dce, fold, lower, optimize, simplify
 from lazyray.passes.core import topo
 from lazyray.passes.engine import Engine, run
 
@@ -498,3 +488,13 @@ def test_function_lean_result_and_narrowing(rng):
         assert_same_values(ref[-len(o) :], flat(f(xv)), False)
     f = lazyray.Function([x], outs[1:])
     assert len(f) == 5  # sin(x), exp, multiply, sin(sin(x)) once, add
+
+
+def test_function_numbers_a_run_kept_on_a_merged_operand(rng):
+    x = lazyray.Variable((3,))  # y merges into b: the run above it is kept on b (lean)
+    y, b = lazyray.sin(x), lazyray.sin(x)
+    for i in range(30):
+        y = lazyray.tanh(y) if i % 2 else y * 1.5
+    f, xv = lazyray.Function([x], [lazyray.cos(b), y]), rng.normal(size=3)
+    assert len(f) == 32
+    assert_same_values(evaluate([x], [lazyray.cos(b), y], (xv,)), flat(f(xv)), True)

@@ -42,7 +42,7 @@ def number(outputs, inputs, sub=None) -> Numbered:
     """Number the graph between ``inputs`` and ``outputs`` (lists of nodes)
     in the order of :func:`lazyray.graph.traverse.ascend` (deepest dependency
     first).  ``sub``: the lean result of the rewrite engine
-    (:class:`lazyray.passes.engine.Engine`), ``{id(node): its operands}``
+    (:class:`lazyray.passes.engine.Engine`), ``{node: its operands}``
     for the nodes that compute their value on other operands than their own
     (each old operand, which only such a node reads, takes the value of its
     replacement)."""
@@ -71,7 +71,7 @@ def number(outputs, inputs, sub=None) -> Numbered:
             continue
         deps = node._deps
         if sub:
-            new = sub.get(id(node))
+            new = sub.get(node)
             if new is not None:
                 deps = new
         nd = len(deps)
@@ -85,7 +85,7 @@ def number(outputs, inputs, sub=None) -> Numbered:
                 while d._data is None and d._fn is not None:
                     dd = d._deps
                     if sub:
-                        new = sub.get(id(d))
+                        new = sub.get(d)
                         if new is not None:
                             dd = new
                     if len(dd) != 1:
@@ -100,18 +100,25 @@ def number(outputs, inputs, sub=None) -> Numbered:
                     push(d)
                     continue
                 pop()
-                for x in reversed(run):
-                    i = len(nodes)
-                    last[j] = i
-                    add_deps(j)
-                    pos[x] = i
+                # the run, bottom first, takes values i0 .. i0 + k - 1: each
+                # reads the one before (value j for the first), and is read
+                # by the next
+                run.reverse()
+                i0 = len(nodes)
+                k = len(run)
+                last[j] = i0
+                add_deps(j)
+                deps_of.extend(range(i0, i0 + k - 1))
+                last.extend(range(i0 + 1, i0 + k))
+                add_last(-1)
+                nodes.extend(run)
+                pos.update(zip(run, range(i0, i0 + k)))
+                for x in run:
                     xd = x._deps
                     if sub:
-                        new = sub.get(id(x))
+                        new = sub.get(x)
                         if new is not None and xd[0] not in pos:
                             pos[xd[0]] = pos[new[0]]
-                    add_node(x)
-                    add_last(-1)
                     a = x._args  # spec(x), inline
                     if x._kwargs is not None:
                         add_spec(None)
@@ -121,7 +128,6 @@ def number(outputs, inputs, sub=None) -> Numbered:
                         add_spec((BINC, x._fn, a[1], x._op, x._backend))
                     else:
                         add_spec(None)
-                    j = i
                 continue
             i = len(nodes)
             last[j] = i
@@ -173,7 +179,10 @@ def number(outputs, inputs, sub=None) -> Numbered:
                     pos[d] = pos[c]
         add_node(node)
         add_last(-1)
-        add_spec(spec(node) if nd <= 2 else None)
+        if nd == 2 and node._args is node._deps and node._kwargs is None:
+            add_spec((BIN, node._fn, None, node._op, node._backend))  # spec(node)
+        else:
+            add_spec(spec(node) if nd <= 2 else None)
     return Numbered(nodes, deps_of, last, pos, specs)
 
 

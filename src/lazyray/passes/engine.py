@@ -35,7 +35,7 @@ result is new, so the user's graph is never shared, mutated or computed.
 **Lean result** (``sub``, for :class:`~lazyray.Function`, whose tape builder
 only reads the result): a node whose operands changed, that no rule is
 tried on and whose arguments are its operands (plus a scalar) is kept too,
-and ``sub[id(node)]`` lists its new operands, which the tape builder's
+and ``sub[node]`` lists its new operands, which the tape builder's
 numbering (:func:`lazyray.compile.numbering.number`) reads instead of its
 own.  Downstream nodes then see it unchanged: no cascade of rebuilt nodes
 after a rewrite or a merge.  The same walk, one more output; narrowing,
@@ -84,7 +84,7 @@ class Engine(Rewriter, Builder):
         The backends whose nodes the rules may rewrite (``ctx.options``).
     sub : dict, optional
         With ``copy=False``, the *lean* result for the tape builder (see the
-        module docstring): receives ``{id(node): its operands}`` for the
+        module docstring): receives ``{node: its operands}`` for the
         nodes kept on operands other than their own.
     """
 
@@ -120,24 +120,24 @@ class Engine(Rewriter, Builder):
         self.narrow = narrow
         self.narrow_ops = NARROW if narrow else ()
         self.lean = sub is not None and not copy and fold != "compute"
-        self.sub = sub if self.lean else {}  # id(kept node) -> its new operands
-        self.m = None  # the walk's map: id(user's node) -> canonical node
+        self.sub = sub if self.lean else {}  # kept node -> its new operands
+        self.m = None  # the walk's map: user's node -> canonical node
         self.exact = exact
         self.copy = copy
         self.stats = stats
         self.options = {"backends": tuple(backends)}
         self.all_vars = variables is None
-        self.protect = set() if variables is None else {id(v) for v in find_lazy(variables)}
+        self.protect = set() if variables is None else set(find_lazy(variables))
         self.used = {}  # narrowing walk: id(multi-output node) -> indices used
         self.narrowed = set()  # narrowing walk: ids of the nodes narrowed
         self.narrowable = False  # met an op that narrowing may rewrite
         self.table = {}  # key -> canonical node (CSE), or the result of a rewrite
-        self.users = {}  # id(canonical) -> its unkeyed user, or _KEYED
-        self.rewritten = {}  # id(unkeyed user the rules rewrote) -> the result
+        self.users = {}  # canonical node -> its unkeyed user, or _KEYED
+        self.rewritten = {}  # unkeyed user the rules rewrote -> the result
         self.leaves = {}  # (id(data), shape, dtype, backend) -> leaf
         self.kwcache = {}  # id(kwargs) -> (kwargs, its key, or None if it holds nodes)
-        self.consts = set()  # ids of canonical nodes that depend on no variable
-        self.front = {}  # id(constant node) -> (it, the leaf it folds into)
+        self.consts = set()  # canonical nodes that depend on no variable
+        self.front = {}  # constant node -> (it, the leaf it folds into)
         self.keep = []  # keeps alive the objects whose ids are in keys
         self.memo = {}  # signature -> outcome of local rules (see .rewrite)
         self.made = None  # nodes a memoized rule application made
@@ -148,9 +148,9 @@ class Engine(Rewriter, Builder):
 
     def front_leaf(self, c):
         """The leaf that constant node ``c`` folds into (valued at the end)."""
-        hit = self.front.get(id(c))
+        hit = self.front.get(c)
         if hit is None:
-            hit = self.front[id(c)] = (c, _leaf("array", None, c._shape, c._dtype, c._backend))
+            hit = self.front[c] = (c, _leaf("array", None, c._shape, c._dtype, c._backend))
         return hit[1]
 
     # -------------------------------------------------------------- walk
@@ -159,7 +159,7 @@ class Engine(Rewriter, Builder):
         """The canonical node of a leaf (merged with a leaf of the same data
         object) and whether it is a constant."""
         data = node._data
-        if data is None or id(node) in self.protect:
+        if data is None or node in self.protect:
             return node
         rep = node
         if self.cse:
@@ -170,11 +170,13 @@ class Engine(Rewriter, Builder):
             else:
                 self.counts["merged"] += 1
         if self.fold is not None and not self.all_vars:
-            self.consts.add(id(rep))
+            self.consts.add(rep)
         return rep
 
     def walk(self, roots) -> dict:
-        """Rebuild the graph behind ``roots``: ``{id(node): canonical}``."""
+        """Rebuild the graph behind ``roots``: ``{node: canonical}`` (keyed by
+        the nodes themselves: they hash by identity, and no ``id()`` call is
+        made per lookup)."""
         m = {}
         mget = m.get
         consts = self.consts
@@ -190,19 +192,18 @@ class Engine(Rewriter, Builder):
         push, pop = stack.append, stack.pop
         while stack:
             node = stack[-1]
-            nid = id(node)
-            if nid in m:
+            if node in m:
                 pop()
                 continue
             if node._fn is None:
                 pop()
-                m[nid] = self.leaf(node)
+                m[node] = self.leaf(node)
                 continue
             deps = node._deps
             nd = len(deps)
             if nd == 1:
                 d = deps[0]
-                c = mget(id(d))
+                c = mget(d)
                 if c is None:
                     push(d)
                     # descend a run of one-operand nodes at once
@@ -211,7 +212,7 @@ class Engine(Rewriter, Builder):
                         if len(dd) != 1:
                             break
                         d = dd[0]
-                        if id(d) in m:
+                        if d in m:
                             break
                         push(d)
                     continue
@@ -219,8 +220,8 @@ class Engine(Rewriter, Builder):
                 changed = c is not d
             elif nd == 2:
                 d0, d1 = deps
-                c0 = mget(id(d0))
-                c1 = mget(id(d1))
+                c0 = mget(d0)
+                c1 = mget(d1)
                 if c0 is None or c1 is None:
                     if c1 is None:
                         push(d1)
@@ -230,7 +231,7 @@ class Engine(Rewriter, Builder):
                 cd = [c0, c1]
                 changed = c0 is not d0 or c1 is not d1
             else:
-                cd = [mget(id(d)) for d in deps]
+                cd = [mget(d) for d in deps]
                 changed = False
                 missing = False
                 for d, c in zip(deps, cd):
@@ -243,17 +244,17 @@ class Engine(Rewriter, Builder):
                     continue
             pop()
             op = node._op
-            if fold is not None:
+            if fold is not None and (consts or not cd):  # (no constant operand yet)
                 for c in cd:
-                    if id(c) not in consts:
+                    if c not in consts:
                         break
                 else:  # a constant (also: no operand): merged, never rewritten
                     cand = rebuild(node, cd) if changed or copy or compute else node
-                    m[nid] = self.constant(cand)
+                    m[node] = self.constant(cand)
                     continue
                 if compute:  # constant operands are folded into leaves
                     for i, c in enumerate(cd):
-                        if c._fn is not None and id(c) in consts:
+                        if c._fn is not None and c in consts:
                             cd[i] = self.front_leaf(c)
                             changed = True
             rs = sig = None
@@ -289,24 +290,24 @@ class Engine(Rewriter, Builder):
                 )
             ):
                 cand = node  # kept, on its new operands (no new node)
-                sub[nid] = tuple(cd)
+                sub[node] = tuple(cd)
             else:
                 if rs is not None and local:  # a memoized rewrite needs no candidate
                     res, sig = self.shortcut(node, cd)
                     if res is not None:
-                        m[nid] = res
+                        m[node] = res
                         continue
                 cand = rebuild(node, cd)
             if cse:
                 # a node with an operand that has no user yet cannot equal an
                 # earlier node: no key needed
                 if nd == 1:
-                    ic = id(cd[0])
-                    unique = ic not in users
+                    c = cd[0]
+                    unique = c not in users
                 else:
                     unique = False
                     for c in cd:
-                        if id(c) not in users:
+                        if c not in users:
                             unique = True
                             break
                 k = None
@@ -316,30 +317,30 @@ class Engine(Rewriter, Builder):
                     hit = table.get(k)
                     if hit is not None:
                         self.counts["merged"] += 1
-                        m[nid] = hit
+                        m[node] = hit
                         continue
                 if rs is not None:
                     res = apply(cand, rs, local, sig)
                     if res is not None:
                         self.remember(cand, res, k)
-                        m[nid] = res
+                        m[node] = res
                         continue
                 if k is not None:
                     table[k] = cand
                 elif nd == 1:
-                    users[ic] = cand
+                    users[c] = cand
                 else:
                     for c in cd:
-                        if id(c) not in users:
-                            users[id(c)] = cand
+                        if c not in users:
+                            users[c] = cand
             elif rs is not None:
                 res = apply(cand, rs, local, sig)
                 if res is not None:
-                    m[nid] = res
+                    m[node] = res
                     continue
             if narrow_ops and op in narrow_ops:
                 self.narrowable = True
-            m[nid] = cand
+            m[node] = cand
         return m
 
     def constant(self, cand):
@@ -352,7 +353,7 @@ class Engine(Rewriter, Builder):
                 self.counts["merged"] += 1
                 return hit
             self.table[k] = cand
-        self.consts.add(id(cand))
+        self.consts.add(cand)
         self.counts["folded"] += 1
         if cand._op in self.narrow_ops:
             self.narrowable = True
@@ -368,7 +369,7 @@ class Engine(Rewriter, Builder):
         try:
             with no_sharing():
                 m = self.walk(roots)
-                final = {id(o): m[id(o)] for o in roots}
+                final = {id(o): m[o] for o in roots}
                 del m
                 if self.fold == "compute":
                     self.fold_outputs(final)
@@ -393,15 +394,15 @@ class Engine(Rewriter, Builder):
             if id(x) in done:
                 stack.pop()
                 continue
-            deps = sub.get(id(x), x._deps)
+            deps = sub.get(x, x._deps)
             pending = [d for d in deps if id(d) not in done]
             if pending:
                 stack.extend(pending)
                 continue
             stack.pop()
             cd = [done[id(d)] for d in deps]
-            if id(x) in sub:
-                done[id(x)] = self.rebuild(x, [done[id(d)] for d in sub[id(x)]])
+            if x in sub:
+                done[id(x)] = self.rebuild(x, [done[id(d)] for d in sub[x]])
             elif any(c is not d for c, d in zip(cd, x._deps)):
                 done[id(x)] = self.rebuild(x, cd)
             else:
@@ -415,7 +416,7 @@ class Engine(Rewriter, Builder):
         leaves)."""
         consts = self.consts
         for i, c in final.items():
-            if c._fn is None or id(c) not in consts:
+            if c._fn is None or c not in consts:
                 continue
             if type(c._dtype) is tuple:
                 cd = [self.front_leaf(d) if d._fn is not None else d for d in c._deps]
@@ -437,8 +438,8 @@ class Engine(Rewriter, Builder):
         sub.used = used
         m = sub.walk(roots)
         for i, c in final.items():
-            final[i] = m[id(c)]
-        self.front = {id(m[id(c)]): (m[id(c)], leaf) for c, leaf in self.front.values()}
+            final[i] = m[c]
+        self.front = {m[c]: (m[c], leaf) for c, leaf in self.front.values()}
         self.counts["merged"] += sub.counts["merged"]
         self.counts["narrowed"] = len(sub.narrowed)
 

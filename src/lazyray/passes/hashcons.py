@@ -14,7 +14,7 @@ __all__ = ["Builder"]
 
 _pack = struct.Struct("<d").pack
 _NONE = type(None)
-_KEYED = object()  # users[id(node)]: every user of the node is in the table
+_KEYED = object()  # users[node]: every user of the node is in the table
 _ANY = object()  # dispatch: the op's rules have no common trigger
 _SIMPLE = frozenset((int, str, bool, _NONE))
 _ATOMS = frozenset((int, float, str, bool, complex, _NONE))
@@ -22,7 +22,7 @@ _ATOMS = frozenset((int, float, str, bool, complex, _NONE))
 
 class Builder:
     """The hash-consing half of :class:`.engine.Engine`: ``table`` (key ->
-    canonical node), ``users`` (id of a canonical node -> its unkeyed user,
+    canonical node), ``users`` (canonical node -> its unkeyed user,
     or ``_KEYED``), ``rewritten``, ``kwcache`` and ``keep`` are set up by the
     engine."""
 
@@ -49,15 +49,22 @@ class Builder:
         if kw is None:
             fk = None
         else:
-            fk = self.kwinfo(kw)[1] if type(kw) is dict else None
+            fk = (self.kwcache.get(id(kw)) or self.kwinfo(kw))[1] if type(kw) is dict else None
             if fk is None:
                 fk = freeze(kw, self.keep)
-        items = [op, None if type(op) is str else id(n._fn), n._backend, n._shape, n._dtype, fk]
+        fid = None if type(op) is str else id(n._fn)
         args = n._args
+        only = args is n._deps  # operands only
         if self.sub:
-            cd = self.sub.get(id(n))
+            cd = self.sub.get(n)
             if cd is not None:  # a node kept on new operands (lean result)
-                args = cd if args is n._deps else (cd[0], args[1])
+                args = cd if only else (cd[0], args[1])
+        if only:  # the usual: the items the loop below makes, at once
+            if len(args) == 1:
+                return (op, fid, n._backend, n._shape, n._dtype, fk, id(args[0]))
+            if len(args) == 2:
+                return (op, fid, n._backend, n._shape, n._dtype, fk, id(args[0]), id(args[1]))
+        items = [op, fid, n._backend, n._shape, n._dtype, fk]
         if type(args) is tuple:
             app = items.append
             for a in args:
@@ -78,11 +85,11 @@ class Builder:
         """Before looking up a node on ``deps``: key their unkeyed users."""
         users = self.users
         for d in deps:
-            st = users.get(id(d))
+            st = users.get(d)
             if st is not _KEYED:
                 if st is not None:
-                    self.table.setdefault(self.key(st), self.rewritten.get(id(st), st))
-                users[id(d)] = _KEYED
+                    self.table.setdefault(self.key(st), self.rewritten.get(st, st))
+                users[d] = _KEYED
 
     def enter(self, cand, deps, k) -> None:
         """Record ``cand`` (on canonical ``deps``) in the table under ``k``,
@@ -91,8 +98,8 @@ class Builder:
         if k is None:
             users = self.users
             for d in deps:
-                if id(d) not in users:
-                    users[id(d)] = cand
+                if d not in users:
+                    users[d] = cand
         else:
             self.table[k] = cand
 
@@ -106,9 +113,9 @@ class Builder:
             return
         users = self.users
         for d in cand._deps:
-            if id(d) not in users:
-                users[id(d)] = cand
-                self.rewritten[id(cand)] = res
+            if d not in users:
+                users[d] = cand
+                self.rewritten[cand] = res
 
     # ---------------------------------------------------------- building
 

@@ -91,7 +91,7 @@ class Rewriter:
         users = self.users
         if self.cse:
             for c in cd:
-                if id(c) not in users:
+                if c not in users:
                     break
             else:
                 return None, None  # may equal an earlier node: keyed by the candidate
@@ -117,12 +117,12 @@ class Rewriter:
         if self.cse:  # as remember(candidate, out, None)
             cand = None
             for c in cd:
-                if id(c) not in users:
+                if c not in users:
                     if cand is None:
                         cand = self.rebuild(node, cd)
                         self.keep.append(cand)
-                    users[id(c)] = cand
-                    self.rewritten[id(cand)] = out
+                    users[c] = cand
+                    self.rewritten[cand] = out
         return out, sig
 
     def template_ok(self, res, deps) -> bool:
@@ -150,13 +150,21 @@ class Rewriter:
         if kw is not None:
             if type(kw) is not dict:
                 return None
-            fk = self.kwinfo(kw)[1]
+            fk = (self.kwcache.get(id(kw)) or self.kwinfo(kw))[1]
             if fk is None:
                 return None
         deps = n._deps
+        args = n._args
+        if args is deps:  # the usual: the items made below, at once
+            if len(deps) == 2:
+                d0, d1 = deps
+                s0, t0, s1, t1 = d0._shape, d0._dtype, d1._shape, d1._dtype
+                return (n._op, n._backend, n._shape, n._dtype, fk, 2, s0, t0, s1, t1)
+            if len(deps) == 1:
+                d0 = deps[0]
+                return (n._op, n._backend, n._shape, n._dtype, fk, 1, d0._shape, d0._dtype)
         items = [n._op, n._backend, n._shape, n._dtype, fk]
         app = items.append
-        args = n._args
         if args is deps:
             app(len(deps))
         elif type(args) is tuple:
@@ -234,7 +242,7 @@ class Rewriter:
         if self.cse:
             users = self.users
             for d in deps:
-                if id(d) not in users:
+                if d not in users:
                     break
             else:
                 self.ready(deps)
@@ -266,7 +274,7 @@ class Rewriter:
         it as ``ctx.norm``."""
         m = self.m
         if m is not None:
-            h = m.get(id(n))  # a node of the walk's input: its canonical node
+            h = m.get(n)  # a node of the walk's input: its canonical node
             if h is not None:
                 return h
         if n._fn is None:
@@ -314,7 +322,7 @@ class Rewriter:
             for d in x._deps:
                 c = local.get(id(d))
                 if c is None:
-                    c = d if m is None else m.get(id(d), d)
+                    c = d if m is None else m.get(d, d)
                 cd.append(c)
             same = True
             for a, b in zip(cd, x._deps):
