@@ -1,6 +1,7 @@
 """shared_intermediates: exact keys, keep-alive, nesting, threads, and the
 autoray.lazy sharing pitfalls as regression tests."""
 
+import contextlib
 import gc
 import threading
 import weakref
@@ -404,3 +405,58 @@ def test_general_keys_still_used_for_other_arguments():
     assert a is b and z1 is z2 and z3 is not z1
     kept = [v[1] for v in cache.values() if v[0] is a]
     assert any(o is c for o in kept[0])
+
+
+def test_tensordot_axes_spellings_share_and_match_numpy():
+    # axes as tuples (cotengra's, quimb's), lists, nested mixes, an int: the
+    # same contraction is one node, whichever spelling comes first
+    av, bv = np.arange(24.0).reshape(2, 3, 4), np.arange(60.0).reshape(4, 3, 5)
+    a, b = lazyray.array(av), lazyray.array(bv)
+    spellings = [((1, 2), (1, 0)), [[1, 2], [1, 0]], ([1, 2], (1, 0)), [(1, -1), [1, 0]]]
+    with shared_intermediates():
+        ys = [lazyray.tensordot(a, b, ax) for ax in spellings]
+        z1, z2 = lazyray.tensordot(a, b, 0), lazyray.tensordot(a, b, [[], []])
+    assert all(y is ys[0] for y in ys) and z1 is z2
+    ref = np.tensordot(av, bv, ((1, 2), (1, 0)))
+    assert same_bits(ys[0].compute(), ref)
+    assert same_bits(z1.compute(), np.tensordot(av, bv, 0))
+    with pytest.raises(ValueError):
+        lazyray.tensordot(a, b, ((1, 2), (0, 1)))  # sizes differ: 3 vs 4
+    with pytest.raises(TypeError):
+        lazyray.tensordot(a, b, "x")
+
+
+def test_tuple_arguments_keyed_exactly():
+    # a shape/axes tuple of ints is its own key item (fast path); other
+    # tuples go through the general path: the two never mix up arguments
+    xv = np.arange(6.0).reshape(2, 3)
+    x = lazyray.array(xv)
+    with shared_intermediates():
+        t = [lazyray.transpose(x, (1, 0)), lazyray.transpose(x, [1, 0]), lazyray.transpose(x)]
+        r = [lazyray.reshape(x, (3, 2)), lazyray.reshape(x, (3, 2)), lazyray.reshape(x, (6,))]
+        i = [x[(0, 1)], x[0, 1], x[(0, slice(1, None))]]
+    assert t[0] is t[1] and r[0] is r[1] and r[2] is not r[0]
+    assert i[0] is i[1] and i[2] is not i[0]
+    cv = np.arange(8.0).reshape(2, 2, 2)
+    cube = lazyray.array(cv)
+    with shared_intermediates():  # same shape, dtype, op: only the tuple differs
+        p, q = lazyray.transpose(cube, (1, 0, 2)), lazyray.transpose(cube, (0, 2, 1))
+    assert p is not q and same_bits(q.compute(), cv.transpose(0, 2, 1))
+    for v, ref in [(t[2], xv.T), (r[2], xv.reshape(6)), (i[2], xv[0, 1:]), (i[0], xv[0, 1])]:
+        assert same_bits(v.compute(), ref)
+
+
+def test_leaves_of_numpy_arrays_and_subclasses():
+    class Sub(np.ndarray):
+        pass
+
+    v = np.arange(4.0)
+    s = v.view(Sub)
+    for shared in (False, True):
+        with shared_intermediates() if shared else contextlib.nullcontext():
+            a, b, c = lazyray.array(v), lazyray.array(v), lazyray.array(s)
+            d = lazyray.array([1, 2])
+        assert (a is b) == shared and c is not a
+        assert a.backend == c.backend == d.backend == "numpy" and a.data is v and c.data is s
+        assert (a.shape, a.dtype, d.dtype) == ((4,), "float64", "int64")
+        assert same_bits((c + a).compute(), v + v)

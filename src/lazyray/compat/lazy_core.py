@@ -15,6 +15,7 @@ import functools
 from collections.abc import Callable, Iterator
 
 from ..graph.node import _ACTIVE, SHARING, LazyArray
+from ..graph.sharing import freeze
 
 __all__ = [
     "is_lazy_array",
@@ -175,8 +176,6 @@ def lazy_cache(fn_name: str, hasher: Callable | None = None) -> Callable:
             if cache is None:
                 return fn(*args, **kwargs)
             if hasher is None:
-                from ..graph.sharing import freeze
-
                 keep: list = []
                 key = (_LAZY_CACHE, fn_name, freeze(args, keep), freeze(kwargs, keep))
             else:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
+import numpy as np
+
 from .conversion import ConversionMixin
 from .dtypes import _SUPPORTED, dtype_name, dtype_object, supported_dtype
 from .shapes import check_shape, prod
@@ -74,6 +76,7 @@ _ACTIVE_LOCK = threading.Lock()
 SHARING = _Sharing()
 
 _new = object.__new__
+_NDARRAY = np.ndarray
 
 
 def new_node(op, fn, args, kwargs, shape, dtype, backend, deps):
@@ -205,13 +208,14 @@ class LazyArray(ConversionMixin):
         >>> LazyArray.from_data(np.ones((2, 3))).shape
         (2, 3)
         """
-        import autoray
+        if type(data) is _NDARRAY:  # the usual leaf: no dispatch to ask
+            backend = "numpy"
+        else:
+            import autoray
 
-        backend = autoray.infer_backend(data)
-        if backend == "builtins" or isinstance(data, (list, tuple)):
-            import numpy as np
-
-            data, backend = np.asarray(data), "numpy"
+            backend = autoray.infer_backend(data)
+            if backend == "builtins" or isinstance(data, (list, tuple)):
+                data, backend = np.asarray(data), "numpy"
         shape = data.shape
         if backend != "numpy":  # numpy shapes are already tuples of ints
             shape = tuple(map(int, shape))
@@ -434,13 +438,15 @@ def array(x) -> LazyArray:
     >>> y.fn_name, y.shape, y.dtype, len(list(lazyray.ascend(y)))
     ('stack', (2, 2), dtype('float64'), 5)
     """
-    if isinstance(x, LazyArray):
-        return x
-    if isinstance(x, (list, tuple)) and _holds_lazy(x):
-        return _stack_nested(x)
-    cache = SHARING._cache if _ACTIVE[0] else None
-    if cache is not None:
-        return LATE.share_leaf(cache, x)
+    if type(x) is not _NDARRAY:  # (a numpy array, the usual leaf, is neither)
+        if isinstance(x, LazyArray):
+            return x
+        if isinstance(x, (list, tuple)) and _holds_lazy(x):
+            return _stack_nested(x)
+    if _ACTIVE[0]:
+        cache = SHARING._cache
+        if cache is not None:
+            return LATE.share_leaf(cache, x)
     return LazyArray.from_data(x)
 
 
@@ -459,7 +465,6 @@ def _holds_lazy(x) -> bool:
 def _stack_nested(x) -> LazyArray:
     """``stack`` of the nested lists and tuples ``x`` (innermost first,
     iteratively); sub-lists without a LazyArray become one constant each."""
-    import numpy as np
 
     # post-order over the lists that hold lazy arrays: children before parents
     order, todo = [], [x]

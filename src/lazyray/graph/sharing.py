@@ -181,6 +181,12 @@ def flat_key(op, args, kwargs, shape, dtype, backend):
                 return (op, backend, shape, dtype, kwargs, id(a), _pack(b))
             if t is int:
                 return (op, backend, shape, dtype, kwargs, id(a), (t, b))
+            if t is tuple:  # a shape or axes: the tuple itself when all ints
+                for v in b:
+                    if type(v) is not int:
+                        break
+                else:
+                    return (op, backend, shape, dtype, kwargs, id(a), b)
     elif n == 1 and type(args[0]) is LazyArray:
         return (op, backend, shape, dtype, kwargs, id(args[0]))
     key = [op, backend, shape, dtype, kwargs]

@@ -28,8 +28,7 @@ from .common import (
 from .common import make as _make
 from .cost import einsum_flops
 
-# numpy's meaning on every backend (torch.dot is 1-d only, torch.matmul
-# refuses mixed dtypes...): see .portable
+# numpy's meaning on every backend (torch.dot is 1-d only...): see .portable
 for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
     register(_n, CONTRACTION, impl=portable.IMPLS[_n], impl_is_factory=True)
 
@@ -137,10 +136,13 @@ def tensordot(a, b, axes=2):
     (2, 5)
     """
     a, b, sa, sb, dtype, backend = _pair("tensordot", a, b)
-    try:
-        kwargs, shape = _tensordot_rule(sa, sb, _hashable(axes))
-    except TypeError:  # unhashable or invalid axes: the uncached rule says why
-        kwargs, shape = _tensordot_rule.__wrapped__(sa, sb, axes)
+    try:  # axes as given first (cotengra's and quimb's: tuples of ints)
+        kwargs, shape = _tensordot_rule(sa, sb, axes)
+    except TypeError:  # lists (unhashable), or invalid axes
+        try:
+            kwargs, shape = _tensordot_rule(sa, sb, _hashable(axes))
+        except TypeError:  # unhashable or invalid axes: the uncached rule says why
+            kwargs, shape = _tensordot_rule.__wrapped__(sa, sb, axes)
     if type(a) is LazyArray and type(b) is LazyArray:  # fast path: no make()
         args = (a, b)
         deps = args if a is not b else (a,)
@@ -150,9 +152,7 @@ def tensordot(a, b, axes=2):
 
 
 def _hashable(axes):
-    if isinstance(axes, (list, tuple)):
-        return tuple(_hashable(a) for a in axes)
-    return axes
+    return tuple(map(_hashable, axes)) if isinstance(axes, (list, tuple)) else axes
 
 
 @lru_cache(maxsize=4096)
