@@ -46,6 +46,7 @@ CASES = [
     ("svdvals", "svdvals", [rand((4, 3))], {}),
     ("svdvals-batch-c64", "svdvals", [rand((2, 3, 5), "complex64")], {}),
     ("svdvals-int", "svdvals", [rand((3, 3), "int64")], {}),
+    ("svd-no-uv", "svd", [rand((2, 4, 3), "complex64")], {"compute_uv": False}),
     ("rank", "matrix_rank", [rand((4, 3))], {}),
     ("rank-batch-rtol", "matrix_rank", [rand((2, 4, 3), "float32")], {"rtol": 0.5}),
     ("rank-rtol-array", "matrix_rank", [rand((2, 4, 3))], {"rtol": np.array([0.1, 0.9])}),

@@ -84,6 +84,10 @@ def main(argv=None) -> int:
     if unknown:
         print(f"unknown paths {unknown}; known: {list(PATHS)}", file=sys.stderr)
         return 2
+    missing = [p for p in paths if p not in available_paths()]
+    if missing:
+        print(f"paths {missing} cannot run here (library or GPU missing)", file=sys.stderr)
+        return 2
     ops = tuple(args.ops.split(",")) if args.ops else None
     if args.list:
         print("paths:", ", ".join(f"{n} ({PATHS[n].kind})" for n in available_paths()))

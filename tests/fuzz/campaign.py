@@ -13,6 +13,8 @@ merged: they are one distinct failure.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -107,6 +109,8 @@ def _init_worker():
     import numpy as np
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # on a GPU: a kernel's fault is reported by the op that made it
+    os.environ.setdefault("CUDA_LAUNCH_BLOCKING", "1")
     warnings.simplefilter("ignore")
     np.seterr(all="ignore")
     try:
@@ -138,7 +142,16 @@ def check_block(seeds, paths, max_stmts=5, expensive_every=1, ops=None, start=0)
         for f in report.failures:
             n, first, msg = groups.get(f.key, (0, seed, str(f)))
             groups[f.key] = (n + 1, first, msg)
+            if any(m in f.message for m in _FATAL_GPU):
+                # the process's GPU context is lost: every later program would
+                # fail the same way; the worker dies and its block is lost
+                print(f"fuzz: fatal GPU error in program {seed}: {f}", file=sys.stderr, flush=True)
+                os._exit(3)
     return status, groups
+
+
+#: errors after which a process cannot use its GPU any more
+_FATAL_GPU = ("illegal memory access", "device-side assert", "unspecified launch failure")
 
 
 def _shrink_one(seed, key, max_stmts, budget, ops):

@@ -184,7 +184,11 @@ def _values(prog, path, got, values, lv) -> list:
         ref = np.asarray(values[name])
         i = where[name]
         op = prog.stmts[i].op if i >= 0 else "leaf"
-        arr, err = _as_numpy(g, path)
+        try:
+            arr, err = _as_numpy(g, path)
+        except Exception as e:  # noqa: BLE001 - a result its own library cannot read back
+            failures.append(Failure(path, "type", op, "unreadable", f"{name}: {e!r}"))
+            continue
         if err:
             kind = "dtype" if err.startswith("torch.") else "type"
             failures.append(Failure(path, kind, op, err, f"{name}: {_short(g)}"))
@@ -202,7 +206,7 @@ def _values(prog, path, got, values, lv) -> list:
 def _as_numpy(g, path) -> tuple:
     """``(array, '')`` or ``(None, why the type is wrong)``: an array of the
     path's library, or a Python scalar."""
-    if path == "torch":
+    if path in ("torch", "torch_cuda"):
         import torch
 
         if isinstance(g, torch.Tensor):
@@ -210,6 +214,11 @@ def _as_numpy(g, path) -> tuple:
             if g.dtype in (torch.complex32, torch.bfloat16):  # no numpy dtype
                 return None, str(g.dtype)
             return g.numpy(), ""
+    elif path == "cupy":
+        import cupy
+
+        if isinstance(g, cupy.ndarray):
+            return cupy.asnumpy(g), ""
     elif isinstance(g, (np.ndarray, np.generic)):
         return np.asarray(g), ""
     if isinstance(g, (bool, int, float, complex)):  # as numpy's allclose, torch's too

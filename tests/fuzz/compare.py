@@ -120,6 +120,13 @@ _TORCH_CONVENTION = {
 }
 
 
+#: path kinds computed by another library's kernels (torch on the CPU; torch
+#: CUDA and cupy on a GPU)
+_OTHER_LIBRARY = ("torch", "gpu")
+#: ops that cast floats to integers (on a GPU, out-of-range values differ)
+_GPU_CASTS = {"astype", "linspace"}
+
+
 def _inexact(dtype) -> bool:
     return np.dtype(dtype).kind in "fc"
 
@@ -154,16 +161,25 @@ def levels(prog: Program, values: dict, kind: str) -> dict:
         # input into nan and inf in other places than numpy's pocketfft
         # (irfft, hfft: inf - inf summed in another order): nan positions
         # below an FFT are not compared on torch
-        torch_fft = kind == "torch" and s.op.startswith("fft.")
+        torch_fft = kind in _OTHER_LIBRARY and s.op.startswith("fft.")
         nan_free = all(x.nan_free for x in refs) and not contraction and not torch_fft
         op = s.op
         if op == "einsum" and len(s.refs) > 2:
             op = "einsum>2"  # numpy's einsum(optimize=True): another summation order
         unordered = s.op in _BY_VALUE and not all(x.nan_free for x in refs)
         unstable = s.op == "sort" and ("stable=False" in s.template or "quicksort" in s.template)
+        # float-to-integer casts of out-of-range values are undefined (C's
+        # rule; numpy documents them as platform-dependent): x86 wraps, CUDA
+        # saturates
+        cast = (
+            kind == "gpu"
+            and s.op in _GPU_CASTS
+            and any(_inexact(np.asarray(values[r]).dtype) for r in s.refs if r in values)
+        )
         for o in s.outs:
             dtype = np.asarray(values[o]).dtype
-            lv = UNCHECKED if unordered else _level(op, base, dtype, kind)
+            undefined = unordered or (cast and not _inexact(dtype))
+            lv = UNCHECKED if undefined else _level(op, base, dtype, kind)
             out[o] = Level(lv, max(rtol, _rtol(values[o])), nan_free or lv == EXACT, not unstable)
     return out
 
@@ -180,7 +196,7 @@ def _rtol(value) -> float:
 def _level(op: str, base: int, dtype, kind: str) -> int:
     if op in _UNDEFINED or base == UNCHECKED:
         return UNCHECKED
-    if kind == "torch" and op in _TORCH_CONVENTION:
+    if kind in _OTHER_LIBRARY and op in _TORCH_CONVENTION:
         return UNCHECKED
     if base == CLOSE and (op in _ILL_CONDITIONED or not _inexact(dtype)):
         return UNCHECKED
@@ -194,7 +210,7 @@ def _level(op: str, base: int, dtype, kind: str) -> int:
         # numpy's own complex square differs by an ulp between its scalar and
         # array paths (seed 9904000043685: np.square(np.complex64) vs 0-d)
         return CLOSE
-    if kind == "torch":
+    if kind in _OTHER_LIBRARY:
         return CLOSE
     if kind == "lowered" and op in _LOWERED:
         return CLOSE

@@ -14,7 +14,10 @@ with numpy (see :mod:`.compare`):
   is documented as within 1e-12 relative (``compute(optimize=True)``,
   ``lazyray.optimize``, the default Function, its source and its pickle);
 - ``"torch"``: the default Function called with torch tensors (another
-  library's kernels).
+  library's kernels);
+- ``"gpu"``: on a machine with a GPU, the default Function called with torch
+  CUDA tensors (``torch_cuda``) and cupy arrays (``cupy``), compared as torch
+  is, except float-to-integer casts of out-of-range values (undefined).
 
 ``expensive`` paths (pickles, sources, torch) are the ones CI runs on a
 subset of its programs.
@@ -163,11 +166,22 @@ def _pickle_graph(t: Traced) -> list:
         return list(lazyray.compute(outs))
 
 
-def _torch(t: Traced) -> list:
+def _torch(t: Traced, device: str = "cpu") -> list:
     import torch
 
     f = lazyray.Function(t.inputs, list(t.outputs))
-    return list(f(*[torch.from_numpy(x) for x in t.data]))
+    return list(f(*[torch.from_numpy(x).to(device) for x in t.data]))
+
+
+def _torch_cuda(t: Traced) -> list:
+    return _torch(t, "cuda")
+
+
+def _cupy(t: Traced) -> list:
+    import cupy
+
+    f = lazyray.Function(t.inputs, list(t.outputs))
+    return list(f(*[cupy.asarray(x) for x in t.data]))
 
 
 @dataclass(frozen=True)
@@ -197,11 +211,37 @@ PATHS = {
         Path("pickle_function", "lowered", "var", _pickle_function, expensive=True),
         Path("pickle_graph", "exact", "const", _pickle_graph, expensive=True),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
+        # on a GPU: another library's kernels, compared as torch's are
+        Path("torch_cuda", "gpu", "var", _torch_cuda, expensive=True, needs_inputs=True),
+        Path("cupy", "gpu", "var", _cupy, expensive=True, needs_inputs=True),
     ]
 }
 
 
+def _usable(library: str, gpu: bool = False) -> bool:
+    """Whether ``library`` is installed (and, with ``gpu``, sees a GPU)."""
+    if importlib.util.find_spec(library) is None:
+        return False
+    if not gpu:
+        return True
+    try:
+        if library == "torch":
+            import torch
+
+            return torch.cuda.is_available()
+        import cupy
+
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:  # no driver, no device
+        return False
+
+
 def available_paths() -> list:
-    """Names of the paths that can run here (torch only when installed)."""
-    has_torch = importlib.util.find_spec("torch") is not None
-    return [n for n in PATHS if n != "torch" or has_torch]
+    """Names of the paths that can run here (torch only when installed, the
+    GPU paths only with a GPU)."""
+    usable = {
+        "torch": _usable("torch"),
+        "torch_cuda": _usable("torch", gpu=True),
+        "cupy": _usable("cupy", gpu=True),
+    }
+    return [n for n in PATHS if usable.get(n, True)]

@@ -42,10 +42,12 @@ SNIPPETS = {
     "got = pickle.loads(pickle.dumps(f))({data})",
     "pickle_graph": "import pickle\ngot = lr.compute(pickle.loads(pickle.dumps([{outs}])))",
     "torch": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({torch_data})",
+    "torch_cuda": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({cuda_data})",
+    "cupy": "import cupy\nf = lr.Function([{ins}], [{outs}])\ngot = f({cupy_data})",
 }
 _MODE = {"trace:const": "compute", "trace:var": "function_noopt"}
 _VAR_PATHS = {"function", "function_noopt", "function_exact", "source_opt", "pickle_function"}
-_VAR_PATHS |= {"torch"}
+_VAR_PATHS |= {"torch", "torch_cuda", "cupy"}
 
 
 def tidy(prog: Program) -> Program:
@@ -104,7 +106,14 @@ def reproducer(prog: Program, path: str, failure: str = "") -> str:
     lines.append(f"print('lazyray static:', [(x.shape, str(x.dtype)) for x in [{outs}]])")
     data = ", ".join(f"{n}_data" for n in ins)
     torch_data = ", ".join(f"torch.from_numpy({n}_data)" for n in ins)
-    snippet = SNIPPETS[path].format(outs=outs, ins=", ".join(ins), data=data, torch_data=torch_data)
+    snippet = SNIPPETS[path].format(
+        outs=outs,
+        ins=", ".join(ins),
+        data=data,
+        torch_data=torch_data,
+        cuda_data=", ".join(f"torch.from_numpy({n}_data).cuda()" for n in ins),
+        cupy_data=", ".join(f"cupy.asarray({n}_data)" for n in ins),
+    )
     lines += snippet.splitlines()
     lines.append("print('lazyray:', list(got))")
     return "\n".join(lines) + "\n"

@@ -295,12 +295,13 @@ class Function(InputChecks):
             if not good:
                 flat = self._checked(flat)
         prog = self._prog
-        if self._auto and flat:
-            b = infer_backend(flat[0])
-            if b != prog.backend and b != "builtins":
-                prog = self._targets.get(b)
-                if prog is None:
-                    prog = self._targets[b] = retarget(self._prog, b)
+        if flat:
+            if self._auto:
+                b = infer_backend(flat[0])
+                if b == "torch" or (b != prog.backend and b != "builtins"):
+                    prog = self._target(b, flat[0])
+            elif prog.backend == "torch":
+                prog = self._target("torch", flat[0])
         r = prog.registers(flat)
         run(prog.tape, r)
         if _STRICT[0]:
@@ -311,6 +312,20 @@ class Function(InputChecks):
         if kind == 1:
             return self._out_spec[0](self._out_get(r))
         return pytree.rebuild(self._out_spec, iter([r[s] for s in self._out_get]))
+
+    def _target(self, backend: str, x):
+        """The program retargeted to ``backend`` (and, for torch, to the
+        device of the first input ``x``: its constants are moved there)."""
+        device = getattr(x, "device", None) if backend == "torch" else None
+        if device is not None and getattr(device, "type", "cpu") == "cpu":
+            device = None
+        if device is None and backend == self._prog.backend:
+            return self._prog
+        key = backend if device is None else (backend, str(device))
+        prog = self._targets.get(key)
+        if prog is None:
+            prog = self._targets[key] = retarget(self._prog, backend, device)
+        return prog
 
     # ------------------------------------------------------------ display
 

@@ -20,12 +20,13 @@ def _is_array_of(x, backend) -> bool:
     return infer_backend(x) == backend
 
 
-def retarget(prog: Program, backend: str) -> Program:
+def retarget(prog: Program, backend: str, device=None) -> Program:
     """The same program with its ops resolved for ``backend``.
 
     Registry ops are looked up again by name; user callables are kept.
     Array constants of the program's backend are converted with
-    ``autoray.do("asarray", x, like=backend)``.
+    ``autoray.do("asarray", x, like=backend)``, then moved to ``device``
+    (a torch device, e.g. ``"cuda:0"``) when one is given.
     """
     import autoray
 
@@ -44,7 +45,8 @@ def retarget(prog: Program, backend: str) -> Program:
         if _is_array_of(x, src):
             if isinstance(x, np.ndarray):  # (torch refuses negative strides, ulonglong)
                 x = plain_array(x)
-            return autoray.do("asarray", x, like=backend)
+            x = autoray.do("asarray", x, like=backend)
+            return x if device is None else x.to(device)
         return x
 
     tape = []

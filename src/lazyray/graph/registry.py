@@ -124,6 +124,12 @@ def resolve(backend: str | None, name: str) -> Callable:
 #: e.g. :data:`lazyray.ops.torch_numpy.TORCH_NUMPY_WRAPS`)
 NUMPY_WRAPS: dict = {}
 
+#: ``backend -> factory(fn or None, op name)``: a backend callable given
+#: numpy's meaning as a whole, computing on the host what the backend lacks
+#: or refuses (``None``: the backend has no such function); filled by the
+#: op modules, e.g. :mod:`lazyray.ops.portable_cupy`
+NUMPY_HOSTS: dict = {}
+
 
 def resolve_numpy(backend: str | None, name: str) -> Callable:
     """The callable that computes op ``name`` on ``backend`` with numpy's
@@ -145,11 +151,19 @@ def resolve_numpy(backend: str | None, name: str) -> Callable:
     except KeyError:
         pass
     op = get_op(name)
-    if op.impl_is_factory and getattr(op.impl, "numpy_semantics", False):
-        fn = op.impl(backend or "numpy", numpy_semantics=True)
-    else:
-        fn = resolve(backend, name)
-        wrap = NUMPY_WRAPS.get((backend, name))
-        fn = fn if wrap is None else wrap(fn)
+    host = NUMPY_HOSTS.get(backend)
+    try:
+        if op.impl_is_factory and getattr(op.impl, "numpy_semantics", False):
+            fn = op.impl(backend or "numpy", numpy_semantics=True)
+        else:
+            fn = resolve(backend, name)
+            wrap = NUMPY_WRAPS.get((backend, name))
+            fn = fn if wrap is None else wrap(fn)
+    except ImportError:  # the backend has no such function
+        if host is None:
+            raise
+        fn = None
+    if host is not None:
+        fn = host(fn, name)
     _FNS[key] = fn
     return fn

@@ -1,7 +1,13 @@
 """All op functions, by family; the public namespace re-exports them."""
 
 from ..graph.dtypes import finfo, iinfo
-from . import cumulative, datadep, elementwise_api, movement_api
+from . import (
+    cumulative,
+    datadep,
+    elementwise_api,
+    movement_api,
+    portable_cupy,  # noqa: F401 - registers numpy's meaning on cupy
+)
 from .asarray import asarray
 from .contraction import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .creation import (

@@ -14,6 +14,7 @@ is batched over the leading dimensions.  The spec's functions that numpy 1's
 from __future__ import annotations
 
 from ..graph import dtypes
+from ..graph.node import LazyArray
 from ..graph.registry import LINALG, register
 from ..graph.shapes import broadcast_shapes, normalize_axes
 from .common import lazy, make, multi_output
@@ -117,16 +118,21 @@ for _n in ("eigvalsh", "inv", "pinv", "det", "cholesky", "solve", "norm", "matri
     register(f"linalg.{_n}", LINALG, impl=numpy_linalg(f"linalg.{_n}"), impl_is_factory=True)
 
 
-def svd(a, full_matrices: bool = False) -> SVDResult:
+def svd(a, full_matrices: bool = False, compute_uv: bool = True) -> SVDResult | LazyArray:
     """Singular value decomposition ``SVDResult(U, S, Vh)``, reduced unless
-    ``full_matrices=True`` (autoray's convention; numpy's default is full).
+    ``full_matrices=True`` (autoray's convention; numpy's default is full);
+    with ``compute_uv=False`` only the singular values ``S`` (as numpy).
 
     >>> import lazyray
     >>> [x.shape for x in lazyray.linalg.svd(lazyray.Variable((5, 4, 3)))]
     [(5, 4, 3), (5, 3), (5, 3, 3)]
     >>> lazyray.linalg.svd(lazyray.Variable((4, 3)), full_matrices=True).U.shape
     (4, 4)
+    >>> lazyray.linalg.svd(lazyray.Variable((4, 3)), compute_uv=False).shape
+    (3,)
     """
+    if not compute_uv:
+        return svdvals(a)
     a, b, m, n, d = _matrix("linalg.svd", a)
     k = min(m, n)
     km, kn = (m, n) if full_matrices else (k, k)

@@ -201,6 +201,20 @@ def _matrix_rank_impl(backend):
     return matrix_rank
 
 
+def _svdvals_impl(backend):
+    """``linalg.svdvals``; a library without it (cupy) computes numpy's
+    ``svd(x, compute_uv=False)``."""
+    try:
+        return _lib(backend, "linalg.svdvals")
+    except ImportError:
+        svd = _lib(backend, "linalg.svd")
+
+    def svdvals(x):
+        return svd(x, compute_uv=False)
+
+    return svdvals
+
+
 # on torch: numpy's operand and result dtypes (integers and booleans as float64...)
 register(
     "linalg.vector_norm",
@@ -209,7 +223,12 @@ register(
     impl_is_factory=True,
 )
 register("linalg.cross", OTHER, impl=_cross_impl, impl_is_factory=True)
-register("linalg.svdvals", LINALG, impl=numpy_linalg("linalg.svdvals"), impl_is_factory=True)
+register(
+    "linalg.svdvals",
+    LINALG,
+    impl=numpy_linalg("linalg.svdvals", _svdvals_impl),
+    impl_is_factory=True,
+)
 register(
     "linalg.matrix_rank",
     LINALG,

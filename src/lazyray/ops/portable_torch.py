@@ -306,7 +306,10 @@ def _moment(torch, fn, x, *args, **kwargs):
 
 def _reciprocal(torch, fn, x):
     """numpy's complex ``reciprocal``, Smith's division of 1 by ``x``
-    (``1 / 0j`` is nan+nanj; torch's kernel gives inf+nanj)."""
+    (``1 / 0j`` is nan+nanj; torch's kernel gives inf+nanj); integers as
+    :func:`_int_reciprocal`."""
+    if not (x.is_complex() or x.is_floating_point()):
+        return _int_reciprocal(torch, x)
     if not x.is_complex():
         return fn(x)
     re, im = x.real, x.imag
@@ -316,8 +319,33 @@ def _reciprocal(torch, fn, x):
     return torch.complex(torch.where(small, 1 / d, r / d), torch.where(small, -r / d, -1 / d))
 
 
+def _int_divide(torch, fn, a, b):
+    """numpy's integer ``floor_divide``/``mod`` by zero, 0 (torch raises
+    on CPU and returns garbage on CUDA)."""
+    if not (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)):
+        return fn(a, b)
+    if a.is_floating_point() or a.is_complex() or b.is_floating_point() or b.is_complex():
+        return fn(a, b)
+    zero = b == 0
+    out = fn(a, torch.where(zero, torch.ones_like(b), b))
+    return torch.where(zero, torch.zeros_like(out), out)
+
+
+def _int_reciprocal(torch, x):
+    """numpy's integer ``reciprocal``: ``1 // x`` for ``x != 0`` and, for
+    ``x == 0``, what numpy gives on this machine (its float ``inf`` cast:
+    ``INT_MIN`` for 32 and 64-bit signed integers on x86, else 0); torch's
+    cast of ``inf`` differs on CUDA."""
+    at_zero = np.reciprocal(np.zeros(1, _np_dtype(x)))[0].item()
+    one = (x == 1) | (x == -1) if x.dtype != torch.bool else x
+    out = torch.where(one, x, torch.zeros_like(x))
+    return torch.where(x == 0, torch.full_like(x, at_zero), out)
+
+
 _TORCH_FIX = {
     "reciprocal": _reciprocal,
+    "floor_divide": _int_divide,
+    "mod": _int_divide,
     "add": _partwise,
     "subtract": _partwise,
     "var": _moment,

@@ -121,7 +121,7 @@ def _result_dtypes(np_fn, args, kwargs, nd_shape):
             out = np_fn(*_probe(list(args), nd_shape), **_probe(kwargs, nd_shape))
     except Exception:  # noqa: BLE001 - no stand-in result: no cast
         return None
-    if type(out) in (tuple, list):
+    if isinstance(out, (tuple, list)):  # (numpy's named tuples too)
         return tuple(np.asarray(o).dtype for o in out)
     return np.asarray(out).dtype
 

@@ -1,0 +1,206 @@
+"""numpy's meaning on cupy: what a graph traced on numpy runs when its
+:class:`~lazyray.Function` is called with cupy arrays.
+
+cupy follows numpy closely, but lacks some functions (``vecdot``,
+``linalg.vector_norm``...), takes only arrays where numpy also takes Python
+scalars, refuses some dtype mixes (``clip`` with complex bounds, logical ops
+on complex numbers), lacks some keywords (``count_nonzero(keepdims=...)``)
+and returns other dtypes in places.  Each op therefore runs cupy's function
+and casts its result to numpy's result dtype (found on tiny stand-ins,
+cached per signature); a call cupy refuses runs the op's numpy
+implementation on host copies (a device round trip) and returns cupy arrays.
+
+>>> from lazyray.graph.registry import NUMPY_HOSTS
+>>> "cupy" in NUMPY_HOSTS
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import registry
+from .portable_torch import _moment
+from .torch_numpy import _result_dtypes, _sig
+
+__all__ = ["numpy_on_cupy"]
+
+_MISSING = object()
+
+
+def _sig_by_value(a):
+    """A plan's key: arrays by dtype and rank, anything else by value
+    (``item(results, 1)`` and ``item(results, 0)`` have other dtypes)."""
+    if hasattr(a, "dtype") and hasattr(a, "shape"):
+        return _sig(a)
+    if type(a) in (list, tuple):
+        return tuple(_sig_by_value(b) for b in a)
+    return (type(a), repr(a))
+
+
+def _key(args, kwargs):
+    return _sig_by_value(args), _sig_by_value(sorted(kwargs.items()))
+
+
+def _host(cupy, np_fn, args, kwargs):
+    """``np_fn`` on host copies of the cupy arrays in ``args``/``kwargs``,
+    its results as cupy arrays."""
+
+    def down(a):
+        if isinstance(a, cupy.ndarray):
+            return cupy.asnumpy(a)
+        return type(a)(down(b) for b in a) if type(a) in (list, tuple) else a
+
+    out = np_fn(*[down(a) for a in args], **{k: down(v) for k, v in kwargs.items()})
+    if isinstance(out, (tuple, list)):  # (numpy's named tuples too)
+        return tuple(cupy.asarray(o) for o in out)
+    return cupy.asarray(out)
+
+
+def _cast(cupy, out, dts):
+    if dts is None:
+        return out
+    if isinstance(out, (tuple, list)):  # (cupy's named tuples too)
+        if type(dts) is not tuple or len(dts) != len(out):
+            return out
+        return tuple(_cast(cupy, o, d) for o, d in zip(out, dts))
+    if not isinstance(out, cupy.ndarray) or type(dts) is tuple:
+        return out
+    return out if out.dtype == dts else out.astype(dts)
+
+
+def _clip(cupy, fn, x, lo=None, hi=None):
+    """numpy's ``clip``: ``minimum(maximum(x, lo), hi)``, nan bounds and
+    values propagated (cupy's kernel drops nan bounds)."""
+    if any(
+        getattr(v, "dtype", None) is not None and v.dtype.kind == "c" or type(v) is complex
+        for v in (x, lo, hi)
+    ):  # (numpy's clip of complex numbers: run by numpy)
+        raise TypeError("clip of complex numbers")
+    out = x if lo is None else cupy.maximum(x, lo)
+    return out if hi is None else cupy.minimum(out, hi)
+
+
+def _float_divmod(cupy, a, b):
+    """numpy's floating ``divmod`` (``npy_divmod``): the remainder from
+    ``fmod``, the quotient ``(a - mod) / b`` rounded, so that ``inf // 2``
+    is nan as in numpy (cupy's ``floor(a / b)`` gives inf)."""
+    mod = cupy.fmod(a, b)
+    div = (a - mod) / b
+    fix = (mod != 0) & ((b < 0) != (mod < 0))
+    mod = cupy.where(fix, mod + b, cupy.where(mod != 0, mod, cupy.copysign(0 * mod, b)))
+    div = cupy.where(fix, div - 1, div)
+    floor = cupy.floor(div)
+    floor = cupy.where(div - floor > 0.5, floor + 1, floor)
+    quotient = a / b
+    floor = cupy.where(div != 0, floor, cupy.copysign(0 * floor, quotient))
+    zero = b == 0
+    return cupy.where(zero, quotient, floor), cupy.where(zero, cupy.fmod(a, b), mod)
+
+
+def _divide_floats(which):
+    def call(cupy, fn, a, b):
+        a, b = cupy.asarray(a), cupy.asarray(b)
+        if a.dtype.kind != "f" and b.dtype.kind != "f":
+            return fn(a, b)
+        dt = cupy.result_type(a, b)
+        return _float_divmod(cupy, a.astype(dt), b.astype(dt))[which]
+
+    return call
+
+
+def _split(cupy, fn, x, indices_or_sections, axis=0):
+    """numpy's ``split`` at indices, by slicing: negative, out-of-range and
+    decreasing indices are slice bounds (cupy 14 makes views outside the
+    array of them: an illegal memory access)."""
+    if type(indices_or_sections) is int:
+        return fn(x, indices_or_sections, axis=axis)
+    points = [0, *indices_or_sections, x.shape[axis]]
+    index = [slice(None)] * x.ndim
+    out = []
+    for start, stop in zip(points, points[1:]):
+        index[axis] = slice(start, stop)
+        out.append(x[tuple(index)])
+    return out
+
+
+def _reciprocal(cupy, fn, x):
+    """numpy's integer ``reciprocal`` (see
+    :func:`lazyray.ops.portable_torch._int_reciprocal`; cupy's gives 0 at 0);
+    complex numbers as :func:`_complex_on_host`."""
+    if x.dtype.kind == "c":
+        return _complex_on_host(cupy, fn, x)
+    if x.dtype.kind not in "iu":
+        return fn(x)
+    at_zero = np.reciprocal(np.zeros(1, x.dtype))[0]
+    out = cupy.where((x == 1) | (x == -1), x, cupy.zeros_like(x))
+    return cupy.where(x == 0, cupy.asarray(at_zero), out)
+
+
+def _complex_on_host(cupy, fn, *args, **kwargs):
+    """Ordering and reciprocals of complex numbers run by numpy: cupy's
+    differ where a part is nan or infinite (numpy's lexicographic order, its
+    Smith division)."""
+    if any(isinstance(a, cupy.ndarray) and a.dtype.kind == "c" for a in args):
+        raise TypeError("complex operands: numpy's rules")
+    return fn(*args, **kwargs)
+
+
+def _fftn(cupy, fn, x, *args, s=None, **kwargs):
+    """The n-d FFTs with ``s`` run by numpy: cupy 14 reads ``s`` against
+    ``axes`` in another order and lacks numpy 2's ``-1`` entries."""
+    if s is not None:
+        raise TypeError("fftn with s: numpy's rules")
+    return fn(x, *args, **kwargs)
+
+
+_COMPLEX_RULES = ("less", "less_equal", "greater", "greater_equal", "argmin", "argmax")
+_FFTN = ("fftn", "ifftn", "rfftn", "irfftn", "fft2", "ifft2", "rfft2", "irfft2")
+
+#: ops whose cupy kernel differs from numpy's on some values
+_FIX = {
+    **{name: _complex_on_host for name in _COMPLEX_RULES},
+    **{f"fft.{name}": _fftn for name in _FFTN},
+    "clip": _clip,
+    "floor_divide": _divide_floats(0),
+    "mod": _divide_floats(1),
+    "split": _split,
+    "reciprocal": _reciprocal,
+    # numpy's var/std with ddof >= n: inf where cupy gives nan (run by numpy)
+    "var": _moment,
+    "std": _moment,
+}
+
+
+def numpy_on_cupy(fn, name: str):
+    """Op ``name`` on cupy with numpy's meaning (``fn``: cupy's function,
+    or None where cupy has none)."""
+    import cupy
+
+    np_fn = registry.resolve_numpy("numpy", name)
+    fix = _FIX.get(name)
+    plans: dict = {}
+
+    def call(*args, **kwargs):
+        try:
+            key = _key(args, kwargs)
+            dts = plans[key]
+        except KeyError:
+            dts = plans[key] = _result_dtypes(np_fn, args, kwargs, True)
+        except TypeError:  # an unhashable argument
+            dts = _result_dtypes(np_fn, args, kwargs, True)
+        res = _MISSING
+        if fn is not None:
+            try:
+                res = fix(cupy, fn, *args, **kwargs) if fix else fn(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - a call cupy refuses: numpy's on the host
+                res = _MISSING
+        if res is _MISSING:
+            res = _host(cupy, np_fn, args, kwargs)
+        return _cast(cupy, res, dts)
+
+    call.__name__ = call.__qualname__ = name.rpartition(".")[2]
+    return call
+
+
+registry.NUMPY_HOSTS["cupy"] = numpy_on_cupy
