@@ -46,8 +46,7 @@ def flat(tree):
 
 
 def one_by_one(outputs, variables, fold_it=True, exact=False):
-    """The default passes run one at a time (user passes between them are
-    separate engine walks), the reference the single walk must match."""
+    """The default passes one at a time (separate walks): what the single walk must match."""
     steps = [
         lambda o: cse(o, variables),
         lambda o: dce(o, exact=exact),
@@ -78,9 +77,8 @@ def _custom(x, y):
 
 
 def random_graph(seed, cplx, extra=False):
-    """About 30 random ops on 3x3 matrices and 3-vectors: every simplify
-    rule, tensordot/einsum lowerings, constants, duplicates, custom ops, and
-    with ``extra`` multi-output ops that narrowing rewrites."""
+    """About 30 random ops on 3x3 matrices and 3-vectors: every simplify rule, tensordot/einsum
+    lowerings, constants, duplicates, custom ops, and with ``extra`` ops that narrowing rewrites."""
     rng = np.random.default_rng(seed)
     dt = "complex128" if cplx else "float64"
     n = 3
@@ -150,8 +148,7 @@ def random_graph(seed, cplx, extra=False):
 
 
 def duplicated_graph(seed, n_ops=60):
-    """Random ops on a small pool where a third of the results are used
-    twice, so that many nodes have several users and equal twins."""
+    """Random ops on a small pool, a third of the results used twice (users, equal twins)."""
     rng = np.random.default_rng(seed)
     x, y = lazyray.Variable((3, 3)), lazyray.Variable((3, 3))
     pool = [x, y, lazyray.array(rng.normal(size=(3, 3)))]
@@ -230,17 +227,15 @@ def test_engine_with_many_shared_and_equal_nodes(seed):
 
 def test_fixed_point_a_rule_enables_another():
     x = lazyray.Variable((2, 3))
-    # tensordot -> dot needs conj(x) -> x first; transpose(transpose) makes an
-    # identity transpose (the tracer returns x for it), in the same walk
+    # tensordot -> dot needs conj(x) -> x first; T(T) is an identity transpose: one walk
     t = make("transpose", (x.T, (1, 0)), None, (2, 3), x.dtype, None)
     y = lazyray.tensordot(lazyray.conj(x), lazyray.Variable((3,)), 1) + lazyray.sum(t * 1)
     st = {}
     z = run(y, SIMPLIFY_RULES + LOWER_RULES, stats=st)
-    assert st["conj_real"] == 1 and st["tensordot_to_dot"] == 1
-    assert st["transpose_transpose"] == 1 and st["mul_one"] == 1
+    assert st["conj_real"] == st["tensordot_to_dot"] == st["transpose_transpose"] == 1
+    assert st["mul_one"] == 1
     assert ops(z) == {"variable": 2, "dot": 1, "sum": 1, "add": 1}
-    # one simplify pass before lowering would not see the lowering's output:
-    # the engine rewrites it too (einsum -> transpose, then transpose o transpose)
+    # the lowering's output is simplified too (einsum -> transpose, then T o T), one walk
     w = lazyray.transpose(lazyray.einsum("ij->ji", x), (1, 0))
     assert ops(optimize(w)) == {"variable": 1}
 
@@ -445,9 +440,8 @@ def test_deep_chain_after_a_lowering():
 
 
 def test_local_rules_are_replayed_by_signature(rng):
-    # tensordot -> dot is local: worked out once per signature, replayed on
-    # the others, except where the result reached past the operands (here a
-    # transpose of a transpose simplified away: not an outcome of the signature)
+    # tensordot -> dot is local: worked out once per signature, replayed on the others, except
+    # where the result reached past the operands (a transpose of a transpose simplified away)
     x, y, v = lazyray.Variable((4, 3)), lazyray.Variable((3, 4)), lazyray.Variable((3,))
     vs = [x, y, v]
     for first in (0, 1):
@@ -474,8 +468,7 @@ def test_local_rules_are_replayed_by_signature(rng):
 
 
 def test_function_lean_result_and_narrowing(rng):
-    # Function's engine keeps nodes whose operands changed (here: merged by
-    # CSE) instead of rebuilding them; narrowing needs an ordinary graph
+    # Function keeps nodes whose operands changed (merged by CSE); narrowing needs a graph
     x = lazyray.Variable((4, 4))
     s1, s2 = lazyray.sin(x), lazyray.sin(x)
     b = lazyray.cos(s2) - s1
@@ -498,3 +491,10 @@ def test_function_numbers_a_run_kept_on_a_merged_operand(rng):
     f, xv = lazyray.Function([x], [lazyray.cos(b), y]), rng.normal(size=3)
     assert len(f) == 32
     assert_same_values(evaluate([x], [lazyray.cos(b), y], (xv,)), flat(f(xv)), True)
+    # no fold pass: kept on a merged constant, folded by the tape builder via its old operand
+    c1, c2 = (lazyray.array(d) for d in [rng.normal(size=3)] * 2)  # two leaves, one data
+    outs = [lazyray.cos(c2) * 2.0 + lazyray.sin(c1) * x, lazyray.tensordot(lazyray.sin(x), x, 1)]
+    f = lazyray.Function([x], outs, optimize=["cse", "lower"])
+    assert len(f) == 4 and f._prog.ops.count("dot") == 1  # (cos, sin folded)
+    assert [i[0] for i in f._prog.tape if i[1] is np.dot] == [0]  # a lowered dot: tape.BIN
+    assert_same_values(evaluate([x], outs, (xv,)), flat(f(xv)), True)

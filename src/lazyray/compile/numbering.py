@@ -24,7 +24,7 @@ class Numbered:
     dependency of an op node, a tuple of the (distinct) values of its
     dependencies, aligned with ``nodes[j]._deps``, or None for inputs and
     leaves; ``last[j]`` is the value of the last op node reading value ``j``
-    (-1 if none); ``pos`` maps every node reached to its value (keyed by
+    (-1 if none); ``pos`` maps every node numbered to its value (keyed by
     the node itself: lazy arrays hash by identity, and a dict compares keys
     of equal hashes only, which distinct live objects never have).
     ``specs[j]`` is what the tape builder needs of an op node it can emit
@@ -44,8 +44,8 @@ def number(outputs, inputs, sub=None) -> Numbered:
     first).  ``sub``: the lean result of the rewrite engine
     (:class:`lazyray.passes.engine.Engine`), ``{node: its operands}``
     for the nodes that compute their value on other operands than their own
-    (each old operand, which only such a node reads, takes the value of its
-    replacement)."""
+    (``deps[j]`` then holds the values of its replacements, and ``pos`` has
+    no entry for an old operand, which only such a node reads)."""
     pos = {v: j for j, v in enumerate(inputs)}
     nodes = list(inputs)
     deps_of = [None] * len(nodes)
@@ -115,10 +115,6 @@ def number(outputs, inputs, sub=None) -> Numbered:
                 pos.update(zip(run, range(i0, i0 + k)))
                 for x in run:
                     xd = x._deps
-                    if sub:
-                        new = sub.get(x)
-                        if new is not None and xd[0] not in pos:
-                            pos[xd[0]] = pos[new[0]]
                     a = x._args  # spec(x), inline
                     if x._kwargs is not None:
                         add_spec(None)
@@ -173,10 +169,6 @@ def number(outputs, inputs, sub=None) -> Numbered:
             add_deps(tuple(idx))
         pop()
         pos[node] = i
-        if deps is not node._deps:
-            for d, c in zip(node._deps, deps):
-                if d not in pos:
-                    pos[d] = pos[c]
         add_node(node)
         add_last(-1)
         if nd == 2 and node._args is node._deps and node._kwargs is None:

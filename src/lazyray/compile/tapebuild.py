@@ -224,7 +224,7 @@ def _build(outputs, inputs, fold, sub):
                     if last[di] == i:
                         dying = [s0]
                 elif fold:
-                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    _fold(node, i, di, nodes, vals, last, check)
                     continue
                 else:
                     s0 = const_reg(di)
@@ -247,7 +247,7 @@ def _build(outputs, inputs, fold, sub):
                         dying = [s1]
                     s0 = const_reg(j0)
                 elif fold:
-                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    _fold(node, i, di, nodes, vals, last, check)
                     continue
                 else:
                     s0 = const_reg(j0)
@@ -263,7 +263,7 @@ def _build(outputs, inputs, fold, sub):
                             else:
                                 dying.append(s)
                 if not dependent:
-                    _fold(node, i, di, nodes, vals, last, pos, check)
+                    _fold(node, i, di, nodes, vals, last, check)
                     continue
                 s0 = const_reg(di[0]) if di else None
 
@@ -361,12 +361,15 @@ def _build(outputs, inputs, fold, sub):
     return prog, inputs
 
 
-def _fold(node, i, di, nodes, vals, last, pos, check):
-    """Evaluate a node that does not depend on the inputs, at build time."""
+def _fold(node, i, di, nodes, vals, last, check):
+    """Evaluate a node that does not depend on the inputs, at build time
+    (its dependencies' values ``di`` are aligned with ``node._deps``: a node
+    of the engine's lean result reads them through its old operands)."""
     idx = (di,) if type(di) is int else di
+    val_of = dict(zip(node._deps, idx))  # (lazy arrays hash by identity)
 
     def lookup(d):
-        j = pos[d]
+        j = val_of[d]
         data = nodes[j]._data
         return data if data is not None else vals[j]
 

@@ -51,7 +51,7 @@ from ..graph.node import LazyArray, _leaf
 from ..graph.sharing import no_sharing
 from ..graph.traverse import find_lazy, tree_map
 from .core import topo
-from .hashcons import _ANY, _ATOMS, Builder
+from .hashcons import _ANY, _ATOMS, _KEYED, Builder
 from .narrow import NARROW, NARROW_RULE
 from .rewrite import Rewriter
 
@@ -312,7 +312,10 @@ class Engine(Rewriter, Builder):
                             break
                 k = None
                 if not unique:
-                    self.ready(cd)
+                    for c in cd:
+                        if users.get(c) is not _KEYED:  # (usually all are)
+                            self.ready(cd)
+                            break
                     k = self.key(cand)
                     hit = table.get(k)
                     if hit is not None:

@@ -165,6 +165,10 @@ class Builder:
                 and args[1] is deps[1]
             ):
                 na = tuple(cd)
+                if len(nd) == 2:
+                    # its arguments are its operands: one tuple, so that
+                    # ``args is deps`` (the tape builder's fast path)
+                    nd = na
             else:
                 m = {id(d): c for d, c in zip(deps, cd)}
                 na = _remap(args, m)

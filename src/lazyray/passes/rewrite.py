@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import struct
 
-from ..graph.node import LazyArray
+from ..graph.node import LazyArray, build_node
 from ..graph.sharing import freeze
 
 __all__ = ["Rewriter", "MAX_STEPS"]
@@ -70,7 +70,7 @@ class Rewriter:
                         st[name] = st.get(name, 0) + 1
                     res = self.norm(new)
                     if sig is not None and self.template_ok(res, cand._deps):
-                        self.memo[sig] = (res, cand._deps, name, _on(res, cand._deps))
+                        self.memo[sig] = self.outcome(res, cand._deps, name)
                     return res
             if sig is not None:
                 self.memo[sig] = None
@@ -104,16 +104,37 @@ class Rewriter:
         hit = None if sig is None else self.memo.get(sig)
         if hit is None or hit[3] is None:
             return None, sig
-        res, deps, name, on = hit
+        res, deps, name, on, direct = hit
         st = self.stats
         if st is not None:
             st[name] = st.get(name, 0) + 1
-        for i, d in enumerate(deps):
-            if res is d:
-                out = cd[i]
-                break
+        if direct:
+            # one new node on two distinct operands, built at once: as
+            # settle(rebuild(res, ...)) when no earlier node can equal it
+            # (an operand has no user yet) and its op has no rule
+            c0 = cd[on[0]]
+            c1 = cd[on[1]]
+            if c0 is not c1 and not (self.cse and c0 in users and c1 in users):
+                na = (c0, c1)
+                out = build_node(
+                    res._op, res._fn, na, None, res._shape, res._dtype, res._backend, na
+                )
+                if self.cse:
+                    if c0 not in users:
+                        users[c0] = out
+                    if c1 not in users:
+                        users[c1] = out
+                    if n == 2:  # every operand has a user now: nothing to remember
+                        return out, sig
+            else:
+                out = self.settle(self.rebuild(res, [c0, c1]))
         else:
-            out = self.settle(self.rebuild(res, [cd[i] for i in on]))
+            for i, d in enumerate(deps):
+                if res is d:
+                    out = cd[i]
+                    break
+            else:
+                out = self.settle(self.rebuild(res, [cd[i] for i in on]))
         if self.cse:  # as remember(candidate, out, None)
             cand = None
             for c in cd:
@@ -124,6 +145,37 @@ class Rewriter:
                     users[c] = cand
                     self.rewritten[cand] = out
         return out, sig
+
+    def outcome(self, res, deps, name):
+        """The memo entry of a rewrite of a node on ``deps`` into ``res``:
+        ``(res, deps, name, on, direct)``, ``on`` the positions in ``deps``
+        of the operands of ``res`` (None when one is not among them) and
+        ``direct`` whether ``res`` is one new node on two distinct operands
+        of ``deps``, with these operands as its arguments, no keyword
+        argument and an op with no rule (:meth:`shortcut` builds it at
+        once)."""
+        on = _on(res, deps)
+        rd = res._deps
+        ra = res._args
+        op = res._op
+        direct = (
+            on is not None
+            and len(on) == 2
+            and on[0] != on[1]
+            and res._fn is not None
+            and res._kwargs is None
+            and type(ra) is tuple
+            and len(ra) == 2
+            and ra[0] is rd[0]
+            and ra[1] is rd[1]
+            and type(op) is str
+            and op not in self.dispatch
+            and op not in self.narrow_ops
+        )
+        for d in deps:
+            if res is d:
+                direct = False
+        return (res, deps, name, on, direct)
 
     def template_ok(self, res, deps) -> bool:
         """Whether ``res`` is an operand of ``deps`` or built on them by
@@ -199,7 +251,7 @@ class Rewriter:
     def replay(self, cand, hit):
         """The memoized outcome ``hit`` of the local rules on a node of
         ``cand``'s signature, rebuilt on ``cand``'s operands."""
-        res, deps, name, on = hit
+        res, deps, name, on, _ = hit
         st = self.stats
         if st is not None:
             st[name] = st.get(name, 0) + 1
