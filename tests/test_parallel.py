@@ -357,7 +357,7 @@ def test_to_dask_with_client(process_client):
 def test_distributed_error_names_op(process_client):
     bad = LazyArray("numpy", _boom, (lazyray.array(rand(3)),), None, (3,))
     with pytest.raises(ValueError, match="boom") as info:
-        compute_with_scheduler(bad * 2, process_client)
+        compute_with_scheduler(bad * 2, process_client, local_below=0)  # (on a worker)
     notes = "\n".join(getattr(info.value, "__notes__", []))
     assert "'_boom'" in notes and "lazyray node: _boom(f64[3]) -> f64[3]" in notes
 
@@ -440,3 +440,83 @@ def test_function_scheduler_hook(thread_client):
         assert same(lazyray.Function(x, outs, scheduler=sched)(a), ref)
     lazy = lazyray.Function(x, outs, scheduler="threads")(da.from_array(a, chunks=10))
     assert isinstance(lazy[0], da.Array)
+
+
+# ------------------------------------------------ placement, one-task runs
+
+
+def shared_prefix(size=100, branches=2, depth=4):
+    """Heavy independent branches that all read one shared prefix."""
+    a = lazyray.array(rand(size, size, seed=7) / size**0.5)
+    p = lazyray.tanh(a @ a)
+    outs = []
+    for i in range(branches):
+        y = p * (i + 1)
+        for _ in range(depth):
+            y = lazyray.tanh(y @ a)
+        outs.append(y.sum())
+    return outs
+
+
+def test_task_keys_group_tasks_by_cost():
+    from lazyray.execute.scheduler import task_keys
+
+    plan = partition(shared_prefix(), workers=2, overhead=1e-6, split=True)
+    keys = task_keys(plan, "lazyray-abc")
+    assert [k[1] for k in keys] == list(range(len(plan.tasks)))
+    for k, t in zip(keys, plan.tasks):
+        b = int(k[0].split("_c")[1].split("-")[0])
+        assert 2 ** (b - 1) <= t.cost * 1e6 <= 2 ** (b + 1) and k[0].endswith("-abc")
+
+
+def test_assign_spreads_branches_of_a_shared_prefix():
+    from lazyray.execute.cluster import assign
+
+    plan = partition(shared_prefix(), workers=2, overhead=1e-6, split=True)
+    heavy = [t.index for t in plan.tasks if t.deps and t.cost > plan.tasks[0].cost / 2]
+    assert len(plan.tasks[0].deps) == 0 and len(heavy) == 2
+    where = assign(plan, ["w0", "w1"])
+    assert {where[t] for t in heavy} == {"w0", "w1"}
+
+
+def test_distributed_branches_run_on_both_workers(process_client):
+    from distributed import get_task_stream
+
+    plan = partition(shared_prefix(), scheduler=process_client, overhead=1e-6, split=True)
+    assert len(plan.tasks) >= 3
+    with get_task_stream(process_client) as ts:
+        got = compute_with_scheduler(shared_prefix(), process_client, overhead=1e-6, split=True)
+    assert same(got, sequential(shared_prefix))
+    ran = {str(x["key"]): x["worker"] for x in ts.data if "lazyray_c" in str(x["key"])}
+    assert len(ran) == len(plan.tasks) and len(set(ran.values())) == 2
+
+
+def test_one_task_on_threads_is_the_sequential_run():
+    from lazyray.examples import gram_schmidt
+
+    a = rand(20, 20)
+    q = gram_schmidt(lazyray.array(a))
+    plan = partition(gram_schmidt(lazyray.array(a)), scheduler="threads")
+    assert len(plan.tasks) == 1
+    mid = q._deps[0] if q._deps else None
+    got = compute_with_scheduler(q, "threads")
+    assert same(got, gram_schmidt(a)) and q.fn is None
+    if mid is not None:  # computed in place, as lazyray.compute does
+        assert mid.fn is None
+
+
+def test_cheap_one_task_plan_on_a_cluster_runs_here(process_client):
+    """A one-task plan estimated under ``local_below`` seconds runs in this
+    process (its nodes computed in place, as ``lazyray.compute`` does); with
+    ``local_below=0`` it runs on a worker and the user's nodes stay lazy."""
+    from lazyray.examples import gram_schmidt
+
+    a = rand(12, 12)
+    want = gram_schmidt(a)
+    for local_below, in_place in [(None, True), (0, False)]:
+        q = gram_schmidt(lazyray.array(a))
+        mid = q._deps[0]
+        opts = {} if local_below is None else {"local_below": local_below}
+        got = compute_with_scheduler(q, process_client, **opts)
+        assert same(got, want)
+        assert (mid.fn is None) is in_place

@@ -4,8 +4,9 @@ Each task of the plan becomes one task of a dask graph (the legacy dict
 spec, which every dask scheduler accepts): a :class:`TaskRunner` called on
 the tuples of the tasks it needs and on the plan's input keys, returning the
 tuple of its outputs.  :func:`run_plan` resolves the scheduler, sends big
-inputs to a cluster once (:func:`scatter`), limits BLAS threads while tasks
-run side by side (:func:`blas_threads_for`) and runs the graph.  To other
+inputs to a cluster once and places the tasks there
+(:mod:`lazyray.execute.cluster`), limits BLAS threads while tasks run side
+by side (:func:`blas_threads_for`) and runs the graph.  To other
 processes a task's program travels pickled once (:class:`Packed`), and the
 arrays a task receives from another process are realigned
 (:func:`aligned`) so that numpy rounds as in the sequential run.
@@ -39,14 +40,15 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import operator
 import os
 import uuid
-import weakref
 
 import numpy as np
 
 from ..compile.tape import run
+from .cluster import _SCATTERED, _forget, scatter  # noqa: F401 - part of this API
 
 __all__ = [
     "TaskRunner",
@@ -56,6 +58,7 @@ __all__ = [
     "blas_threads_for",
     "scatter",
     "graph",
+    "task_keys",
     "aligned",
 ]
 
@@ -210,9 +213,16 @@ class Packed:
     def __call__(self, *args):
         runner = _UNPACKED.get(self.token)
         if runner is None:
+            import gc
             import pickle
 
-            runner = pickle.loads(self.blob)
+            enabled = gc.isenabled()
+            gc.disable()  # a long tape is many acyclic tuples: skip collections
+            try:
+                runner = pickle.loads(self.blob)
+            finally:
+                if enabled:
+                    gc.enable()
             _UNPACKED[self.token] = runner
             while len(_UNPACKED) > KEEP:
                 _UNPACKED.pop(next(iter(_UNPACKED)), None)
@@ -240,6 +250,31 @@ def packed(plan) -> list:
     return got
 
 
+def task_keys(plan, name: str) -> list:
+    """The dask key of each task of ``plan`` in a run named ``name``
+    (``"lazyray-<token>"``): ``("lazyray_c<b>-<token>", t)``, ``b`` the
+    base-2 logarithm of the task's estimated microseconds.
+
+    distributed learns task durations per key prefix, for its occupancy
+    estimates and work stealing; one prefix for every lazyray task would
+    average heavy tasks with tiny ones.  Tasks of similar estimated cost
+    share a prefix instead (at most a few dozen prefixes in all).
+
+    >>> class T:
+    ...     cost = 0.0066
+    >>> class P:
+    ...     tasks = [T()]
+    >>> task_keys(P(), "lazyray-abc")
+    [('lazyray_c13-abc', 0)]
+    """
+    head, _, tail = name.partition("-")
+    out = []
+    for t, task in enumerate(plan.tasks):
+        b = max(0, round(math.log2(max(task.cost, 1e-6) * 1e6)))
+        out.append((f"{head}_c{b}-{tail}", t))
+    return out
+
+
 def graph(plan, name: str, values, runner_objs=None, outputs: bool = True) -> tuple:
     """The dask graph (a dict) of ``plan`` with input values ``values``
     (arrays or futures); returns it and the key of each flat output (with
@@ -250,18 +285,19 @@ def graph(plan, name: str, values, runner_objs=None, outputs: bool = True) -> tu
         dsk[key] = v
     rs = runners(plan)
     objs = rs if runner_objs is None else runner_objs
+    tkey = task_keys(plan, name)
     for t, runner in enumerate(rs):
-        args = [(name, a) if kind == "t" else in_key[a] for kind, a in runner.keys]
+        args = [tkey[a] if kind == "t" else in_key[a] for kind, a in runner.keys]
         obj = objs[t]
         if callable(obj):  # a runner, or a packed one
-            dsk[(name, t)] = (obj, *args)
+            dsk[tkey[t]] = (obj, *args)
         else:  # a future of one
-            dsk[(name, t)] = (_call, obj, *args)
+            dsk[tkey[t]] = (_call, obj, *args)
     out_keys = []
     for k, ref in enumerate(plan.out_refs if outputs else ()):
         if ref[0] == "t":
             key = (name + "-out", k)
-            dsk[key] = (operator.getitem, (name, ref[1]), ref[2])
+            dsk[key] = (operator.getitem, tkey[ref[1]], ref[2])
         elif ref[0] == "i":
             key = in_key[ref[1]]
         else:
@@ -279,6 +315,7 @@ def fetch_plan(plan, name: str, values, dsk: dict) -> tuple:
     outputs are all outputs of the plan): no extra task to pick items; the
     items of others are picked by tasks added to ``dsk``."""
     read = {r[1] for t in plan.tasks for r in t.inputs if r[0] == "t"}
+    tkey = task_keys(plan, name)
     keys, at, how = [], {}, []
     for k, ref in enumerate(plan.out_refs):
         if ref[0] == "i":
@@ -288,9 +325,9 @@ def fetch_plan(plan, name: str, values, dsk: dict) -> tuple:
             how.append((None, ref[1]))
             continue
         whole = ref[1] not in read
-        key = (name, ref[1]) if whole else (name + "-out", k)
+        key = tkey[ref[1]] if whole else (name + "-out", k)
         if not whole:
-            dsk[key] = (operator.getitem, (name, ref[1]), ref[2])
+            dsk[key] = (operator.getitem, tkey[ref[1]], ref[2])
         if key not in at:
             at[key] = len(keys)
             keys.append(key)
@@ -380,55 +417,6 @@ def _in_process(client) -> bool:
     return bool(workers) and all(str(a).startswith("inproc://") for a in workers)
 
 
-# ----------------------------------------------------------------- scatter
-
-_SCATTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def scatter(client, values) -> list:
-    """Futures of ``values`` on the cluster, each sent once: a value already
-    scattered to this client (the same object, still alive) reuses its
-    future while the cluster holds it."""
-    try:
-        cache = _SCATTERED.setdefault(client, {})
-    except TypeError:  # pragma: no cover - a client that cannot be weakly referenced
-        cache = {}
-    out = [None] * len(values)
-    todo = []
-    for i, v in enumerate(values):
-        hit = cache.get(id(v))
-        if hit is not None and hit[0]() is v and hit[1].status == "finished":
-            out[i] = hit[1]
-        else:
-            todo.append(i)
-    if todo:
-        futs = client.scatter([values[i] for i in todo], hash=False)
-        for i, f in zip(todo, futs):
-            out[i] = f
-            try:
-                ref = weakref.ref(values[i], functools.partial(_drop, cache, id(values[i])))
-            except TypeError:  # not weakly referenceable: not cached
-                continue
-            cache[id(values[i])] = (ref, f)
-    return out
-
-
-def _drop(cache, key, ref):
-    """The array died: release its future (and the cluster's copy)."""
-    hit = cache.get(key)
-    if hit is not None and hit[0] is ref:
-        del cache[key]
-
-
-def _forget(client, futures):
-    cache = _SCATTERED.get(client, {})
-    dead = {f.key for f in futures if f.status != "finished"}
-    for k, (_, f) in list(cache.items()):
-        if f.key in dead:
-            del cache[k]
-    return bool(dead)
-
-
 # --------------------------------------------------------------------- run
 
 
@@ -478,6 +466,12 @@ def run_plan(
         run = f"{name}-{attempt}"
         dsk, _ = graph(plan, run, futs, objs, False)
         keys, how = fetch_plan(plan, run, values, dsk)
+        if len(plan.tasks) > 1:  # placement hints (lazyray.execute.cluster)
+            from .cluster import annotated, assign, worker_slots
+
+            slots = worker_slots(client)
+            if len(slots) > 1:
+                dsk = annotated(dsk, task_keys(plan, run), assign(plan, slots))
         try:
             with blas_limit(n_blas if local else None):
                 return [aligned(v) for v in _assemble(client.get(dsk, keys), how)]

@@ -19,11 +19,20 @@ from typing import Any
 
 from ..compile import function as _function
 from ..graph import pytree
+from ..graph.evaluate import compute_nodes
 from ..graph.node import LazyArray
 from ..graph.traverse import tree_map
 from .partitioning import partition
 from .plan import Plan
-from .scheduler import _in_process, packed, resolve, run_plan, runners
+from .scheduler import (
+    _in_process,
+    blas_limit,
+    blas_threads_for,
+    packed,
+    resolve,
+    run_plan,
+    runners,
+)
 
 __all__ = ["compute_with_scheduler", "to_dask", "ScheduledFunction", "is_dask_collection_args"]
 
@@ -85,7 +94,12 @@ def compute_with_scheduler(
     dask; the results are those of :func:`lazyray.compute`, bit for bit
     (see :mod:`lazyray.execute.scheduler` on BLAS threads).  As with
     ``compute(..., optimize=True)``, the outputs keep their values and the
-    user's intermediate nodes are left untouched.
+    user's intermediate nodes are left untouched, except when the plan is
+    one task compiled as traced (a graph too fine-grained to gain from a
+    cut) on ``"sync"`` or ``"threads"``, or on any scheduler when that task
+    is estimated to run in under ``local_below`` seconds (shipping it to
+    another process would cost about as much as running it): that runs in
+    this thread as :func:`lazyray.compute` does, intermediate nodes included.
 
     Parameters
     ----------
@@ -103,6 +117,10 @@ def compute_with_scheduler(
         BLAS threads per task (:mod:`lazyray.execute.scheduler`).
     retries : int, optional
         Resubmissions after the cluster lost scattered inputs (default 2).
+    local_below : float, optional
+        A one-task plan estimated under this many seconds runs in this
+        process on every scheduler (default :data:`LOCAL_BELOW`; 0: never
+        on ``"processes"`` and clusters).
     progbar : bool, optional
         dask's progress bar (local schedulers).
     **opts
@@ -131,15 +149,24 @@ def compute_with_scheduler(
             "compute_with_scheduler: no scheduler given (lazyray.compute runs in this thread)"
         )
     progbar = opts.pop("progbar", False)
+    below = opts.pop("local_below", LOCAL_BELOW)
     run, opts = _split_opts(opts)
     kind, client = resolve(scheduler)
     if "workers" not in opts and run.get("num_workers"):
         opts["workers"] = run["num_workers"]
     plan = _partition(outputs, kind, client, optimize, opts)
-    values = [v._data for v in plan.inputs]
-    flat = _run(plan, scheduler, values, run, progbar and client is None)
     out_leaves = []
     pytree.flatten_nodes(outputs, out_leaves, "outputs")
+    local = kind in ("sync", "threads") or plan.sequential < below
+    if local and _as_traced(plan):
+        # one task in this process: the sequential run itself, without
+        # compiling the task (which would cost about as much as running it),
+        # nor, on a cluster, pickling and sending it for a short run
+        with blas_limit(blas_threads_for(plan, 1, run.get("blas_threads", "auto"))):
+            compute_nodes(out_leaves)
+        return tree_map(_data_of, outputs)
+    values = [v._data for v in plan.inputs]
+    flat = _run(plan, scheduler, values, run, progbar and client is None)
     from ..graph.evaluate import _STRICT, check_result
 
     for node, v in zip(out_leaves, flat):
@@ -154,6 +181,18 @@ def compute_with_scheduler(
 
 def _data_of(node):
     return node._data
+
+
+#: a one-task plan estimated to run in less than this many seconds runs in
+#: the calling process on every scheduler (a longer one still goes to the
+#: cluster: its memory may be what the user needs)
+LOCAL_BELOW = 1.0
+
+
+def _as_traced(plan) -> bool:
+    """Whether ``plan`` is at most one task, compiled as traced (nothing to
+    run side by side, no pass to apply)."""
+    return len(plan.tasks) == 0 or (len(plan.tasks) == 1 and plan.tasks[0]._optimize is False)
 
 
 def _run(plan, scheduler, values, run, progbar=False, runner_futures=None):

@@ -1,0 +1,167 @@
+"""A plan on a ``distributed`` cluster: inputs sent once (:func:`scatter`),
+and where the tasks should run (hints for dask's scheduler).
+
+Placement
+---------
+
+distributed's scheduler sends a task to a worker that holds one of its
+inputs, and moves work elsewhere only by stealing, every 100 ms.  A plan's
+independent tasks that read the output of one shared task (the 32 slices of
+a sliced contraction all read the slice-independent part) would then all
+run, one after the other, on the worker that computed the shared task.
+The plan knows the estimated cost of every task and the bytes each one
+reads from another, so :func:`assign` places the tasks by list scheduling
+(the task with the longest remaining path first, on the worker where it can
+start first, counting the transfer of inputs computed elsewhere), and
+:func:`annotated` hands the placement to dask as per-key annotations
+``workers=[address]`` with ``allow_other_workers=True``: dask still
+schedules, and a task whose worker is lost runs on another one.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+import weakref
+
+from ..inspect.stats_memory import nbytes
+from .partition_cost import NETWORK_BYTES_PER_SECOND
+
+__all__ = ["assign", "worker_slots", "annotated", "scatter"]
+
+
+def worker_slots(client) -> list:
+    """The address of every worker thread of ``client``'s cluster (a worker
+    of ``n`` threads is listed ``n`` times), in a stable order."""
+    try:
+        workers = client.scheduler_info()["workers"]
+    except Exception:  # no information: leave the placement to dask
+        return []
+    slots = []
+    for addr in sorted(workers):
+        slots += [addr] * max(1, int(workers[addr].get("nthreads", 1) or 1))
+    return slots
+
+
+def assign(plan, slots: list, comm_rate: float = NETWORK_BYTES_PER_SECOND) -> list:
+    """The worker address of each task of ``plan`` by list scheduling on
+    ``slots`` (see the module docstring).
+
+    >>> class T:
+    ...     def __init__(self, cost, deps):
+    ...         self.cost, self.deps, self.inputs = cost, deps, []
+    >>> class P:
+    ...     overhead = 0.0
+    ...     tasks = [T(1.0, ()), T(1.0, ()), T(0.1, (0, 1))]
+    >>> assign(P(), ["a", "b"])
+    ['a', 'b', 'a']
+    """
+    tasks = plan.tasks
+    nt = len(tasks)
+    cost = [t.cost + plan.overhead for t in tasks]
+    succ = [[] for _ in range(nt)]
+    for t, task in enumerate(tasks):
+        for p in task.deps:
+            succ[p].append(t)
+    bottom = [0.0] * nt
+    for t in range(nt - 1, -1, -1):
+        bottom[t] = cost[t] + max((bottom[s] for s in succ[t]), default=0.0)
+    # bytes each task reads from each task it needs
+    reads = []
+    for task in tasks:
+        got = {}
+        for r in task.inputs:
+            if r[0] == "t":
+                got[r[1]] = got.get(r[1], 0) + nbytes(tasks[r[1]].outputs[r[2]])
+        reads.append(got)
+    indeg = [len(t.deps) for t in tasks]
+    ready = [(-bottom[t], t) for t in range(nt) if not indeg[t]]
+    heapq.heapify(ready)
+    free = [0.0] * len(slots)
+    finish = [0.0] * nt
+    where = [""] * nt
+    while ready:
+        _, t = heapq.heappop(ready)
+        best, best_s = None, 0
+        for s, addr in enumerate(slots):
+            start = free[s]
+            for p, b in reads[t].items():
+                at = finish[p] + (0.0 if where[p] == addr else b / comm_rate)
+                if at > start:
+                    start = at
+            if best is None or start < best:
+                best, best_s = start, s
+        finish[t] = best + cost[t]
+        free[best_s] = finish[t]
+        where[t] = slots[best_s]
+        for s in succ[t]:
+            indeg[s] -= 1
+            if not indeg[s]:
+                heapq.heappush(ready, (-bottom[s], s))
+    return where
+
+
+def annotated(dsk: dict, task_keys: list, where: list):
+    """``dsk`` as a ``HighLevelGraph`` whose task keys carry the placement
+    ``where`` (one layer per worker), the other keys in a plain layer."""
+    from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
+
+    by_worker = {}
+    for key, addr in zip(task_keys, where):
+        by_worker.setdefault(addr, {})[key] = dsk[key]
+    placed = {k for k in task_keys}
+    layers = {"lazyray-rest": MaterializedLayer({k: v for k, v in dsk.items() if k not in placed})}
+    for j, (addr, part) in enumerate(by_worker.items()):
+        layers[f"lazyray-on-{j}"] = MaterializedLayer(
+            part, annotations={"workers": [addr], "allow_other_workers": True}
+        )
+    return HighLevelGraph(layers, {name: set() for name in layers})
+
+
+# ----------------------------------------------------------------- scatter
+
+_SCATTERED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def scatter(client, values) -> list:
+    """Futures of ``values`` on the cluster, each sent once: a value already
+    scattered to this client (the same object, still alive) reuses its
+    future while the cluster holds it."""
+    try:
+        cache = _SCATTERED.setdefault(client, {})
+    except TypeError:  # pragma: no cover - a client that cannot be weakly referenced
+        cache = {}
+    out = [None] * len(values)
+    todo = []
+    for i, v in enumerate(values):
+        hit = cache.get(id(v))
+        if hit is not None and hit[0]() is v and hit[1].status == "finished":
+            out[i] = hit[1]
+        else:
+            todo.append(i)
+    if todo:
+        futs = client.scatter([values[i] for i in todo], hash=False)
+        for i, f in zip(todo, futs):
+            out[i] = f
+            try:
+                ref = weakref.ref(values[i], functools.partial(_drop, cache, id(values[i])))
+            except TypeError:  # not weakly referenceable: not cached
+                continue
+            cache[id(values[i])] = (ref, f)
+    return out
+
+
+def _drop(cache, key, ref):
+    """The array died: release its future (and the cluster's copy)."""
+    hit = cache.get(key)
+    if hit is not None and hit[0] is ref:
+        del cache[key]
+
+
+def _forget(client, futures):
+    cache = _SCATTERED.get(client, {})
+    dead = {f.key for f in futures if f.status != "finished"}
+    for k, (_, f) in list(cache.items()):
+        if f.key in dead:
+            del cache[k]
+    return bool(dead)
