@@ -291,7 +291,9 @@ def take(d: Draw, op: str) -> Call:
 
 def take_along_axis(d: Draw, op: str) -> Call:
     """``take_along_axis(x, idx, axis)`` with a constant in-range index array,
-    or the argsort of ``x``."""
+    or the argsort of ``x`` (stable in lazyray by default, so numpy's
+    reference sorts with ``kind="stable"``: its default quicksort orders
+    ties such as -0.0 and 0.0 otherwise; seed 9960000043807)."""
     x = d.array(min_ndim=1)
     shape, _ = d.info(x)
     axis = d.axis(len(shape))
@@ -299,6 +301,10 @@ def take_along_axis(d: Draw, op: str) -> Call:
         return Call(
             f"{{ns}}.take_along_axis({{0}}, {{ns}}.argsort({{0}}, axis={axis}), axis={axis})",
             (x,),
+            np_template=(
+                f"np.take_along_axis({{0}}, np.argsort({{0}}, axis={axis}, kind='stable'), "
+                f"axis={axis})"
+            ),
         )
     ishape = list(shape)
     if -len(shape) <= axis < len(shape):
