@@ -266,7 +266,9 @@ def cholesky(d: Draw, op: str) -> Call:
     """``cholesky`` of ``x x^H + 4 I`` (positive definite, whatever ``x``)."""
     x = _matrix(d, True, dtypes=FLOAT[1:] + COMPLEX)
     shape, _ = d.info(x)
-    n = shape[-1] if shape else 1
+    # x x^H is (rows x rows): an identity of the columns' size would be
+    # broadcast, adding 4 everywhere (singular; seed 9961000017408)
+    n = shape[-2] if len(shape) >= 2 else 1
     spd = f"{{0}} @ {{ns}}.swapaxes({{0}}, -1, -2).conj() + 4 * {{ns}}.eye({n})"
     if d.bad():
         spd = "{0}"
