@@ -17,29 +17,18 @@ True
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..graph import registry
-from .portable_torch import _moment
-from .torch_numpy import _result_dtypes, _sig
+from .linalg_torch import _key
+from .portable_torch import _moment, int_reciprocal
+from .torch_numpy import _result_dtypes
 
 __all__ = ["numpy_on_cupy"]
 
 _MISSING = object()
 
 
-def _sig_by_value(a):
-    """A plan's key: arrays by dtype and rank, anything else by value
-    (``item(results, 1)`` and ``item(results, 0)`` have other dtypes)."""
-    if hasattr(a, "dtype") and hasattr(a, "shape"):
-        return _sig(a)
-    if type(a) in (list, tuple):
-        return tuple(_sig_by_value(b) for b in a)
-    return (type(a), repr(a))
-
-
-def _key(args, kwargs):
-    return _sig_by_value(args), _sig_by_value(sorted(kwargs.items()))
+def _plan_key(args, kwargs):
+    return _key(args), _key(sorted(kwargs.items()))
 
 
 def _host(cupy, np_fn, args, kwargs):
@@ -125,16 +114,11 @@ def _split(cupy, fn, x, indices_or_sections, axis=0):
 
 
 def _reciprocal(cupy, fn, x):
-    """numpy's integer ``reciprocal`` (see
-    :func:`lazyray.ops.portable_torch._int_reciprocal`; cupy's gives 0 at 0);
-    complex numbers as :func:`_complex_on_host`."""
+    """numpy's integer ``reciprocal`` (:func:`~.portable_torch.int_reciprocal`;
+    cupy's gives 0 at 0); complex numbers as :func:`_complex_on_host`."""
     if x.dtype.kind == "c":
         return _complex_on_host(cupy, fn, x)
-    if x.dtype.kind not in "iu":
-        return fn(x)
-    at_zero = np.reciprocal(np.zeros(1, x.dtype))[0]
-    out = cupy.where((x == 1) | (x == -1), x, cupy.zeros_like(x))
-    return cupy.where(x == 0, cupy.asarray(at_zero), out)
+    return int_reciprocal(cupy, x) if x.dtype.kind in "iu" else fn(x)
 
 
 def _complex_on_host(cupy, fn, *args, **kwargs):
@@ -183,7 +167,7 @@ def numpy_on_cupy(fn, name: str):
 
     def call(*args, **kwargs):
         try:
-            key = _key(args, kwargs)
+            key = _plan_key(args, kwargs)
             dts = plans[key]
         except KeyError:
             dts = plans[key] = _result_dtypes(np_fn, args, kwargs, True)

@@ -307,9 +307,9 @@ def _moment(torch, fn, x, *args, **kwargs):
 def _reciprocal(torch, fn, x):
     """numpy's complex ``reciprocal``, Smith's division of 1 by ``x``
     (``1 / 0j`` is nan+nanj; torch's kernel gives inf+nanj); integers as
-    :func:`_int_reciprocal`."""
+    :func:`int_reciprocal`."""
     if not (x.is_complex() or x.is_floating_point()):
-        return _int_reciprocal(torch, x)
+        return int_reciprocal(torch, x)
     if not x.is_complex():
         return fn(x)
     re, im = x.real, x.imag
@@ -331,15 +331,20 @@ def _int_divide(torch, fn, a, b):
     return torch.where(zero, torch.zeros_like(out), out)
 
 
-def _int_reciprocal(torch, x):
-    """numpy's integer ``reciprocal``: ``1 // x`` for ``x != 0`` and, for
-    ``x == 0``, what numpy gives on this machine (its float ``inf`` cast:
-    ``INT_MIN`` for 32 and 64-bit signed integers on x86, else 0); torch's
-    cast of ``inf`` differs on CUDA."""
+def int_reciprocal(xp, x):
+    """numpy's integer ``reciprocal`` on the integer or boolean array ``x``
+    of array library ``xp`` (torch, cupy): ``1 // x`` for ``x != 0`` and,
+    for ``x == 0``, what numpy gives on this machine (its float ``inf``
+    cast: ``INT_MIN`` for 32 and 64-bit signed integers on x86, else 0);
+    the libraries' casts of ``inf`` differ on CUDA.
+
+    >>> int_reciprocal(np, np.array([0, 1, 2, -1], dtype="int8"))
+    array([ 0,  1,  0, -1], dtype=int8)
+    """
     at_zero = np.reciprocal(np.zeros(1, _np_dtype(x)))[0].item()
-    one = (x == 1) | (x == -1) if x.dtype != torch.bool else x
-    out = torch.where(one, x, torch.zeros_like(x))
-    return torch.where(x == 0, torch.full_like(x, at_zero), out)
+    one = x if str(x.dtype).endswith("bool") else (x == 1) | (x == -1)
+    out = xp.where(one, x, xp.zeros_like(x))
+    return xp.where(x == 0, xp.full_like(x, at_zero), out)
 
 
 _TORCH_FIX = {
