@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .draw import NUMERIC, Call, Draw
-from .ops_elementwise import Lit, operands, render
+from .ops_elementwise import clip_operands, operands
 from .program import lit
 
 _SHIFTS = {"bitwise_left_shift": "<<", "bitwise_right_shift": ">>"}
@@ -47,18 +47,8 @@ def clip(d: Draw, op: str) -> Call:
     ``a_max=`` too), with scalar, array or ``None`` bounds.  lazyray keeps
     ``x``'s dtype where the bounds are of its kind (the Array API's rule),
     so numpy's result is cast back to it there."""
-    x = d.array()
-    shape, xdt = d.info(x)
-    values = [x]
-    for _ in range(2):
-        r = d.rng.random()
-        if r < 0.2:
-            values.append(Lit("None"))
-        elif r < 0.65:
-            values.append(Lit(d.scalar(d.choice("iif"))))
-        else:
-            values.append(d.array(d.broadcastable(shape), reuse=0.3))
-    parts, refs = render(values)
+    parts, refs = clip_operands(d, none=0.2, scalar=0.65)
+    xdt = d.info(refs[0])[1]
     style = d.choice(["pos", "kw", "np_kw", "method"])
     if style == "pos":
         call = f"{{ns}}.clip({parts[0]}, {parts[1]}, {parts[2]})"
