@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+from ..graph.node import LazyArray
 from ..inspect.flops import node_flops
 from ..inspect.stats_memory import nbytes
 
@@ -120,15 +121,60 @@ _ELEMENTWISE = frozenset(("unary", "binary", "ternary"))
 _FREE = frozenset(("positive", "real", "imag", "astype", "conj"))
 
 
+#: families whose cost is a function of the op, the result's shape and
+#: dtype and the bytes of the operands (no FLOPs, or one per element) ...
+_BY_RESULT = frozenset(
+    ("unary", "binary", "ternary", "movement", "indexing", "creation", "combine")
+)
+#: ... but for these ops (FLOPs from an operand's shape and an axis)
+_BY_ARGS_TOO = frozenset(("trace", "sort", "argsort"))
+#: contractions whose FLOPs are a function of the shapes of their two
+#: operands and of the result (``tensordot``: the contracted size is the
+#: size of ``a`` over that of its free axes, the leading axes of the result)
+_BY_SHAPES = frozenset(("tensordot", "matmul", "dot", "inner"))
+
+
 def _op_info(op):
-    """``(family, call seconds, copies operands)`` of an op name."""
+    """``(family, call seconds, copies operands, memo)`` of an op name;
+    ``memo`` tells what a node's cost is a function of (:func:`_memo_key`)."""
     from ..graph.registry import OPS
 
     opdef = OPS.get(op) if type(op) is str else None
     family = opdef.family if opdef is not None else None
+    memo = 0
+    if family in _BY_RESULT and op not in _BY_ARGS_TOO:
+        memo = 1
+    elif family == "contraction" and op in _BY_SHAPES:
+        memo = 2
     if op in SLOW_CONTRACTIONS and type(op) is str:
-        return family, CALL_SECONDS["contraction"] + SLOW_CONTRACTIONS[op], True
-    return family, CALL_SECONDS.get(family, OTHER_CALL_SECONDS), False
+        return family, CALL_SECONDS["contraction"] + SLOW_CONTRACTIONS[op], True, memo
+    return family, CALL_SECONDS.get(family, OTHER_CALL_SECONDS), False, memo
+
+
+def _arg_shape(x):
+    return x._shape if type(x) is LazyArray else tuple(getattr(x, "shape", ()))
+
+
+def _memo_key(node, memo, b):
+    """The key of a node's cost among nodes of the same op (``memo`` from
+    :func:`_op_info`, not 0; ``b`` the bytes of its operands): many nodes
+    of a graph share it (the slices of a sliced contraction)."""
+    if memo == 1:
+        return (node._op, node._shape, node._dtype, b)
+    args = node._args
+    return (node._op, node._shape, node._dtype, b, _arg_shape(args[0]), _arg_shape(args[1]))
+
+
+def _cost_of(node, info, sz, b, memo):
+    """:func:`_cost`, remembered in ``memo`` (a dict) for the ops whose
+    cost its key determines."""
+    if not info[3] or len(node._args or ()) < (2 if info[3] == 2 else 0):
+        return _cost(node, info, sz, b)
+    key = _memo_key(node, info[3], b)
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _cost(node, info, sz, b)
+    return got
 
 
 def scan(outputs, stop=()) -> tuple:
@@ -147,7 +193,7 @@ def scan(outputs, stop=()) -> tuple:
     stop_ids = {id(v) for v in stop}
     seen = set()
     leaves = []
-    sizes, infos = {}, {}
+    sizes, infos, memo = {}, {}, {}
     n_ops, w, fl, tb = 0, 0.0, 0, 0
     stack = list(outputs)
     pop, push = stack.pop, stack.append
@@ -178,7 +224,7 @@ def scan(outputs, stop=()) -> tuple:
         info = infos.get(op)
         if info is None:
             info = infos[op] = _op_info(op)
-        s, f, b = _cost(node, info, sz, b)
+        s, f, b = _cost_of(node, info, sz, b, memo)
         w += s
         fl += f
         tb += b
@@ -194,7 +240,7 @@ def _cost(node, info, sz, b):
     """``(seconds, flops, bytes)`` of an op node: ``info`` from
     :func:`_op_info`, ``sz`` its ``(elements, bytes)``, ``b`` the bytes of
     its operands."""
-    family, call, copies = info
+    family, call, copies, _ = info
     if family in _ELEMENTWISE:
         f = 0 if node._op in _FREE else sz[0]
     else:
@@ -212,12 +258,13 @@ def _cost(node, info, sz, b):
 class _Costs:
     """Accumulates :func:`costs` node by node, in numbering order."""
 
-    __slots__ = ("w", "fl", "ob", "tb", "sizes", "infos")
+    __slots__ = ("w", "fl", "ob", "tb", "sizes", "infos", "memo")
 
     def __init__(self):
         self.w, self.fl, self.ob, self.tb = [], [], [], []
         self.sizes = {}  # (shape, dtype) -> (elements, bytes)
         self.infos = {}  # op -> _op_info(op)
+        self.memo = {}  # _memo_key -> _cost
 
     def add(self, node, d):
         key = (node._shape, node._dtype)
@@ -238,7 +285,7 @@ class _Costs:
         b = 0
         for j in d:
             b += ob[j]
-        s, f, b = _cost(node, info, sz, b)
+        s, f, b = _cost_of(node, info, sz, b, self.memo)
         self.w.append(s)
         self.fl.append(f)
         self.tb.append(b)

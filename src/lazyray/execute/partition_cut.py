@@ -17,8 +17,9 @@ the task of every op node.  It works in four steps, all iterative:
    continues the parent's group (a chain never splits: there is nothing to
    run beside it); a branch heavier than ``target / 2`` becomes a group of
    its own; lighter branches that still matter (over ``target / 32``) are
-   packed into "bins" of about ``target`` each (e.g. slices of a sliced
-   contraction hanging off a chain of additions); the rest is glue that
+   packed in order into "bins" of equal weight, about ``target`` each
+   (e.g. slices of a sliced contraction hanging off a chain of additions:
+   bins differ by at most about one slice); the rest is glue that
    stays with its parent.  A node whose every consumer lies in one other
    group then moves to that group (its producer-side prologue), and the
    ``item`` nodes of a multi-output op stay with it (a boundary value is
@@ -34,9 +35,10 @@ the task of every op node.  It works in four steps, all iterative:
 Several targets are tried (``total / (k * workers)`` for a few ``k``), and
 one task for everything; each cut is scored by a list-scheduling simulation
 on ``workers`` workers with the per-task overhead (and, across processes,
-the transfer of task inputs), and the fastest is kept; on near ties (3%),
-the one whose critical path plus total overhead is shortest (balanced
-tasks absorb the noise of real run times; tiny tasks cost overhead).
+the transfer of task inputs), and the fastest is kept; among the near ties
+(within 3% of the fastest), the one whose critical path plus total overhead
+is shortest (balanced tasks absorb the noise of real run times; tiny tasks
+cost overhead).
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ SPLITS = (1, 2, 4, 8, 16)
 MIN_TASK_OVERHEADS = 10.0
 #: tasks lighter than this many overheads (or than target / 8) are merged
 MERGE_BELOW_OVERHEADS = 2.0
+#: cuts estimated within this fraction of the fastest are near ties
+NEAR_TIE = 0.03
 
 
 def _pdom(deps, ops, is_out, n):
@@ -83,16 +87,14 @@ def _pdom(deps, ops, is_out, n):
     return ip, cons
 
 
-def _groups(ops, ip, W, n, target, cons, deps, item_of):
-    """Step 2: the group of each op node."""
+def _groups(ops, ip, W, n, target, cons, children, items):
+    """Step 2: the group of each op node (``children``: of each node in the
+    post-dominator tree; ``items``: pairs ``(item node, multi-output node)``)."""
     heavy, light = target * HEAVY, target * LIGHT
-    children = {}
-    for i in ops:
-        children.setdefault(ip[i], []).append(i)
     group = [-1] * (n + 1)
     group[n] = 0
     ngroups = 1
-    bins = {}  # group -> [bin group, its weight]
+    binned = {}  # group -> [(provisional group, weight)] of the branches to bin
     for p in [n, *reversed(ops)]:
         kids = children.get(p)
         if not kids:
@@ -102,20 +104,22 @@ def _groups(ops, ip, W, n, target, cons, deps, item_of):
             group[kids[0]] = g
             continue
         main = max(kids, key=W.__getitem__)
+        # the heaviest child continues the parent's group, unless a sibling
+        # to bin is as heavy (e.g. the first two slices of a sum of slices):
+        # then it is binned with them (it is not the chain)
+        wm = W[main]
+        bin_main = light <= wm < heavy and any(c != main and W[c] >= wm * 0.99 for c in kids)
         for c in kids:
             wc = W[c]
-            if c == main or wc < light:
+            if wc < light or (c == main and not bin_main):
                 group[c] = g
-            elif wc >= heavy:
+            else:
                 group[c] = ngroups
                 ngroups += 1
-            else:
-                b = bins.get(g)
-                if b is None or b[1] >= target:
-                    b = bins[g] = [ngroups, 0.0]
-                    ngroups += 1
-                b[1] += wc
-                group[c] = b[0]
+                if wc < heavy:
+                    binned.setdefault(g, []).append((group[c], wc))
+    if binned:
+        group = _pack_bins(group, binned, ngroups, target)
     # glue read by one other group only (a prologue) moves to that group
     inherited = [group[i] == group[ip[i]] for i in range(n)]
     for i in reversed(ops):
@@ -124,11 +128,28 @@ def _groups(ops, ip, W, n, target, cons, deps, item_of):
             h = group[cs[0]]
             if all(group[c] == h for c in cs):
                 group[i] = h
-    for i in ops:
-        j = item_of(i)
-        if j is not None:
-            group[i] = group[j]
+    for i, j in items:
+        group[i] = group[j]
     return group
+
+
+def _pack_bins(group, binned, ngroups, target):
+    """The light branches of each group packed, in order, into bins of
+    equal weight (as many as ``target`` fits in their sum): each branch goes
+    to the bin holding the middle of its weight, so that bins differ by at
+    most about one branch."""
+    to = list(range(ngroups))
+    for items in binned.values():
+        total = sum(wc for _, wc in items)
+        nbins = max(1, min(len(items), round(total / target)))
+        per = total / nbins
+        first = {}
+        cum = 0.0
+        for ph, wc in items:
+            b = min(nbins - 1, int((cum + wc / 2) / per))
+            cum += wc
+            to[ph] = first.setdefault(b, ph)
+    return [to[g] if g >= 0 else g for g in group]
 
 
 def _stages(ops, deps, group, n):
@@ -154,18 +175,39 @@ def _stages(ops, deps, group, n):
 
 
 def _task_graph(ops, deps, task, nt, w, out_bytes):
-    """Predecessor sets, weights and input bytes of the tasks."""
+    """Predecessor sets, weights and input bytes of the tasks, and the
+    bytes on each edge ``(producer, consumer)`` between tasks."""
     pred = [set() for _ in range(nt)]
     tw = [0.0] * nt
     tin = [0] * nt
+    edges = {}
     for i in ops:
         t = task[i]
         tw[t] += w[i]
         for d in deps[i]:
-            if deps[d] is not None and task[d] != t:
-                if task[d] not in pred[t]:
-                    pred[t].add(task[d])
+            td = task[d]
+            if td != t and deps[d] is not None:
+                pred[t].add(td)
                 tin[t] += out_bytes[d]
+                e = (td, t)
+                edges[e] = edges.get(e, 0) + out_bytes[d]
+    return pred, tw, tin, edges
+
+
+def _merged_graph(to, nt, tw0, edges):
+    """The task graph after renumbering task ``t`` as ``to[t]`` (merged
+    tasks share a number): the same as :func:`_task_graph` of the renumbered
+    nodes, from the edges of the graph before."""
+    pred = [set() for _ in range(nt)]
+    tw = [0.0] * nt
+    tin = [0] * nt
+    for t, x in enumerate(tw0):
+        tw[to[t]] += x
+    for (a, b), nb in edges.items():
+        a, b = to[a], to[b]
+        if a != b:
+            pred[b].add(a)
+            tin[b] += nb
     return pred, tw, tin
 
 
@@ -217,9 +259,15 @@ def _merge_light(pred, tw, tin, min_task):
 
 
 def _renumber(ops, task, rep, pred_all):
-    """Dense task ids in a topological order of the task graph."""
-    live = sorted({rep[t] for t in set(task[i] for i in ops)})
-    pred = {t: {rep[p] for p in pred_all[t]} - {t} for t in live}
+    """Dense task ids in a topological order of the task graph: the task
+    of every node, and the new id of every task before the merge."""
+    live = sorted({rep[t] for t in range(len(rep))})
+    pred = {t: set() for t in live}  # of the merged tasks: all their members'
+    for t, ps in enumerate(pred_all):
+        r = rep[t]
+        pred[r].update(rep[p] for p in ps)
+    for t in live:
+        pred[t].discard(t)
     # Kahn's algorithm, smallest id first (ids follow the node order)
     succ = {t: [] for t in live}
     indeg = {t: len(pred[t]) for t in live}
@@ -238,7 +286,8 @@ def _renumber(ops, task, rep, pred_all):
                 heapq.heappush(ready, s)
     if len(new) != len(live):  # pragma: no cover - the stages forbid cycles
         raise AssertionError("lazyray.partition: the task graph has a cycle")
-    return [new[rep[task[i]]] if task[i] >= 0 else -1 for i in range(len(task))]
+    to = [new[rep[t]] for t in range(len(rep))]
+    return [to[t] if t >= 0 else -1 for t in task], to
 
 
 def simulate(weights, preds, in_bytes, workers, overhead, comm_rate):
@@ -338,29 +387,36 @@ def cut(
     for i in ops:
         W[i] += w[i]
         W[ip[i]] += W[i]
-    best = (total + overhead, total + 2 * overhead, one)
+    children = {}
+    for i in ops:
+        children.setdefault(ip[i], []).append(i)
+    items = [(i, j) for i, j in ((i, item_of(i)) for i in ops) if j is not None]
+    cands = [(total + overhead, total + 2 * overhead, one)]
     seen = set()
     for k in SPLITS:
         target = max(total / (k * workers), MIN_TASK_OVERHEADS * overhead)
-        group = _groups(ops, ip, W, n, target, cons, deps, item_of)
+        group = _groups(ops, ip, W, n, target, cons, children, items)
         task, nt = _stages(ops, deps, group, n)
         if nt == 1:
             continue
-        pred, tw, tin = _task_graph(ops, deps, task, nt, w, out_bytes)
+        pred, tw, tin, edges = _task_graph(ops, deps, task, nt, w, out_bytes)
+        pred0, tw0 = [set(p) for p in pred], list(tw)
         rep = _merge_light(pred, tw, tin, max(MERGE_BELOW_OVERHEADS * overhead, target / 8))
-        final = _renumber(ops, task, rep, _task_graph(ops, deps, task, nt, w, out_bytes)[0])
-        sig = tuple(final[i] for i in ops)
+        final, to = _renumber(ops, task, rep, pred0)
+        sig = tuple(final)  # leaves are -1 in every cut
         if sig in seen:
             continue
         seen.add(sig)
-        nt = max(sig) + 1
+        nt = max(to) + 1
         if nt == 1:
             continue
-        preds, tw, tin = _task_graph(ops, deps, final, nt, w, out_bytes)
+        preds, tw, tin = _merged_graph(to, nt, tw0, edges)
         est = simulate(tw, preds, tin, workers, overhead, comm_rate)
-        # near ties: the shorter critical path (balance against noise),
-        # counting the overheads (fewer tasks when tasks are small)
         tie = critical_path(tw, preds, overhead)[1] + nt * overhead
-        if est < best[0] * 0.97 or (est <= best[0] * 1.03 and tie < best[1]):
-            best = (est, tie, final)
-    return best[2]
+        cands.append((est, tie, final))
+    # among the cuts within NEAR_TIE of the fastest: the shortest critical
+    # path (balance against noise), counting the overheads (fewer tasks when
+    # tasks are small); the first of equals (the coarser cut)
+    fastest = min(c[0] for c in cands)
+    near = [c for c in cands if c[0] <= fastest * (1 + NEAR_TIE)]
+    return min(near, key=lambda c: c[1])[2]

@@ -110,13 +110,24 @@ class TaskRunner:
     ``lazyray_task`` / ``lazyray_op`` (the op's position in the task).
     """
 
-    __slots__ = ("function", "picks", "index", "keys")
+    __slots__ = ("_function", "_task", "picks", "index", "keys")
 
-    def __init__(self, function, picks, index, keys):
-        self.function = function
+    def __init__(self, function, picks, index, keys, task=None):
+        self._function = function
+        self._task = task
         self.picks = picks
         self.index = index
         self.keys = keys
+
+    @property
+    def function(self):
+        """The task's compiled :class:`~lazyray.Function`: given, or compiled
+        from the plan's task at the first call (in the thread that runs it,
+        not in the one that submits the plan)."""
+        fn = self._function
+        if fn is None:  # compiled here, in the thread that runs the task
+            fn = self._function = self._task.function
+        return fn
 
     def __call__(self, *args):
         flat = [aligned(args[a] if j is None else args[a][j]) for a, j in self.picks]
@@ -174,8 +185,9 @@ def _locate(prog, flat):
 
 
 def _runner(task):
-    """The :class:`TaskRunner` of a plan task (cached on the task)."""
-    fn = task.function
+    """The :class:`TaskRunner` of a plan task; its function is compiled when
+    it is first called or pickled (then cached on the task)."""
+    fn = task._fn
     deps = list(task.deps)
     dep_pos = {t: a for a, t in enumerate(deps)}
     ins = sorted({r[1] for r in task.inputs if r[0] == "i"})
@@ -184,7 +196,7 @@ def _runner(task):
         (dep_pos[r[1]], r[2]) if r[0] == "t" else (in_pos[r[1]], None) for r in task.inputs
     )
     keys = tuple([("t", t) for t in deps] + [("i", k) for k in ins])
-    return TaskRunner(fn, picks, task.index, keys)
+    return TaskRunner(fn, picks, task.index, keys, None if fn is not None else task)
 
 
 def runners(plan) -> list:
