@@ -204,26 +204,17 @@ def _plot(outputs, path, kind):
     plt.close(fig)
 
 
-def _source(out) -> str:
-    try:
-        import lazyray
-
-        get_source = lazyray.get_source
-    except (ImportError, AttributeError) as e:
-        raise CLIError(f"--source needs lazyray.get_source, which is unavailable: {e}") from None
-    return get_source(out)
-
-
 def _inspect(args) -> int:
     import json
 
+    from lazyray.compile.codegen import get_source
     from lazyray.inspect.summary import summary
 
     try:
         specs, variables, out, outputs = _trace(args)
         s = summary(outputs)
         plan = _plan(outputs, variables, args) if args.plan else None
-        source = _source(out) if args.source else None
+        source = get_source(out) if args.source else None
         if args.plot:
             _plot(outputs, args.plot, args.kind)
         if args.dot:

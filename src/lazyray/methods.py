@@ -31,36 +31,31 @@ def _delegate(name, module, func, **fixed):
     return method
 
 
+def _same_names(module, names):
+    """Delegates named as their functions in ``module``."""
+    return {name: (module, name, {}) for name in names.split()}
+
+
 _DELEGATES = {
     # name: (module, function, fixed keyword arguments)
-    "get_source": ("compile.codegen", "get_source", {}),
-    "as_string": ("compile.codegen", "as_string", {}),
-    "show": ("inspect.show", "show", {}),
-    "listing": ("inspect.show", "listing", {}),
-    "summary": ("inspect.summary", "summary", {}),
-    "history_num_nodes": ("inspect.stats", "history_num_nodes", {}),
-    "history_max_size": ("inspect.stats", "history_max_size", {}),
-    "history_size_footprint": ("inspect.stats", "history_size_footprint", {}),
-    "history_peak_size": ("inspect.stats", "history_peak_size", {}),
-    "history_total_size": ("inspect.stats", "history_total_size", {}),
-    "history_stats": ("inspect.stats", "history_stats", {}),
-    "history_fn_frequencies": ("inspect.stats", "history_fn_frequencies", {}),
-    "history_flops": ("inspect.stats", "history_flops", {}),
-    "to_nx_digraph": ("inspect.draw", "to_nx_digraph", {}),
-    "to_dot": ("inspect.draw", "to_dot", {}),
-    "plot": ("inspect.draw", "plot_circuit", {}),
-    "plot_circuit": ("inspect.draw", "plot_circuit", {}),
-    "plot_graph": ("inspect.draw", "plot_graph", {}),
-    "plot_history_size_footprint": ("inspect.draw", "plot_history_size_footprint", {}),
-    "plot_history_functions": ("inspect.draw", "plot_history_functions", {}),
-    "plot_history_functions_scatter": (
-        "inspect.draw",
-        "plot_history_functions",
-        {"kind": "scatter"},
+    **_same_names("compile.codegen", "get_source as_string"),
+    **_same_names("inspect.show", "show listing"),
+    **_same_names("inspect.summary", "summary"),
+    **_same_names(
+        "inspect.stats",
+        "history_num_nodes history_max_size history_size_footprint history_peak_size "
+        "history_total_size history_stats history_fn_frequencies history_flops",
     ),
-    "plot_history_functions_lines": ("inspect.draw", "plot_history_functions", {"kind": "lines"}),
-    "plot_history_functions_image": ("inspect.draw", "plot_history_functions", {"kind": "image"}),
-    "plot_history_stats": ("inspect.draw", "plot_history_stats", {}),
+    **_same_names(
+        "inspect.draw",
+        "to_nx_digraph to_dot plot_circuit plot_graph plot_history_size_footprint "
+        "plot_history_functions plot_history_stats",
+    ),
+    "plot": ("inspect.draw", "plot_circuit", {}),
+    **{
+        f"plot_history_functions_{kind}": ("inspect.draw", "plot_history_functions", {"kind": kind})
+        for kind in ("scatter", "lines", "image")
+    },
     "plot_history_stats_counts": ("inspect.draw", "plot_history_stats", {"fn": "count"}),
     "plot_history_stats_sizein": ("inspect.draw", "plot_history_stats", {"fn": "sizein"}),
 }

@@ -17,16 +17,6 @@ API_VERSION = "2024.12"
 #: the one device of lazy arrays: graphs are traced on the host
 DEVICE = "cpu"
 
-_KIND_NAMES = (
-    "bool",
-    "signed integer",
-    "unsigned integer",
-    "integral",
-    "real floating",
-    "complex floating",
-    "numeric",
-)
-
 
 def _check_device(device) -> None:
     if device is not None and device != DEVICE:
@@ -74,9 +64,7 @@ class Info:
         """``{name: dtype}`` of the supported dtypes, optionally of one
         ``kind`` (a kind name, a dtype, or a tuple of them)."""
         _check_device(device)
-        if kind is None:
-            return {n: dtype_object(n) for n in DTYPE_NAMES}
-        return {n: dtype_object(n) for n in DTYPE_NAMES if isdtype(n, kind)}
+        return {n: dtype_object(n) for n in DTYPE_NAMES if kind is None or isdtype(n, kind)}
 
     def __repr__(self) -> str:
         return "lazyray.__array_namespace_info__()"

@@ -26,13 +26,12 @@ that hard-codes ``autoray.lazy`` (cotengra's
 
 from __future__ import annotations
 
+import autoray
+
 from ..graph.node import array
 from .quimb_decomp import DECOMPOSITIONS
 
-__all__ = [
-    "register_autoray",
-    "register_complexity_costs",
-]
+__all__ = ["register_autoray", "register_complexity_costs"]
 
 #: autoray's multi-dispatch priority of lazy arrays (numpy is -1, other
 #: libraries 0, ``autoray.lazy`` 1)
@@ -109,8 +108,6 @@ def lazy_to_numpy(x):
             f"LazyArray objects cannot be converted to numpy eagerly (fn={x._op}, "
             f"shape={x._shape}), call `.compute()` first."
         )
-    import autoray
-
     return autoray.to_numpy(x._data)
 
 
@@ -140,7 +137,6 @@ def register_autoray(backend: str = "lazyray") -> None:
     >>> type(y).__name__, y.shape
     ('LazyArray', (3, 2))
     """
-    import autoray
     from autoray import autoray as _ar
 
     for name, fn in {**SPECIALS, **DECOMPOSITIONS}.items():

@@ -23,6 +23,8 @@ torch tensors with quimb's torch implementation.
 
 from __future__ import annotations
 
+import autoray
+
 from ..graph.dtypes import real_dtype
 from ..graph.node import CustomOp, new_node
 from ..graph.registry import resolve
@@ -52,8 +54,6 @@ def _lib_fn(x, name: str):
     """autoray's implementation of quimb's ``name`` for the backend of ``x``,
     importing quimb's decompositions if nobody has yet (a graph unpickled in
     a fresh process)."""
-    import autoray
-
     backend = autoray.infer_backend(x)
     try:
         return autoray.get_lib_fn(backend, name)

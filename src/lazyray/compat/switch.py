@@ -155,14 +155,15 @@ def _run(undo: list) -> None:
 def _set_module(key: str, value, undo: list) -> None:
     old = sys.modules.get(key, _MISSING)
     sys.modules[key] = value
-    undo.append(lambda: _restore_module(key, old))
+    undo.append(lambda: _restore(sys.modules, key, old))
 
 
-def _restore_module(key: str, old) -> None:
+def _restore(mapping: dict, key, old) -> None:
+    """Put ``old`` back under ``key`` (remove the key where it was missing)."""
     if old is _MISSING:
-        sys.modules.pop(key, None)
+        mapping.pop(key, None)
     else:
-        sys.modules[key] = old
+        mapping[key] = old
 
 
 _MISSING = object()
@@ -199,7 +200,7 @@ def _install(undo: list) -> None:
     for name, fn in SPECIALS.items():
         old = funcs.get((_LAZY, name), _MISSING)
         funcs[_LAZY, name] = fn
-        undo.append(lambda n=name, o=old: _restore_func(funcs, (_LAZY, n), o))
+        undo.append(lambda n=name, o=old: _restore(funcs, (_LAZY, n), o))
     undo.append(lambda: _drop_ours(funcs))
     # namespaces (``get_namespace("autoray.lazy")``, as cotengra's contraction
     # expressions use) cache the functions they looked up: set them aside
@@ -227,13 +228,6 @@ def _from_original(fn) -> bool:
     return str(getattr(fn, "__module__", "") or "").startswith(_LAZY)
 
 
-def _restore_func(funcs: dict, key, old) -> None:
-    if old is _MISSING:
-        funcs.pop(key, None)
-    else:
-        funcs[key] = old
-
-
 def _drop_ours(funcs: dict) -> None:
     """Forget the lookups of lazyray functions cached under "autoray.lazy"."""
     for key in [k for k in funcs if k[0] == _LAZY]:
@@ -248,10 +242,7 @@ def _restore_namespaces(spaces: dict, saved: dict) -> None:
 
 
 def _restore_backend(_ar, old) -> None:
-    if old is _MISSING:
-        _ar._CUSTOM_BACKENDS.pop(LazyArray, None)
-    else:
-        _ar._CUSTOM_BACKENDS[LazyArray] = old
+    _restore(_ar._CUSTOM_BACKENDS, LazyArray, old)
     _ar._invalidate_backend_inference_caches()
 
 

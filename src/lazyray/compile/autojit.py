@@ -52,9 +52,9 @@ class AutoJit:
                 break
         array_backend = infer_backend(leaves[0]) if leaves else "numpy"
         which = backend or self._backend or array_backend
-        if which in _AUTORAY_COMPILERS:
-            compiler = _AUTORAY_COMPILERS[which]
-        elif backend or self._backend:  # e.g. "tensorflow": no compiler here
+        # arrays of another backend: the tape ("python"), without a warning
+        compiler = _AUTORAY_COMPILERS.get(which)
+        if which not in _AUTORAY_COMPILERS and (backend or self._backend):  # e.g. "tensorflow"
             import warnings
 
             warnings.warn(
@@ -62,9 +62,6 @@ class AutoJit:
                 RuntimeWarning,
                 stacklevel=2,
             )
-            compiler = None
-        else:
-            compiler = None  # arrays of another backend: the tape ("python")
         out = self._jit_for(compiler)(*args, **kwargs)
         if compiler is not None and compiler != array_backend:
             out = _to_backend(out, array_backend)

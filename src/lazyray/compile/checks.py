@@ -4,6 +4,7 @@ and dtypes of its graph."""
 
 from __future__ import annotations
 
+import autoray
 import numpy as np
 from autoray import infer_backend
 
@@ -68,8 +69,6 @@ class InputChecks:
             elif _safe_cast(got, dt):
                 # a safe cast (int64 -> float64, float32 -> float64, ...) loses
                 # nothing and keeps the graph's static dtypes true
-                import autoray
-
                 out[i] = autoray.do("astype", a, dt, like=infer_backend(a))
             else:
                 raise TypeError(
@@ -98,8 +97,6 @@ class InputChecks:
         except OverflowError as e:  # (a Python int out of the dtype's range)
             raise ValueError(f"{self._input_name(i)}: {e}") from None
         if backend not in (None, "numpy"):
-            import autoray
-
             x = autoray.do("asarray", x, like=backend)
         return x
 

@@ -300,9 +300,7 @@ def render(
     if params is None:
         params = {}
     w = _Writer(prog, params)
-    names = {}
-    for i in range(prog.n_in):
-        names[i] = w.fresh(f"x{i}")
+    names = {i: w.fresh(f"x{i}") for i in range(prog.n_in)}
     in_names = [names[i] for i in range(prog.n_in)]
     if input_names is not None:
         input_names.extend(in_names)

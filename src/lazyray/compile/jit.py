@@ -141,10 +141,7 @@ class JitFunction:
             if any(isinstance(a, LazyArray) for a in args):
                 raise _Inline
             return tuple([(type(a), a.shape, a.dtype) for a in args]), list(args)
-        nums = self._nums
-        if self._neg:
-            n = len(args)
-            nums = {i + n if i < 0 else i for i in nums}
+        nums = self._static_nums(len(args))
         parts: list = [_TREE]
         leaves: list = []
         for i, a in enumerate(args):
@@ -160,6 +157,10 @@ class JitFunction:
                 parts.append(name)
                 _walk(v, f"argument {name!r}", parts, leaves)
         return tuple(parts), leaves
+
+    def _static_nums(self, n: int) -> set:
+        """The positions of the static arguments of a call of ``n`` arguments."""
+        return {i + n if i < 0 else i for i in self._nums} if self._neg else self._nums
 
     def _entry(self, key, leaves, args, kwargs):
         """The compiled function of ``key``: from the cache, or built once
@@ -205,9 +206,7 @@ class JitFunction:
     def _trace(self, leaves, args, kwargs) -> Traced:
         variables = [_variable(x) for x in leaves]
         it = iter(variables)
-        nums = self._nums
-        if self._neg:
-            nums = {i + len(args) if i < 0 else i for i in nums}
+        nums = self._static_nums(len(args))
         targs = [a if i in nums else _replace(a, it) for i, a in enumerate(args)]
         tkwargs = {k: v if k in self._names else _replace(v, it) for k, v in kwargs.items()}
         enabled = gc.isenabled()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import autoray
 import numpy as np
 from autoray import infer_backend
 
@@ -56,8 +57,6 @@ class ReadOnly:
         backend = infer_backend(x)
         if backend == "jax":
             return x
-        import autoray
-
         return autoray.do("copy", x, like=backend)
 
     def __reduce__(self):

@@ -3,6 +3,7 @@ traced on numpy and called with torch tensors, :mod:`.compilers`)."""
 
 from __future__ import annotations
 
+import autoray
 import numpy as np
 from autoray import infer_backend
 
@@ -28,8 +29,6 @@ def retarget(prog: Program, backend: str, device=None) -> Program:
     ``autoray.do("asarray", x, like=backend)``, then moved to ``device``
     (a torch device, e.g. ``"cuda:0"``) when one is given.
     """
-    import autoray
-
     from ..graph.registry import resolve, resolve_numpy
     from ..ops.torch_numpy import plain_array
 

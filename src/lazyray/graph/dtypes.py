@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 from functools import cache, lru_cache
 
+import autoray
 import numpy as np
 
 #: Python scalar types that take part in promotion as *weak* types (NEP 50).
@@ -136,8 +137,9 @@ def array_key(x):
     return name
 
 
-#: prefixes of the names of the dtypes lazy arrays hold (see
-#: :func:`lazyray.graph.node.supported_dtype`)
+#: prefixes of the dtype names lazy arrays may have (:func:`supported_dtype`):
+#: booleans, integers, floating point (``bfloat16`` and ``ml_dtypes`` floats
+#: included) and complex
 NUMERIC_PREFIXES = ("bool", "int", "uint", "float", "bfloat", "complex")
 
 
@@ -263,7 +265,6 @@ def _torch_default() -> str:
 
 
 _TO_32 = {"float64": "float32", "int64": "int32", "uint64": "uint32", "complex128": "complex64"}
-_INEXACT_WEAK = (float, complex)
 
 
 def default_float(backend: str | None) -> str:
@@ -346,8 +347,6 @@ def backend_dtype_impl(fn_name: str):
     """
 
     def factory(backend):
-        import autoray
-
         fn = autoray.get_lib_fn(backend, fn_name)
         if backend == "numpy":
             return fn
@@ -449,9 +448,6 @@ def iinfo(x):
         raise ValueError(f"iinfo: {e}") from None
 
 
-#: prefixes of the dtype names lazy arrays may have: booleans, integers,
-#: floating point (``bfloat16`` and ``ml_dtypes`` floats included) and complex
-_NUMERIC = ("bool", "int", "uint", "float", "bfloat", "complex")
 _SUPPORTED: set = set()
 
 
@@ -472,7 +468,7 @@ def supported_dtype(op: str, dtype) -> str:
     name = dtype_name(dtype)
     if name in _SUPPORTED:
         return name
-    if name.startswith(_NUMERIC):
+    if name.startswith(NUMERIC_PREFIXES):
         _SUPPORTED.add(name)
         return name
     raise TypeError(

@@ -10,20 +10,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
+import autoray
 import numpy as np
 
 from .conversion import ConversionMixin
 from .dtypes import _SUPPORTED, dtype_name, dtype_object, supported_dtype
 from .shapes import check_shape, prod
 
-__all__ = [
-    "LazyArray",
-    "array",
-    "Variable",
-    "new_node",
-    "CustomOp",
-    "supported_dtype",
-]
+__all__ = ["LazyArray", "array", "Variable", "new_node", "CustomOp", "supported_dtype"]
 
 
 class CustomOp(str):
@@ -181,10 +175,7 @@ class LazyArray(ConversionMixin):
     )
 
     def __init__(self, backend, fn, args, kwargs, shape, deps=None, dtype=None):
-        if deps is None:
-            deps = tuple(LATE.find_lazy((args, kwargs)))
-        else:
-            deps = tuple(deps)
+        deps = tuple(LATE.find_lazy((args, kwargs)) if deps is None else deps)
         if dtype is None:
             dtype = deps[0]._dtype if deps else "float64"
         self._op = CustomOp(getattr(fn, "__name__", type(fn).__name__))
@@ -211,8 +202,6 @@ class LazyArray(ConversionMixin):
         if type(data) is _NDARRAY:  # the usual leaf: no dispatch to ask
             backend = "numpy"
         else:
-            import autoray
-
             backend = autoray.infer_backend(data)
             if backend == "builtins" or isinstance(data, (list, tuple)):
                 data, backend = np.asarray(data), "numpy"

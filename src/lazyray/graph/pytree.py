@@ -262,22 +262,27 @@ def safe_repr(x, limit: int | None = None) -> str:
     return r
 
 
+def _container_text(t, keys, parts: list) -> str:
+    """The texts ``parts`` of the items of a container of type ``t`` (with
+    ``keys``, a mapping's) in its brackets."""
+    if keys is not None:
+        inner = ", ".join(f"{safe_repr(k, 40)}: {p}" for k, p in zip(keys, parts))
+        return ("" if t is dict else t.__name__) + "{" + inner + "}"
+    inner = ", ".join(parts)
+    if t is list:
+        return f"[{inner}]"
+    if t is tuple:
+        return f"({inner}{',' if len(parts) == 1 else ''})"
+    return f"{t.__name__}({inner})"
+
+
 def describe(spec) -> str:
     """A short text for a spec, e.g. ``[array, {'a': array}]``."""
     if spec is LEAF:
         return "array"
     if spec[0] == "const":
         return safe_repr(spec[1], 40)
-    t, keys, specs = spec[0], spec[1], spec[2]
-    if keys is not None:
-        inner = ", ".join(f"{safe_repr(k, 40)}: {describe(s)}" for k, s in zip(keys, specs))
-        return ("" if t is dict else t.__name__) + "{" + inner + "}"
-    inner = ", ".join(describe(s) for s in specs)
-    if t is list:
-        return f"[{inner}]"
-    if t is tuple:
-        return f"({inner}{',' if len(specs) == 1 else ''})"
-    return f"{t.__name__}({inner})"
+    return _container_text(spec[0], spec[1], [describe(s) for s in spec[2]])
 
 
 def describe_value(value) -> str:
@@ -287,12 +292,4 @@ def describe_value(value) -> str:
     if k is LEAF:
         return t.__name__
     keys, values = children(value, k)
-    if k == MAP:
-        inner = ", ".join(f"{safe_repr(a, 40)}: {describe_value(v)}" for a, v in zip(keys, values))
-        return ("" if t is dict else t.__name__) + "{" + inner + "}"
-    inner = ", ".join(describe_value(v) for v in values)
-    if t is list:
-        return f"[{inner}]"
-    if t is tuple:
-        return f"({inner}{',' if len(values) == 1 else ''})"
-    return f"{t.__name__}({inner})"
+    return _container_text(t, keys if k == MAP else None, [describe_value(v) for v in values])

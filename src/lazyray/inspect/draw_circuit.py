@@ -139,12 +139,9 @@ def plot_circuit(
             node_rgb[i] = node_rgb[index[id(x._deps[0])]]
 
     ymin, ymax = rails.min(), rails.max()
-    if show_labels is None:
-        show_labels = n <= LABEL_LIMIT
-    if legend is None:
-        legend = not show_labels
-    if rasterize is None:
-        rasterize = n > 2000
+    show_labels = n <= LABEL_LIMIT if show_labels is None else show_labels
+    legend = not show_labels if legend is None else legend
+    rasterize = n > 2000 if rasterize is None else rasterize
     label_space = 4.0 if show_labels else 0.0
     if ax is None:
         if figsize is None:
@@ -156,11 +153,9 @@ def plot_circuit(
     fig, ax = _new_axes(ax, figsize)
     width_in = fig.get_size_inches()[0] * ax.get_position().width
     unit_pt = 72 * width_in / max(n, 1)  # points per computation step
-    if linewidth is None:
-        linewidth = min(max(0.12 * unit_pt, 0.2), 3.0)
+    linewidth = min(max(0.12 * unit_pt, 0.2), 3.0) if linewidth is None else linewidth
     linewidth *= linewidth_scale
-    if linealpha is None:
-        linealpha = 1.0 if n <= 2000 else 0.6
+    linealpha = (1.0 if n <= 2000 else 0.6) if linealpha is None else linealpha
 
     # wires: operand (b) -> consumer (a), along b's rail then into a
     src, dst = _edges(nodes)
@@ -200,8 +195,7 @@ def plot_circuit(
         )
 
     if show_labels:
-        if fontsize is None:
-            fontsize = min(max(0.45 * unit_pt, 3.0), 10.0)
+        fontsize = min(max(0.45 * unit_pt, 3.0), 10.0) if fontsize is None else fontsize
         fontsize *= fontsize_scale
         top = ymax + 1.0
         guides = np.stack(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
+from collections import Counter
 from functools import lru_cache
 
 from ..graph.traverse import to_list
@@ -68,12 +69,10 @@ def _new_axes(ax, figsize, dpi=None, **kwargs):
     dots per inch when given; a given axes' figure is left as it is)."""
     if ax is not None:
         return ax.figure, ax
-    plt = _pyplot()
     kwargs.setdefault("layout", "constrained")
     if dpi is not None:
         kwargs["dpi"] = dpi
-    fig, ax = plt.subplots(figsize=figsize, **kwargs)
-    return fig, ax
+    return _pyplot().subplots(figsize=figsize, **kwargs)
 
 
 def _finish(fig, show_and_close):
@@ -87,9 +86,7 @@ def _legend(ax, names, color, max_items=14, **kwargs):
     """A legend of op colours, the most frequent first."""
     from matplotlib.patches import Patch
 
-    counts = {}
-    for n in names:
-        counts[n] = counts.get(n, 0) + 1
+    counts = Counter(names)
     top = sorted(counts, key=lambda k: (-counts[k], k))
     handles = [Patch(facecolor=color(n), label=f"{n} ({counts[n]:,})") for n in top[:max_items]]
     if len(top) > max_items:
@@ -97,12 +94,9 @@ def _legend(ax, names, color, max_items=14, **kwargs):
         handles.append(
             Patch(facecolor=(0.8, 0.8, 0.8), label=f"{len(top) - max_items} more ({rest:,})")
         )
-    kwargs.setdefault("loc", "upper left")
-    kwargs.setdefault("bbox_to_anchor", (1.0, 1.0))
-    kwargs.setdefault("frameon", False)
-    kwargs.setdefault("fontsize", 8)
-    kwargs.setdefault("ncol", max(1, round(len(handles) / 8)))
-    return ax.legend(handles=handles, **kwargs)
+    ncol = max(1, round(len(handles) / 8))
+    kwargs = {"loc": "upper left", "bbox_to_anchor": (1.0, 1.0), "frameon": False, **kwargs}
+    return ax.legend(handles=handles, **{"fontsize": 8, "ncol": ncol, **kwargs})
 
 
 def variable_flags(nodes, variables) -> list:

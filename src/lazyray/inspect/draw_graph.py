@@ -154,8 +154,7 @@ def plot_graph(
         raise ValueError("color_by must be 'function', 'variables' or 'id'")
     if dim not in (2, 2.5, 3):
         raise ValueError(f"plot_graph: dim must be 2, 2.5 or 3, got {dim!r}")
-    opts = dict(layout_opts or {})
-    opts.update(more_layout_opts)
+    opts = {**(layout_opts or {}), **more_layout_opts}
     outputs = to_list(lz)
     nodes = list(ascend(outputs))
     n = len(nodes)
@@ -192,14 +191,10 @@ def plot_graph(
             for v, f in zip(nodes, flags)
         ]
     rgb = np.asarray(rgb, dtype=float)
-    if show_labels is None:
-        show_labels = n <= LABEL_LIMIT
-    if legend is None:
-        legend = not show_labels and color_by == "function"
-    if arrows is None:
-        arrows = n <= 300
-    if rasterize is None:
-        rasterize = n > 2000
+    show_labels = n <= LABEL_LIMIT if show_labels is None else show_labels
+    legend = not show_labels and color_by == "function" if legend is None else legend
+    arrows = n <= 300 if arrows is None else arrows
+    rasterize = n > 2000 if rasterize is None else rasterize
 
     # normalize: x to [0, width], y to a span proportional to the widest layer
     span_x = max(np.ptp(xy[:, 0]), 1.0) if n else 1.0
@@ -219,8 +214,7 @@ def plot_graph(
         fig, ax = _new_axes(ax, figsize)
 
     src, dst = _edges(nodes)
-    if edge_alpha is None:
-        edge_alpha = 0.6 if n <= 300 else 0.25
+    edge_alpha = (0.6 if n <= 300 else 0.25) if edge_alpha is None else edge_alpha
     sizes = np.array([max(_log_size(v), 0.0) for v in nodes])
     scale = node_scale * (1.0 if n <= 300 else max(0.05, (300 / n) ** 0.5))
     marker_size = scale * 12 * (sizes + 1)
@@ -268,11 +262,7 @@ def plot_graph(
             )
         )
     kinds = [_marker_kind(v) for v in nodes]
-    groups = {
-        "input": "o",
-        "op": node_shape,
-        "item": ".",
-    }
+    groups = {"input": "o", "op": node_shape, "item": "."}
     is_out = np.array([id(v) in out_ids for v in nodes], dtype=bool)
     for kind, marker in groups.items():
         sel = np.array([kd == kind for kd in kinds], dtype=bool) & ~is_out
@@ -301,13 +291,7 @@ def plot_graph(
             if kinds[i] == "item":
                 continue
             if three_d:
-                ax.text(
-                    *xy[i],
-                    names[i],
-                    fontsize=font_size,
-                    color=label_color,
-                    alpha=label_alpha,
-                )
+                ax.text(*xy[i], names[i], fontsize=font_size, color=label_color, alpha=label_alpha)
             else:
                 ax.annotate(
                     names[i],
@@ -359,8 +343,7 @@ def _spring(nodes, xy, iterations, seed, k=None):
     span = max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), 1.0)
     pos0 = {i: tuple(p / span) for i, p in enumerate(xy)}
     pos = nx.spring_layout(G, pos=pos0, k=k, iterations=iterations, seed=seed)
-    out = np.array([pos[i] for i in range(len(nodes))]) * span
-    return out
+    return np.array([pos[i] for i in range(len(nodes))]) * span
 
 
 # the history plots live in draw_history.py; imported on first use

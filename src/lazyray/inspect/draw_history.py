@@ -46,10 +46,10 @@ def _style(style):
 
 def _byte_unit(peak):
     """``(scale, unit)`` to show byte counts up to ``peak`` with round ticks."""
-    for k, unit in enumerate(("B", "KiB", "MiB", "GiB", "TiB")):
-        if peak < 1024 ** (k + 1) or unit == "TiB":
+    for k, unit in enumerate(("B", "KiB", "MiB", "GiB")):
+        if peak < 1024 ** (k + 1):
             return 1024**k, unit
-    raise AssertionError  # pragma: no cover
+    return 1024**4, "TiB"
 
 
 def _engineering(ax):
@@ -287,14 +287,8 @@ def plot_history_functions(
             if ylabel == "node size (elements)":
                 _engineering(ax)
         if legend:
-            kw = {}
-            if legend_ncol is not None:
-                kw["ncol"] = legend_ncol
-            if legend_bbox_to_anchor is not None:
-                kw["bbox_to_anchor"] = legend_bbox_to_anchor
-            if legend_loc is not None:
-                kw["loc"] = legend_loc
-            _legend(ax, names, color, **kw)
+            kw = {"ncol": legend_ncol, "bbox_to_anchor": legend_bbox_to_anchor, "loc": legend_loc}
+            _legend(ax, names, color, **{k: v for k, v in kw.items() if v is not None})
     _finish(fig, show_and_close)
     return fig, ax
 

@@ -109,10 +109,9 @@ def _linalg(node) -> int:
     if op == "pinv":
         return b * (14 * m * n * n + 8 * n**3 + 2 * m * n * n)
     if op == "qr":
-        thin = 4 * m * n * n - 4 * n**3 // 3
         if (node._kwargs or {}).get("mode") == "complete":
             return b * (2 * n * n * m - 2 * n**3 // 3 + 4 * (m * m * n - m * n * n + n**3 // 3))
-        return b * thin
+        return b * (4 * m * n * n - 4 * n**3 // 3)
     if op == "solve":
         sb = _shape(node._args[1])
         k = 1 if len(sb) == 1 else sb[-1]
@@ -141,9 +140,7 @@ def _linalg(node) -> int:
 
 def _reduction(node) -> int:
     n = _size(node._args[0])
-    if node._op in ("std", "var"):
-        return 3 * n
-    return n
+    return 3 * n if node._op in ("std", "var") else n
 
 
 def _other(node) -> int | None:

@@ -19,23 +19,8 @@ from ..graph.traverse import ascend, find_lazy, to_list
 
 __all__ = ["show", "listing", "tree_lines", "aval", "short_dtype"]
 
-_SHORT = {
-    "float16": "f16",
-    "bfloat16": "bf16",
-    "float32": "f32",
-    "float64": "f64",
-    "complex64": "c64",
-    "complex128": "c128",
-    "int8": "i8",
-    "int16": "i16",
-    "int32": "i32",
-    "int64": "i64",
-    "uint8": "u8",
-    "uint16": "u16",
-    "uint32": "u32",
-    "uint64": "u64",
-    "bool": "bool",
-}
+#: dtype name prefixes and their jaxpr-style abbreviations (``bool`` stays)
+_SHORT = (("bfloat", "bf"), ("float", "f"), ("complex", "c"), ("uint", "u"), ("int", "i"))
 
 #: tree levels drawn in full before the prefix is elided
 _MAX_COLUMNS = 48
@@ -47,7 +32,11 @@ def short_dtype(name: str) -> str:
     >>> short_dtype("float64"), short_dtype("complex64"), short_dtype("bool")
     ('f64', 'c64', 'bool')
     """
-    return _SHORT.get(name, name)
+    for long, short in _SHORT:
+        bits = name[len(long) :]
+        if name.startswith(long) and bits in ("8", "16", "32", "64", "128"):
+            return short + bits
+    return name
 
 
 def aval(node: LazyArray) -> str:
@@ -177,8 +166,7 @@ def tree_lines(lz, filler: str = " ", max_lines=None, max_depth=None, show_args:
 
 
 def _tree_lines(lz, filler, max_depth, show_args):
-    if max_depth is None:
-        max_depth = float("inf")
+    max_depth = float("inf") if max_depth is None else max_depth
     bar, space = f"│{filler}", f"{filler}{filler}"
     junction, bend = "├─", "╰─"
     seen: dict = {}

@@ -24,11 +24,11 @@ def format_bytes(n: float) -> str:
     """
     if n < 1024:
         return f"{int(n)} B"
-    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
         n /= 1024
-        if n < 1024 or unit == "PiB":
+        if n < 1024:
             return f"{n:.2f} {unit}"
-    raise AssertionError  # pragma: no cover
+    return f"{n / 1024:.2f} PiB"
 
 
 def format_si(n: float) -> str:
@@ -39,11 +39,11 @@ def format_si(n: float) -> str:
     """
     if abs(n) < 1000:
         return f"{int(n)}"
-    for unit in ("k", "M", "G", "T", "P", "E"):
+    for unit in ("k", "M", "G", "T", "P"):
         n /= 1000
-        if abs(n) < 1000 or unit == "E":
+        if abs(n) < 1000:
             return f"{n:.2f} {unit}"
-    raise AssertionError  # pragma: no cover
+    return f"{n / 1000:.2f} E"
 
 
 @dataclass

@@ -33,16 +33,7 @@ from .elementwise import BINARY_OPS, UNARY_OPS, power_operator
 from .elementwise_api import *  # noqa: F403
 from .elementwise_general import *  # noqa: F403 - where, clip, complex, astype...
 from .elementwise_general import allclose, astype, clip, complex, isclose, where
-from .indexing import (
-    diag,
-    diagonal,
-    getitem,
-    take,
-    take_along_axis,
-    trace,
-    tril,
-    triu,
-)
+from .indexing import diag, diagonal, getitem, take, take_along_axis, trace, tril, triu
 from .movement import (
     broadcast_to,
     concat,

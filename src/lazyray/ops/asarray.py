@@ -3,6 +3,7 @@ with ``dtype``, ``device`` and ``copy``."""
 
 from __future__ import annotations
 
+import autoray
 import numpy as np
 
 from ..graph.dtypes import dtype_object
@@ -40,8 +41,6 @@ def asarray(obj, /, dtype=None, *, device=None, copy=None) -> LazyArray:
     name = None if dtype is None else supported_dtype("asarray", dtype)
     if isinstance(obj, LazyArray) or (isinstance(obj, (list, tuple)) and _holds_lazy(obj)):
         return _cast(array(obj), name, copy)
-    import autoray
-
     backend = autoray.infer_backend(obj)
     if backend in ("numpy", "builtins") or isinstance(obj, (list, tuple)):
         if name is None and copy is None:

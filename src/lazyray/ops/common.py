@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 import warnings
 
+import autoray
 import numpy as np
 
 from ..graph import dtypes
@@ -60,13 +61,9 @@ def constant(op: str, x, backend: str | None):
     supported_dtype(op, x.dtype)  # strings, objects, datetimes...: a TypeError naming op
     if backend in (None, "numpy"):
         if not isinstance(x, (np.ndarray, np.generic)):
-            import autoray
-
             b = autoray.infer_backend(x)
             raise ValueError(f"{op}: cannot mix a {b} array with lazy numpy arrays")
         return x
-    import autoray
-
     b = autoray.infer_backend(x)
     if b == backend:
         return x

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 
+import autoray
 import numpy as np
 
 from ..graph import dtypes
@@ -49,8 +50,6 @@ def _backend(like, backend):
         return like
     if type(like) is LazyArray:
         return like._backend
-    import autoray
-
     return autoray.infer_backend(like)
 
 
@@ -397,8 +396,6 @@ def _indices_impl(backend):
     (numpy, JAX, CuPy, dask), else numpy's definition from the backend's
     ``arange``, ``reshape``, ``broadcast_to`` and ``stack`` (autoray's torch
     ``indices`` is a tuple from ``meshgrid``, without ``dtype``)."""
-    import autoray
-
     if backend in NUMPY_LIKE:
         return dtypes.backend_dtype_impl("indices")(backend)
 

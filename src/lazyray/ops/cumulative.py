@@ -28,18 +28,8 @@ from .movement import broadcast_to, concatenate, ravel
 
 __all__ = ["cumulative_sum", "cumulative_prod", "diff"]
 
-register(
-    "cumulative_sum",
-    REDUCTION,
-    impl=portable.cumulative_impl("cumulative_sum"),
-    impl_is_factory=True,
-)
-register(
-    "cumulative_prod",
-    REDUCTION,
-    impl=portable.cumulative_impl("cumulative_prod"),
-    impl_is_factory=True,
-)
+for _name in ("cumulative_sum", "cumulative_prod"):
+    register(_name, REDUCTION, impl=portable.cumulative_impl(_name), impl_is_factory=True)
 register("diff", REDUCTION, impl=portable.diff_impl, impl_is_factory=True)
 
 

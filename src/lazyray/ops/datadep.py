@@ -29,7 +29,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import autoray
 import numpy as np
+from autoray import get_lib_fn as _lib
 
 from ..graph import dtypes
 from ..graph.registry import INDEXING, register
@@ -74,12 +76,6 @@ class UniqueInverseResult(NamedTuple):
 # ------------------------------------------------------------ backend kernels
 
 
-def _lib(backend, name):
-    import autoray
-
-    return autoray.get_lib_fn(backend, name)
-
-
 def _fit(backend, a, size, fill):
     """1-d ``a`` truncated, or padded with ``fill``, to ``size`` entries."""
     n = a.shape[0]
@@ -94,9 +90,7 @@ def _fit(backend, a, size, fill):
     return _lib(backend, "concatenate")([a, pad])
 
 
-def _index_dtype(backend, a):
-    import autoray
-
+def _index_dtype(backend):
     return autoray.to_backend_dtype(dtypes.finalize(backend, "int64"), like=backend)
 
 
@@ -105,14 +99,14 @@ def _nonzero_impl(backend):
         import jax.numpy as jnp
 
         def nonzero(x, size, fill_value=0):
-            dt = _index_dtype(backend, x)
+            dt = _index_dtype(backend)
             return tuple(i.astype(dt) for i in jnp.nonzero(x, size=size, fill_value=fill_value))
 
         return nonzero
     find = _lib(backend, "nonzero")  # autoray's torch one returns a tuple
 
     def nonzero(x, size, fill_value=0):
-        dt = _index_dtype(backend, x)
+        dt = _index_dtype(backend)
         return tuple(_fit(backend, _astype(backend, i, dt), size, fill_value) for i in find(x))
 
     return nonzero
@@ -165,16 +159,11 @@ def _unique_impl(which):
     """A factory of the kernel of ``unique_<which>``: a tuple of its outputs
     (values, indices, inverse_indices, counts; those of ``which``), the 1-d
     ones fitted to ``size``."""
-    want = {
-        "all": (0, 1, 2, 3),
-        "counts": (0, 3),
-        "inverse": (0, 2),
-        "values": (0,),
-    }[which]
+    want = {"all": (0, 1, 2, 3), "counts": (0, 3), "inverse": (0, 2), "values": (0,)}[which]
 
     def factory(backend):
         def unique(x, size, fill_value=None):
-            dt = _index_dtype(backend, x)
+            dt = _index_dtype(backend)
             if backend == "jax":
                 import jax.numpy as jnp
 
@@ -189,13 +178,9 @@ def _unique_impl(which):
                 )
                 outs = (v, i.astype(dt), inv.reshape(x.shape).astype(dt), c.astype(dt))
             else:
-                if backend == "torch":
-                    v, i, inv, c = _unique_sorting(backend, x)
-                else:
-                    v, i, inv, c = _unique_numpy(backend, x)
-                fill = fill_value
-                if fill is None:
-                    fill = v[0] if v.shape[0] else 0
+                kernel = _unique_sorting if backend == "torch" else _unique_numpy
+                v, i, inv, c = kernel(backend, x)
+                fill = fill_value if fill_value is not None else v[0] if v.shape[0] else 0
                 outs = (
                     _fit(backend, v, size, fill),
                     _fit(backend, _astype(backend, i, dt), size, 0),
@@ -293,12 +278,7 @@ def _unique(which, x, size, fill_value):
         f"lazyray.{op}(x, size=N)",
     )
     it = _index_dtype_name(x._backend)
-    shapes = {
-        "values": (n,),
-        "indices": (n,),
-        "inverse_indices": x._shape,
-        "counts": (n,),
-    }
+    shapes = {"values": (n,), "indices": (n,), "inverse_indices": x._shape, "counts": (n,)}
     dts = {"values": x._dtype, "indices": it, "inverse_indices": it, "counts": it}
     names = {
         "all": ("values", "indices", "inverse_indices", "counts"),

@@ -7,6 +7,7 @@ dtypes and backend (see :mod:`lazyray.graph.dtypes`).
 
 from __future__ import annotations
 
+import autoray
 import numpy as np
 
 from ..graph import dtypes
@@ -84,8 +85,6 @@ def _lib_fn(name, *alternatives):
     ``alternatives`` the backend has (torch calls ``invert`` ``bitwise_not``)."""
 
     def factory(backend):
-        import autoray
-
         for n in (name, *alternatives):
             try:
                 return autoray.get_lib_fn(backend, n)
@@ -100,23 +99,10 @@ _ALTERNATIVES = {"invert": ("bitwise_not",), "mod": ("remainder",)}
 
 
 def _register(name, family, np_fn, impl=None):
-    if impl is not None or name in _ALTERNATIVES:
-        impl = impl or _lib_fn(name, *_ALTERNATIVES[name])
-        register(
-            name,
-            family,
-            np_fn=np_fn,
-            impl=portable_torch.numpy_typed(name, impl, np_fn),
-            impl_is_factory=True,
-        )
-    else:
-        register(
-            name,
-            family,
-            np_fn=np_fn,
-            impl=portable_torch.numpy_typed(name, None, np_fn),
-            impl_is_factory=True,
-        )
+    if impl is None and name in _ALTERNATIVES:
+        impl = _lib_fn(name, *_ALTERNATIVES[name])
+    impl = portable_torch.numpy_typed(name, impl, np_fn)
+    register(name, family, np_fn=np_fn, impl=impl, impl_is_factory=True)
 
 
 def _make_unary(name, np_fn, impl=None):

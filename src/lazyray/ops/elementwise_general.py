@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import warnings
 
+import autoray
 import numpy as np
 
 from ..graph import dtypes
@@ -163,8 +164,6 @@ register("astype", UNARY, impl=lambda backend: _astype_impl(backend), impl_is_fa
 
 
 def _astype_impl(backend):
-    import autoray
-
     return autoray.get_lib_fn(backend, "astype")
 
 

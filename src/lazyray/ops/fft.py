@@ -19,6 +19,9 @@ passed as ``dim``.
 from __future__ import annotations
 
 import operator
+from functools import partial
+
+import autoray
 
 from ..graph import dtypes
 from ..graph.registry import CREATION, MOVEMENT, OTHER, register
@@ -50,36 +53,15 @@ _NORMS = ("backward", "ortho", "forward")
 # ------------------------------------------------------------ backend impls
 
 
-def _torch_1d(fn):
-    def call(x, n=None, axis=-1, norm=None):
-        return fn(x, n=n, dim=axis, norm=norm)
-
-    return call
-
-
-def _torch_nd(fn):
-    def call(x, s=None, axes=None, norm=None):
-        return fn(x, s=s, dim=axes, norm=norm)
-
-    return call
-
-
-def _torch_shift(fn):
-    def call(x, axes=None):
-        return fn(x, dim=axes)
-
-    return call
-
-
 def _transform_impl(name):
     def factory(backend):
-        import autoray
-
         fn = autoray.get_lib_fn(backend, f"fft.{name}")
         if backend != "torch":
             return fn
-        wrap = _torch_1d if name in _1D else _torch_nd if name in _ND else _torch_shift
-        call = wrap(fn)
+
+        def call(x, axis=None, axes=None, **kwargs):  # torch's ``dim``
+            return fn(x, dim=axes if axis is None else axis, **kwargs)
+
         call.__name__ = call.__qualname__ = name
         return call
 
@@ -88,8 +70,6 @@ def _transform_impl(name):
 
 def _freq_impl(name):
     def factory(backend):
-        import autoray
-
         fn = autoray.get_lib_fn(backend, f"fft.{name}")
 
         def call(n, d=1.0, dtype="float64"):
@@ -175,12 +155,8 @@ def _back(k, default):
     return 2 * (k - 1) if default else k
 
 
-def _cplx(op, x):
-    return _complex_dtype(op, x)
-
-
-def _rcplx(op, x):
-    return _complex_dtype(op, x, real_only=True)
+_cplx = _complex_dtype
+_rcplx = partial(_complex_dtype, real_only=True)
 
 
 def _real(op, x):
@@ -274,9 +250,7 @@ def _n_d(name, x, s, axes, norm, dtype_rule):
         s = tuple(s)
         if len(s) != len(axes_):
             raise ValueError(f"{op}: s {s} and axes {tuple(axes_)} have different lengths")
-        lens = []
-        for a, k in zip(axes_, s):
-            lens.append(_points(op, x._shape[a] if k == -1 else k, "s"))
+        lens = [_points(op, x._shape[a] if k == -1 else k, "s") for a, k in zip(axes_, s)]
     for a, k in zip(axes_, lens):
         if k < 1:
             raise ValueError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 
+import autoray
 import numpy as np
 
 from ..graph import dtypes
@@ -236,8 +237,6 @@ def _frozen(k):
             return int(arr)  # numpy's rule: a 0-d integer array is an int
         return arr
     if hasattr(k, "shape") and hasattr(k, "dtype"):  # another backend's array
-        import autoray
-
         return autoray.do("copy", k)
     return k
 

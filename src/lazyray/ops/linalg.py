@@ -13,6 +13,8 @@ is batched over the leading dimensions.  The spec's functions that numpy 1's
 
 from __future__ import annotations
 
+import autoray
+
 from ..graph import dtypes
 from ..graph.node import LazyArray
 from ..graph.registry import LINALG, register
@@ -81,8 +83,6 @@ _matrix = matrix_operand
 
 
 def _eig_impl(backend):
-    import autoray
-
     fn = autoray.get_lib_fn(backend, "linalg.eig")
     if backend != "numpy":
         return fn
@@ -101,21 +101,12 @@ def _eigvals_impl(backend):
 
 
 # on torch: numpy's operand dtypes (integers and booleans as float64...)
-for _n, _k in [("svd", 3), ("qr", 2), ("eigh", 2), ("slogdet", 2)]:
-    register(
-        f"linalg.{_n}", LINALG, impl=numpy_linalg(f"linalg.{_n}"), impl_is_factory=True, nout=_k
-    )
-register(
-    "linalg.eig", LINALG, impl=numpy_linalg("linalg.eig", _eig_impl), impl_is_factory=True, nout=2
-)
-register(
-    "linalg.eigvals",
-    LINALG,
-    impl=numpy_linalg("linalg.eigvals", _eigvals_impl),
-    impl_is_factory=True,
-)
-for _n in ("eigvalsh", "inv", "pinv", "det", "cholesky", "solve", "norm", "matrix_power"):
-    register(f"linalg.{_n}", LINALG, impl=numpy_linalg(f"linalg.{_n}"), impl_is_factory=True)
+_NOUT = {"svd": 3, "qr": 2, "eigh": 2, "slogdet": 2, "eig": 2, "eigvals": 1, "eigvalsh": 1}
+_NOUT.update(dict.fromkeys(("inv", "pinv", "det", "cholesky", "solve", "norm", "matrix_power"), 1))
+_BASE = {"eig": _eig_impl, "eigvals": _eigvals_impl}
+for _n, _k in _NOUT.items():
+    _impl = numpy_linalg(f"linalg.{_n}", _BASE.get(_n))
+    register(f"linalg.{_n}", LINALG, impl=_impl, impl_is_factory=True, nout=_k)
 
 
 def svd(a, full_matrices: bool = False, compute_uv: bool = True) -> SVDResult | LazyArray:

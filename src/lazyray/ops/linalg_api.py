@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from autoray import get_lib_fn as _lib
+
 from ..graph import dtypes
 from ..graph.registry import LINALG, OTHER, register
 from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis
@@ -138,12 +140,6 @@ def rtol_operand(op: str, rtol, batch: tuple):
 # ------------------------------------------------------------ backend impls
 
 
-def _lib(backend, name):
-    import autoray
-
-    return autoray.get_lib_fn(backend, name)
-
-
 def _vector_norm_impl(backend):
     if backend != "torch":
         return _lib(backend, "linalg.vector_norm")
@@ -223,18 +219,8 @@ register(
     impl_is_factory=True,
 )
 register("linalg.cross", OTHER, impl=_cross_impl, impl_is_factory=True)
-register(
-    "linalg.svdvals",
-    LINALG,
-    impl=numpy_linalg("linalg.svdvals", _svdvals_impl),
-    impl_is_factory=True,
-)
-register(
-    "linalg.matrix_rank",
-    LINALG,
-    impl=numpy_linalg("linalg.matrix_rank", _matrix_rank_impl),
-    impl_is_factory=True,
-)
+for _n, _impl in (("linalg.svdvals", _svdvals_impl), ("linalg.matrix_rank", _matrix_rank_impl)):
+    register(_n, LINALG, impl=numpy_linalg(_n, _impl), impl_is_factory=True)
 
 
 # ------------------------------------------------------------ new ops

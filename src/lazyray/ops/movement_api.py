@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from autoray import get_lib_fn as _lib
 
 from ..graph.registry import MOVEMENT, register
 from ..graph.shapes import as_index, broadcast_shapes, normalize_axis, prod
@@ -35,12 +36,6 @@ __all__ = [
     "unstack",
     "vecdot",
 ]
-
-
-def _lib(backend, name):
-    import autoray
-
-    return autoray.get_lib_fn(backend, name)
 
 
 # ------------------------------------------------------------ per-backend

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import autoray
 import numpy as np
 
 from .torch_numpy import (
@@ -62,7 +63,6 @@ NUMPY_LIKE = frozenset({"numpy", "jax", "cupy", "dask"})
 def _promoting(fn, backend, name):
     """``fn`` on its array arguments cast, when their dtypes differ, to the
     dtype numpy's rules give them."""
-    import autoray
     import numpy as np
 
     from ..graph.dtypes import dtype_name
@@ -297,8 +297,6 @@ def cumulative_impl(name):
 
             def jax_call(x, axis, dtype=None, include_initial=False):
                 if dtype is not None:  # (32-bit without x64: no warning)
-                    import autoray
-
                     from ..graph.dtypes import finalize
 
                     dtype = finalize(backend, dtype, (dtype,))
@@ -306,8 +304,6 @@ def cumulative_impl(name):
                 return own(x, axis=axis, dtype=dtype, include_initial=include_initial)
 
             return jax_call
-        import autoray
-
         fn = _lib(backend, scan)
 
         def call(x, axis, dtype=None, include_initial=False):
@@ -382,8 +378,6 @@ def complex_impl(backend):
     if backend == "torch":
         return _torch_complex
     if backend != "numpy":
-        import autoray
-
         return autoray.get_lib_fn(backend, "complex")
     return _np_complex
 
@@ -431,8 +425,6 @@ def allclose_impl(backend):
             return np.bool_(np.allclose(a, b, **kwargs))
 
         return np_allclose
-    import autoray
-
     fn = autoray.get_lib_fn(backend, "allclose")
     asarray = autoray.get_lib_fn(backend, "asarray")
 

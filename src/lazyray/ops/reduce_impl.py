@@ -20,6 +20,10 @@ True
 
 from __future__ import annotations
 
+import math
+
+import autoray
+
 from ..graph import dtypes
 
 __all__ = ["DEFAULT_DDOF", "KEYWORDS", "NATIVE", "reduction_impl"]
@@ -59,30 +63,22 @@ class _Lib:
         self.backend = backend
 
     def __getattr__(self, name):
-        import autoray
-
         fn = autoray.get_lib_fn(self.backend, name)
         setattr(self, name, fn)
         return fn
 
     def dtype(self, name):
-        import autoray
-
         return autoray.to_backend_dtype(name, like=self.backend)
 
     def dtype_name(self, x) -> str:
         return dtypes.dtype_name(x.dtype)
 
     def cast(self, x, name):
-        import autoray
-
         return x if self.dtype_name(x) == name else autoray.astype(x, name)
 
     def mask(self, w):
         """A ``where=`` mask as an array of this backend (a graph built on
         numpy and retargeted holds a numpy mask)."""
-        import autoray
-
         if autoray.infer_backend(w) == self.backend:
             return w
         return autoray.do("asarray", w, like=self.backend)
@@ -133,10 +129,7 @@ def _count(L, x, where, axis, keepdims):
     """The number of elements reduced: a Python int, or an array for a mask."""
     axes = _axes(axis, len(x.shape))
     if where is None:
-        n = 1
-        for a in axes:
-            n *= int(x.shape[a])
-        return n
+        return math.prod(int(x.shape[a]) for a in axes)
     w = L.broadcast_to(where, tuple(x.shape))
     return L.sum(w, **_ax(w, axis, keepdims))
 
@@ -315,8 +308,6 @@ def reduction_impl(name: str):
     """
 
     def factory(backend):
-        import autoray
-
         fn = autoray.get_lib_fn(backend, name)
         if backend == "numpy":
             return fn

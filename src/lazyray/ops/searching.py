@@ -8,21 +8,18 @@ dtype numpy's promotion gives).
 
 from __future__ import annotations
 
+import autoray
+
 from ..graph import dtypes
 from ..graph.registry import INDEXING, register
 from .common import LazyArray, backend_of, constant, info, lazy, make
-from .portable import NUMPY_LIKE
 
 __all__ = ["searchsorted"]
 
 
 def _searchsorted_impl(backend):
-    import autoray
-
     fn = autoray.get_lib_fn(backend, "searchsorted")
-    if backend in NUMPY_LIKE:
-        return fn
-    if backend != "torch":  # pragma: no cover - other backends as autoray has them
+    if backend != "torch":  # numpy's meaning already, or autoray's function as it is
         return fn
     import numpy as np
     import torch

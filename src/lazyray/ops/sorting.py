@@ -3,6 +3,8 @@ API's ``descending=`` and numpy's ``kind=``."""
 
 from __future__ import annotations
 
+import autoray
+
 from ..graph import dtypes
 from ..graph.registry import INDEXING, register
 from ..graph.shapes import normalize_axis, scalar_axis
@@ -20,8 +22,6 @@ def _sort_impl(name):
     sort of the flipped array, which keeps equal elements in order."""
 
     def factory(backend):
-        import autoray
-
         if backend in ("torch", "jax"):
             lib = __import__("torch" if backend == "torch" else "jax.numpy", fromlist=["_"])
             fn, dim = getattr(lib, name), "dim" if backend == "torch" else "axis"

@@ -12,15 +12,9 @@ neither.
 from __future__ import annotations
 
 import numpy as np
+from autoray import get_lib_fn as _lib  # noqa: F401  (for the portable modules)
 
 from ..graph import registry
-
-
-def _lib(backend, name):
-    import autoray
-
-    return autoray.get_lib_fn(backend, name)
-
 
 # ------------------------------------------- numpy's meaning on torch
 #

@@ -458,13 +458,9 @@ class Engine(Rewriter, Builder):
             del srcs
         st = self.stats
         if st is not None:
-            counts = self.counts
-            if self.cse:
-                st["merged"] = st.get("merged", 0) + counts["merged"]
-            if self.fold is not None:
-                st["folded"] = st.get("folded", 0) + counts["folded"]
-            if self.narrow:
-                st["narrowed"] = st.get("narrowed", 0) + counts.get("narrowed", 0)
+            on = {"merged": self.cse, "folded": self.fold is not None, "narrowed": self.narrow}
+            for key in [k for k, v in on.items() if v]:
+                st[key] = st.get(key, 0) + self.counts.get(key, 0)
 
 
 def run(outputs, rules=(), **options):

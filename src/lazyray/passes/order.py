@@ -276,17 +276,14 @@ def memory_order(outputs, include_inputs: bool = True) -> Schedule:
     (True, True)
     """
     g = _Graph(outputs, include_inputs)
-    best = None
-    for method, order in (
-        ("depth-first", list(range(len(g.nodes)))),
-        ("sethi-ullman", g.sethi_ullman()),
-        ("greedy", g.greedy()),
-    ):
-        peak = g.peak(order)
-        if best is None or peak < best[0]:
-            best = (peak, method, order)
-    peak, method, order = best
-    return Schedule([g.nodes[i] for i in order], peak, method)
+    orders = {
+        "depth-first": list(range(len(g.nodes))),
+        "sethi-ullman": g.sethi_ullman(),
+        "greedy": g.greedy(),
+    }
+    peaks = {m: g.peak(o) for m, o in orders.items()}
+    method = min(peaks, key=peaks.get)  # the smallest peak; on a tie, the first
+    return Schedule([g.nodes[i] for i in orders[method]], peaks[method], method)
 
 
 def compute_in_order(order: list) -> None:

@@ -109,18 +109,16 @@ def _sub_zero(node, ctx):
     return x if k == "i" or (k == "f" and not _neg_zero(v)) else None
 
 
-def _div_one(node, ctx):
-    x, c = node._args
-    v = _scalar(c) if type(c) is not LazyArray else None
-    ok = type(x) is LazyArray and v == 1 and _kind(x._dtype) == "f"
-    return x if ok and _same(x, node) else None
+def _by_one(kind):
+    """``x / 1`` (``kind`` ``"f"``) or ``x // 1`` (``"i"``) -> ``x``."""
 
+    def rule(node, ctx):
+        x, c = node._args
+        v = _scalar(c) if type(c) is not LazyArray else None
+        ok = type(x) is LazyArray and v == 1 and _kind(x._dtype) == kind
+        return x if ok and _same(x, node) else None
 
-def _floordiv_one(node, ctx):
-    x, c = node._args
-    v = _scalar(c) if type(c) is not LazyArray else None
-    ok = type(x) is LazyArray and v == 1 and _kind(x._dtype) == "i"
-    return x if ok and _same(x, node) else None
+    return rule
 
 
 def _involution(op):
@@ -139,7 +137,9 @@ def _real_identity(node, ctx):
     return x if x is not None and _kind(x._dtype) != "c" and _same(x, node) else None
 
 
-def _positive(node, ctx):
+def _identity(node, ctx):
+    """The operand, where it has the node's shape and dtype (``+x``, a
+    reshape or broadcast to its own shape)."""
     x = _arg(node)
     return x if x is not None and _same(x, node) else None
 
@@ -184,16 +184,14 @@ def _transpose_transpose(node, ctx):
     return ctx.norm(transpose(x, tuple(p[i] for i in q)))
 
 
-def _reshape_identity(node, ctx):
-    x = _arg(node)
-    return x if x is not None and x._shape == node._shape else None
+def _collapse(op, build):
+    """``op(op(x, s1), s2)`` -> ``op(x, s2)``, ``build`` making ``op``."""
 
+    def rule(node, ctx):
+        inner = _arg(node)
+        return ctx.norm(build(inner._args[0], node._shape)) if _is_op(inner, op) else None
 
-def _reshape_reshape(node, ctx):
-    inner = _arg(node)
-    if not _is_op(inner, "reshape"):
-        return None
-    return ctx.norm(reshape(inner._args[0], node._shape))
+    return rule
 
 
 def _reshape_unit_transpose(node, ctx):
@@ -205,18 +203,6 @@ def _reshape_unit_transpose(node, ctx):
     if moved != sorted(moved):
         return None
     return ctx.norm(reshape(x, node._shape))
-
-
-def _broadcast_identity(node, ctx):
-    x = _arg(node)
-    return x if x is not None and x._shape == node._shape else None
-
-
-def _broadcast_broadcast(node, ctx):
-    inner = _arg(node)
-    if not _is_op(inner, "broadcast_to"):
-        return None
-    return ctx.norm(broadcast_to(inner._args[0], node._shape))
 
 
 def _getitem_full(node, ctx):
@@ -240,13 +226,13 @@ RULES: tuple[Rule, ...] = (
     # x - 0 -> x for int x; for floats x - (+0.0)
     Rule("sub_zero", "subtract", _sub_zero, trigger=0),
     # x / 1 -> x for real floats (int / 1 is float: rejected by the dtype check)
-    Rule("div_one", "divide", _div_one, trigger=1),
+    Rule("div_one", "divide", _by_one("f"), trigger=1),
     # x // 1 -> x for ints
-    Rule("floordiv_one", "floor_divide", _floordiv_one, trigger=1),
+    Rule("floordiv_one", "floor_divide", _by_one("i"), trigger=1),
     # --x -> x (sign flips twice, wrapping ints included)
     Rule("neg_neg", "negative", _involution("negative")),
     # +x -> x (numpy's positive is a copy)
-    Rule("positive", "positive", _positive),
+    Rule("positive", "positive", _identity),
     # conj(x) -> x for real x
     Rule("conj_real", "conj", _real_identity),
     # conj(conj(x)) -> x
@@ -268,15 +254,15 @@ RULES: tuple[Rule, ...] = (
     # transpose(transpose(x, p), q) -> transpose(x, p[q])
     Rule("transpose_transpose", "transpose", _transpose_transpose),
     # reshape(x, x.shape) -> x
-    Rule("reshape_identity", "reshape", _reshape_identity),
+    Rule("reshape_identity", "reshape", _identity),
     # reshape(reshape(x, s1), s2) -> reshape(x, s2) (C order composes)
-    Rule("reshape_reshape", "reshape", _reshape_reshape),
+    Rule("reshape_reshape", "reshape", _collapse("reshape", reshape)),
     # reshape(transpose(x, p), s) -> reshape(x, s) when p moves only unit axes
     Rule("reshape_unit_transpose", "reshape", _reshape_unit_transpose),
     # broadcast_to(x, x.shape) -> x
-    Rule("broadcast_identity", "broadcast_to", _broadcast_identity),
+    Rule("broadcast_identity", "broadcast_to", _identity),
     # broadcast_to(broadcast_to(x, s1), s2) -> broadcast_to(x, s2)
-    Rule("broadcast_broadcast", "broadcast_to", _broadcast_broadcast),
+    Rule("broadcast_broadcast", "broadcast_to", _collapse("broadcast_to", broadcast_to)),
     # x[:], x[...], x[:, :] -> x
     Rule("getitem_full", "getitem", _getitem_full),
 )
