@@ -189,7 +189,7 @@ class Function(InputChecks):
             out_nodes = []
             out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
             unique, index = _unique(out_nodes)
-            prog, _ = build(unique, in_nodes, fold=bool(fold_constants), sub=sub)
+            prog, _ = build(unique, in_nodes, fold=bool(fold_constants), sub=sub, specialized=True)
         finally:
             if enabled:
                 gc.enable()

@@ -17,6 +17,7 @@ import gc
 from operator import itemgetter
 
 from ..graph.node import LazyArray
+from .lean import specialize
 from .numbering import _ATOMS, number
 from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, ArgTemplate, Program, Slot, _Rebuild
 
@@ -92,7 +93,7 @@ def _fill(x, lookup):
     return x
 
 
-def build(outputs, inputs=None, fold=True, sub=None) -> tuple[Program, list]:
+def build(outputs, inputs=None, fold=True, sub=None, specialized=False) -> tuple[Program, list]:
     """Flatten the graph from ``inputs`` to ``outputs`` into a :class:`Program`.
 
     Parameters
@@ -107,6 +108,10 @@ def build(outputs, inputs=None, fold=True, sub=None) -> tuple[Program, list]:
         values as constants.  The graph itself is not modified.
     sub : dict, optional
         The rewrite engine's lean result (see :func:`.numbering.number`).
+    specialized : bool
+        Let instructions call numpy functions specialized on the static
+        shapes (:mod:`.lean`; a :class:`~lazyray.Function`'s tape), rather
+        than the op's own function (a program rendered as source to read).
 
     Returns
     -------
@@ -119,13 +124,13 @@ def build(outputs, inputs=None, fold=True, sub=None) -> tuple[Program, list]:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(outputs, inputs, fold, sub)
+        return _build(outputs, inputs, fold, sub, specialized)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build(outputs, inputs, fold, sub):
+def _build(outputs, inputs, fold, sub, specialized):
     g = number(outputs, inputs or (), sub)
     nodes, deps_of, last, pos = g.nodes, g.deps, g.last, g.pos
     variables = [
@@ -299,6 +304,8 @@ def _build(outputs, inputs, fold, sub):
                             if not kw:
                                 instr = (BIN, fn, out, s0, s1)
                             elif not _has_lazy(kw):
+                                if specialized:
+                                    fn = specialize(fn, node, kw)
                                 instr = (ITKW, fn, out, bld.getter((s0, s1)), kw)
                         elif kw:
                             pass

@@ -61,6 +61,8 @@ _OBJ = "<object>"  # marks any other object keyed by identity
 _LEAF = "<leaf>"  # first item of the key of a leaf made by ``array(x)``
 _NONE = type(None)
 _ELLIPSIS = type(Ellipsis)
+_NDARRAY = np.ndarray
+_from_data = LazyArray.from_data
 
 
 def freeze(x, keep: list):
@@ -267,17 +269,38 @@ def share(cache: dict, node: LazyArray) -> LazyArray:
 def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) -> LazyArray:
     """:func:`lazyray.graph.node.new_node` while sharing: the node of
     ``cache`` with this key, else a new node, inserted.  The key is computed
-    first, so that a hit builds no node."""
+    first, so that a hit builds no node.
+
+    An op on two lazy arrays with no or interned kwargs (binary elementwise
+    ops, contractions: most nodes) is keyed by ``(op, kwargs id or None,
+    id(a), id(b))`` alone, which is cheaper to build and to hash; the shape,
+    dtype and backend of the node found are then compared with the requested
+    ones, and on any difference the exact :func:`flat_key` is used instead
+    (this 4-tuple never equals a :func:`flat_key`, a :func:`node_key` or a
+    leaf's key: their lengths or second items differ).
+    """
     key = None
+    if type(args) is tuple and len(args) == 2 and type(op) is str:
+        a, b = args  # the commonest case, inlined
+        if type(a) is LazyArray and type(b) is LazyArray:
+            if kwargs is None:
+                key = (op, None, id(a), id(b))
+            elif id(kwargs) in _STATIC_KWARGS:
+                key = (op, id(kwargs), id(a), id(b))
+            if key is not None:
+                hit = cache.get(key)
+                if hit is None:
+                    node = build_node(op, fn, args, kwargs, shape, dtype, backend, deps)
+                    cache[key] = (node, args)
+                    return node
+                node = hit[0]
+                nd = node._dtype
+                if (nd is dtype or nd == dtype) and node._shape == shape:
+                    if node._backend == backend:
+                        return node
+                key = None  # (another node of the same operands: the exact key)
     if type(op) is str and type(args) is tuple:
-        n = len(args)
-        if n == 2 and (kwargs is None or id(kwargs) in _STATIC_KWARGS):
-            a, b = args  # flat_key's commonest case, inlined
-            if type(a) is LazyArray and type(b) is LazyArray:
-                kw = None if kwargs is None else id(kwargs)
-                key = (op, backend, shape, dtype, kw, id(a), id(b))
-        if key is None:
-            key = flat_key(op, args, kwargs, shape, dtype, backend)
+        key = flat_key(op, args, kwargs, shape, dtype, backend)
         if key is not None:
             hit = cache.get(key)
             if hit is not None:
@@ -304,26 +327,34 @@ def share_leaf(cache: dict, x) -> LazyArray:
     lists share one.
     """
     t = type(x)
-    if t is not np.ndarray and (t in _BUILTIN or isinstance(x, (list, tuple))):
+    if t is _NDARRAY:  # the usual leaf: keyed by the id alone (an int: no
+        # other key is one)
+        key = id(x)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[0]
+        node = _from_data(x)
+        cache[key] = (node, x)
+        return node
+    if t in _BUILTIN or isinstance(x, (list, tuple)):
         data = np.asarray(x)
         key = (_LEAF, data.dtype.str, data.shape, data.tobytes())
         hit = cache.get(key)
         if hit is not None:
             return hit[0]
-        node = LazyArray.from_data(data)
+        node = _from_data(data)
         cache[key] = (node, None)
         return node
     key = (_LEAF, id(x))
     hit = cache.get(key)
     if hit is not None:
         return hit[0]
-    node = LazyArray.from_data(x)
+    node = _from_data(x)
     cache[key] = (node, x)
     return node
 
 
-@contextlib.contextmanager
-def shared_intermediates(cache: dict | None = None) -> Iterator[dict]:
+def shared_intermediates(cache: dict | None = None) -> contextlib.AbstractContextManager[dict]:
     """Context in which identical intermediate lazy arrays are built once.
 
     Inside the context, an op applied to the same inputs with the same static
@@ -347,10 +378,12 @@ def shared_intermediates(cache: dict | None = None) -> Iterator[dict]:
     cache : dict, optional
         A cache yielded by an earlier context, to resume sharing with it.
 
-    Yields
-    ------
-    cache : dict
-        The cache used; pass it to another context to resume sharing.
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        A context (also usable as a decorator) whose ``with ... as cache``
+        gives the cache used, a dict: pass it to another context to resume
+        sharing.
 
     Examples
     --------
@@ -365,16 +398,36 @@ def shared_intermediates(cache: dict | None = None) -> Iterator[dict]:
     ...     lazyray.sin(x) * 2 is a
     True
     """
-    if cache is None:
-        cache = {}
-    elif not isinstance(cache, dict):
+    if cache is not None and not isinstance(cache, dict):
         raise TypeError(f"shared_intermediates: cache must be a dict, got {type(cache).__name__}")
-    old = SHARING.cache
-    SHARING.cache = cache
-    try:
-        yield cache
-    finally:
-        SHARING.cache = old
+    return _SharedIntermediates(cache)
+
+
+class _SharedIntermediates(contextlib.ContextDecorator):
+    """The context :func:`shared_intermediates` returns (a class: entering
+    and leaving it is part of every shared trace, and a generator-based
+    context costs several times more).  Each entry uses ``cache``, or a new
+    dict when it is None, and restores the outer cache on exit; as a
+    decorator, each call enters a fresh copy."""
+
+    def __init__(self, cache):
+        self._arg = cache
+        self._old = []
+
+    def __enter__(self) -> dict:
+        cache = self._arg
+        if cache is None:
+            cache = {}
+        self._old.append(SHARING.cache)
+        SHARING.cache = cache
+        return cache
+
+    def __exit__(self, *exc) -> bool:
+        SHARING.cache = self._old.pop()
+        return False
+
+    def _recreate_cm(self):
+        return _SharedIntermediates(self._arg)
 
 
 @contextlib.contextmanager

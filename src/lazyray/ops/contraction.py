@@ -33,26 +33,7 @@ for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vd
     register(_n, CONTRACTION, impl=portable.IMPLS[_n], impl_is_factory=True)
 
 
-def _vecdot_impl(backend):
-    """numpy's ``vecdot(x1, x2, axis=-1)`` (``x1`` conjugated); torch's is
-    ``linalg.vecdot(x, y, dim=)``, of one dtype."""
-    import autoray
-
-    if backend != "torch":  # numpy, jax, cupy, dask: numpy's own
-        return autoray.get_lib_fn(backend, "vecdot")
-    import torch
-
-    def vecdot(x1, x2, axis=-1):
-        if x1.dtype.is_floating_point or x1.dtype.is_complex:
-            return torch.linalg.vecdot(x1, x2, dim=axis)  # for inexact dtypes only
-        if x1.dtype == torch.bool:
-            return torch.any(x1 & x2, dim=axis)
-        return torch.sum(x1 * x2, dim=axis).to(x1.dtype)
-
-    return portable._promoting(vecdot, backend, "vecdot")
-
-
-register("vecdot", CONTRACTION, impl=_vecdot_impl, impl_is_factory=True)
+register("vecdot", CONTRACTION, impl=portable.vecdot_impl, impl_is_factory=True)
 
 
 _PAIR_DTYPES: dict = {}
@@ -136,13 +117,7 @@ def tensordot(a, b, axes=2):
     (2, 5)
     """
     a, b, sa, sb, dtype, backend = _pair("tensordot", a, b)
-    try:  # axes as given first (cotengra's and quimb's: tuples of ints)
-        kwargs, shape = _tensordot_rule(sa, sb, axes)
-    except TypeError:  # lists (unhashable), or invalid axes
-        try:
-            kwargs, shape = _tensordot_rule(sa, sb, _hashable(axes))
-        except TypeError:  # unhashable or invalid axes: the uncached rule says why
-            kwargs, shape = _tensordot_rule.__wrapped__(sa, sb, axes)
+    kwargs, shape = _tensordot_kwargs(sa, sb, axes)
     if type(a) is LazyArray and type(b) is LazyArray:  # fast path: no make()
         args = (a, b)
         deps = args if a is not b else (a,)
@@ -155,7 +130,27 @@ def _hashable(axes):
     return tuple(map(_hashable, axes)) if isinstance(axes, (list, tuple)) else axes
 
 
-@lru_cache(maxsize=4096)
+def _tensordot_kwargs(sa, sb, axes):
+    """tensordot's kwargs and shape, cached for an int or a pair of tuples
+    of ints (cotengra's and quimb's axes) and for lists of them; any other
+    axes (a float, which equals and hashes like an int, a negative axis...)
+    take the uncached rule, which accepts or refuses them as numpy does."""
+    for key in (axes, None):
+        if key is None:
+            key = _hashable(axes)
+        try:
+            if type(key) is tuple:
+                a0, a1 = key
+                bytes(a0 + a1)  # raises unless every axis is an int in 0..255
+            elif type(key) is not int:
+                continue
+            return _tensordot_rule(sa, sb, key)
+        except (TypeError, ValueError):
+            continue
+    return _tensordot_rule.__wrapped__(sa, sb, axes)
+
+
+@lru_cache(maxsize=4096, typed=True)
 def _tensordot_rule(sa, sb, axes):
     ax_a, ax_b = tensordot_axes(sa, sb, axes)
     shape = tuple(d for i, d in enumerate(sa) if i not in ax_a) + tuple(

@@ -168,6 +168,25 @@ IMPLS = {
 dot_impl = IMPLS["dot"]
 
 
+def vecdot_impl(backend):
+    """numpy's ``vecdot(x1, x2, axis=-1)`` (``x1`` conjugated); torch's is
+    ``linalg.vecdot(x, y, dim=)``, of one dtype."""
+    import autoray
+
+    if backend != "torch":  # numpy, jax, cupy, dask: numpy's own
+        return autoray.get_lib_fn(backend, "vecdot")
+    import torch
+
+    def vecdot(x1, x2, axis=-1):
+        if x1.dtype.is_floating_point or x1.dtype.is_complex:
+            return torch.linalg.vecdot(x1, x2, dim=axis)  # for inexact dtypes only
+        if x1.dtype == torch.bool:
+            return torch.any(x1 & x2, dim=axis)
+        return torch.sum(x1 * x2, dim=axis).to(x1.dtype)
+
+    return _promoting(vecdot, backend, "vecdot")
+
+
 # ----------------------------------------------- elementwise on torch
 #
 # torch's elementwise functions of numpy's names refuse some of numpy's

@@ -1,0 +1,96 @@
+"""Lean numpy calls for a compiled tape: work that depends only on static
+shapes is done once, when the tape is built, instead of at every call.
+
+``numpy.tensordot`` spends most of its time on small operands normalizing
+``axes`` and computing the permutations and the matrix shapes it hands to
+``numpy.dot``; these depend only on the operands' shapes, which a graph knows
+statically.  :func:`specialize` replaces, in a tape instruction, numpy's
+``tensordot`` by :func:`planned_tensordot` bound to that precomputed plan.  It
+performs exactly numpy's own steps (``transpose``, ``reshape``, ``dot``,
+``reshape``), so its results are identical, bit for bit; any operand that is
+not a plain ``numpy.ndarray`` of the planned shape (a Function called with
+``check_inputs=False`` and other shapes, a user callable returning a
+subclass...) goes to ``numpy.tensordot`` itself.  The instruction keeps its
+op name and its ``axes`` keyword, so a retargeted or pickled program
+(:mod:`.retarget`, :class:`~lazyray.Function`) is unaffected.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache, partial
+from math import prod
+
+import numpy as np
+
+__all__ = ["planned_tensordot", "specialize", "tensordot_plan"]
+
+_ndarray = np.ndarray
+_dot = np.dot
+_tensordot = np.tensordot
+
+
+def tensordot_plan(sa: tuple, sb: tuple, axes: tuple) -> tuple:
+    """numpy's ``tensordot`` steps for operands of shapes ``sa``, ``sb``.
+
+    Parameters
+    ----------
+    sa, sb : tuple of int
+        The operands' shapes.
+    axes : tuple
+        Normalized axes: a pair of tuples of non-negative ints.
+
+    Returns
+    -------
+    tuple
+        ``(sa, sb, perm_a, mat_a, perm_b, mat_b, out_shape)``, as
+        ``numpy.tensordot`` computes them.
+
+    Examples
+    --------
+    >>> tensordot_plan((2, 3, 4), (4, 3, 5), ((1, 2), (1, 0)))
+    ((2, 3, 4), (4, 3, 5), (0, 1, 2), (2, 12), (1, 0, 2), (12, 5), (2, 5))
+    """
+    ax_a, ax_b = (list(ax) for ax in axes)
+    keep_a = [k for k in range(len(sa)) if k not in ax_a]
+    keep_b = [k for k in range(len(sb)) if k not in ax_b]
+    n = prod(sa[k] for k in ax_a)
+    mat_a = (prod(sa[k] for k in keep_a), n)
+    mat_b = (prod(sb[k] for k in ax_b), prod(sb[k] for k in keep_b))
+    out = tuple(sa[k] for k in keep_a) + tuple(sb[k] for k in keep_b)
+    return (sa, sb, tuple(keep_a + ax_a), mat_a, tuple(ax_b + keep_b), mat_b, out)
+
+
+def planned_tensordot(plan: tuple, a, b, axes):
+    """``numpy.tensordot(a, b, axes)`` with its shape work precomputed in
+    ``plan`` (:func:`tensordot_plan`); other operands go to numpy's.
+
+    Examples
+    --------
+    >>> a, b = np.arange(24.0).reshape(2, 3, 4), np.arange(60.0).reshape(4, 3, 5)
+    >>> axes = ((1, 2), (1, 0))
+    >>> plan = tensordot_plan(a.shape, b.shape, axes)
+    >>> bool((planned_tensordot(plan, a, b, axes) == np.tensordot(a, b, axes)).all())
+    True
+    """
+    if type(a) is _ndarray and type(b) is _ndarray:
+        sa, sb, pa, ma, pb, mb, out = plan
+        if a.shape == sa and b.shape == sb:
+            return _dot(a.transpose(pa).reshape(ma), b.transpose(pb).reshape(mb)).reshape(out)
+    return _tensordot(a, b, axes)
+
+
+def specialize(fn, node, kwargs):
+    """The function a tape instruction of ``node`` should call: ``fn``, or
+    a planned version of it (numpy's ``tensordot`` on two lazy operands)."""
+    if fn is _tensordot and kwargs and len(node._args) == 2:
+        a, b = node._args
+        axes = kwargs.get("axes")
+        if type(axes) is tuple and len(kwargs) == 1 and len(a._shape) and len(b._shape):
+            return _planned(a._shape, b._shape, axes)
+    return fn
+
+
+@lru_cache(maxsize=4096)
+def _planned(sa, sb, axes):
+    # one planned function per signature, shared by the instructions
+    return partial(planned_tensordot, tensordot_plan(sa, sb, axes))

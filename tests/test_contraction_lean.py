@@ -1,0 +1,136 @@
+"""Lean compiled contractions (:mod:`lazyray.compile.lean`), the tensordot
+axes cache, and the short sharing keys of ops on two lazy arrays."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+import lazyray
+from lazyray.compile.lean import planned_tensordot, tensordot_plan
+from lazyray.graph import sharing
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+CASES = [
+    ((2, 3, 4), (4, 3, 5), ((1, 2), (1, 0))),
+    ((3, 4), (4, 5), ((1,), (0,))),
+    ((2, 2, 2, 2, 12, 2), (2, 12, 2, 2, 2, 2), ((1, 2, 3, 5), (5, 3, 0, 2))),
+    ((3,), (4,), ((), ())),  # an outer product
+    ((2, 3), (2, 3), ((0, 1), (0, 1))),  # a full contraction: 0-d result
+    ((5, 1, 3), (3, 1), ((2, 1), (0, 1))),
+]
+
+
+def _planned(f):
+    return [ins[1] for ins in f._prog.tape if getattr(ins[1], "func", None) is planned_tensordot]
+
+
+@pytest.mark.parametrize("sa, sb, axes", CASES)
+def test_planned_tensordot_is_numpy_bit_for_bit(sa, sb, axes):
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=sa), rng.normal(size=sb)
+    plan = tensordot_plan(sa, sb, axes)
+    assert same_bits(planned_tensordot(plan, a, b, axes), np.tensordot(a, b, axes))
+    # non-contiguous operands, complex and mixed dtypes
+    at = np.asfortranarray(a)
+    bc = (b + 1j * rng.normal(size=sb)).astype("complex64")
+    assert same_bits(planned_tensordot(plan, at, bc, axes), np.tensordot(at, bc, axes))
+
+
+def test_function_plans_numpy_tensordot_and_matches_eager():
+    rng = np.random.default_rng(1)
+    arrays = [rng.normal(size=s) for s in ((2, 3, 4), (4, 3, 5), (5, 6), (6, 2))]
+    vs = [lazyray.Variable(x.shape) for x in arrays]
+    y = lazyray.tensordot(vs[0], vs[1], ((1, 2), (1, 0)))
+    y = lazyray.tensordot(lazyray.tensordot(y, vs[2], 1), vs[3], ((0, 1), (1, 0)))
+    z = lazyray.tensordot(vs[2], vs[2], ((0,), (0,)))  # the same operand twice
+    f = lazyray.Function(vs, [y, z])
+    assert len(_planned(f)) >= 2  # (2-d contractions may be lowered to dot)
+    ey = np.tensordot(arrays[0], arrays[1], ((1, 2), (1, 0)))
+    ey = np.tensordot(np.tensordot(ey, arrays[2], 1), arrays[3], ((0, 1), (1, 0)))
+    ez = np.tensordot(arrays[2], arrays[2], ((0,), (0,)))
+    out = f(*arrays)
+    assert same_bits(out[0], ey) and same_bits(out[1], ez)
+    # the generated source, a pickled copy: the same bits
+    params = {}
+    exec(f.get_source(params), params)
+    assert all(same_bits(u, v) for u, v in zip(params["graph"](*arrays), (ey, ez)))
+    g = pickle.loads(pickle.dumps(f))
+    assert all(same_bits(u, v) for u, v in zip(g(*arrays), (ey, ez)))
+
+
+def test_planned_tensordot_other_operands_go_to_numpy():
+    with lazyray.strict(False):  # (outputs of unchecked shapes)
+        _other_operands()
+
+
+def _other_operands():
+    a, b = lazyray.Variable((2, 3, 2)), lazyray.Variable((3, 2, 4))
+    f = lazyray.Function([a, b], lazyray.tensordot(a, b, 2), check_inputs=False)
+    assert len(_planned(f)) == 1
+    # unchecked calls with other shapes, a subclass: numpy's own tensordot
+    x, y = np.arange(24.0).reshape(4, 3, 2), np.arange(12.0).reshape(3, 2, 2)
+    assert same_bits(f(x, y), np.tensordot(x, y, 2))
+    m = np.arange(12.0).reshape(2, 3, 2).view(np.recarray)
+    assert same_bits(f(m, y), np.tensordot(m, y, 2))
+    with pytest.raises(ValueError):
+        f(np.ones((2, 3, 2)), np.ones((4, 2, 4)))
+
+
+def test_planned_tensordot_retargets_to_torch():
+    torch = pytest.importorskip("torch")
+    a, b = lazyray.Variable((2, 3, 4)), lazyray.Variable((4, 3))
+    f = lazyray.Function([a, b], lazyray.tensordot(a, b, ((1, 2), (1, 0))))
+    x, y = np.random.default_rng(2).normal(size=(2, 3, 4)), np.ones((4, 3))
+    out = f(torch.as_tensor(x), torch.as_tensor(y))
+    assert isinstance(out, torch.Tensor)
+    assert np.allclose(out.numpy(), np.tensordot(x, y, ((1, 2), (1, 0))))
+
+
+@pytest.mark.parametrize("bad", [1.0, ((1.0,), (0,)), ([1.0], [0]), (1.0, 0)])
+def test_tensordot_axes_cache_refuses_floats_after_ints(bad):
+    a, b = lazyray.Variable((2, 3)), lazyray.Variable((3, 4))
+    good = 1 if bad == 1.0 else (1, 0) if bad == (1.0, 0) else ((1,), (0,))
+    assert lazyray.tensordot(a, b, good).shape == (2, 4)  # cached
+    with pytest.raises(TypeError):
+        lazyray.tensordot(a, b, bad)
+    with pytest.raises(TypeError):  # and so does numpy
+        np.tensordot(np.ones((2, 3)), np.ones((3, 4)), bad)
+
+
+@pytest.mark.parametrize("axes", [1, True, np.int64(1), [[1], [0]], ((-1,), (0,)), ([1], (0,))])
+def test_tensordot_axes_accepted_like_numpy(axes):
+    x, y = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    for _ in range(2):  # the second call may hit the cache
+        z = lazyray.tensordot(lazyray.array(x), lazyray.array(y), axes)
+        assert same_bits(z.compute(), np.tensordot(x, y, axes))
+
+
+def test_short_sharing_key_checks_shape_dtype_and_backend():
+    x, y = lazyray.Variable((2, 3)), lazyray.Variable((2, 3))
+    fn = np.add
+    with lazyray.shared_intermediates() as cache:
+        new = sharing.share_new
+        n1 = new(cache, "add", fn, (x, y), None, (2, 3), x._dtype, "numpy", (x, y))
+        assert new(cache, "add", fn, (x, y), None, (2, 3), x._dtype, "numpy", (x, y)) is n1
+        f32 = np.dtype("float32")
+        n2 = new(cache, "add", fn, (x, y), None, (2, 3), f32, "numpy", (x, y))
+        n3 = new(cache, "add", fn, (x, y), None, (3, 2), x._dtype, "numpy", (x, y))
+        n4 = new(cache, "add", fn, (x, y), None, (2, 3), x._dtype, "torch", (x, y))
+        assert len({id(n) for n in (n1, n2, n3, n4)}) == 4
+        assert new(cache, "add", fn, (x, y), None, (2, 3), f32, "numpy", (x, y)) is n2
+        assert new(cache, "add", fn, (x, y), None, (3, 2), x._dtype, "numpy", (x, y)) is n3
+        assert new(cache, "add", fn, (y, x), None, (2, 3), x._dtype, "numpy", (y, x)) is not n1
+
+
+def test_shared_numpy_leaves_by_identity():
+    a = np.arange(3.0)
+    with lazyray.shared_intermediates():
+        assert lazyray.array(a) is lazyray.array(a)
+        assert lazyray.array(a) is not lazyray.array(a.copy())
+        assert lazyray.array([1.0, 2.0]) is lazyray.array([1.0, 2.0])
