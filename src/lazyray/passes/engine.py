@@ -12,7 +12,9 @@ features turned on (models: tinygrad's ``graph_rewrite``, pytensor's
   their IEEE-754 bits); leaves by the identity of their data.  A node whose
   operand has no user yet cannot equal an earlier node: it is built without a
   key, and keyed only when a second user of that operand comes (in a chain no
-  key is ever computed).
+  key is ever computed).  Any other node is looked up by the key it would
+  have before it is built (:meth:`.hashcons.Builder.key_of`): a merged node is
+  never built.
 * **Folding**: a node on constants only (it depends on no variable) is not
   rewritten; where a non-constant node uses it, or an output is one, it
   becomes an ``array`` leaf whose value is computed at the end, by the very
@@ -136,6 +138,7 @@ class Engine(Rewriter, Builder):
         self.rewritten = {}  # unkeyed user the rules rewrote -> the result
         self.leaves = {}  # (id(data), shape, dtype, backend) -> leaf
         self.kwcache = {}  # id(kwargs) -> (kwargs, its key, or None if it holds nodes)
+        self.kwtok = {}  # frozen static kwargs -> their key (a small int)
         self.consts = set()  # canonical nodes that depend on no variable
         self.front = {}  # constant node -> (it, the leaf it folds into)
         self.keep = []  # keeps alive the objects whose ids are in keys
@@ -188,6 +191,9 @@ class Engine(Rewriter, Builder):
         lean, sub = self.lean, self.sub
         self.m = m
         rebuild, apply, table = self.rebuild, self.apply, self.table
+        key_of, kwinfo, kwget = self.key_of, self.kwinfo, self.kwcache.get
+        uget = users.get
+        merged = 0  # (added to the counts at the end)
         stack = list(roots)[::-1]
         push, pop = stack.append, stack.pop
         while stack:
@@ -216,7 +222,7 @@ class Engine(Rewriter, Builder):
                             break
                         push(d)
                     continue
-                cd = [c]
+                cd = (c,)
                 changed = c is not d
             elif nd == 2:
                 d0, d1 = deps
@@ -228,7 +234,7 @@ class Engine(Rewriter, Builder):
                     if c0 is None:
                         push(d0)
                     continue
-                cd = [c0, c1]
+                cd = (c0, c1)
                 changed = c0 is not d0 or c1 is not d1
             else:
                 cd = [mget(d) for d in deps]
@@ -253,6 +259,7 @@ class Engine(Rewriter, Builder):
                     m[node] = self.constant(cand)
                     continue
                 if compute:  # constant operands are folded into leaves
+                    cd = list(cd)
                     for i, c in enumerate(cd):
                         if c._fn is not None and c in consts:
                             cd[i] = self.front_leaf(c)
@@ -273,6 +280,45 @@ class Engine(Rewriter, Builder):
                             break
                         else:
                             rs = None
+            k = None
+            if cse:
+                # a node with an operand that has no user yet cannot equal an
+                # earlier node: no key needed
+                unique = False
+                keyed = True  # (usually all are)
+                for c in cd:
+                    u = uget(c)
+                    if u is None:
+                        unique = True
+                        break
+                    if u is not _KEYED:
+                        keyed = False
+                if not unique:  # looked up before it is built: merged, never built
+                    if not keyed:
+                        self.ready(cd)
+                    kw = node._kwargs
+                    if (
+                        node._args is deps
+                        and 0 < nd < 3
+                        and type(op) is str
+                        and (kw is None or type(kw) is dict)
+                    ):  # key_of(node, cd), at once for the usual
+                        fk = None if kw is None else (kwget(id(kw)) or kwinfo(kw))[1]
+                        if fk is not None or kw is None:
+                            b, sh, dt = node._backend, node._shape, node._dtype
+                            if nd == 2:
+                                c0, c1 = cd
+                                k = (op, None, b, sh, dt, fk, id(c0), id(c1))
+                            else:
+                                k = (op, None, b, sh, dt, fk, id(cd[0]))
+                    else:
+                        k = key_of(node, cd)
+                    if k is not None:
+                        hit = table.get(k)
+                        if hit is not None:
+                            merged += 1
+                            m[node] = hit
+                            continue
             if not changed and not copy:
                 cand = node
             elif (
@@ -292,34 +338,19 @@ class Engine(Rewriter, Builder):
                 cand = node  # kept, on its new operands (no new node)
                 sub[node] = tuple(cd)
             else:
-                if rs is not None and local:  # a memoized rewrite needs no candidate
+                if rs is not None and local and (not cse or unique):
+                    # a memoized rewrite needs no candidate
                     res, sig = self.shortcut(node, cd)
                     if res is not None:
                         m[node] = res
                         continue
                 cand = rebuild(node, cd)
             if cse:
-                # a node with an operand that has no user yet cannot equal an
-                # earlier node: no key needed
-                if nd == 1:
-                    c = cd[0]
-                    unique = c not in users
-                else:
-                    unique = False
-                    for c in cd:
-                        if c not in users:
-                            unique = True
-                            break
-                k = None
-                if not unique:
-                    for c in cd:
-                        if users.get(c) is not _KEYED:  # (usually all are)
-                            self.ready(cd)
-                            break
+                if not unique and k is None:
                     k = self.key(cand)
                     hit = table.get(k)
                     if hit is not None:
-                        self.counts["merged"] += 1
+                        merged += 1
                         m[node] = hit
                         continue
                 if rs is not None:
@@ -344,6 +375,7 @@ class Engine(Rewriter, Builder):
             if narrow_ops and op in narrow_ops:
                 self.narrowable = True
             m[node] = cand
+        self.counts["merged"] += merged
         return m
 
     def constant(self, cand):
@@ -385,34 +417,6 @@ class Engine(Rewriter, Builder):
         finally:
             if enabled:
                 gc.enable()
-
-    def materialize(self, final) -> None:
-        """Rebuild the nodes kept on new operands (``sub``) as new nodes on
-        them, so that the result is an ordinary graph."""
-        sub = self.sub
-        done = {}
-        stack = list(final.values())
-        while stack:
-            x = stack[-1]
-            if id(x) in done:
-                stack.pop()
-                continue
-            deps = sub.get(x, x._deps)
-            pending = [d for d in deps if id(d) not in done]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            cd = [done[id(d)] for d in deps]
-            if x in sub:
-                done[id(x)] = self.rebuild(x, [done[id(d)] for d in sub[x]])
-            elif any(c is not d for c, d in zip(cd, x._deps)):
-                done[id(x)] = self.rebuild(x, cd)
-            else:
-                done[id(x)] = x
-        for i, c in final.items():
-            final[i] = done[id(c)]
-        sub.clear()
 
     def fold_outputs(self, final) -> None:
         """Constant outputs become leaves (a multi-output one stays, on

@@ -18,13 +18,41 @@ _KEYED = object()  # users[node]: every user of the node is in the table
 _ANY = object()  # dispatch: the op's rules have no common trigger
 _SIMPLE = frozenset((int, str, bool, _NONE))
 _ATOMS = frozenset((int, float, str, bool, complex, _NONE))
+_FLAT = frozenset((int, str, bool, _NONE, type(Ellipsis)))  # freeze(x) is (type(x), x)
+_COLON = (slice, (_NONE, None), (_NONE, None), (_NONE, None))  # freeze(slice(None))
+
+
+def _static(x, keep: list):
+    """``freeze(x, keep)``, at once for a flat tuple of ints, None and
+    slices of them (an index), the usual static argument."""
+    if type(x) is not tuple:
+        return freeze(x, keep)
+    out = [tuple]
+    app = out.append
+    for v in x:
+        t = type(v)
+        if t in _FLAT:
+            app((t, v))
+        elif t is slice:
+            a, b, c = v.start, v.stop, v.step
+            if a is None and b is None and c is None:
+                app(_COLON)
+                continue
+            ta, tb, tc = type(a), type(b), type(c)
+            if ta in _FLAT and tb in _FLAT and tc in _FLAT:
+                app((slice, (ta, a), (tb, b), (tc, c)))
+            else:
+                app(freeze(v, keep))
+        else:
+            app(freeze(v, keep))
+    return tuple(out)
 
 
 class Builder:
     """The hash-consing half of :class:`.engine.Engine`: ``table`` (key ->
     canonical node), ``users`` (canonical node -> its unkeyed user,
-    or ``_KEYED``), ``rewritten``, ``kwcache`` and ``keep`` are set up by the
-    engine."""
+    or ``_KEYED``), ``rewritten``, ``kwcache``, ``kwtok`` and ``keep`` are set
+    up by the engine."""
 
     # ------------------------------------------------------------- keys
 
@@ -38,33 +66,30 @@ class Builder:
                 if type(o) is LazyArray:
                     fk = None
                     break
+            if fk is not None:  # equal kwargs, one small int: a key hashes it at once
+                fk = self.kwtok.setdefault(fk, len(self.kwtok))
             hit = self.kwcache[id(kw)] = (kw, fk)
             self.keep.append(keep)
         return hit
 
     def key(self, n) -> tuple:
-        """The exact CSE key of op node ``n`` (on canonical operands)."""
-        op = n._op
+        """The exact CSE key of op node ``n`` (on canonical operands; a node
+        kept on new operands, in ``sub``, on these)."""
+        cd = self.sub.get(n) if self.sub else None
+        k = self.key_of(n, n._deps if cd is None else cd)
+        if k is not None:
+            return k
+        # kwargs or static arguments holding nodes or objects keyed by identity
+        # (never a node kept on new operands: it has neither)
         kw = n._kwargs
-        if kw is None:
-            fk = None
-        else:
+        fk = None
+        if kw is not None:
             fk = (self.kwcache.get(id(kw)) or self.kwinfo(kw))[1] if type(kw) is dict else None
             if fk is None:
                 fk = freeze(kw, self.keep)
-        fid = None if type(op) is str else id(n._fn)
+        op = n._op
+        items = [op, None if type(op) is str else id(n._fn), n._backend, n._shape, n._dtype, fk]
         args = n._args
-        only = args is n._deps  # operands only
-        if self.sub:
-            cd = self.sub.get(n)
-            if cd is not None:  # a node kept on new operands (lean result)
-                args = cd if only else (cd[0], args[1])
-        if only:  # the usual: the items the loop below makes, at once
-            if len(args) == 1:
-                return (op, fid, n._backend, n._shape, n._dtype, fk, id(args[0]))
-            if len(args) == 2:
-                return (op, fid, n._backend, n._shape, n._dtype, fk, id(args[0]), id(args[1]))
-        items = [op, fid, n._backend, n._shape, n._dtype, fk]
         if type(args) is tuple:
             app = items.append
             for a in args:
@@ -76,9 +101,59 @@ class Builder:
                 elif t in _SIMPLE:
                     app((t, a))
                 else:
-                    app(freeze(a, self.keep))
+                    app(_static(a, self.keep))
         else:
             items.append(("<args>", freeze(args, self.keep)))
+        return tuple(items)
+
+    def key_of(self, node, cd):
+        """``key(rebuild(node, cd))`` without rebuilding ``node`` (a node
+        merged into an earlier one is never built), or None when that key is
+        not plain to see (kwargs or static arguments holding nodes or objects
+        keyed by identity: the caller rebuilds and keys the candidate)."""
+        kw = node._kwargs
+        if kw is None:
+            fk = None
+        elif type(kw) is dict:
+            fk = (self.kwcache.get(id(kw)) or self.kwinfo(kw))[1]
+            if fk is None:
+                return None
+        else:
+            return None
+        op = node._op
+        fid = None if type(op) is str else id(node._fn)
+        deps = node._deps
+        args = node._args
+        if args is deps:  # the operands, as rebuild aligns them
+            if len(cd) == 1:
+                return (op, fid, node._backend, node._shape, node._dtype, fk, id(cd[0]))
+            if len(cd) == 2:
+                c0, c1 = cd
+                return (op, fid, node._backend, node._shape, node._dtype, fk, id(c0), id(c1))
+            return (op, fid, node._backend, node._shape, node._dtype, fk, *[id(c) for c in cd])
+        if type(args) is not tuple:
+            return None
+        items = [op, fid, node._backend, node._shape, node._dtype, fk]
+        app = items.append
+        for a in args:
+            t = type(a)
+            if t is LazyArray:
+                for i, d in enumerate(deps):
+                    if d is a:
+                        app(id(cd[i]))
+                        break
+                else:
+                    return None
+            elif t is float:
+                app(_pack(a))
+            elif t in _SIMPLE:
+                app((t, a))
+            else:
+                kp = []
+                fz = _static(a, kp)
+                if kp:  # a node, or an object rebuild may copy: keyed by identity
+                    return None
+                app(fz)
         return tuple(items)
 
     def ready(self, deps) -> None:
@@ -177,3 +252,31 @@ class Builder:
                 m = {id(d): c for d, c in zip(deps, cd)}
             kw = _remap(kw, m)  # (static kwargs are shared, as the tracer does)
         return build_node(node._op, node._fn, na, kw, node._shape, node._dtype, node._backend, nd)
+
+    def materialize(self, final) -> None:
+        """Rebuild the nodes kept on new operands (``sub``) as new nodes on
+        them, so that the result is an ordinary graph."""
+        sub = self.sub
+        done = {}
+        stack = list(final.values())
+        while stack:
+            x = stack[-1]
+            if id(x) in done:
+                stack.pop()
+                continue
+            deps = sub.get(x, x._deps)
+            pending = [d for d in deps if id(d) not in done]
+            if pending:
+                stack.extend(pending)
+                continue
+            stack.pop()
+            cd = [done[id(d)] for d in deps]
+            if x in sub:
+                done[id(x)] = self.rebuild(x, [done[id(d)] for d in sub[x]])
+            elif any(c is not d for c, d in zip(cd, x._deps)):
+                done[id(x)] = self.rebuild(x, cd)
+            else:
+                done[id(x)] = x
+        for i, c in final.items():
+            final[i] = done[id(c)]
+        sub.clear()

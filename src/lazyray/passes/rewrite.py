@@ -19,7 +19,7 @@ from __future__ import annotations
 import struct
 
 from ..graph.node import LazyArray, build_node
-from ..graph.sharing import freeze
+from .hashcons import _static
 
 __all__ = ["Rewriter", "MAX_STEPS"]
 
@@ -84,17 +84,12 @@ class Rewriter:
     def shortcut(self, node, cd):
         """``(outcome, signature)`` of the local rules on ``node`` rebuilt on
         its operands' replacements ``cd``, without rebuilding it: the outcome
-        is the memoized result replayed on ``cd`` when the new node could not
-        equal an earlier one (an operand has no user yet) and a memoized rule
+        is the memoized result replayed on ``cd`` when a memoized rule
         rewrote its signature into one new node on its operands; else None
-        (the walk builds the candidate, with that signature)."""
+        (the walk builds the candidate, with that signature).  The walk asks
+        only for a node that cannot equal an earlier one (with CSE, an operand
+        has no user yet; else it is keyed by the candidate)."""
         users = self.users
-        if self.cse:
-            for c in cd:
-                if c not in users:
-                    break
-            else:
-                return None, None  # may equal an earlier node: keyed by the candidate
         n = len(cd)
         if (cd[0] is cd[1]) if n == 2 else (n > 2 and len({id(c) for c in cd}) < n):
             return None, None  # (the candidate's operands are fewer)
@@ -235,7 +230,7 @@ class Rewriter:
                     app((t, a))
                 else:
                     keep = []
-                    fz = freeze(a, keep)
+                    fz = _static(a, keep)
                     for o in keep:
                         if type(o) is LazyArray:
                             return None
