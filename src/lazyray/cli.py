@@ -207,13 +207,18 @@ def _plot(outputs, path, kind):
 def _inspect(args) -> int:
     import json
 
+    import lazyray
     from lazyray.compile.codegen import get_source
     from lazyray.inspect.summary import summary
 
     try:
         specs, variables, out, outputs = _trace(args)
         s = summary(outputs)
-        plan = _plan(outputs, variables, args) if args.plan else None
+        plan = None
+        if args.plan:  # the tasks compute(..., scheduler=args.plan) would run
+            plan = lazyray.partition(
+                outputs, variables=variables, scheduler=args.plan, workers=args.workers
+            )
         source = get_source(out) if args.source else None
         if args.plot:
             _plot(outputs, args.plot, args.kind)
@@ -244,7 +249,8 @@ def _inspect(args) -> int:
             doc["plan"] = _plan_doc(plan)
         print(json.dumps(doc, indent=2))
         return 0
-    print(f"{args.target}({', '.join(aval(v) for v in _vars_for(specs))})")
+    inputs = [lazyray.Variable(s, dtype=d) for s, d in specs]  # as asked (numpy dtypes)
+    print(f"{args.target}({', '.join(aval(v) for v in inputs)})")
     print(f"  -> {', '.join(aval(o) for o in outputs)}")
     print(s)
     if args.show:
@@ -267,15 +273,6 @@ def _inspect(args) -> int:
     return 0
 
 
-def _plan(outputs, variables, args):
-    """The tasks ``compute(..., scheduler=args.plan)`` would run."""
-    import lazyray
-
-    return lazyray.partition(
-        outputs, variables=variables, scheduler=args.plan, workers=args.workers
-    )
-
-
 def _plan_doc(plan) -> dict:
     return {
         "scheduler": plan.scheduler,
@@ -285,12 +282,6 @@ def _plan_doc(plan) -> dict:
             for t in plan.tasks
         ],
     }
-
-
-def _vars_for(specs):
-    import lazyray
-
-    return [lazyray.Variable(s, dtype=d) for s, d in specs]
 
 
 # ------------------------------------------------------------------- parser

@@ -4,9 +4,8 @@ code generation).  Keeping them as tables keeps the node class thin."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from . import ops
+from .graph import traverse
 from .graph.node import LATE, LazyArray
 
 #: the ``lazyray`` namespace (bound by :func:`bind`: the package root imports
@@ -120,17 +119,9 @@ class _Methods:
 
         return Function(variables, self, fold_constants=fold_constants, **kwargs)
 
-    def descend(self) -> Iterator[LazyArray]:
-        """Visit each unique node once, from this one towards the leaves."""
-        from .graph.traverse import descend
-
-        return descend(self)
-
-    def ascend(self) -> Iterator[LazyArray]:
-        """Visit each unique node once, leaves first (topological order)."""
-        from .graph.traverse import ascend
-
-        return ascend(self)
+    # the graph's walks from this array: x.descend() is descend(x)
+    descend = traverse.descend
+    ascend = traverse.ascend
 
     def compute(self, **kwargs):
         """Compute this array, keep the result and drop the graph behind it.
@@ -174,9 +165,7 @@ class _Methods:
         return _NAMESPACE[0]
 
     def __reduce_ex__(self, protocol):
-        from .graph.traverse import reduce_node
-
-        return reduce_node(self)
+        return traverse.reduce_node(self)
 
     def __getitem__(self, key):
         return ops.getitem(self, key)

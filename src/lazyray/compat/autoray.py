@@ -26,6 +26,8 @@ that hard-codes ``autoray.lazy`` (cotengra's
 
 from __future__ import annotations
 
+import math
+
 import autoray
 
 from ..graph.node import array
@@ -181,8 +183,6 @@ def _tensordot_axes(x):
 
 
 def _wrap_tensordot(original):
-    import math
-
     def cost_tensordot(x):
         if len(x.args) > 2:
             return original(x)

@@ -12,10 +12,14 @@ them (with the rest of the lazyray namespace), and is what
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
+import numpy as np
+
+from ..graph.dtypes import real_dtype
 from ..graph.node import _ACTIVE, SHARING, LazyArray
 from ..graph.sharing import freeze
+from ..graph.traverse import find_lazy  # the pytree walk, as autoray's
 
 __all__ = [
     "is_lazy_array",
@@ -56,19 +60,6 @@ def ensure_lazy(array) -> LazyArray:
     if isinstance(array, LazyArray):
         return array
     return LazyArray.from_data(array)
-
-
-def find_lazy(x) -> Iterator[LazyArray]:
-    """The lazy arrays in the pytree ``x`` (iteratively).
-
-    >>> import lazyray
-    >>> a = lazyray.Variable((2,))
-    >>> list(find_lazy({"k": [a, 1, (a,)]})) == [a, a]
-    True
-    """
-    from ..graph.traverse import find_lazy as _find
-
-    return _find(x)
 
 
 def to_queue(lz) -> list:
@@ -190,7 +181,6 @@ def lazy_cache(fn_name: str, hasher: Callable | None = None) -> Callable:
     return wrapper
 
 
-_DTYPES_REAL_EQUIV = {"complex128": "float64", "complex64": "float32"}
 _DTYPES_COMPLEX_EQUIV = {"float64": "complex128", "float32": "complex64"}
 
 
@@ -200,7 +190,7 @@ def dtype_real_equiv(dtype_name: str) -> str:
     >>> dtype_real_equiv("complex64"), dtype_real_equiv("int8")
     ('float32', 'int8')
     """
-    return _DTYPES_REAL_EQUIV.get(dtype_name, dtype_name)
+    return real_dtype(dtype_name)
 
 
 def dtype_complex_equiv(dtype_name: str) -> str:
@@ -219,7 +209,6 @@ def find_common_dtype(*xs) -> str:
     >>> find_common_dtype(lazyray.Variable((2,), dtype="float32"), lazyray.Variable(()))
     'float64'
     """
-    import numpy as np
     from autoray import get_dtype_name
 
     return np.result_type(*[get_dtype_name(x) for x in xs]).name
@@ -241,6 +230,4 @@ def find_broadcast_shape(xshape: tuple, yshape: tuple) -> tuple:
     >>> find_broadcast_shape((3, 1), (4,))
     (3, 4)
     """
-    import numpy as np
-
     return tuple(int(d) for d in np.broadcast_shapes(tuple(xshape), tuple(yshape)))

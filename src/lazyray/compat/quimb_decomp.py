@@ -29,7 +29,7 @@ from ..graph.dtypes import real_dtype
 from ..graph.node import CustomOp, new_node
 from ..graph.registry import resolve
 from ..ops.common import lazy
-from ..ops.linalg_api import float_dtype
+from ..ops.linalg_api import matrix_operand
 from .lazy_core import lazy_cache
 
 __all__ = [
@@ -203,15 +203,11 @@ def _svd_composed(x, cutoff, cutoff_mode, max_bond, absorb, renorm, info):
 
 @lazy_cache("svd_truncated")
 def _svd_one_node(x, cutoff, cutoff_mode, max_bond, absorb, renorm):
-    x = lazy("svd_truncated", x)
-    if len(x._shape) < 2:
-        raise ValueError(f"svd_truncated: needs a (batch of) matrices, got shape {x._shape}")
+    x, b, m, n, d = matrix_operand("svd_truncated", x)
     code, left, svals, right = _absorb_tables(absorb)
-    *b, m, n = x._shape
     k = min(m, n)
     if max_bond > 0:
         k = min(k, max_bond)
-    d = float_dtype("svd_truncated", x)
     args = (x, cutoff, cutoff_mode, max_bond, code, renorm)
     return _multi_output(
         "svd_truncated",
@@ -260,13 +256,9 @@ def qr_stabilized(x, absorb=1, **kwargs) -> tuple:
         Q, _, R = qr_stabilized(lazyray.Variable((6, 4)))
         Q.shape, R.shape  # ((6, 4), (4, 4))
     """
-    x = lazy("qr_stabilized", x)
-    if len(x._shape) < 2:
-        raise ValueError(f"qr_stabilized: needs a (batch of) matrices, got shape {x._shape}")
+    x, b, m, n, d = matrix_operand("qr_stabilized", x)
     code, left, _, right = _absorb_tables(absorb, qr=True)
-    *b, m, n = x._shape
     k = min(m, n)
-    d = float_dtype("qr_stabilized", x)
     kwargs["absorb"] = code
     return _multi_output(
         "qr_stabilized",

@@ -152,10 +152,11 @@ def _run(undo: list) -> None:
         raise error
 
 
-def _set_module(key: str, value, undo: list) -> None:
-    old = sys.modules.get(key, _MISSING)
-    sys.modules[key] = value
-    undo.append(lambda: _restore(sys.modules, key, old))
+def _set(mapping: dict, key, value, undo: list) -> None:
+    """``mapping[key] = value``, undone by :func:`_restore`."""
+    old = mapping.get(key, _MISSING)
+    mapping[key] = value
+    undo.append(lambda: _restore(mapping, key, old))
 
 
 def _restore(mapping: dict, key, old) -> None:
@@ -185,7 +186,7 @@ def _install(undo: list) -> None:
         originals = {}
     # 1. the modules themselves
     for key, mod in ours.items():
-        _set_module(key, mod, undo)
+        _set(sys.modules, key, mod, undo)
     # 2. references to the original modules and to their public objects, in
     # every imported module (``autoray``, ``autoray.compiler``, quimb's
     # ``from autoray import lazy``...)
@@ -198,9 +199,7 @@ def _install(undo: list) -> None:
         fn = funcs.pop(key)
         undo.append(lambda k=key, f=fn: funcs.__setitem__(k, f))
     for name, fn in SPECIALS.items():
-        old = funcs.get((_LAZY, name), _MISSING)
-        funcs[_LAZY, name] = fn
-        undo.append(lambda n=name, o=old: _restore(funcs, (_LAZY, n), o))
+        _set(funcs, (_LAZY, name), fn, undo)
     undo.append(lambda: _drop_ours(funcs))
     # namespaces (``get_namespace("autoray.lazy")``, as cotengra's contraction
     # expressions use) cache the functions they looked up: set them aside

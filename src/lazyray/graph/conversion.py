@@ -10,6 +10,10 @@ on a Variable raises ``TypeError`` naming it.  Also here: the Array API's
 
 from __future__ import annotations
 
+import numpy as np
+
+from .config import implicit_compute_enabled
+
 
 class ConversionMixin:
     """Value conversions of lazy arrays (the base of ``LazyArray``)."""
@@ -46,8 +50,6 @@ class ConversionMixin:
     def _dlpack_source(self):
         value = self._determined_value("DLPack export")
         if not hasattr(value, "__dlpack__"):
-            import numpy as np
-
             value = np.asarray(value)
         return value
 
@@ -71,8 +73,6 @@ class ConversionMixin:
         :func:`Variable` and implicit compute is on; else ``TypeError``."""
         if self._data is not None:
             return self._data
-        from .config import implicit_compute_enabled
-
         free = self._free_variables()
         if free:
             names = ", ".join(f"Variable(shape={v._shape}, dtype={v._dtype})" for v in free[:3])
@@ -123,8 +123,6 @@ class ConversionMixin:
         return int(self._determined_value("__index__()"))
 
     def __array__(self, dtype=None, copy=None):
-        import numpy as np
-
         value = self._determined_value("conversion to a numpy array")
         if not isinstance(value, np.ndarray) and not np.isscalar(value):
             # another backend's array (torch, jax, ...): numpy's own converters

@@ -41,7 +41,17 @@ def dtype_name(dtype) -> str:
         return _NAMES[dtype]
     except (KeyError, TypeError):
         pass
-    name = _dtype_name(dtype)
+    if isinstance(dtype, str):
+        name = np.dtype(dtype).name if dtype not in _KNOWN else dtype
+    elif dtype in _BUILTIN_NAMES:
+        name = _BUILTIN_NAMES[dtype]
+    elif isinstance(getattr(dtype, "name", None), str):
+        name = dtype.name
+    else:
+        try:
+            name = np.dtype(dtype).name
+        except TypeError:  # e.g. torch.float32 -> 'float32'
+            name = str(dtype).split(".")[-1].lower()
     try:
         _NAMES[dtype] = name
     except TypeError:  # pragma: no cover - unhashable dtype-like
@@ -75,21 +85,6 @@ def dtype_object(name: str):
             obj = name
     _OBJECTS[name] = obj
     return obj
-
-
-def _dtype_name(dtype) -> str:
-    if isinstance(dtype, str):
-        return np.dtype(dtype).name if dtype not in _KNOWN else dtype
-    if dtype in _BUILTIN_NAMES:
-        return _BUILTIN_NAMES[dtype]
-    name = getattr(dtype, "name", None)
-    if isinstance(name, str):
-        return name
-    try:
-        return np.dtype(dtype).name
-    except TypeError:
-        # e.g. torch.float32 -> 'float32'
-        return str(dtype).split(".")[-1].lower()
 
 
 _KNOWN = frozenset(
@@ -179,13 +174,9 @@ def probe(np_fn, keys: tuple, static: tuple = ()) -> str:
     return np.asarray(out).dtype.name
 
 
+@lru_cache(maxsize=4096)
 def result_type(*keys) -> str:
     """numpy's ``result_type`` of operand keys (weak Python scalars allowed)."""
-    return _result_type(keys)
-
-
-@lru_cache(maxsize=4096)
-def _result_type(keys):
     return np.result_type(*map(_example, keys)).name
 
 
@@ -230,17 +221,13 @@ def to_complex(name: str) -> str:
     return "complex64" if name in ("float32", "float16", "bfloat16") else "complex128"
 
 
+@cache
 def itemsize(name: str) -> int:
     """Bytes per element of the dtype ``name``.
 
     >>> itemsize("complex64")
     8
     """
-    return _itemsize(name)
-
-
-@cache
-def _itemsize(name):
     if name == "bfloat16":
         return 2
     return np.dtype(name).itemsize

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 
+from .dtypes import dtype_name
 from .node import LazyArray
 from .pytree import LEAF, kind_of
 from .traverse import push_order, tree_map
@@ -73,8 +74,6 @@ def _get_data(x):
 
 def check_result(node: LazyArray, data) -> None:
     """Strict-mode check of a computed value against the node's static info."""
-    from ..graph.dtypes import dtype_name
-
     if type(node._dtype) is tuple:  # multi-output node: checked through its items
         return
     if type(data) in (tuple, list) and type(node._op) is not str and node._shape == (len(data),):

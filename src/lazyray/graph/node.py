@@ -14,7 +14,7 @@ import autoray
 import numpy as np
 
 from .conversion import ConversionMixin
-from .dtypes import _SUPPORTED, dtype_name, dtype_object, supported_dtype
+from .dtypes import _SUPPORTED, dtype_name, dtype_object, itemsize, supported_dtype
 from .shapes import check_shape, prod
 
 __all__ = ["LazyArray", "array", "Variable", "new_node", "CustomOp", "supported_dtype"]
@@ -337,8 +337,6 @@ class LazyArray(ConversionMixin):
     def itemsize(self):
         """Bytes per element (a tuple, one per output, for the hidden node of
         a multi-output op)."""
-        from .dtypes import itemsize
-
         if type(self._dtype) is tuple:
             return tuple(itemsize(d) for d in self._dtype)
         return itemsize(self._dtype)
@@ -348,10 +346,8 @@ class LazyArray(ConversionMixin):
         """The number of bytes, an exact Python int (the total over the outputs
         for the hidden node of a multi-output op)."""
         if type(self._dtype) is tuple:
-            from .dtypes import itemsize
-
             return sum(prod(s) * itemsize(d) for s, d in zip(self._shape, self._dtype))
-        return self.size * self.itemsize
+        return prod(self._shape) * itemsize(self._dtype)
 
     @property
     def backend(self) -> str:

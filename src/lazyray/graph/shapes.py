@@ -6,6 +6,7 @@ Every helper follows numpy exactly and raises ``ValueError`` (or
 
 from __future__ import annotations
 
+import math
 import operator
 from functools import lru_cache
 
@@ -18,10 +19,7 @@ def prod(shape) -> int:
     >>> prod((2, 3, 4))
     24
     """
-    n = 1
-    for d in shape:
-        n *= d
-    return n
+    return math.prod(shape)
 
 
 def broadcast_shapes(op: str, *shapes: tuple) -> tuple:

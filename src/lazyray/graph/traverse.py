@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .node import LATE, LazyArray
+from .node import LATE, CustomOp, LazyArray, _new
 from .pytree import _KINDS, LEAF, children, kind_of, rebuild_container
+from .registry import resolve
 
 #: containers expanded by :func:`find_lazy` before it checks for a cycle
 _CYCLE_CHECK_AFTER = 100_000
@@ -139,10 +140,6 @@ def descend(lz) -> Iterator[LazyArray]:
             stack.extend(reversed(node._deps))
 
 
-def _depth(node):
-    return node._depth
-
-
 def push_order(deps):
     """The order in which uncomputed dependencies are pushed on a stack, so
     that the *deepest* pops first (ties: the first argument first).
@@ -152,7 +149,7 @@ def push_order(deps):
     """
     if len(deps) < 2:
         return deps
-    return sorted(deps[::-1], key=_depth)
+    return sorted(deps[::-1], key=LazyArray.depth.fget)
 
 
 def ascend(lz) -> Iterator[LazyArray]:
@@ -221,8 +218,6 @@ def reduce_node(node: LazyArray):
     looked up again when unpickled (unless the node holds another function
     than its name resolves to, such as numpy's path-optimized ``einsum``).
     """
-    from .registry import resolve
-
     nodes = topological(node)
     index = {id(n): i for i, n in enumerate(nodes)}
 
@@ -254,9 +249,6 @@ def reduce_node(node: LazyArray):
 
 
 def _rebuild(records):
-    from .node import CustomOp, _new
-    from .registry import resolve
-
     nodes = []
 
     def deref(x):

@@ -20,6 +20,7 @@ from .draw_circuit import circuit_layout, plot_circuit
 from .draw_common import FIXED_COLORS, LABEL_LIMIT, op_color, variable_flags
 from .draw_graph import graph_layout, plot_graph
 from .draw_history import plot_history_functions, plot_history_size_footprint, plot_history_stats
+from .show import aval
 from .stats import node_name
 
 __all__ = [
@@ -98,8 +99,6 @@ def to_dot(lz, variables=None, rankdir: str = "LR", name: str = "lazyray") -> st
       n0 -> n1;
     }
     """
-    from .show import aval
-
     nodes = list(ascend(lz))
     index = {id(n): i for i, n in enumerate(nodes)}
     out_ids = {id(n) for n in to_list(lz)}

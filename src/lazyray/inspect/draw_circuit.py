@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
+
 from ..graph.traverse import ascend, to_list
 from .draw_common import (
     LABEL_LIMIT,
@@ -115,7 +117,6 @@ def plot_circuit(
     -------
     (fig, ax)
     """
-    import numpy as np
     from matplotlib.collections import LineCollection, PolyCollection
 
     if color_by not in ("function", "id"):

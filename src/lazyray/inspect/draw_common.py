@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
+import inspect
 from collections import Counter
 from functools import lru_cache
+
+import numpy as np
 
 from ..graph.traverse import to_list
 from .layout import _edges, graph_layout
@@ -126,8 +129,6 @@ def _marker_kind(node):
 
 def _positions_from(pos, n, dim):
     """``(n, dim)`` array of the positions ``{i: (x, y[, z])}``."""
-    import numpy as np
-
     try:
         xy = np.array([tuple(pos[i]) for i in range(n)], dtype=float).reshape(n, -1)
     except KeyError as e:
@@ -154,7 +155,6 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
     are finally rotated to cover a small vertical span.  ``(n, dim)`` array
     (``dim=2.5`` is laid out in 3-d and projected back to 2-d)."""
     import networkx as nx
-    import numpy as np
 
     n = len(nodes)
     ldim = 3 if dim in (2.5, 3) else 2
@@ -173,8 +173,7 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
     if n == 0:
         return np.zeros((0, 2 if dim == 2.5 else ldim))
     if layout != "auto":
-        pos = named(layout, **opts)
-        xy = np.array([pos[i] for i in range(n)], dtype=float).reshape(n, -1)
+        xy = _positions_from(named(layout, **opts), n, ldim)
     else:
         if initial_layout is None or initial_layout == "auto":
             initial_layout = "kamada_kawai" if n <= 100 else "spectral"
@@ -193,8 +192,7 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
                 opts.setdefault("equidistant", True)
             if n < 3 and initial_layout in ("kamada_kawai", "spectral"):
                 initial_layout = "circular"  # scipy's eigensolvers need 3 nodes
-            pos = named(initial_layout, **opts)
-            xy = np.array([pos[i] for i in range(n)], dtype=float).reshape(n, -1)
+            xy = _positions_from(named(initial_layout, **opts), n, ldim)
         if iterations:
             pos0 = {i: xy[i] for i in range(n)}
             if use_forceatlas2 is True:
@@ -216,8 +214,6 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
 
 
 def _params(fn):
-    import inspect
-
     try:
         return inspect.signature(fn).parameters
     except (TypeError, ValueError):  # pragma: no cover - builtins
@@ -245,8 +241,6 @@ def _forceatlas2(G, pos0, iterations, seed):
 def _massage(xy, nangles: int = 180):
     """Rotate 2-d positions to cover the smallest vertical span (autoray's
     ``massage_pos``)."""
-    import numpy as np
-
     thetas = np.linspace(0, np.pi, nangles, endpoint=False)
     ys = xy[:, 0:1] * np.sin(thetas) + xy[:, 1:2] * np.cos(thetas)
     best = thetas[int(np.argmin(np.ptp(ys, axis=0)))]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from ..graph.traverse import ascend, to_list
 from .draw_common import (
     LABEL_LIMIT,
@@ -18,7 +22,7 @@ from .draw_common import (
     variable_flags,
 )
 from .layout import graph_layout
-from .stats import node_name
+from .stats import node_name, node_size
 
 __all__ = ["graph_layout", "plot_graph"]
 
@@ -147,7 +151,6 @@ def plot_graph(
     >>> ax.name
     '3d'
     """
-    import numpy as np
     from matplotlib.collections import LineCollection
 
     if color_by not in ("function", "variables", "id"):
@@ -215,7 +218,7 @@ def plot_graph(
 
     src, dst = _edges(nodes)
     edge_alpha = (0.6 if n <= 300 else 0.25) if edge_alpha is None else edge_alpha
-    sizes = np.array([max(_log_size(v), 0.0) for v in nodes])
+    sizes = np.array([math.log2(max(node_size(v), 1)) for v in nodes])
     scale = node_scale * (1.0 if n <= 300 else max(0.05, (300 / n) ** 0.5))
     marker_size = scale * 12 * (sizes + 1)
     if three_d:
@@ -319,14 +322,6 @@ def plot_graph(
     return fig, ax
 
 
-def _log_size(node):
-    import math
-
-    from .stats import node_size
-
-    return math.log2(max(node_size(node), 1))
-
-
 def _spring(nodes, xy, iterations, seed, k=None):
     """networkx's spring layout, from the layered positions."""
     if len(nodes) > 500:
@@ -335,7 +330,6 @@ def _spring(nodes, xy, iterations, seed, k=None):
             f"(this one has {len(nodes)}); use layout='layered'"
         )
     import networkx as nx
-    import numpy as np
 
     G = _nx_graph(nodes)
     if iterations == "auto":

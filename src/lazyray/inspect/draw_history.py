@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
+
 from ..graph.traverse import ascend
 from .draw_common import _color_fn, _finish, _legend, _new_axes
-from .stats import history_size_footprint, history_stats, node_name
+from .stats import history_size_footprint, history_stats, node_name, node_size
 from .summary import format_bytes, format_si
 
 __all__ = ["plot_history_size_footprint", "plot_history_functions", "plot_history_stats"]
@@ -111,8 +113,6 @@ def plot_history_size_footprint(
     -------
     (fig, ax)
     """
-    import numpy as np
-
     y = np.asarray(
         history_size_footprint(lz, include_inputs=include_inputs, bytes=bytes, per_node=per_node),
         dtype=float,
@@ -220,10 +220,7 @@ def plot_history_functions(
     -------
     (fig, ax)
     """
-    import numpy as np
     from matplotlib.collections import LineCollection
-
-    from .stats import node_size
 
     if kind not in ("scatter", "lines", "image"):
         raise ValueError(f"kind must be 'scatter', 'lines' or 'image', got {kind!r}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 __all__ = ["graph_layout"]
 
 
 def _edges(nodes):
     """``(src, dst)`` index arrays: operand -> consumer."""
-    import numpy as np
-
     index = {id(n): i for i, n in enumerate(nodes)}
     src = [index[id(d)] for node in nodes for d in node._deps]
     dst = [i for i, node in enumerate(nodes) for _ in node._deps]
@@ -26,8 +26,6 @@ def graph_layout(nodes, sweeps: int = 8):
 
     Returns ``(x, y)`` float arrays.
     """
-    import numpy as np
-
     n = len(nodes)
     src, dst = _edges(nodes)
     # longest path from an input, in topological order (edges grouped by dst)
@@ -61,8 +59,6 @@ def graph_layout(nodes, sweeps: int = 8):
 
 def _rank_within(layer, key):
     """Centred rank of each node by ``key`` within its layer."""
-    import numpy as np
-
     order = np.lexsort((key, layer))
     sorted_layer = layer[order]
     first = np.searchsorted(sorted_layer, sorted_layer, side="left")

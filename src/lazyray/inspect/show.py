@@ -16,6 +16,7 @@ import sys
 from ..graph.node import LazyArray
 from ..graph.pytree import LEAF, children, kind_of, safe_repr
 from ..graph.traverse import ascend, find_lazy, to_list
+from .stats import node_name
 
 __all__ = ["show", "listing", "tree_lines", "aval", "short_dtype"]
 
@@ -117,10 +118,8 @@ def _hash_name(node) -> str:
 def _node_text(node, show_args: bool = True) -> str:
     """The text of one tree line (without prefix)."""
     if node._fn is None:
-        if node._data is None:
-            return f"←variable {aval(node)}"
-        if node._op in ("array", "variable"):
-            return f"←array {aval(node)}"
+        if node._data is None or node._op in ("array", "variable"):
+            return f"←{node_name(node)} {aval(node)}"
         return f"←{node._op} {aval(node)} (computed)"
     if not show_args:
         return f"{node._op} → {aval(node)}"
@@ -292,12 +291,9 @@ def _all_listing_lines(lz, show_args):
     for i, node in enumerate(ascend(outputs)):
         names[id(node)] = n = f"x{i}"
         if node._fn is None:
-            if node._data is None:
-                rhs = "variable"
-            elif node._op in ("array", "variable"):
-                rhs = "array"
-            else:
-                rhs = f"array  # computed {node._op}"
+            rhs = node_name(node)
+            if node._data is not None and node._op not in ("array", "variable"):
+                rhs += f"  # computed {node._op}"
         else:
             rhs = str(node._op)
             if show_args and node._kwargs:

@@ -22,6 +22,7 @@ import math
 import numpy as np
 
 from ..graph.dtypes import itemsize
+from ..graph.node import LazyArray
 
 __all__ = ["MemoryPlan", "memory_plan", "peak", "footprint_per_node", "footprint_events"]
 
@@ -44,16 +45,10 @@ def is_item_of(node) -> bool:
     )
 
 
-def elements(node) -> int:
-    if type(node._dtype) is tuple:
-        return sum(math.prod(s) for s in node._shape)
-    return math.prod(node._shape)
-
-
-def nbytes(node) -> int:
-    if type(node._dtype) is tuple:
-        return sum(math.prod(s) * itemsize(d) for s, d in zip(node._shape, node._dtype))
-    return math.prod(node._shape) * itemsize(node._dtype)
+#: a node's size in elements and in bytes (for a hidden multi-output node,
+#: the total over its outputs): the node's ``size`` and ``nbytes``
+elements = LazyArray.size.fget
+nbytes = LazyArray.nbytes.fget
 
 
 def component(base, i, bytes):  # noqa: A002
@@ -119,12 +114,7 @@ def memory_plan(nodes: list, outputs: list) -> MemoryPlan:
             if b is None:
                 b = isz[dt] = itemsize(dt)
             size_e[i], size_b[i] = e, e * b
-            if (
-                x._op == "item"
-                and type(x._op) is str
-                and x._fn is not None
-                and is_multi(x._deps[0])
-            ):
+            if is_item_of(x):
                 items.append((i, index[id(x._deps[0])], x._args[1]))
     for o in outputs:
         last[index[id(o)]] = -1

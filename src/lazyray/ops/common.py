@@ -13,6 +13,7 @@ from ..graph.node import LazyArray, array, new_node, supported_dtype
 from ..graph.pytree import LEAF, kind_of
 from ..graph.registry import OTHER, register, resolve
 from ..graph.sharing import static_kwargs
+from ..graph.traverse import to_list
 
 register("item", OTHER, impl=operator.getitem)
 
@@ -106,8 +107,6 @@ _CONTAINERS = (tuple, list, dict)
 
 def lazy_deps(tree) -> tuple:
     """Unique lazy arrays in a pytree, in order."""
-    from ..graph.traverse import to_list
-
     return tuple(to_list(tree))
 
 

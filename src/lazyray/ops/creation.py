@@ -93,12 +93,17 @@ def check_device(op: str, device, like=None) -> None:
     raise ValueError(f"{op}: unsupported device {device!r}; lazy arrays live on 'cpu'")
 
 
-def _filled(op, shape, dtype, like, backend, device=None, **extra):
+def _filled(op, shape, dtype, like, backend, device=None, fill=(), args=None, **extra):
+    """The node of creation op ``op`` of ``shape``, its arguments ``args``
+    (default: the shape and the ``fill`` values) and keywords ``extra``."""
     check_device(op, device, like)
     shape = check_shape(op, shape)
     backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend, op=op)
-    return make(op, (shape,), {**extra, "dtype": dtype}, shape, dtype, (), backend)
+    dtype = _dtype(dtype, backend, fill, op)
+    for v in fill:
+        dtypes.check_weak_int(op, v, dtype)
+    args = (shape, *fill) if args is None else args
+    return make(op, args, {**extra, "dtype": dtype}, shape, dtype, (), backend)
 
 
 def zeros(shape, dtype=None, like=None, backend=None, device=None) -> LazyArray:
@@ -129,12 +134,7 @@ def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) ->
     >>> str(lazyray.full((2,), 3).dtype)
     'int64'
     """
-    check_device("full", device, like)
-    shape = check_shape("full", shape)
-    backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend, (fill_value,), "full")
-    dtypes.check_weak_int("full", fill_value, dtype)
-    return make("full", (shape, fill_value), {"dtype": dtype}, shape, dtype, (), backend)
+    return _filled("full", shape, dtype, like, backend, device, (fill_value,))
 
 
 def eye(
@@ -152,18 +152,12 @@ def eye(
     >>> lazyray.eye(3, M=5).shape
     (3, 5)
     """
-    check_device("eye", device, like)
     n = as_index("eye", N, "N")
     m = n if M is None else as_index("eye", M, "M")
-    shape = check_shape("eye", (n, m))
-    backend = _backend(like, backend)
-    dtype = _dtype(dtype, backend, op="eye")
-    kwargs = {
-        "M": m if M is not None else None,
-        "k": as_index("eye", k, "k") or None,
-        "dtype": dtype,
-    }
-    return make("eye", (n,), kwargs, shape, dtype, (), backend)
+    k = as_index("eye", k, "k") or None
+    return _filled(
+        "eye", (n, m), dtype, like, backend, device, args=(n,), M=None if M is None else m, k=k
+    )
 
 
 def identity(n, dtype=None, like=None, backend=None, device=None) -> LazyArray:

@@ -121,14 +121,17 @@ def _astype(backend, a, dt):
 def _unique_numpy(backend, x):
     """``(values, first indices, inverse, counts)`` of ``x`` flattened, each
     NaN distinct (numpy 2's ``equal_nan=False``), on numpy-like backends."""
-    v, i, inv, c = _lib(backend, "unique")(
-        x.reshape(-1),
-        return_index=True,
-        return_inverse=True,
-        return_counts=True,
-        equal_nan=False,
-    )
+    v, i, inv, c = _lib(backend, "unique")(x.reshape(-1), **_UNIQUE_ALL)
     return v, i, inv.reshape(x.shape), c
+
+
+#: the keywords of numpy's (and JAX's) ``unique`` giving all four outputs
+_UNIQUE_ALL = {
+    "return_index": True,
+    "return_inverse": True,
+    "return_counts": True,
+    "equal_nan": False,
+}
 
 
 def _unique_sorting(backend, x):
@@ -168,13 +171,7 @@ def _unique_impl(which):
                 import jax.numpy as jnp
 
                 v, i, inv, c = jnp.unique(
-                    x.reshape(-1),
-                    return_index=True,
-                    return_inverse=True,
-                    return_counts=True,
-                    equal_nan=False,
-                    size=size,
-                    fill_value=fill_value,
+                    x.reshape(-1), **_UNIQUE_ALL, size=size, fill_value=fill_value
                 )
                 outs = (v, i.astype(dt), inv.reshape(x.shape).astype(dt), c.astype(dt))
             else:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import warnings
 
-import autoray
 import numpy as np
 
 from ..graph import dtypes
@@ -73,7 +72,7 @@ def where(condition, x=None, y=None):
             "where: the one-argument form has a data-dependent shape, which a lazy "
             "graph cannot know; give both x and y"
         )
-    return _nary("where", (condition, x, y), lambda c, a, b: np.where(c, a, b))
+    return _nary("where", (condition, x, y), np.where)  # (one function: its dtype rule is cached)
 
 
 register(
@@ -160,11 +159,7 @@ def _complex_rule(r, i):
     return r + 1j * i
 
 
-register("astype", UNARY, impl=lambda backend: _astype_impl(backend), impl_is_factory=True)
-
-
-def _astype_impl(backend):
-    return autoray.get_lib_fn(backend, "astype")
+register("astype", UNARY)
 
 
 def astype(x, dtype, /, copy=True, *, device=None):
@@ -230,11 +225,5 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     broadcast_shapes("allclose", sa, sb)
     kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
     _check_weak_ints(lambda x, y: np.allclose(x, y, **kw), ops, (ka, kb))
-    return make(
-        "allclose",
-        ops,
-        {"rtol": rtol, "atol": atol, "equal_nan": equal_nan or None},
-        (),
-        "bool",
-        backend=backend,
-    )
+    kw["equal_nan"] = equal_nan or None
+    return make("allclose", ops, kw, (), "bool", backend=backend)

@@ -372,6 +372,9 @@ def _diag_len(n1, n2, offset):
 
 
 def _diag_axes(op, a, offset, axis1, axis2):
+    """``(a, keywords, shape)`` of the diagonal ``op`` of ``a`` (the
+    diagonal's axis last)."""
+    a = lazy(op, a)
     ndim = len(a._shape)
     if ndim < 2:
         raise ValueError(f"{op}: array must be at least 2-d, got shape {a._shape}")
@@ -383,7 +386,8 @@ def _diag_axes(op, a, offset, axis1, axis2):
         )
     offset = as_index(op, offset, "offset")
     rest = tuple(d for k, d in enumerate(a._shape) if k not in (i, j))
-    return i, j, offset, rest + (_diag_len(a._shape[i], a._shape[j], offset),)
+    kwargs = {"offset": offset or None, "axis1": i, "axis2": j}
+    return a, kwargs, rest + (_diag_len(a._shape[i], a._shape[j], offset),)
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
@@ -393,11 +397,8 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     >>> lazyray.diagonal(lazyray.Variable((3, 4, 5)), 1, 0, 2).shape
     (4, 3)
     """
-    a = lazy("diagonal", a)
-    i, j, offset, shape = _diag_axes("diagonal", a, offset, axis1, axis2)
-    return make(
-        "diagonal", (a,), {"offset": offset or None, "axis1": i, "axis2": j}, shape, a._dtype
-    )
+    a, kwargs, shape = _diag_axes("diagonal", a, offset, axis1, axis2)
+    return make("diagonal", (a,), kwargs, shape, a._dtype)
 
 
 def trace(a, offset=0, axis1=0, axis2=1):
@@ -407,13 +408,10 @@ def trace(a, offset=0, axis1=0, axis2=1):
     >>> lazyray.trace(lazyray.Variable((2, 3, 4))).shape
     (4,)
     """
-    a = lazy("trace", a)
-    i, j, offset, shape = _diag_axes("trace", a, offset, axis1, axis2)
+    a, kwargs, shape = _diag_axes("trace", a, offset, axis1, axis2)
     # a trace is a sum: same dtype rule (small ints widen)
     dtype = dtypes.finalize(a._backend, dtypes.probe(np.sum, (a._dtype,)), (a._dtype,))
-    return make(
-        "trace", (a,), {"offset": offset or None, "axis1": i, "axis2": j}, shape[:-1], dtype
-    )
+    return make("trace", (a,), kwargs, shape[:-1], dtype)
 
 
 def diag(a, k=0):

@@ -22,7 +22,9 @@ from autoray import get_lib_fn as _lib
 from ..graph import dtypes
 from ..graph.registry import LINALG, OTHER, register
 from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis
+from . import contraction, indexing, movement
 from .common import LazyArray, array_result_type, info, lazy, make
+from .elementwise_general import astype
 from .linalg_torch import numpy_linalg
 from .reductions import reduced_shape
 
@@ -326,9 +328,7 @@ def matmul(x1, x2, /) -> LazyArray:
     >>> lazyray.linalg.matmul(lazyray.Variable((2, 3)), lazyray.Variable((3,))).shape
     (2,)
     """
-    from .contraction import matmul as _matmul
-
-    return _matmul(x1, x2)
+    return contraction.matmul(x1, x2)
 
 
 def tensordot(x1, x2, /, *, axes=2) -> LazyArray:
@@ -338,9 +338,7 @@ def tensordot(x1, x2, /, *, axes=2) -> LazyArray:
     >>> lazyray.linalg.tensordot(lazyray.Variable((2, 3)), lazyray.Variable((3, 4)), axes=1).shape
     (2, 4)
     """
-    from .contraction import tensordot as _tensordot
-
-    return _tensordot(x1, x2, axes)
+    return contraction.tensordot(x1, x2, axes)
 
 
 def matrix_transpose(x, /) -> LazyArray:
@@ -350,9 +348,7 @@ def matrix_transpose(x, /) -> LazyArray:
     >>> lazyray.linalg.matrix_transpose(lazyray.Variable((5, 2, 3))).shape
     (5, 3, 2)
     """
-    from .movement import matrix_transpose as _mt
-
-    return _mt(x)
+    return movement.matrix_transpose(x)
 
 
 def outer(x1, x2, /) -> LazyArray:
@@ -362,13 +358,11 @@ def outer(x1, x2, /) -> LazyArray:
     >>> lazyray.linalg.outer(lazyray.Variable((2,)), lazyray.Variable((3,))).shape
     (2, 3)
     """
-    from .contraction import outer as _outer
-
     for v in (x1, x2):
         s = info(v)[0] if hasattr(v, "shape") else ()
         if len(s) != 1:
             raise ValueError(f"linalg.outer: operands must be 1-d, got shape {s}")
-    return _outer(x1, x2)
+    return contraction.outer(x1, x2)
 
 
 def diagonal(x, /, *, offset: int = 0) -> LazyArray:
@@ -378,9 +372,7 @@ def diagonal(x, /, *, offset: int = 0) -> LazyArray:
     >>> lazyray.linalg.diagonal(lazyray.Variable((4, 2, 3)), offset=1).shape
     (4, 2)
     """
-    from .indexing import diagonal as _diagonal
-
-    return _diagonal(x, offset, -2, -1)
+    return indexing.diagonal(x, offset, -2, -1)
 
 
 def trace(x, /, *, offset: int = 0, dtype=None) -> LazyArray:
@@ -392,15 +384,12 @@ def trace(x, /, *, offset: int = 0, dtype=None) -> LazyArray:
     >>> t.shape, str(t.dtype)
     ((4,), 'int64')
     """
-    from .elementwise_general import astype
-    from .indexing import trace as _trace
-
     if dtype is not None:
         x = lazy("linalg.trace", x)
         if len(x._shape) < 2:
             raise ValueError(f"linalg.trace: array must be at least 2-d, got shape {x._shape}")
         x = astype(x, dtype)
-    return _trace(x, offset, -2, -1)
+    return indexing.trace(x, offset, -2, -1)
 
 
 def vecdot(x1, x2, /, *, axis: int = -1) -> LazyArray:
@@ -410,6 +399,4 @@ def vecdot(x1, x2, /, *, axis: int = -1) -> LazyArray:
     >>> lazyray.linalg.vecdot(lazyray.Variable((2, 3)), lazyray.Variable((3,))).shape
     (2,)
     """
-    from .contraction import vecdot as _vecdot
-
-    return _vecdot(x1, x2, axis=axis)
+    return contraction.vecdot(x1, x2, axis=axis)

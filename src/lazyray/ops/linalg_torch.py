@@ -16,11 +16,9 @@ True
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from .torch_numpy import _cast_to, _lib, _np_dtype, _sig, _torch_dtype, _via_numpy
+from .torch_numpy import _cast_to, _lib, _np_dtype, _result_dtypes, _sig, _torch_dtype, _via_numpy
 
 __all__ = ["numpy_linalg"]
 
@@ -36,26 +34,6 @@ def _compute_dtype(dts):
             d = np.dtype("float32")
         out.append(d)
     return np.result_type(*out)
-
-
-def _stand_in(x):
-    if hasattr(x, "dtype") and hasattr(x, "shape") and not isinstance(x, np.generic):
-        return np.ones((1,) * len(x.shape), _np_dtype(x))
-    return x
-
-
-def _result_dtypes(np_fn, args, kwargs):
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            out = np_fn(
-                *[_stand_in(a) for a in args], **{k: _stand_in(v) for k, v in kwargs.items()}
-            )
-    except Exception:  # noqa: BLE001 - no stand-in result: no cast
-        return None
-    if type(out) in (tuple, list) or isinstance(out, tuple):
-        return tuple(np.asarray(o).dtype for o in out)
-    return np.asarray(out).dtype
 
 
 def _norm_nan_mask(torch, x, kwargs):
@@ -134,7 +112,7 @@ def numpy_linalg(name, base=None):
             except (KeyError, TypeError):
                 tens = [_np_dtype(a) for a in args if isinstance(a, torch.Tensor)]
                 comp = _compute_dtype(tens) if tens else None
-                out = _result_dtypes(np_impl, args, kwargs)
+                out = _result_dtypes(np_impl, args, kwargs, True, np.ones)
                 try:
                     plans[key] = comp, out
                 except TypeError:

@@ -20,6 +20,7 @@ from ..graph.registry import MOVEMENT, register
 from ..graph.shapes import as_index, broadcast_shapes, normalize_axis, prod
 from .common import LazyArray, array, backend_of, lazy, make
 from .contraction import vecdot
+from .creation import check_device
 from .indexing import getitem
 from .movement import broadcast_to, ravel, reshape
 from .portable import NUMPY_LIKE
@@ -318,8 +319,6 @@ def from_dlpack(x, /, *, device=None, copy=None) -> LazyArray:
     >>> lazyray.from_dlpack(np.arange(3)).shape
     (3,)
     """
-    from .creation import check_device
-
     check_device("from_dlpack", device)
     if type(x) is LazyArray:
         return x

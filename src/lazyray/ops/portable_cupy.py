@@ -27,10 +27,6 @@ __all__ = ["numpy_on_cupy"]
 _MISSING = object()
 
 
-def _plan_key(args, kwargs):
-    return _key(args), _key(sorted(kwargs.items()))
-
-
 def _host(cupy, np_fn, args, kwargs):
     """``np_fn`` on host copies of the cupy arrays in ``args``/``kwargs``,
     its results as cupy arrays."""
@@ -167,7 +163,7 @@ def numpy_on_cupy(fn, name: str):
 
     def call(*args, **kwargs):
         try:
-            key = _plan_key(args, kwargs)
+            key = _key(args), _key(sorted(kwargs.items()))
             dts = plans[key]
         except KeyError:
             dts = plans[key] = _result_dtypes(np_fn, args, kwargs, True)

@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .torch_numpy import (
@@ -144,8 +146,6 @@ def _isclose(torch, fn, a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     # numpy's formula, each step with numpy's promotion (Python scalars
     # weak): |a - b| <= atol + rtol * |b|, b finite, or a == b; so a float
     # b that overflows a's dtype compares as numpy's does
-    import math
-
     if isinstance(b, torch.Tensor):
         b = b.to(_torch_dtype(torch, np.result_type(_np_dtype(b), 1.0)))
     elif type(b) is int or type(b) is bool:  # (numpy: isinstance(b, int))

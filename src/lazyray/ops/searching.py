@@ -9,10 +9,12 @@ dtype numpy's promotion gives).
 from __future__ import annotations
 
 import autoray
+import numpy as np
 
 from ..graph import dtypes
 from ..graph.registry import INDEXING, register
 from .common import LazyArray, backend_of, constant, info, lazy, make
+from .torch_numpy import _via_numpy
 
 __all__ = ["searchsorted"]
 
@@ -21,7 +23,6 @@ def _searchsorted_impl(backend):
     fn = autoray.get_lib_fn(backend, "searchsorted")
     if backend != "torch":  # numpy's meaning already, or autoray's function as it is
         return fn
-    import numpy as np
     import torch
 
     def searchsorted(a, v, side="left", sorter=None):
@@ -42,7 +43,7 @@ def _searchsorted_impl(backend):
             sorter = torch.as_tensor(sorter, device=a.device).to(torch.int64)
         s = a if sorter is None else a[sorter]
         if a.is_complex():
-            return _host(torch, np.searchsorted, a, v, side, sorter)
+            return _via_numpy(torch, np.searchsorted, (a, v, side, sorter), {})
         if a.is_floating_point():
             nan = torch.isnan(s)
             # sorted in numpy's order: nan last
@@ -53,7 +54,7 @@ def _searchsorted_impl(backend):
         if not ordered:
             # numpy's binary search on an unsorted sequence (its bounds carry
             # from one value to the next): numpy's answer, not torch's
-            return _host(torch, np.searchsorted, a, v, side, sorter)
+            return _via_numpy(torch, np.searchsorted, (a, v, side, sorter), {})
         if has_nan:
             # numpy orders nan after everything, torch's binary search does not:
             # count the elements before each value in numpy's order instead
@@ -66,13 +67,6 @@ def _searchsorted_impl(backend):
         return torch.searchsorted(a, v, side=side, sorter=sorter)
 
     return searchsorted
-
-
-def _host(torch, np_fn, *args):
-    """``np_fn`` on host copies of the tensors ``args``, as a tensor."""
-    from .torch_numpy import _via_numpy
-
-    return _via_numpy(torch, np_fn, args, {})
 
 
 register("searchsorted", INDEXING, impl=_searchsorted_impl, impl_is_factory=True)

@@ -11,6 +11,8 @@ neither.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from autoray import get_lib_fn as _lib  # noqa: F401  (for the portable modules)
 
@@ -85,12 +87,13 @@ def _via_numpy(torch, np_fn, args, kwargs):
     return tuple(back(o) for o in out) if type(out) in (tuple, list) else back(out)
 
 
-def _probe(x, nd_shape):
-    """A stand-in of ``x`` for finding numpy's result dtype."""
+def _probe(x, nd_shape, fill=np.zeros):
+    """A stand-in of ``x`` for finding numpy's result dtype (``fill``: the
+    numpy function making it, ``np.ones`` for linalg's non-singular ones)."""
     if hasattr(x, "dtype") and hasattr(x, "shape") and not isinstance(x, np.generic):
-        return np.zeros((1,) * len(x.shape) if nd_shape else (), _np_dtype(x))
+        return fill((1,) * len(x.shape) if nd_shape else (), _np_dtype(x))
     if type(x) in (list, tuple):
-        return type(x)(_probe(b, nd_shape) for b in x)
+        return type(x)(_probe(b, nd_shape, fill) for b in x)
     return x
 
 
@@ -105,14 +108,16 @@ def _sig(x):
     return (type(x), x) if type(x) in (float, complex, bool) else (type(x), repr(x))
 
 
-def _result_dtypes(np_fn, args, kwargs, nd_shape):
-    """numpy's result dtype(s) of ``np_fn`` on stand-ins, or None."""
-    import warnings
-
+def _result_dtypes(np_fn, args, kwargs, nd_shape, fill=None):
+    """numpy's result dtype(s) of ``np_fn`` on stand-ins, or None.  With
+    ``fill`` (as :func:`_probe`'s), the arrays among ``kwargs`` are stand-ins
+    too (else they are passed as given)."""
+    if fill is not None:
+        kwargs = {k: _probe(v, nd_shape, fill) for k, v in kwargs.items()}
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            out = np_fn(*_probe(list(args), nd_shape), **_probe(kwargs, nd_shape))
+            out = np_fn(*_probe(list(args), nd_shape, fill or np.zeros), **kwargs)
     except Exception:  # noqa: BLE001 - no stand-in result: no cast
         return None
     if isinstance(out, (tuple, list)):  # (numpy's named tuples too)
