@@ -344,3 +344,33 @@ def test_setitem_refused():
     m = np.zeros(4, bool)
     m[1:3] = True
     assert lr.where(m, 9.0, x).compute().tolist() == [0.0, 9.0, 9.0, 3.0]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        (slice(1, 3), None, Ellipsis, -1),
+        1,
+        slice(None, None, -2),
+        [0, 2],
+        (np.array([0, 1]), slice(None)),
+    ],
+)
+def test_getitem_operands_are_x_and_lazy_indices_only(key):
+    """An index without lazy arrays adds no operand (the node's deps are
+    ``(x,)``; for ints, slices, None and Ellipsis found without searching
+    the key); a lazy index array is an operand; values agree with numpy, and
+    a static index is shared."""
+    data = np.arange(24.0).reshape(4, 6)
+    x = lr.array(data)
+    y = x[key]
+    assert y.deps == (x,)
+    np.testing.assert_array_equal(y.compute(), data[key])
+    if not isinstance(key, (list, tuple)) or not any(isinstance(k, np.ndarray) for k in key):
+        with lr.shared_intermediates():
+            a, b = x[key], x[key]
+        assert (a is b) == (type(key) is not list)
+    i = lr.array(np.array([3, 0]))
+    z = x[i, 1:]
+    assert z.deps == (x, i)
+    np.testing.assert_array_equal(z.compute(), data[np.array([3, 0]), 1:])

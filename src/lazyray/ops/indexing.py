@@ -197,15 +197,23 @@ def getitem(x, key):
     if type(key) is tuple:
         if not all(type(k) in _PLAIN for k in key):
             key = tuple(map(_frozen, key))
+        static = all(type(k) in _STATIC for k in key)
     elif type(key) is list:
         key = (_frozen(key),)
-    elif type(key) not in _PLAIN:
-        key = _frozen(key)
-    return make("getitem", (x, key), None, shape, x._dtype)
+        static = type(key[0]) in _STATIC
+    else:
+        if type(key) not in _PLAIN:
+            key = _frozen(key)
+        static = type(key) in _STATIC
+    # an index of static entries holds no lazy array: x is the only operand
+    return make("getitem", (x, key), None, shape, x._dtype, (x,) if static else None)
 
 
 #: index entries that are values (nothing to freeze)
 _PLAIN = frozenset({int, slice, type(None), type(Ellipsis), LazyArray})
+
+#: index entries that hold no lazy array
+_STATIC = frozenset({int, slice, type(None), type(Ellipsis)})
 
 
 def _frozen(k):
