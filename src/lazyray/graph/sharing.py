@@ -327,30 +327,22 @@ def share_leaf(cache: dict, x) -> LazyArray:
     lists share one.
     """
     t = type(x)
-    if t is _NDARRAY:  # the usual leaf: keyed by the id alone (an int: no
-        # other key is one)
-        key = id(x)
-        hit = cache.get(key)
-        if hit is not None:
-            return hit[0]
-        node = _from_data(x)
-        cache[key] = (node, x)
-        return node
+    if t is _NDARRAY:  # the usual leaf: keyed by the id alone (an int: no other key is one)
+        return _leaf_of(cache, id(x), x, x)
     if t in _BUILTIN or isinstance(x, (list, tuple)):
         data = np.asarray(x)
-        key = (_LEAF, data.dtype.str, data.shape, data.tobytes())
-        hit = cache.get(key)
-        if hit is not None:
-            return hit[0]
-        node = _from_data(data)
-        cache[key] = (node, None)
-        return node
-    key = (_LEAF, id(x))
+        return _leaf_of(cache, (_LEAF, data.dtype.str, data.shape, data.tobytes()), data, None)
+    return _leaf_of(cache, (_LEAF, id(x)), x, x)
+
+
+def _leaf_of(cache: dict, key, data, keep) -> LazyArray:
+    """The leaf of ``cache`` under ``key``, else a new leaf of ``data``,
+    inserted with ``keep`` (what the entry keeps alive)."""
     hit = cache.get(key)
     if hit is not None:
         return hit[0]
-    node = _from_data(x)
-    cache[key] = (node, x)
+    node = _from_data(data)
+    cache[key] = (node, keep)
     return node
 
 
