@@ -347,3 +347,22 @@ def test_python_bool_operand_resolves_numpys_loop():
     ref = np.logaddexp(a, True)
     assert got.dtype == ref.dtype
     np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_of_a_complex_part_is_numpys_with_infinities(dtype):
+    """``complex(re, im)`` with a complex ``im`` is numpy's ``re + 1j * im``
+    bit for bit, infinities included: torch's complex add scales its second
+    operand by ``1 + 0j``, which made ``inf + nan j`` a nan (fuzz seed
+    9967000016729: ``sum(complex(False, -0 - inf j), dtype="float32")``)."""
+    special = [0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan]
+    im = np.array([complex(a, b) for a in special for b in special], dtype=dtype)
+    v = lr.Variable(im.shape, dtype=dtype)
+    f = lr.Function([v], [lr.complex(False, v), lr.complex(v[::-1], v)])
+    with np.errstate(all="ignore"):
+        want = [np.add(False, np.multiply(1j, im)), np.add(im[::-1], np.multiply(1j, im))]
+    for got, ref in zip(f(torch.from_numpy(im)), want):
+        ints = np.int32 if dtype == "complex64" else np.int64
+        g, r = got.numpy().view(ints), ref.view(ints)
+        nan = np.isnan(got.numpy().view(ref.real.dtype)) & np.isnan(ref.view(ref.real.dtype))
+        assert ((g == r) | nan).all()

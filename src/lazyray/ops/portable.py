@@ -408,8 +408,13 @@ def _torch_complex(re, im):
 
     dt = np.asarray(_np_complex(*[_probe(a, False) for a in (re, im)])).dtype
     if any(a.is_complex() if isinstance(a, torch.Tensor) else np.iscomplexobj(a) for a in (re, im)):
+        # numpy's re + 1j * im part by part: torch's complex add scales its
+        # second operand by alpha = 1 + 0j, which turns inf + nan j into nan
         re, im = _common(torch, (re, im))
-        return (re + 1j * im).to(_torch_dtype(torch, dt))
+        c, d = im.real, im.imag
+        zero = torch.zeros((), dtype=c.dtype, device=c.device)
+        z = torch.complex(re.real + (zero * c - d), re.imag + (zero * d + c))
+        return z.to(_torch_dtype(torch, dt))
     # real parts: each straight to the parts' dtype (a weak 2**31 beside a
     # float16 part is float32's 2**31 in numpy, not float16's inf)
     part = _torch_dtype(torch, np.finfo(dt).dtype)
