@@ -366,3 +366,28 @@ def test_complex_of_a_complex_part_is_numpys_with_infinities(dtype):
         g, r = got.numpy().view(ints), ref.view(ints)
         nan = np.isnan(got.numpy().view(ref.real.dtype)) & np.isnan(ref.view(ref.real.dtype))
         assert ((g == r) | nan).all()
+
+
+@pytest.mark.parametrize(
+    ("re", "im"),
+    [
+        (-(2**63) - 1, np.array(True)),
+        (2**64 + 5, np.array([1.5, -2.0], dtype="float32")),
+        (-(2**63) - 1, np.array([1 + 1j], dtype="complex64")),
+        (2**53 + 1, np.array([0.0])),
+        (2**70, np.array([np.inf], dtype="float16")),
+    ],
+)
+def test_complex_of_a_python_int_beyond_int64(re, im):
+    """A Python int part beyond int64 becomes a float as numpy converts it
+    (it crashed: torch has no integer tensor for it; fuzz seed
+    9967000021912: ``complex(-2**63 - 1, bool)``)."""
+    with np.errstate(all="ignore"):
+        want = np.add(re, np.multiply(1j, im))  # numpy's dtype (and value: im complex)
+    if not np.iscomplexobj(im):  # real parts are kept exactly (1j * inf is nan + inf j)
+        want = np.empty(want.shape, want.dtype)
+        want.real, want.imag = re, im
+    v = lr.Variable(im.shape, dtype=str(im.dtype))
+    got = lr.Function([v], [lr.complex(re, v)])(torch.from_numpy(im))[0].numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)

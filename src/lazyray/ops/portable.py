@@ -407,6 +407,9 @@ def _torch_complex(re, im):
     import torch
 
     dt = np.asarray(_np_complex(*[_probe(a, False) for a in (re, im)])).dtype
+    # the parts are inexact: a Python int becomes a float as numpy converts it
+    # (an int beyond int64 has no integer tensor: -2**63 - 1)
+    re, im = (float(a) if type(a) is int else a for a in (re, im))
     if any(a.is_complex() if isinstance(a, torch.Tensor) else np.iscomplexobj(a) for a in (re, im)):
         # numpy's re + 1j * im part by part: torch's complex add scales its
         # second operand by alpha = 1 + 0j, which turns inf + nan j into nan
