@@ -391,3 +391,17 @@ def test_complex_of_a_python_int_beyond_int64(re, im):
     got = lr.Function([v], [lr.complex(re, v)])(torch.from_numpy(im))[0].numpy()
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize(
+    ("data", "axis"),
+    [(np.array(1e300), None), (np.array([[1e300], [2.0]]), 1), (np.array([[1e300, -1e-200]]), 0)],
+)
+def test_vector_norm_of_one_element_overflows_as_numpy(data, axis):
+    """numpy's 2-norm is ``sqrt(sum(conj(x) x))``, inf past 1e154 even for
+    one element, where torch returns ``|x|`` (fuzz seed 9970000010962)."""
+    v = lr.Variable(data.shape, dtype=str(data.dtype))
+    got = lr.Function([v], [lr.linalg.vector_norm(v, axis=axis)])(torch.from_numpy(data))[0]
+    with np.errstate(all="ignore"):
+        want = np.linalg.vector_norm(data, axis=axis)
+    np.testing.assert_array_equal(got.numpy(), want)

@@ -15,6 +15,7 @@ operand checks shared with :mod:`lazyray.linalg`.
 
 from __future__ import annotations
 
+from math import prod
 from typing import NamedTuple
 
 from autoray import get_lib_fn as _lib
@@ -158,6 +159,11 @@ def _vector_norm_impl(backend):
             # numpy's sum(|x|**ord) ** (1/ord) of an empty axis: inf (torch raises)
             s = torch.sum(torch.abs(x) ** ord, dim=tuple(dims), keepdim=keepdims)
             return s ** (1.0 / ord)
+        if ord == 2 and prod(x.shape[i] for i in dims) == 1:
+            # numpy's sqrt(sum(conj(x) x)), which overflows past 1e154 (torch
+            # returns |x| for one element)
+            s = torch.sum((x.conj() * x).real, dim=tuple(dims), keepdim=keepdims)
+            return torch.sqrt(s)
         return fn(x, ord=ord, dim=axis, keepdim=keepdims)
 
     return vector_norm
