@@ -35,6 +35,7 @@ import numpy as np
 import lazyray
 from lazyray.compile.codegen import get_source
 
+from .compare import LAYOUT_ROUNDED
 from .program import Outcome, Program, environment, run_statements
 
 
@@ -138,19 +139,35 @@ def _source_opt(t: Traced) -> list:
 
 def _pickle_function(t: Traced) -> list:
     """The default Function after a pickle round trip; it, and the
-    unoptimized one, must give the same bits as before pickling."""
+    unoptimized one, must give the same bits as before pickling (unless the
+    graph has an op numpy rounds by operand layout: a pickled constant comes
+    back contiguous; the values are still compared with numpy's)."""
     outs = list(t.outputs)
+    layout = _has_op(outs, LAYOUT_ROUNDED)
     for optimize in (False, True):
         f = lazyray.Function(t.inputs, outs, optimize=optimize)
         before = f(*t.data)
         after = list(pickle.loads(pickle.dumps(f))(*t.data))
         for i, (a, b) in enumerate(zip(before, after)):
-            if not _identical(a, b):
+            if not layout and not _identical(a, b):
                 raise AssertionError(
                     f"output {i} (optimize={optimize}) differs after a pickle round trip: "
                     f"{a!r} then {b!r}"
                 )
     return after
+
+
+def _has_op(outputs, ops) -> bool:
+    """Whether a node of the graph behind ``outputs`` is one of ``ops``."""
+    seen, stack = set(), [o for o in outputs if isinstance(o, lazyray.LazyArray)]
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            if node.fn_name in ops:
+                return True
+            stack.extend(node.deps)
+    return False
 
 
 def _identical(a, b) -> bool:
