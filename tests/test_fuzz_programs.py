@@ -86,6 +86,7 @@ CAMPAIGN_SEEDS = {
     9960000043807: "take_along_axis over argsort: numpy's stable order of -0.0/0.0 ties",
     9961000017408: "cholesky of x x^H + 4 I sized by x's rows, not its columns",
     9961000052319: "np.clip(int8 1, np.uint8(255), 127) is 255, against numpy's definition",
+    9970000013012: "np.vecdot rounds a broadcast view and its contiguous copy differently",
 }
 
 
