@@ -22,6 +22,30 @@ _FLAT = frozenset((int, str, bool, _NONE, type(Ellipsis)))  # freeze(x) is (type
 _COLON = (slice, (_NONE, None), (_NONE, None), (_NONE, None))  # freeze(slice(None))
 
 
+def arg_items(args: tuple, deps: tuple, operand, keep: list) -> list | None:
+    """Key items of a node's positional ``args``: ``operand(i)`` for the
+    lazy array ``deps[i]``, static values frozen (objects keyed by identity
+    are appended to ``keep``); None when a lazy argument is not in ``deps``."""
+    items = []
+    app = items.append
+    for a in args:
+        t = type(a)
+        if t is LazyArray:
+            for i, d in enumerate(deps):
+                if d is a:
+                    app(operand(i))
+                    break
+            else:
+                return None
+        elif t is float:
+            app(_pack(a))  # bytes: no other item is
+        elif t in _SIMPLE:
+            app((t, a))
+        else:
+            app(_static(a, keep))
+    return items
+
+
 def _static(x, keep: list):
     """``freeze(x, keep)``, at once for a flat tuple of ints, None and
     slices of them (an index), the usual static argument."""
@@ -133,28 +157,11 @@ class Builder:
             return (op, fid, node._backend, node._shape, node._dtype, fk, *[id(c) for c in cd])
         if type(args) is not tuple:
             return None
-        items = [op, fid, node._backend, node._shape, node._dtype, fk]
-        app = items.append
-        for a in args:
-            t = type(a)
-            if t is LazyArray:
-                for i, d in enumerate(deps):
-                    if d is a:
-                        app(id(cd[i]))
-                        break
-                else:
-                    return None
-            elif t is float:
-                app(_pack(a))
-            elif t in _SIMPLE:
-                app((t, a))
-            else:
-                kp = []
-                fz = _static(a, kp)
-                if kp:  # a node, or an object rebuild may copy: keyed by identity
-                    return None
-                app(fz)
-        return tuple(items)
+        kp = []
+        items = arg_items(args, deps, lambda i: id(cd[i]), kp)
+        if items is None or kp:  # kp: a node, or an object rebuild may copy
+            return None
+        return (op, fid, node._backend, node._shape, node._dtype, fk, *items)
 
     def ready(self, deps) -> None:
         """Before looking up a node on ``deps``: key their unkeyed users."""

@@ -16,18 +16,14 @@ applied.
 
 from __future__ import annotations
 
-import struct
-
 from ..graph.node import LazyArray, build_node
-from .hashcons import _static
+from .hashcons import arg_items
 
 __all__ = ["Rewriter", "MAX_STEPS"]
 
 #: nested rule applications per node before the engine stops rewriting it
 MAX_STEPS = 32
 
-_pack = struct.Struct("<d").pack
-_SIMPLE = frozenset((int, str, bool, type(None)))
 _MISS = object()
 
 
@@ -215,27 +211,13 @@ class Rewriter:
         if args is deps:
             app(len(deps))
         elif type(args) is tuple:
-            for a in args:
-                t = type(a)
-                if t is LazyArray:
-                    for i, d in enumerate(deps):
-                        if d is a:
-                            app(i)
-                            break
-                    else:
-                        return None
-                elif t is float:
-                    app(_pack(a))
-                elif t in _SIMPLE:
-                    app((t, a))
-                else:
-                    keep = []
-                    fz = _static(a, keep)
-                    for o in keep:
-                        if type(o) is LazyArray:
-                            return None
-                    app(fz)
-                    self.keep.append(keep)
+            keep = []
+            got = arg_items(args, deps, int, keep)
+            if got is None or any(type(o) is LazyArray for o in keep):
+                return None
+            items += got
+            if keep:
+                self.keep.append(keep)
         else:
             return None
         for d in deps:
