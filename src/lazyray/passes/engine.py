@@ -319,6 +319,12 @@ class Engine(Rewriter, Builder):
                             merged += 1
                             m[node] = hit
                             continue
+            if rs is not None and local and (not cse or unique):
+                # a memoized rewrite needs no candidate
+                res, sig = self.shortcut(node, cd)
+                if res is not None:
+                    m[node] = res
+                    continue
             if not changed and not copy:
                 cand = node
             elif (
@@ -338,12 +344,6 @@ class Engine(Rewriter, Builder):
                 cand = node  # kept, on its new operands (no new node)
                 sub[node] = tuple(cd)
             else:
-                if rs is not None and local and (not cse or unique):
-                    # a memoized rewrite needs no candidate
-                    res, sig = self.shortcut(node, cd)
-                    if res is not None:
-                        m[node] = res
-                        continue
                 cand = rebuild(node, cd)
             if cse:
                 if not unique and k is None:
