@@ -23,6 +23,7 @@ torch-compiled function is checked against the tape.
 from __future__ import annotations
 
 import threading
+import types
 import warnings
 
 from ..graph import pytree
@@ -303,13 +304,32 @@ def _torch_compile(function, options: dict):
     return checked
 
 
-def _untranslate(fn):
+def _untranslate(fn, depth: int = 4):
     """autoray's ``translated_function`` rewritten without
     ``OrderedDict.popitem(last=False)``, which torch 2.13's dynamo traces
-    wrongly; anything else is returned as it is."""
+    wrongly; a wrapper holding one (lazyray's torch wrappers keep the
+    function they call in a closure cell ``fn``) is copied with the rewritten
+    one in that cell; anything else is returned as it is."""
     code = getattr(fn, "__code__", None)
-    if code is None or code.co_name != "translated_function" or not fn.__closure__:
+    if code is None or not fn.__closure__:
         return fn
+    if code.co_name != "translated_function":
+        if depth == 0 or "fn" not in code.co_freevars:
+            return fn
+        i = code.co_freevars.index("fn")
+        try:
+            inner = fn.__closure__[i].cell_contents
+        except ValueError:  # an empty cell
+            return fn
+        new = _untranslate(inner, depth - 1)
+        if new is inner:
+            return fn
+        cells = list(fn.__closure__)
+        cells[i] = types.CellType(new)
+        copy = types.FunctionType(code, fn.__globals__, fn.__name__, fn.__defaults__, tuple(cells))
+        copy.__kwdefaults__ = fn.__kwdefaults__
+        copy.__wrapped__ = fn
+        return copy
     try:
         cells = dict(zip(code.co_freevars, (c.cell_contents for c in fn.__closure__)))
         inner, translator = cells["fn"], cells["translator"]
