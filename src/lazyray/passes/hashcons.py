@@ -114,21 +114,13 @@ class Builder:
         op = n._op
         items = [op, None if type(op) is str else id(n._fn), n._backend, n._shape, n._dtype, fk]
         args = n._args
-        if type(args) is tuple:
-            app = items.append
-            for a in args:
-                t = type(a)
-                if t is LazyArray:
-                    app(id(a))
-                elif t is float:
-                    app(_pack(a))  # bytes: no other item is
-                elif t in _SIMPLE:
-                    app((t, a))
-                else:
-                    app(_static(a, self.keep))
-        else:
-            items.append(("<args>", freeze(args, self.keep)))
-        return tuple(items)
+        deps = n._deps
+        got = None
+        if type(args) is tuple:  # (its lazy arguments are its operands)
+            got = arg_items(args, deps, lambda i: id(deps[i]), self.keep)
+        if got is None:
+            got = [("<args>", freeze(args, self.keep))]
+        return tuple(items + got)
 
     def key_of(self, node, cd):
         """``key(rebuild(node, cd))`` without rebuilding ``node`` (a node
