@@ -54,13 +54,14 @@ NETWORK_BYTES_PER_SECOND = 5e8
 def number(outputs, inputs, with_costs: bool = False):
     """Nodes reached from ``outputs`` (inputs first, then dependencies
     before users), each op node's distinct dependency indices (None for
-    leaves and inputs), and the index of each node by id; with
+    leaves and inputs), and the index of each node (a dict keyed by the
+    nodes themselves: they hash by identity); with
     ``with_costs``, also :func:`costs` of them, computed in the same walk."""
     pos = {}
     nodes, deps = [], []
     acc = _Costs() if with_costs else None
     for v in inputs:
-        pos[id(v)] = len(nodes)
+        pos[v] = len(nodes)
         nodes.append(v)
         deps.append(None)
         if acc is not None:
@@ -72,13 +73,12 @@ def number(outputs, inputs, with_costs: bool = False):
     push, pop = stack.append, stack.pop
     while stack:
         node = stack[-1]
-        k = id(node)
-        if k in pos:
+        if node in pos:
             pop()
             continue
         if node._fn is None or node._data is not None:
             pop()
-            pos[k] = len(nodes)
+            pos[node] = len(nodes)
             add_node(node)
             add_deps(None)
             if add_cost is not None:
@@ -86,13 +86,13 @@ def number(outputs, inputs, with_costs: bool = False):
             continue
         nd = node._deps
         if len(nd) == 1:
-            j = get(id(nd[0]))
+            j = get(nd[0])
             if j is None:
                 push(nd[0])
                 continue
             dd = (j,)
         elif len(nd) == 2:
-            j0, j1 = get(id(nd[0])), get(id(nd[1]))
+            j0, j1 = get(nd[0]), get(nd[1])
             if j0 is None or j1 is None:
                 if j1 is None:
                     push(nd[1])
@@ -101,13 +101,13 @@ def number(outputs, inputs, with_costs: bool = False):
                 continue
             dd = (j0,) if j0 == j1 else (j0, j1)
         else:
-            idx = [get(id(d)) for d in nd]
+            idx = [get(d) for d in nd]
             if None in idx:
                 stack.extend([d for d, j in zip(nd, idx) if j is None])
                 continue
             dd = tuple(dict.fromkeys(idx))
         pop()
-        pos[k] = len(nodes)
+        pos[node] = len(nodes)
         add_node(node)
         add_deps(dd)
         if add_cost is not None:
@@ -177,12 +177,16 @@ def _cost_of(node, info, sz, b, memo):
     return got
 
 
-def scan(outputs, stop=()) -> tuple:
+def scan(outputs, stop=(), until=None) -> tuple:
     """One walk of the graph, each node once (in no useful order): the number
     of op nodes, their summed ``(seconds, FLOPs, bytes)`` (see
     :func:`costs`), and the leaves met (the nodes with nothing to compute,
     and those in ``stop``).  Cheaper than :func:`number`, for the graphs
     that will not be cut.
+
+    ``until``, a function of the number of op nodes, stops the sum as soon
+    as the seconds exceed ``until(n_ops)``: the totals are then a lower
+    bound, enough to tell that a graph is worth cutting.
 
     >>> import lazyray
     >>> x = lazyray.Variable((100, 100))
@@ -190,45 +194,70 @@ def scan(outputs, stop=()) -> tuple:
     >>> n_ops, flops, moved, leaves == [x]
     (2, 2010000, 320000, True)
     """
-    stop_ids = {id(v) for v in stop}
+    # sets of the nodes themselves: they hash by identity (no id() calls)
+    stop_set = set(stop)
     seen = set()
-    leaves = []
-    sizes, infos, memo = {}, {}, {}
-    n_ops, w, fl, tb = 0, 0.0, 0, 0
+    leaves, ops = [], []
     stack = list(outputs)
-    pop, push = stack.pop, stack.append
+    pop, push, mark = stack.pop, stack.append, seen.add
+    add_leaf, add_op = leaves.append, ops.append
     while stack:
         node = pop()
-        k = id(node)
-        if k in seen:
+        if node in seen:
             continue
-        seen.add(k)
-        if node._fn is None or node._data is not None or k in stop_ids:
-            leaves.append(node)
+        mark(node)
+        if node._fn is None or node._data is not None or node in stop_set:
+            add_leaf(node)
             continue
-        n_ops += 1
+        add_op(node)
+        for d in node._deps:
+            if d not in seen:
+                push(d)
+    limit = math.inf if until is None else until(len(ops))
+    return len(ops), _summed(ops, limit), leaves
+
+
+def _summed(ops, limit):
+    """Summed ``(seconds, FLOPs, bytes)`` of the op nodes ``ops``, stopped
+    once the seconds exceed ``limit`` (:func:`_cost_of`, inlined: this loop
+    runs once per op node of every graph given to the scheduler)."""
+    sizes, infos, memo = {}, {}, {}
+    sget, iget, mget = sizes.get, infos.get, memo.get
+    w, fl, tb = 0.0, 0, 0
+    for node in ops:
         b = 0
         for d in node._deps:
             key = (d._shape, d._dtype)
-            sz = sizes.get(key)
+            sz = sget(key)
             if sz is None:
                 sz = sizes[key] = _size(d)
             b += sz[1]
-            if id(d) not in seen:
-                push(d)
-        key = (node._shape, node._dtype)
-        sz = sizes.get(key)
-        if sz is None:
-            sz = sizes[key] = _size(node)
         op = node._op
-        info = infos.get(op)
+        info = iget(op)
         if info is None:
             info = infos[op] = _op_info(op)
-        s, f, b = _cost_of(node, info, sz, b, memo)
-        w += s
-        fl += f
-        tb += b
-    return n_ops, (w, fl, tb), leaves
+        shape, dtype, m = node._shape, node._dtype, info[3]
+        if m == 1:
+            key = (op, shape, dtype, b)
+        elif m == 2 and len(node._args or ()) >= 2:
+            args = node._args
+            key = (op, shape, dtype, b, _arg_shape(args[0]), _arg_shape(args[1]))
+        else:
+            key = None
+        got = None if key is None else mget(key)
+        if got is None:
+            sz = sget((shape, dtype))
+            if sz is None:
+                sz = sizes[(shape, dtype)] = _size(node)
+            got = _cost(node, info, sz, b)
+            if key is not None:
+                memo[key] = got
+        w += got[0]
+        fl += got[1]
+        tb += got[2]
+        if w > limit:
+            break
+    return w, fl, tb
 
 
 def _size(node):

@@ -17,6 +17,7 @@ and bytes from the shapes and dtypes, and a per-task ``overhead``
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
@@ -158,14 +159,25 @@ def partition(
     var_ids = {id(v) for v in var_nodes}
 
     unique = _unique(out_leaves)
-    n_ops, totals, leaves = scan(unique, var_nodes)
+    per_node = 0.0 if function else PARTITION_SECONDS_PER_NODE
+    share = 1 - 1 / max(1, workers)  # of the work that workers - 1 others can take
+
+    def worth(n: int) -> float:
+        # the summed seconds above which the parallel gain, ``share`` of
+        # them, pays for cutting a graph of ``n`` op nodes
+        return (2 * overhead + n * per_node) / share if share > 0 else math.inf
+
+    if split is None:
+        until = worth  # a lower bound of the cost is enough to decide to cut
+    else:
+        # the sums are read only by a one-task plan (not split, no Function)
+        until = None if not split and not function else (lambda n: -1.0)
+    n_ops, totals, leaves = scan(unique, var_nodes, until)
     for node in leaves:
         if node._data is None and node._fn is None and id(node) not in var_ids:
             raise _unfilled(node, function)
     if split is None:
-        gain = totals[0] * (1 - 1 / max(1, workers))
-        need = 2 * overhead + (0.0 if function else n_ops * PARTITION_SECONDS_PER_NODE)
-        split = workers > 1 and gain > need
+        split = workers > 1 and totals[0] > worth(n_ops)
     if not split and not function:
         # one task; compiled as traced unless optimization was asked for
         # (by the task's Function then): optimizing a graph this cheap
@@ -278,7 +290,7 @@ def _build(
     w, fl, ob, tb = costs
     is_out = [False] * n
     for o in out_leaves:
-        is_out[pos[id(o)]] = True
+        is_out[pos[o]] = True
     task_of = cut(deps, w, ob, is_out, _item_of(nodes, deps), workers, overhead, comm, split)
 
     # plan inputs: variables, then array leaves big enough to be keys
@@ -306,7 +318,7 @@ def _build(
                 if td >= 0 and td != t and d not in exported[td]:
                     exported[td][d] = len(exported[td])
     for o in out_leaves:
-        i = pos[id(o)]
+        i = pos[o]
         if task_of[i] >= 0 and i not in exported[task_of[i]]:
             exported[task_of[i]][i] = len(exported[task_of[i]])
 
@@ -343,7 +355,7 @@ def _build(
 
     out_refs = []
     for o in out_leaves:
-        i = pos[id(o)]
+        i = pos[o]
         if task_of[i] >= 0:
             out_refs.append(("t", task_of[i], exported[task_of[i]][i]))
         elif i in key_of:
