@@ -428,6 +428,37 @@ def test_tensordot_axes_spellings_share_and_match_numpy():
         lazyray.tensordot(a, b, "x")
 
 
+def test_tensordot_early_key_is_exact_and_keeps_operands_alive():
+    # cotengra's axes (pairs of tuples of ints) are looked up before any rule
+    # runs: equal axes of ints (a bool is the int it equals) hit, a float axis
+    # is refused as numpy refuses it, negative axes find the normalized node
+    av, bv = np.arange(24.0).reshape(2, 3, 4), np.arange(12.0).reshape(4, 3)
+    a, b = lazyray.array(av), lazyray.array(bv)
+    u = a + 1.0
+    with shared_intermediates() as cache:
+        y = lazyray.tensordot(a, b, ((1, 2), (1, 0)))
+        assert lazyray.tensordot(a, b, ((-2, -1), (1, 0))) is y
+        assert lazyray.tensordot(a, b, ((True, 2), (True, False))) is y
+        assert lazyray.tensordot(a, b, ((2, 1), (0, 1))) is not y
+        z = lazyray.tensordot(b, a, ((0, 1), (2, 1)))
+        assert z is not y and z.shape == (2,)
+        with pytest.raises(TypeError):
+            lazyray.tensordot(a, b, ((1.0, 2), (1, 0)))
+        t = lazyray.tensordot(u, b, ((1, 2), (1, 0)))
+        assert same_bits(t.compute(), np.tensordot(av + 1.0, bv, ((1, 2), (1, 0))))
+    with pytest.raises(TypeError):
+        np.tensordot(av, bv, ((1.0, 2), (1, 0)))
+    assert same_bits(y.compute(), np.tensordot(av, bv, ((1, 2), (1, 0))))
+    assert same_bits(z.compute(), np.tensordot(bv, av, ((0, 1), (2, 1))))
+    # t was computed (it forgot its operands): its entry keeps u (built
+    # outside the context) alive, so no new node can take u's id
+    uid = id(u)
+    del u
+    assert t.deps == () and _alive(uid)
+    del cache
+    assert not _alive(uid)
+
+
 def test_tuple_arguments_keyed_exactly():
     # a shape/axes tuple of ints is its own key item (fast path); other
     # tuples go through the general path: the two never mix up arguments

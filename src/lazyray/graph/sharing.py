@@ -24,7 +24,10 @@ so an ``id()`` can never be reused for a different object while the cache
 lives.  :func:`node_key` is also the key of the whole-graph CSE pass; while
 sharing, the usual nodes (lazy arrays, Python scalars, shapes and indices as
 arguments, interned kwargs) get an equally exact key that is cheaper to build
-and hash, :func:`flat_key`, computed before the node is built.
+and hash, :func:`flat_key`, computed before the node is built; a
+``tensordot`` of two lazy arrays is keyed by its operands and normalized axes
+(:data:`TENSORDOT_KEY`), looked up before any shape rule runs when the axes
+are already normal (cotengra's and quimb's pairs of tuples of ints).
 
 The rule for arrays: an array (numpy, torch...) is keyed by identity, as
 autoray's lazy module does, because keying on content would mean hashing
@@ -54,11 +57,16 @@ __all__ = [
     "share",
     "share_new",
     "share_leaf",
+    "TENSORDOT_KEY",
 ]
 
 _pack = struct.Struct("<d").pack
 _OBJ = "<object>"  # marks any other object keyed by identity
 _LEAF = "<leaf>"  # first item of the key of a leaf made by ``array(x)``
+#: first item of the key of a ``tensordot`` of two lazy arrays while sharing:
+#: ``(TENSORDOT_KEY, id(a), id(b), ((axes of a), (axes of b)))``, axes
+#: normalized (see :func:`lazyray.ops.contraction.tensordot`)
+TENSORDOT_KEY = "<tensordot>"
 _NONE = type(None)
 _ELLIPSIS = type(Ellipsis)
 _NDARRAY = np.ndarray
@@ -328,7 +336,13 @@ def share_leaf(cache: dict, x) -> LazyArray:
     """
     t = type(x)
     if t is _NDARRAY:  # the usual leaf: keyed by the id alone (an int: no other key is one)
-        return _leaf_of(cache, id(x), x, x)
+        key = id(x)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[0]
+        node = _from_data(x)
+        cache[key] = (node, x)
+        return node
     if t in _BUILTIN or isinstance(x, (list, tuple)):
         data = np.asarray(x)
         return _leaf_of(cache, (_LEAF, data.dtype.str, data.shape, data.tobytes()), data, None)

@@ -28,6 +28,7 @@ __all__ = [
     "info",
     "array_result_type",
     "multi_output",
+    "pair_operands",
 ]
 
 
@@ -171,6 +172,33 @@ def intern_kwargs(kwargs: dict) -> tuple:
                 static_kwargs(d)
         return d, True
     return kwargs, False
+
+
+_PAIR_DTYPES: dict = {}
+
+
+def pair_operands(op: str, a, b) -> tuple:
+    """The two operands of a contraction as lazy arrays or constants:
+    ``(a, b, shape of a, shape of b, result dtype, backend)``."""
+    if type(a) is LazyArray and type(b) is LazyArray:  # fast path
+        backend = a._backend
+        if b._backend != backend:
+            backend_of(op, (a, b))
+        key = (a._dtype, b._dtype, backend)
+        dtype = _PAIR_DTYPES.get(key)
+        if dtype is None:
+            dtype = _PAIR_DTYPES[key] = dtypes.finalize(
+                backend, dtypes.result_type(*key[:2]), key[:2]
+            )
+        return a, b, a._shape, b._shape, dtype, backend
+    if type(a) is not LazyArray and type(b) is not LazyArray:
+        a = lazy(op, a)
+    lazies = [x for x in (a, b) if type(x) is LazyArray]
+    backend = backend_of(op, lazies)
+    a, b = (x if type(x) is LazyArray else constant(op, x, backend) for x in (a, b))
+    (sa, ka), (sb, kb) = info(a), info(b)
+    dtype = array_result_type(op, backend, (a, b), (ka, kb))
+    return a, b, sa, sb, dtype, backend
 
 
 def numpy_decides(op: str, np_fn, *args, **kwargs) -> None:

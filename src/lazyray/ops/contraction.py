@@ -11,9 +11,10 @@ from __future__ import annotations
 import operator
 from functools import lru_cache
 
-from ..graph import dtypes
+from ..graph.node import _ACTIVE, SHARING, build_node
 from ..graph.registry import CONTRACTION, register, resolve
 from ..graph.shapes import broadcast_shapes, normalize_axis, prod
+from ..graph.sharing import TENSORDOT_KEY
 from . import portable
 from .common import (
     LazyArray,
@@ -23,7 +24,7 @@ from .common import (
     info,
     intern_kwargs,
     lazy,
-    new_node,
+    pair_operands,
 )
 from .common import make as _make
 from .cost import einsum_flops
@@ -31,35 +32,7 @@ from .cost import einsum_flops
 # numpy's meaning on every backend (torch.dot is 1-d only...): see .portable
 for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
     register(_n, CONTRACTION, impl=portable.IMPLS[_n], impl_is_factory=True)
-
-
 register("vecdot", CONTRACTION, impl=portable.vecdot_impl, impl_is_factory=True)
-
-
-_PAIR_DTYPES: dict = {}
-
-
-def _pair(op, a, b):
-    """Two operands as (lazy or constant) with their backend and result dtype."""
-    if type(a) is LazyArray and type(b) is LazyArray:  # fast path
-        backend = a._backend
-        if b._backend != backend:
-            backend_of(op, (a, b))
-        key = (a._dtype, b._dtype, backend)
-        dtype = _PAIR_DTYPES.get(key)
-        if dtype is None:
-            dtype = _PAIR_DTYPES[key] = dtypes.finalize(
-                backend, dtypes.result_type(*key[:2]), key[:2]
-            )
-        return a, b, a._shape, b._shape, dtype, backend
-    if type(a) is not LazyArray and type(b) is not LazyArray:
-        a = lazy(op, a)
-    lazies = [x for x in (a, b) if type(x) is LazyArray]
-    backend = backend_of(op, lazies)
-    a, b = (x if type(x) is LazyArray else constant(op, x, backend) for x in (a, b))
-    (sa, ka), (sb, kb) = info(a), info(b)
-    dtype = array_result_type(op, backend, (a, b), (ka, kb))
-    return a, b, sa, sb, dtype, backend
 
 
 def _contract(op, args, kwargs, shape, dtype, backend):
@@ -116,14 +89,44 @@ def tensordot(a, b, axes=2):
     >>> lazyray.tensordot(a, b, ([1, 2], [1, 0])).shape
     (2, 5)
     """
-    a, b, sa, sb, dtype, backend = _pair("tensordot", a, b)
+    if _ACTIVE[0] and type(a) is LazyArray and type(b) is LazyArray:
+        cache = SHARING._cache
+        if cache is not None:
+            return _shared_tensordot(cache, a, b, axes)
+    a, b, sa, sb, dtype, backend = pair_operands("tensordot", a, b)
     kwargs, shape = _tensordot_kwargs(sa, sb, axes)
-    if type(a) is LazyArray and type(b) is LazyArray:  # fast path: no make()
+    if type(a) is LazyArray and type(b) is LazyArray:  # fast path: not shared (see above)
         args = (a, b)
-        deps = args if a is not b else (a,)
-        fn = resolve(backend, "tensordot")
-        return new_node("tensordot", fn, args, kwargs, shape, dtype, backend, deps)
+        fn, deps = resolve(backend, "tensordot"), args if a is not b else (a,)
+        return build_node("tensordot", fn, args, kwargs, shape, dtype, backend, deps)
     return _contract("tensordot", (a, b), kwargs, shape, dtype, backend)
+
+
+def _shared_tensordot(cache: dict, a: LazyArray, b: LazyArray, axes) -> LazyArray:
+    """``tensordot`` of two lazy arrays while sharing, keyed by ``(TENSORDOT_KEY,
+    id(a), id(b), normalized axes)`` (see :mod:`lazyray.graph.sharing`).  Axes
+    given as a tuple are looked up before any rule runs (cotengra's and quimb's
+    pairs of tuples are normal already).  The entry keeps ``a`` and ``b`` alive."""
+    key = None
+    if type(axes) is tuple:
+        key = (TENSORDOT_KEY, id(a), id(b), axes)
+        try:
+            if (hit := cache.get(key)) is not None:
+                bytes(axes[0] + axes[1])  # a hit stands for ints (a float equals an int)
+                return hit[0]
+        except (TypeError, ValueError):  # (unhashable, or not ints in 0..255)
+            key = None
+    _, _, sa, sb, dtype, backend = pair_operands("tensordot", a, b)
+    kwargs, shape = _tensordot_kwargs(sa, sb, axes)
+    if key is None or kwargs["axes"] != axes:  # (else a miss again)
+        key = (TENSORDOT_KEY, id(a), id(b), kwargs["axes"])
+        if (hit := cache.get(key)) is not None:
+            return hit[0]
+    args = (a, b)
+    fn, deps = resolve(backend, "tensordot"), args if a is not b else (a,)
+    node = build_node("tensordot", fn, args, kwargs, shape, dtype, backend, deps)
+    cache[key] = (node, args)
+    return node
 
 
 def _hashable(axes):
@@ -201,7 +204,7 @@ def matmul(x1, x2):
     >>> (lazyray.Variable((7, 1, 2, 3)) @ lazyray.Variable((5, 3, 4))).shape
     (7, 5, 2, 4)
     """
-    a, b, sa, sb, dtype, backend = _pair("matmul", x1, x2)
+    a, b, sa, sb, dtype, backend = pair_operands("matmul", x1, x2)
     return _contract("matmul", (a, b), None, matmul_shape(sa, sb), dtype, backend)
 
 
@@ -213,7 +216,7 @@ def dot(a, b):
     >>> lazyray.dot(lazyray.Variable((2, 3, 4)), lazyray.Variable((5, 4, 6))).shape
     (2, 3, 5, 6)
     """
-    a, b, sa, sb, dtype, backend = _pair("dot", a, b)
+    a, b, sa, sb, dtype, backend = pair_operands("dot", a, b)
     if not sa or not sb:
         shape = sa or sb
     else:
@@ -233,7 +236,7 @@ def kron(x1, x2):
     >>> lazyray.kron(lazyray.Variable((2, 3)), lazyray.Variable((4,))).shape
     (2, 12)
     """
-    a, b, sa, sb, dtype, backend = _pair("kron", x1, x2)
+    a, b, sa, sb, dtype, backend = pair_operands("kron", x1, x2)
     n = max(len(sa), len(sb))
     pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
     return _contract("kron", (a, b), None, tuple(i * j for i, j in zip(pa, pb)), dtype, backend)
@@ -241,13 +244,13 @@ def kron(x1, x2):
 
 def outer(a, b):
     """Outer product of the flattened inputs."""
-    a, b, sa, sb, dtype, backend = _pair("outer", a, b)
+    a, b, sa, sb, dtype, backend = pair_operands("outer", a, b)
     return _contract("outer", (a, b), None, (prod(sa), prod(sb)), dtype, backend)
 
 
 def inner(a, b):
     """Inner product over the last axes."""
-    a, b, sa, sb, dtype, backend = _pair("inner", a, b)
+    a, b, sa, sb, dtype, backend = pair_operands("inner", a, b)
     if sa and sb and sa[-1] != sb[-1]:
         raise ValueError(f"inner: last dimensions of {sa} and {sb} differ")
     shape = sa[:-1] + sb[:-1] if sa and sb else sa or sb
@@ -256,7 +259,7 @@ def inner(a, b):
 
 def vdot(a, b):
     """Dot product of the flattened inputs, conjugating the first."""
-    a, b, sa, sb, dtype, backend = _pair("vdot", a, b)
+    a, b, sa, sb, dtype, backend = pair_operands("vdot", a, b)
     if prod(sa) != prod(sb):
         raise ValueError(f"vdot: sizes of {sa} and {sb} differ")
     return _contract("vdot", (a, b), None, (), dtype, backend)
@@ -270,7 +273,7 @@ def vecdot(x1, x2, /, *, axis=-1):
     >>> lazyray.vecdot(lazyray.Variable((2, 1, 3)), lazyray.Variable((4, 3))).shape
     (2, 4)
     """
-    a, b, sa, sb, dtype, backend = _pair("vecdot", x1, x2)
+    a, b, sa, sb, dtype, backend = pair_operands("vecdot", x1, x2)
     n = max(len(sa), len(sb))
     k = normalize_axis("vecdot", axis, n) - n  # counted from the end
     if len(sa) < -k or len(sb) < -k or sa[k] != sb[k]:
