@@ -17,7 +17,7 @@ re-exported here.
 
 from ..graph.traverse import ascend, to_list
 from .draw_circuit import circuit_layout, plot_circuit
-from .draw_common import FIXED_COLORS, LABEL_LIMIT, op_color, variable_flags
+from .draw_common import FIXED_COLORS, LABEL_LIMIT, _edges, op_color, variable_flags
 from .draw_graph import graph_layout, plot_graph
 from .draw_history import plot_history_functions, plot_history_size_footprint, plot_history_stats
 from .show import aval
@@ -61,7 +61,6 @@ def to_nx_digraph(lz, variables=None):
     import networkx as nx
 
     nodes = list(ascend(lz))
-    index = {id(n): i for i, n in enumerate(nodes)}
     flags = variable_flags(nodes, variables)
     G = nx.DiGraph()
     for i, (node, var) in enumerate(zip(nodes, flags)):
@@ -73,7 +72,7 @@ def to_nx_digraph(lz, variables=None):
             shape=node._shape,
             dtype=node._dtype,
         )
-    G.add_edges_from((index[id(d)], i) for i, node in enumerate(nodes) for d in node._deps)
+    G.add_edges_from(zip(*(e.tolist() for e in _edges(nodes))))
     return G
 
 
@@ -100,7 +99,6 @@ def to_dot(lz, variables=None, rankdir: str = "LR", name: str = "lazyray") -> st
     }
     """
     nodes = list(ascend(lz))
-    index = {id(n): i for i, n in enumerate(nodes)}
     out_ids = {id(n) for n in to_list(lz)}
     flags = variable_flags(nodes, variables)
     lines = [
@@ -120,8 +118,6 @@ def to_dot(lz, variables=None, rankdir: str = "LR", name: str = "lazyray") -> st
         if id(node) in out_ids:
             attrs.append("peripheries=2")
         lines.append(f"  n{i} [{', '.join(attrs)}];")
-    for i, node in enumerate(nodes):
-        for d in node._deps:
-            lines.append(f"  n{index[id(d)]} -> n{i};")
+    lines += [f"  n{a} -> n{b};" for a, b in zip(*_edges(nodes))]
     lines.append("}")
     return "\n".join(lines)

@@ -182,8 +182,7 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
         if isinstance(initial_layout, dict):
             xy = _positions_from(initial_layout, n, ldim)
         elif initial_layout in ("layers", "layered"):
-            x, y = graph_layout(nodes)
-            xy = np.stack([x, y], axis=1)
+            xy = np.stack(graph_layout(nodes), axis=1)
             if ldim == 3:
                 xy = np.concatenate([xy, np.zeros((n, 1))], axis=1)
             iterations = 0  # as autoray: a multipartite layout, not relaxed

@@ -166,8 +166,7 @@ def plot_graph(
     if isinstance(layout, dict):
         xy = _positions_from(layout, n, 2)
     elif layout in ("layered", "spring"):
-        x, y = graph_layout(nodes)
-        xy = np.stack([x, y], axis=1)
+        xy = np.stack(graph_layout(nodes), axis=1)
         if layout == "spring":
             xy = _spring(nodes, xy, iterations, seed, k=k)
     elif isinstance(layout, str):

@@ -29,7 +29,7 @@ from __future__ import annotations
 import collections
 from collections.abc import Callable
 
-from ..graph.traverse import ascend, to_list
+from ..graph.traverse import ascend, to_list, topological
 from .flops import node_flops
 from .stats_memory import component as _component
 from .stats_memory import elements as _elements
@@ -86,9 +86,7 @@ def node_size(node, bytes: bool = False) -> int:  # noqa: A002
 
 def _own(node, bytes) -> int:  # noqa: A002
     """Memory a node adds to the graph's total (0 for ``item`` nodes)."""
-    if _is_item_of(node):
-        return 0
-    return _bytes(node) if bytes else _elements(node)
+    return 0 if _is_item_of(node) else node_size(node, bytes)
 
 
 def _largest(node, bytes) -> int:  # noqa: A002
@@ -99,10 +97,6 @@ def _largest(node, bytes) -> int:  # noqa: A002
 
 
 # ------------------------------------------------------------------ counting
-
-
-def _nodes(lz) -> list:
-    return list(ascend(lz))
 
 
 def history_num_nodes(lz) -> int:
@@ -185,7 +179,7 @@ def history_size_footprint(
     [0, 4, 8]
     """
     outputs = to_list(lz)
-    plan = memory_plan(_nodes(outputs), outputs)
+    plan = memory_plan(topological(outputs), outputs)
     if per_node:
         return footprint_per_node(plan, include_inputs, bytes).tolist()
     return footprint_events(plan, include_inputs, bytes)
@@ -205,7 +199,7 @@ def history_peak_size(lz, include_inputs: bool = True, bytes: bool = False) -> i
     (400, 1600)
     """
     outputs = to_list(lz)
-    return peak(memory_plan(_nodes(outputs), outputs), include_inputs, bytes)
+    return peak(memory_plan(topological(outputs), outputs), include_inputs, bytes)
 
 
 # --------------------------------------------------------------- statistics

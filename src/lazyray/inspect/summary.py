@@ -8,9 +8,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ..graph.traverse import to_list
+from ..graph.traverse import to_list, topological
 from .flops import node_flops
-from .stats import _largest, _nodes, node_name
+from .stats import _largest, node_name
 from .stats_memory import elements as _elements
 from .stats_memory import memory_plan, peak
 from .stats_memory import nbytes as _bytes
@@ -159,7 +159,7 @@ def summary(lz) -> Summary:
     ...
     """
     outputs = to_list(lz)
-    nodes = _nodes(outputs)
+    nodes = topological(outputs)
     plan = memory_plan(nodes, outputs)
     size_e, size_b = plan.size
     own_e, own_b = plan.own

@@ -103,7 +103,7 @@ def _complex_dtype(op: str, x: LazyArray, real_only: bool = False) -> str:
     return dtypes.finalize(x._backend, out, (d,))
 
 
-def _real_dtype(x: LazyArray) -> str:
+def _real_dtype(op: str, x: LazyArray) -> str:
     """numpy 2's real result dtype of ``irfft``, ``irfftn`` and ``hfft``."""
     d = x._dtype
     out = {"float16": "float16", "float32": "float32", "complex64": "float32"}.get(d, "float64")
@@ -155,12 +155,7 @@ def _back(k, default):
     return 2 * (k - 1) if default else k
 
 
-_cplx = _complex_dtype
 _rcplx = partial(_complex_dtype, real_only=True)
-
-
-def _real(op, x):
-    return _real_dtype(x)
 
 
 def fft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -172,7 +167,7 @@ def fft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -
     >>> y.shape, str(y.dtype)
     ((5, 8), 'complex64')
     """
-    return _one_d("fft", x, n, axis, norm, _same, _cplx)
+    return _one_d("fft", x, n, axis, norm, _same, _complex_dtype)
 
 
 def ifft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -182,7 +177,7 @@ def ifft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") 
     >>> lazyray.fft.ifft(lazyray.Variable((3, 8), dtype="complex128")).shape
     (3, 8)
     """
-    return _one_d("ifft", x, n, axis, norm, _same, _cplx)
+    return _one_d("ifft", x, n, axis, norm, _same, _complex_dtype)
 
 
 def rfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -203,7 +198,7 @@ def irfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward")
     >>> y.shape, str(y.dtype)
     ((3, 8), 'float32')
     """
-    return _one_d("irfft", x, n, axis, norm, _back, _real)
+    return _one_d("irfft", x, n, axis, norm, _back, _real_dtype)
 
 
 def hfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -214,7 +209,7 @@ def hfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") 
     >>> lazyray.fft.hfft(lazyray.Variable((5,), dtype="complex128"), n=7).shape
     (7,)
     """
-    return _one_d("hfft", x, n, axis, norm, _back, _real)
+    return _one_d("hfft", x, n, axis, norm, _back, _real_dtype)
 
 
 def ihfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -251,13 +246,12 @@ def _n_d(name, x, s, axes, norm, dtype_rule):
         if len(s) != len(axes_):
             raise ValueError(f"{op}: s {s} and axes {tuple(axes_)} have different lengths")
         lens = [_points(op, x._shape[a] if k == -1 else k, "s") for a, k in zip(axes_, s)]
+    shape = list(x._shape)
     for a, k in zip(axes_, lens):
         if k < 1:
             raise ValueError(
                 f"{op}: invalid number of data points ({k}) for axis {a} of shape {x._shape}"
             )
-    shape = list(x._shape)
-    for a, k in zip(axes_, lens):
         shape[a] = k
     if name == "rfftn":
         shape[axes_[-1]] = lens[-1] // 2 + 1
@@ -274,7 +268,7 @@ def fftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
     >>> lazyray.fft.fftn(x, s=(6, 2), axes=(0, 2)).shape
     (6, 4, 2)
     """
-    return _n_d("fftn", x, s, axes, norm, _cplx)
+    return _n_d("fftn", x, s, axes, norm, _complex_dtype)
 
 
 def ifftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
@@ -284,7 +278,7 @@ def ifftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
     >>> lazyray.fft.ifftn(lazyray.Variable((3, 4), dtype="complex64")).shape
     (3, 4)
     """
-    return _n_d("ifftn", x, s, axes, norm, _cplx)
+    return _n_d("ifftn", x, s, axes, norm, _complex_dtype)
 
 
 def rfftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
@@ -305,7 +299,7 @@ def irfftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
     >>> lazyray.fft.irfftn(lazyray.Variable((3, 4, 5), dtype="complex64")).shape
     (3, 4, 8)
     """
-    return _n_d("irfftn", x, s, axes, norm, _real)
+    return _n_d("irfftn", x, s, axes, norm, _real_dtype)
 
 
 def _freq(name, n, d, dtype, backend, length):

@@ -82,7 +82,6 @@ def getitem_shape(shape: tuple, key) -> tuple:
     if type(key) is not tuple:
         key = (key,)
     entries = []
-    consumed = 0
     n_ellipsis = 0
     for k in key:
         if k is None:
@@ -94,14 +93,12 @@ def getitem_shape(shape: tuple, key) -> tuple:
             entries.append(("ellipsis", None, None))
         elif isinstance(k, slice):
             entries.append(("slice", k, None))
-            consumed += 1
         elif isinstance(k, (bool, np.bool_)):
             raise IndexError(f"{op}: {_MASK}")
         elif isinstance(k, np.ndarray) and k.ndim == 0 and np.issubdtype(k.dtype, np.integer):
             # numpy treats a 0-d integer array as an int (checked even when
             # the advanced-index broadcast is empty)
             entries.append(("int", int(k), None))
-            consumed += 1
         elif (
             type(k) is LazyArray
             or isinstance(k, (list, tuple, np.ndarray))
@@ -114,14 +111,13 @@ def getitem_shape(shape: tuple, key) -> tuple:
         ):
             ishape, _, arr = _index_array(op, k)
             entries.append(("array", ishape, arr))
-            consumed += 1
         else:
             try:
                 i = operator.index(k)
             except TypeError:
                 raise IndexError(f"{op}: {_VALID}; got {type(k).__name__}") from None
             entries.append(("int", i, None))
-            consumed += 1
+    consumed = sum(kind not in ("none", "ellipsis") for kind, _, _ in entries)
     ndim = len(shape)
     if consumed > ndim:
         raise IndexError(
@@ -136,9 +132,8 @@ def getitem_shape(shape: tuple, key) -> tuple:
         if kind == "none":
             out.append(1)
         elif kind == "ellipsis":
-            for _ in range(ndim - consumed):
-                out.append(shape[d])
-                d += 1
+            out.extend(shape[d : d + ndim - consumed])
+            d += ndim - consumed
         elif kind == "slice":
             try:
                 out.append(len(range(*v.indices(shape[d]))))

@@ -19,7 +19,9 @@ from ..graph import dtypes
 from ..graph.node import LazyArray
 from ..graph.registry import LINALG, register
 from ..graph.shapes import broadcast_shapes, normalize_axes
+from . import linalg_api
 from .common import lazy, make, multi_output
+from .linalg_api import *  # noqa: F403 - re-exported: see __all__
 from .linalg_api import (
     EighResult,
     EigResult,
@@ -27,59 +29,32 @@ from .linalg_api import (
     SlogdetResult,
     SVDResult,
     check_ord,
-    cross,
-    diagonal,
-    matmul,
     matrix_operand,
-    matrix_rank,
-    matrix_transpose,
-    outer,
     rtol_operand,
     svdvals,
-    tensordot,
-    trace,
-    vecdot,
-    vector_norm,
 )
 from .linalg_api import float_dtype as _float
 from .linalg_torch import numpy_linalg
 from .reductions import reduced_shape
 
+#: this module's own ops, then the ones :mod:`lazyray.ops.linalg_api` adds
 __all__ = [
     "cholesky",
-    "cross",
     "det",
-    "diagonal",
     "eig",
     "eigh",
     "eigvals",
     "eigvalsh",
     "inv",
-    "matmul",
     "matrix_norm",
     "matrix_power",
-    "matrix_rank",
-    "matrix_transpose",
     "norm",
-    "outer",
     "pinv",
     "qr",
     "slogdet",
     "solve",
     "svd",
-    "svdvals",
-    "tensordot",
-    "trace",
-    "vecdot",
-    "vector_norm",
-    "EigResult",
-    "EighResult",
-    "QRResult",
-    "SlogdetResult",
-    "SVDResult",
-]
-
-_matrix = matrix_operand
+] + linalg_api.__all__
 
 
 def _eig_impl(backend):
@@ -124,7 +99,7 @@ def svd(a, full_matrices: bool = False, compute_uv: bool = True) -> SVDResult | 
     """
     if not compute_uv:
         return svdvals(a)
-    a, b, m, n, d = _matrix("linalg.svd", a)
+    a, b, m, n, d = matrix_operand("linalg.svd", a)
     k = min(m, n)
     km, kn = (m, n) if full_matrices else (k, k)
     shapes = [b + (m, km), b + (k,), b + (kn, n)]
@@ -147,7 +122,7 @@ def qr(a, mode: str = "reduced") -> QRResult:
     >>> q.shape, r.shape
     ((2, 5, 5), (2, 5, 3))
     """
-    a, b, m, n, d = _matrix("linalg.qr", a)
+    a, b, m, n, d = matrix_operand("linalg.qr", a)
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: unsupported mode {mode!r}")
     k = m if mode == "complete" else min(m, n)
@@ -170,14 +145,14 @@ def eig(a) -> EigResult:
     >>> str(lazyray.linalg.eig(lazyray.Variable((3, 3), dtype="float32")).eigenvalues.dtype)
     'complex64'
     """
-    a, b, m, _, d = _matrix("linalg.eig", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.eig", a, square=True)
     c = dtypes.to_complex(d)
     return EigResult(*multi_output("linalg.eig", (a,), None, [b + (m,), b + (m, m)], [c, c]))
 
 
 def eigvals(a):
     """Eigenvalues of a square matrix (complex)."""
-    a, b, m, _, d = _matrix("linalg.eigvals", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.eigvals", a, square=True)
     return make("linalg.eigvals", (a,), None, b + (m,), dtypes.to_complex(d))
 
 
@@ -190,7 +165,7 @@ def eigh(a) -> EighResult:
     >>> (w.shape, str(w.dtype)), (v.shape, str(v.dtype))
     (((3,), 'float32'), ((3, 3), 'complex64'))
     """
-    a, b, m, _, d = _matrix("linalg.eigh", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.eigh", a, square=True)
     return EighResult(
         *multi_output("linalg.eigh", (a,), None, [b + (m,), b + (m, m)], [dtypes.real_dtype(d), d])
     )
@@ -198,13 +173,13 @@ def eigh(a) -> EighResult:
 
 def eigvalsh(a):
     """Eigenvalues of a Hermitian matrix (real)."""
-    a, b, m, _, d = _matrix("linalg.eigvalsh", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.eigvalsh", a, square=True)
     return make("linalg.eigvalsh", (a,), None, b + (m,), dtypes.real_dtype(d))
 
 
 def inv(a):
     """Matrix inverse."""
-    a, b, m, _, d = _matrix("linalg.inv", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.inv", a, square=True)
     return make("linalg.inv", (a,), None, a._shape, d)
 
 
@@ -217,7 +192,7 @@ def pinv(a, *, rtol=None):
     >>> lazyray.linalg.pinv(lazyray.Variable((2, 5, 3)), rtol=1e-6).shape
     (2, 3, 5)
     """
-    a, b, m, n, d = _matrix("linalg.pinv", a)
+    a, b, m, n, d = matrix_operand("linalg.pinv", a)
     d = a._dtype if 0 in a._shape[-2:] else d  # numpy: empty matrices keep their dtype
     r = rtol_operand("linalg.pinv", rtol, b)
     return make("linalg.pinv", (a,), {"rtol": r}, b + (n, m), d)
@@ -225,7 +200,7 @@ def pinv(a, *, rtol=None):
 
 def det(a):
     """Determinant."""
-    a, b, m, _, d = _matrix("linalg.det", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.det", a, square=True)
     return make("linalg.det", (a,), None, b, d)
 
 
@@ -237,7 +212,7 @@ def slogdet(a) -> SlogdetResult:
     >>> (sign.shape, str(sign.dtype)), (logabsdet.shape, str(logabsdet.dtype))
     (((2,), 'complex64'), ((2,), 'float32'))
     """
-    a, b, m, _, d = _matrix("linalg.slogdet", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.slogdet", a, square=True)
     return SlogdetResult(
         *multi_output("linalg.slogdet", (a,), None, [b, b], [d, dtypes.real_dtype(d)])
     )
@@ -251,7 +226,7 @@ def cholesky(a, *, upper: bool = False):
     >>> lazyray.linalg.cholesky(lazyray.Variable((2, 3, 3)), upper=True).shape
     (2, 3, 3)
     """
-    a, b, m, _, d = _matrix("linalg.cholesky", a, square=True)
+    a, b, m, _, d = matrix_operand("linalg.cholesky", a, square=True)
     return make("linalg.cholesky", (a,), {"upper": True if upper else None}, a._shape, d)
 
 
@@ -271,7 +246,7 @@ def solve(a, b):
     >>> lazyray.linalg.solve(lazyray.Variable((2, 3, 3)), lazyray.Variable((3,))).shape
     (2, 3)
     """
-    a, ba, m, _, d = _matrix("linalg.solve", a, square=True)
+    a, ba, m, _, d = matrix_operand("linalg.solve", a, square=True)
     b = lazy("linalg.solve", b)
     if len(b._shape) == 1:
         if b._shape[0] != m:

@@ -56,14 +56,10 @@ def reshape_shape(op: str, shape: tuple, newshape) -> tuple:
     unknown = [i for i, d in enumerate(newshape) if d < 0]
     if len(unknown) > 1:
         raise ValueError(f"{op}: can only specify one unknown dimension, got {newshape}")
-    if unknown:
-        known = prod(d for d in newshape if d >= 0)
-        if known == 0 or size % known:
-            raise ValueError(
-                f"{op}: cannot reshape array of size {size} (shape {shape}) into shape {newshape}"
-            )
+    known = prod(d for d in newshape if d >= 0)
+    if unknown and known and not size % known:
         newshape = tuple(size // known if d < 0 else d for d in newshape)
-    elif prod(newshape) != size:
+    if any(d < 0 for d in newshape) or prod(newshape) != size:
         raise ValueError(
             f"{op}: cannot reshape array of size {size} (shape {shape}) into shape {newshape}"
         )
