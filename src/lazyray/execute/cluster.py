@@ -27,7 +27,7 @@ import weakref
 from ..inspect.stats_memory import nbytes
 from .partition_cost import NETWORK_BYTES_PER_SECOND
 
-__all__ = ["assign", "worker_slots", "annotated", "scatter"]
+__all__ = ["assign", "worker_slots", "holders", "annotated", "scatter"]
 
 
 def worker_slots(client) -> list:
@@ -43,9 +43,14 @@ def worker_slots(client) -> list:
     return slots
 
 
-def assign(plan, slots: list, comm_rate: float = NETWORK_BYTES_PER_SECOND) -> list:
+def assign(
+    plan, slots: list, comm_rate: float = NETWORK_BYTES_PER_SECOND, held: list | None = None
+) -> list:
     """The worker address of each task of ``plan`` by list scheduling on
-    ``slots`` (see the module docstring).
+    ``slots`` (see the module docstring).  ``held``: for each input of the
+    plan, the addresses of the workers that hold it (:func:`holders`); a
+    task placed elsewhere starts later by the time to fetch it, after which
+    its worker holds a copy.
 
     >>> class T:
     ...     def __init__(self, cost, deps):
@@ -74,6 +79,13 @@ def assign(plan, slots: list, comm_rate: float = NETWORK_BYTES_PER_SECOND) -> li
             if r[0] == "t":
                 got[r[1]] = got.get(r[1], 0) + nbytes(tasks[r[1]].outputs[r[2]])
         reads.append(got)
+    # bytes of each plan input each task reads (only where their holders are known)
+    fetch = [
+        [(r[1], nbytes(plan.inputs[r[1]])) for r in task.inputs if r[0] == "i"]
+        if held
+        else []
+        for task in tasks
+    ]
     indeg = [len(t.deps) for t in tasks]
     ready = [(-bottom[t], t) for t in range(nt) if not indeg[t]]
     heapq.heapify(ready)
@@ -89,16 +101,31 @@ def assign(plan, slots: list, comm_rate: float = NETWORK_BYTES_PER_SECOND) -> li
                 at = finish[p] + (0.0 if where[p] == addr else b / comm_rate)
                 if at > start:
                     start = at
+            for k, b in fetch[t]:
+                if addr not in held[k]:
+                    start += b / comm_rate
             if best is None or start < best:
                 best, best_s = start, s
         finish[t] = best + cost[t]
         free[best_s] = finish[t]
         where[t] = slots[best_s]
+        for k, _ in fetch[t]:
+            held[k].add(where[t])
         for s in succ[t]:
             indeg[s] -= 1
             if not indeg[s]:
                 heapq.heappush(ready, (-bottom[s], s))
     return where
+
+
+def holders(client, futures) -> list | None:
+    """For each future, the set of addresses of the workers holding its
+    value (None when the scheduler cannot say)."""
+    try:
+        who = client.who_has(futures)
+        return [set(who.get(f.key, ())) for f in futures]
+    except Exception:  # no information: place the tasks by their own costs only
+        return None
 
 
 def annotated(dsk: dict, task_keys: list, where: list):

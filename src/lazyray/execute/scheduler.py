@@ -479,11 +479,12 @@ def run_plan(
         dsk, _ = graph(plan, run, futs, objs, False)
         keys, how = fetch_plan(plan, run, values, dsk)
         if len(plan.tasks) > 1:  # placement hints (lazyray.execute.cluster)
-            from .cluster import annotated, assign, worker_slots
+            from .cluster import annotated, assign, holders, worker_slots
 
             slots = worker_slots(client)
             if len(slots) > 1:
-                dsk = annotated(dsk, task_keys(plan, run), assign(plan, slots))
+                where = assign(plan, slots, held=holders(client, futs) if futs else None)
+                dsk = annotated(dsk, task_keys(plan, run), where)
         try:
             with blas_limit(n_blas if local else None):
                 return [aligned(v) for v in _assemble(client.get(dsk, keys), how)]
