@@ -81,9 +81,7 @@ def assign(
         reads.append(got)
     # bytes of each plan input each task reads (only where their holders are known)
     fetch = [
-        [(r[1], nbytes(plan.inputs[r[1]])) for r in task.inputs if r[0] == "i"]
-        if held
-        else []
+        [(r[1], nbytes(plan.inputs[r[1]])) for r in task.inputs if r[0] == "i"] if held else []
         for task in tasks
     ]
     indeg = [len(t.deps) for t in tasks]
