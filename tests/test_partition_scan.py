@@ -16,18 +16,13 @@ from lazyray.execute.todask import compute_with_scheduler
 
 pytest.importorskip("dask")
 
-
-def rand(*shape, seed=0):
-    return np.random.default_rng(seed).normal(size=shape)
+from test_partition_bins import rand  # noqa: E402
+from test_partition_bins import sliced_sum as sliced_sum_and_leaf  # noqa: E402
 
 
 def sliced_sum(n=16, size=60):
-    a = lazyray.array(rand(n, size, size))
-    total = None
-    for i in range(n):
-        s = lazyray.tanh(a[i] @ a[i]).sum()
-        total = s if total is None else total + s
-    return total
+    """``n`` light slices summed in order (see test_partition_bins)."""
+    return sliced_sum_and_leaf(n, size)[0]
 
 
 def chain(n=200):
