@@ -87,7 +87,18 @@ CAMPAIGN_SEEDS = {
     9961000017408: "cholesky of x x^H + 4 I sized by x's rows, not its columns",
     9961000052319: "np.clip(int8 1, np.uint8(255), 127) is 255, against numpy's definition",
     9970000013012: "np.vecdot rounds a broadcast view and its contiguous copy differently",
+    9973000017498: "slogdet of a singular int matrix: numpy's LU leaves a tiny pivot, torch's a 0",
 }
+
+
+def test_linalg_of_a_singular_matrix_is_unchecked_on_torch_only():
+    from fuzz.compare import _near_singular
+
+    singular = np.array([[1, -3, 4], [-3, -4, 1], [1, -3, 4]])
+    assert _near_singular({"a": singular}, ["a"])
+    assert not _near_singular({"a": np.eye(3) + 0.5}, ["a"])
+    assert not _near_singular({"a": np.ones((2, 3))}, ["a"])  # not square
+    assert _near_singular({"a": np.stack([np.eye(2), np.zeros((2, 2))])}, ["a"])
 
 
 @pytest.mark.parametrize("seed", sorted(CAMPAIGN_SEEDS))
