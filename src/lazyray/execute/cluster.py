@@ -79,7 +79,9 @@ def assign(
             if r[0] == "t":
                 got[r[1]] = got.get(r[1], 0) + nbytes(tasks[r[1]].outputs[r[2]])
         reads.append(got)
-    # bytes of each plan input each task reads (only where their holders are known)
+    # bytes of each plan input each task reads (only where their holders are
+    # known; copied: a worker that fetches an input holds it afterwards)
+    held = [set(h) for h in held] if held else None
     fetch = [
         [(r[1], nbytes(plan.inputs[r[1]])) for r in task.inputs if r[0] == "i"] if held else []
         for task in tasks

@@ -157,20 +157,23 @@ def _arg_shape(x):
 
 def _memo_key(node, memo, b):
     """The key of a node's cost among nodes of the same op (``memo`` from
-    :func:`_op_info`, not 0; ``b`` the bytes of its operands): many nodes
-    of a graph share it (the slices of a sliced contraction)."""
+    :func:`_op_info`; ``b`` the bytes of its operands): many nodes of a
+    graph share it (the slices of a sliced contraction).  None when the
+    cost is not remembered."""
     if memo == 1:
         return (node._op, node._shape, node._dtype, b)
     args = node._args
+    if memo != 2 or len(args or ()) < 2:
+        return None
     return (node._op, node._shape, node._dtype, b, _arg_shape(args[0]), _arg_shape(args[1]))
 
 
 def _cost_of(node, info, sz, b, memo):
     """:func:`_cost`, remembered in ``memo`` (a dict) for the ops whose
     cost its key determines."""
-    if not info[3] or len(node._args or ()) < (2 if info[3] == 2 else 0):
-        return _cost(node, info, sz, b)
     key = _memo_key(node, info[3], b)
+    if key is None:
+        return _cost(node, info, sz, b)
     got = memo.get(key)
     if got is None:
         got = memo[key] = _cost(node, info, sz, b)
@@ -219,8 +222,8 @@ def scan(outputs, stop=(), until=None) -> tuple:
 
 def _summed(ops, limit):
     """Summed ``(seconds, FLOPs, bytes)`` of the op nodes ``ops``, stopped
-    once the seconds exceed ``limit`` (:func:`_cost_of`, inlined: this loop
-    runs once per op node of every graph given to the scheduler)."""
+    once the seconds exceed ``limit`` (as :func:`_cost_of`, which would
+    compute the node's own size before the memo is read)."""
     sizes, infos, memo = {}, {}, {}
     sget, iget, mget = sizes.get, infos.get, memo.get
     w, fl, tb = 0.0, 0, 0
@@ -236,19 +239,12 @@ def _summed(ops, limit):
         info = iget(op)
         if info is None:
             info = infos[op] = _op_info(op)
-        shape, dtype, m = node._shape, node._dtype, info[3]
-        if m == 1:
-            key = (op, shape, dtype, b)
-        elif m == 2 and len(node._args or ()) >= 2:
-            args = node._args
-            key = (op, shape, dtype, b, _arg_shape(args[0]), _arg_shape(args[1]))
-        else:
-            key = None
+        key = _memo_key(node, info[3], b)
         got = None if key is None else mget(key)
-        if got is None:
-            sz = sget((shape, dtype))
+        if got is None:  # (the node's own size only now: a hit needs none)
+            sz = sget((node._shape, node._dtype))
             if sz is None:
-                sz = sizes[(shape, dtype)] = _size(node)
+                sz = sizes[(node._shape, node._dtype)] = _size(node)
             got = _cost(node, info, sz, b)
             if key is not None:
                 memo[key] = got

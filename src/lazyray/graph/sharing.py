@@ -336,13 +336,7 @@ def share_leaf(cache: dict, x) -> LazyArray:
     """
     t = type(x)
     if t is _NDARRAY:  # the usual leaf: keyed by the id alone (an int: no other key is one)
-        key = id(x)
-        hit = cache.get(key)
-        if hit is not None:
-            return hit[0]
-        node = _from_data(x)
-        cache[key] = (node, x)
-        return node
+        return _leaf_of(cache, id(x), x, x)
     if t in _BUILTIN or isinstance(x, (list, tuple)):
         data = np.asarray(x)
         return _leaf_of(cache, (_LEAF, data.dtype.str, data.shape, data.tobytes()), data, None)
