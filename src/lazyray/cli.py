@@ -174,8 +174,6 @@ def _trace(args):
 def _check_backend(backend: str) -> None:
     import autoray
 
-    if backend == "numpy":
-        return
     try:
         autoray.get_lib_fn(backend, "sum")
     except Exception as e:  # noqa: BLE001 - any failure means unusable
@@ -230,7 +228,7 @@ def _inspect(args) -> int:
     except CLIError as e:
         print(f"lazyray inspect: error: {e}", file=sys.stderr)
         return 2
-    from lazyray.inspect.show import _listing_lines, aval, tree_lines
+    from lazyray.inspect.show import _aval, _listing_lines, aval, show
 
     if args.json:
         doc = {
@@ -249,18 +247,15 @@ def _inspect(args) -> int:
             doc["plan"] = _plan_doc(plan)
         print(json.dumps(doc, indent=2))
         return 0
-    inputs = [lazyray.Variable(s, dtype=d) for s, d in specs]  # as asked (numpy dtypes)
-    print(f"{args.target}({', '.join(aval(v) for v in inputs)})")
+    print(f"{args.target}({', '.join(_aval(s, d) for s, d in specs)})")  # as asked
     print(f"  -> {', '.join(aval(o) for o in outputs)}")
     print(s)
     if args.show:
         print("\ngraph (outputs first):")
-        for line in tree_lines(outputs, max_lines=args.max_lines):
-            print(line)
+        show(outputs, max_lines=args.max_lines)
     if args.listing:
         print("\nlisting (computation order):")
-        for line in _listing_lines(outputs, max_lines=args.max_lines):
-            print(line)
+        show(outputs, max_lines=args.max_lines, style="listing")
     if args.source:
         print("\ngenerated source:")
         print(source)

@@ -1,27 +1,13 @@
-"""lazyray in autoray's dispatch, and the opt-in ``autoray.lazy`` switch.
+"""lazyray in autoray's dispatch (on ``import lazyray``,
+:func:`register_autoray`), and the cost tables of autoray's complexity tracing
+(:func:`register_complexity_costs`, for :func:`lazyray.patch_autoray`).
 
-Always (on ``import lazyray``, :func:`register_autoray`):
-
-* autoray's special functions for the backend ``"lazyray"``, as
-  ``autoray.lazy`` registers them for ``"autoray.lazy"``: ``to_device``
-  (``None`` returns the array, any device raises ``TypeError``),
-  ``from_numpy``, ``astype``, ``to_numpy`` (a value only once computed) and
-  ``get_dtype_name``;
-* quimb's one-node lazy decompositions ``svd_truncated`` and
-  ``qr_stabilized`` (:mod:`lazyray.compat.quimb_decomp`), which quimb
-  registers only for ``"autoray.lazy"``: set directly in autoray's function
-  cache, so they win over quimb's composed default whether quimb is
-  imported before or after lazyray (quimb itself is not imported);
-* a multi-dispatch priority above every array library (autoray's
-  ``multi_class_priorities``), so ``do("tensordot", torch_tensor, lazy)``
-  and ``do("einsum", eq, numpy_array, lazy)`` dispatch to lazyray.
-
-On request (:func:`patch_autoray`, undone by :func:`unpatch_autoray` or by
-leaving its ``with`` block): lazyray *becomes* ``autoray.lazy``, so code
-that hard-codes ``autoray.lazy`` (cotengra's
-``array_contract_expression(constants=...)`` and ``CompressedTracedObjective``,
-``autoray.autojit``, quimb's lazy ``svd_truncated``/``qr_stabilized`` and
-``tnvmc``) runs on lazyray.
+Registered for the backend ``"lazyray"``, as ``autoray.lazy`` registers them
+for ``"autoray.lazy"``: autoray's special functions (:data:`SPECIALS`), quimb's
+one-node lazy decompositions (:mod:`lazyray.compat.quimb_decomp`; set in
+autoray's function cache, so they win over quimb's composed default whatever
+the import order) and a multi-dispatch priority above every array library, so
+``do("tensordot", torch_tensor, lazy)`` dispatches to lazyray.
 """
 
 from __future__ import annotations

@@ -70,8 +70,6 @@ def to_queue(lz) -> list:
     >>> [n.depth for n in to_queue([lazyray.sin(x), x])]
     [0, 1]
     """
-    if isinstance(lz, LazyArray):
-        return [lz]
     return sorted(find_lazy(lz), key=LazyArray.depth.fget)
 
 

@@ -1,24 +1,17 @@
 """quimb's one-node lazy decompositions, for lazyray's own autoray backend.
 
 quimb registers one-node lazy versions of its ``svd_truncated`` and
-``qr_stabilized`` only for autoray's own lazy module's backend; on any other lazy
-backend it falls back to its composed implementation, which traces a few
-dozen small nodes per decomposition.  :func:`svd_truncated` and
-:func:`qr_stabilized` are the same one-node versions for the backend
-``"lazyray"`` (registered by :func:`lazyray.compat.autoray.register_autoray`
-on ``import lazyray``, so quimb uses them whatever the import order): ONE
-multi-output node computed by the concrete backend's implementation, plus an
-``item`` node per output used, each with its static shape and dtype (``s``
-real).  A dynamic truncation (positive ``cutoff``) has no static shape: it
-keeps quimb's composed implementation, which works on graphs that depend on
-no :func:`~lazyray.Variable` (quimb's ``ValueError`` otherwise).
+``qr_stabilized`` only for autoray's own lazy module's backend; on any other
+lazy backend it traces its composed implementation, a few dozen small nodes.
+:func:`svd_truncated` and :func:`qr_stabilized` are the one-node versions for
+the backend ``"lazyray"`` (registered on ``import lazyray``): ONE multi-output
+node, plus an ``item`` node per output used, with static shapes and dtypes.
 
-lazyray does not import quimb: it is the caller, so it is loaded when these
-run (its ``absorb`` tables are read then); the graph's function finds the
-implementation by name through autoray's registry when it runs
-(:func:`run_svd_truncated`, :func:`run_qr_stabilized`), for the backend of
-its actual input, so a :class:`~lazyray.Function` traced on numpy runs on
-torch tensors with quimb's torch implementation.
+lazyray does not import quimb: the caller did.  The node's function finds
+quimb's implementation by name through autoray's registry when it runs
+(:func:`run_svd_truncated`, :func:`run_qr_stabilized`), for the backend of its
+actual input, so a :class:`~lazyray.Function` traced on numpy runs on torch
+tensors with quimb's torch implementation.
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ def _install(undo: list) -> None:
         _rebind(swap, set(map(id, originals.values())), undo)
     # 3. autoray's dispatch: lazyray arrays are the backend "autoray.lazy"
     funcs = _ar._FUNCS
-    for key in [k for k in funcs if k[0] == _LAZY and _from_original(funcs[k])]:
+    for key in [k for k in funcs if k[0] == _LAZY and _defined_in(funcs[k])]:
         fn = funcs.pop(key)
         undo.append(lambda k=key, f=fn: funcs.__setitem__(k, f))
     for name, fn in SPECIALS.items():
@@ -216,21 +216,19 @@ def _install(undo: list) -> None:
 
         for name in ("currently_sharing", "get_sharing_cache"):
             if hasattr(core, name):
-                old = getattr(core, name)
-                setattr(core, name, getattr(lazy_core, name))
-                undo.append(lambda n=name, o=old: setattr(core, n, o))
+                _set(vars(core), name, getattr(lazy_core, name), undo)
     # 5. complexity tracing
     undo.extend(register_complexity_costs())
 
 
-def _from_original(fn) -> bool:
-    return str(getattr(fn, "__module__", "") or "").startswith(_LAZY)
+def _defined_in(obj, prefix: str = _LAZY) -> bool:
+    return str(getattr(obj, "__module__", "") or "").startswith(prefix)
 
 
 def _drop_ours(funcs: dict) -> None:
     """Forget the lookups of lazyray functions cached under "autoray.lazy"."""
     for key in [k for k in funcs if k[0] == _LAZY]:
-        if str(getattr(funcs[key], "__module__", "") or "").startswith("lazyray"):
+        if _defined_in(funcs[key], "lazyray"):
             del funcs[key]
 
 
@@ -259,11 +257,7 @@ def _swap_table(originals: dict, ours: dict) -> dict:
         for name in getattr(original, "__all__", ()):
             obj = getattr(original, name, None)
             new = getattr(lazyray, name, None)
-            if (
-                new is not None
-                and isinstance(obj, (type, types.FunctionType))
-                and str(getattr(obj, "__module__", "")).startswith(_LAZY)
-            ):
+            if new is not None and isinstance(obj, (type, types.FunctionType)) and _defined_in(obj):
                 swap[id(obj)] = (obj, new)
     return swap
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from operator import attrgetter
 
 from .dtypes import dtype_name
 from .node import LazyArray
@@ -50,6 +51,7 @@ def strict(value: bool = True):
 
 
 _PLAIN = frozenset((int, float, complex, bool, str, type(None), slice))
+_get_data = attrgetter("_data")
 
 
 def _resolve(a):
@@ -68,10 +70,6 @@ def _resolve(a):
     return a
 
 
-def _get_data(x):
-    return x._data
-
-
 def check_result(node: LazyArray, data) -> None:
     """Strict-mode check of a computed value against the node's static info."""
     if type(node._dtype) is tuple:  # multi-output node: checked through its items
@@ -86,13 +84,6 @@ def check_result(node: LazyArray, data) -> None:
             f"shape {shape} dtype {dtype}, but shape {node._shape} dtype "
             f"{node._dtype} was inferred"
         )
-
-
-def _unfilled(node):
-    return ValueError(
-        f"cannot compute: the graph holds a Variable of shape {node._shape} and "
-        f"dtype {node._dtype} with no data; use lazyray.Function to supply it"
-    )
 
 
 def compute_nodes(outputs: list) -> None:
@@ -133,7 +124,10 @@ def compute_nodes(outputs: list) -> None:
         if node._data is not None:  # computed meanwhile by another thread
             continue
         if fn is None:
-            raise _unfilled(node)
+            raise ValueError(
+                f"cannot compute: the graph holds a Variable of shape {node._shape} and "
+                f"dtype {node._dtype} with no data; use lazyray.Function to supply it"
+            )
         if args is deps and kwargs is None:  # all arguments are nodes
             if len(deps) == 1:
                 data = fn(deps[0]._data)

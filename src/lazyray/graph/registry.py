@@ -60,12 +60,6 @@ class OpDef:
 
 OPS: dict[str, OpDef] = {}
 
-#: ops that commute in their two array arguments
-COMMUTATIVE = frozenset(
-    "add multiply maximum minimum equal not_equal logical_and logical_or "
-    "logical_xor bitwise_and bitwise_or bitwise_xor hypot".split()
-)
-
 
 def register(
     name, family, fn_name=None, *, impl=None, impl_is_factory=False, nout=1, np_fn=None

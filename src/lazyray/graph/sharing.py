@@ -18,24 +18,17 @@ together with its type, so that
   value; :func:`lazyray.array` of a list, tuple or Python scalar is keyed by
   the content of the numpy array it becomes (dtype, shape and bytes).
 
-Everything keyed by identity (dependencies, array constants, user callables,
-raw input arrays given to :func:`lazyray.array`) is kept alive by the cache,
-so an ``id()`` can never be reused for a different object while the cache
-lives.  :func:`node_key` is also the key of the whole-graph CSE pass; while
-sharing, the usual nodes (lazy arrays, Python scalars, shapes and indices as
-arguments, interned kwargs) get an equally exact key that is cheaper to build
-and hash, :func:`flat_key`, computed before the node is built; a
-``tensordot`` of two lazy arrays is keyed by its operands and normalized axes
-(:data:`TENSORDOT_KEY`), looked up before any shape rule runs when the axes
-are already normal (cotengra's and quimb's pairs of tuples of ints).
+Everything keyed by identity is kept alive by the cache, so an ``id()``
+is never reused for another object while the cache lives.  :func:`node_key`
+is also the key of the whole-graph CSE pass; the usual nodes get the cheaper,
+equally exact :func:`flat_key` (a ``tensordot`` of two lazy arrays:
+:data:`TENSORDOT_KEY`), computed before the node is built.
 
-The rule for arrays: an array (numpy, torch...) is keyed by identity, as
-autoray's lazy module does, because keying on content would mean hashing
-every array (about 1 ms per MB) at every call.  An array must therefore not
-be mutated in place while a cache that has seen it is in use: after
-``a[0] = 5``, ``lazyray.array(a)`` still returns the leaf (and the
-intermediates, possibly already computed) built before the mutation.  Wrap
-a copy (``lazyray.array(a.copy())``) or start a new cache instead.
+Arrays (numpy, torch...) are keyed by identity, as autoray's lazy module
+does (hashing their content would cost about 1 ms per MB at every call), so
+an array must not be mutated in place while a cache that has seen it is in
+use: after ``a[0] = 5``, ``lazyray.array(a)`` still returns the leaf (and
+intermediates) built before.  Wrap a copy or start a new cache instead.
 """
 
 from __future__ import annotations
@@ -54,7 +47,6 @@ __all__ = [
     "freeze",
     "flat_key",
     "static_kwargs",
-    "share",
     "share_new",
     "share_leaf",
     "TENSORDOT_KEY",
@@ -246,38 +238,14 @@ def _slice_key(s: slice):
     return None
 
 
-def share(cache: dict, node: LazyArray) -> LazyArray:
-    """Return the node of ``cache`` identical to ``node``, or insert ``node``.
-
-    Called by :func:`lazyray.graph.node.new_node` while a sharing context is
-    active.  The cache maps keys to ``(node, kept)`` where ``kept`` holds every
-    object whose identity appears in the key (for the usual nodes, whose key
-    :func:`flat_key` gives, ``kept`` is the node's ``args`` tuple: a computed
-    node forgets its ``args``, the cache does not).
-    """
-    op = node._op
-    args = node._args
-    if type(op) is str and type(args) is tuple:
-        key = flat_key(op, args, node._kwargs, node._shape, node._dtype, node._backend)
-        if key is not None:
-            hit = cache.get(key)
-            if hit is not None:
-                return hit[0]
-            cache[key] = (node, args)
-            return node
-    keep = []
-    key = node_key(node, keep)
-    hit = cache.get(key)
-    if hit is not None:
-        return hit[0]
-    cache[key] = (node, tuple(keep))
-    return node
-
-
 def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) -> LazyArray:
     """:func:`lazyray.graph.node.new_node` while sharing: the node of
     ``cache`` with this key, else a new node, inserted.  The key is computed
-    first, so that a hit builds no node.
+    first, so that a hit builds no node (only a node that :func:`flat_key`
+    cannot key is built first, for :func:`node_key`).  The cache maps keys to
+    ``(node, kept)``, ``kept`` holding every object whose identity is in the
+    key (the ``args`` tuple, for a :func:`flat_key`: a computed node forgets
+    its ``args``, the cache does not).
 
     An op on two lazy arrays with no or interned kwargs (binary elementwise
     ops, contractions: most nodes) is keyed by ``(op, kwargs id or None,
@@ -314,8 +282,13 @@ def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) ->
             if hit is not None:
                 return hit[0]
     node = build_node(op, fn, args, kwargs, shape, dtype, backend, deps)
-    if key is None:
-        return share(cache, node)
+    if key is None:  # the exact key, built from the node
+        keep = []
+        key = node_key(node, keep)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit[0]
+        args = tuple(keep)
     cache[key] = (node, args)
     return node
 

@@ -108,12 +108,9 @@ def tree_map(f, tree, leaf_type=LazyArray):
 
 def to_list(tree) -> list:
     """The unique lazy arrays of a pytree, in order of first appearance."""
-    seen, out = set(), []
-    for x in find_lazy(tree):
-        if id(x) not in seen:
-            seen.add(id(x))
-            out.append(x)
-    return out
+    if type(tree) is LazyArray:
+        return [tree]
+    return list({id(x): x for x in find_lazy(tree)}.values())
 
 
 def descend(lz) -> Iterator[LazyArray]:

@@ -1,4 +1,5 @@
-"""Shared helpers of the drawing modules: colours, axes, legends, edges."""
+"""Shared helpers of the drawing modules: colours, axes, legends, edges, and
+the layered layout of a DAG that the graph and circuit plots share."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from functools import lru_cache
 import numpy as np
 
 from ..graph.traverse import to_list
-from .layout import _edges, graph_layout
 
 FIXED_COLORS = {
     "array": (0.45, 0.53, 0.62),
@@ -61,26 +61,23 @@ def _color_fn(colors):
     return color
 
 
-def _pyplot():
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _new_axes(ax, figsize, dpi=None, **kwargs):
     """``(fig, ax)``: the given axes' figure, or a new figure (of ``dpi``
     dots per inch when given; a given axes' figure is left as it is)."""
     if ax is not None:
         return ax.figure, ax
+    import matplotlib.pyplot as plt
+
     kwargs.setdefault("layout", "constrained")
     if dpi is not None:
         kwargs["dpi"] = dpi
-    return _pyplot().subplots(figsize=figsize, **kwargs)
+    return plt.subplots(figsize=figsize, **kwargs)
 
 
 def _finish(fig, show_and_close):
     if show_and_close:
-        plt = _pyplot()
+        import matplotlib.pyplot as plt
+
         plt.show()
         plt.close(fig)
 
@@ -122,6 +119,68 @@ def _marker_kind(node):
     if node._op == "item" and type(node._op) is str:
         return "item"
     return "op"
+
+
+# ------------------------------------------------------- layered layout
+def _edges(nodes):
+    """``(src, dst)`` index arrays: operand -> consumer."""
+    index = {id(n): i for i, n in enumerate(nodes)}
+    src = [index[id(d)] for node in nodes for d in node._deps]
+    dst = [i for i, node in enumerate(nodes) for _ in node._deps]
+    return np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+
+
+def graph_layout(nodes, sweeps: int = 8):
+    """A layered left-to-right layout of a DAG given in topological order.
+
+    ``x`` is the node's layer: as late as possible, i.e. one before its
+    first consumer, with the outputs in the last layer.  Nodes of a layer
+    are ordered by the barycentre of their neighbours over a few up and
+    down sweeps, which straightens chains and reduces crossings.  Linear
+    time per sweep (numpy).
+
+    Returns ``(x, y)`` float arrays.
+    """
+    n = len(nodes)
+    src, dst = _edges(nodes)
+    # longest path from an input, in topological order (edges grouped by dst)
+    asap = np.zeros(n, dtype=np.int64)
+    starts = np.searchsorted(dst, np.arange(n + 1))
+    for i in range(n):
+        a, b = starts[i], starts[i + 1]
+        if b > a:
+            asap[i] = asap[src[a:b]].max() + 1
+    # then as late as possible: each node just before its first consumer,
+    # nodes used by nothing (the outputs) in the last layer
+    order = np.argsort(src, kind="stable")
+    by_src, consumers = src[order], dst[order]
+    cstarts = np.searchsorted(by_src, np.arange(n + 1))
+    top = int(asap.max()) if n else 0
+    gen = np.full(n, top, dtype=np.int64)
+    for i in range(n - 1, -1, -1):
+        a, b = cstarts[i], cstarts[i + 1]
+        if b > a:
+            gen[i] = gen[consumers[a:b]].min() - 1
+    y = _rank_within(gen, np.arange(n, dtype=float))
+    for sweep in range(sweeps):
+        # barycentre of operands (even sweeps) or of consumers (odd sweeps)
+        a, b = (src, dst) if sweep % 2 == 0 else (dst, src)
+        total = np.bincount(b, weights=y[a], minlength=n)
+        count = np.bincount(b, minlength=n)
+        bary = np.where(count > 0, total / np.maximum(count, 1), y)
+        y = _rank_within(gen, bary)
+    return gen.astype(float), y
+
+
+def _rank_within(layer, key):
+    """Centred rank of each node by ``key`` within its layer."""
+    order = np.lexsort((key, layer))
+    sorted_layer = layer[order]
+    first = np.searchsorted(sorted_layer, sorted_layer, side="left")
+    rank = np.empty(len(layer), dtype=float)
+    rank[order] = np.arange(len(layer)) - first
+    size = np.bincount(layer)
+    return rank - (size[layer] - 1) / 2
 
 
 # ------------------------------------------- networkx layouts of plot_graph

@@ -18,10 +18,10 @@ from .draw_common import (
     _nx_graph,
     _nx_layout,
     _positions_from,
+    graph_layout,
     op_color,
     variable_flags,
 )
-from .layout import graph_layout
 from .stats import node_name, node_size
 
 __all__ = ["graph_layout", "plot_graph"]
@@ -220,19 +220,7 @@ def plot_graph(
     sizes = np.array([math.log2(max(node_size(v), 1)) for v in nodes])
     scale = node_scale * (1.0 if n <= 300 else max(0.05, (300 / n) ** 0.5))
     marker_size = scale * 12 * (sizes + 1)
-    if three_d:
-        from mpl_toolkits.mplot3d.art3d import Line3DCollection
-
-        ax.add_collection3d(
-            Line3DCollection(
-                np.stack([xy[src], xy[dst]], axis=1),
-                colors=[edge_color],
-                linewidths=0.8,
-                alpha=edge_alpha,
-                rasterized=rasterize,
-            )
-        )
-    elif arrows:
+    if arrows and not three_d:
         from matplotlib.patches import FancyArrowPatch
 
         for a, b in zip(src, dst):
@@ -252,17 +240,17 @@ def plot_graph(
                 )
             )
     else:
-        segs = np.stack([xy[src], xy[dst]], axis=1)
-        ax.add_collection(
-            LineCollection(
-                segs,
-                colors=[edge_color],
-                linewidths=0.8 if n <= 2000 else 0.3,
-                alpha=edge_alpha,
-                zorder=1,
-                rasterized=rasterize,
-            )
+        if three_d:  # the same edges as a 3-d collection
+            from mpl_toolkits.mplot3d.art3d import Line3DCollection as LineCollection
+        edges = LineCollection(
+            np.stack([xy[src], xy[dst]], axis=1),
+            colors=[edge_color],
+            linewidths=0.8 if n <= 2000 or three_d else 0.3,
+            alpha=edge_alpha,
+            zorder=1,
+            rasterized=rasterize,
         )
+        (ax.add_collection3d if three_d else ax.add_collection)(edges)
     kinds = [_marker_kind(v) for v in nodes]
     groups = {"input": "o", "op": node_shape, "item": "."}
     is_out = np.array([id(v) in out_ids for v in nodes], dtype=bool)

@@ -54,18 +54,6 @@ def _byte_unit(peak):
     return 1024**4, "TiB"
 
 
-def _engineering(ax):
-    from matplotlib.ticker import EngFormatter
-
-    ax.yaxis.set_major_formatter(EngFormatter())
-
-
-def _should_rasterize(rasterize, n):
-    if isinstance(rasterize, bool):
-        return rasterize
-    return n > rasterize
-
-
 def plot_history_size_footprint(
     lz,
     log=None,
@@ -113,6 +101,8 @@ def plot_history_size_footprint(
     -------
     (fig, ax)
     """
+    from matplotlib.ticker import EngFormatter
+
     y = np.asarray(
         history_size_footprint(lz, include_inputs=include_inputs, bytes=bytes, per_node=per_node),
         dtype=float,
@@ -132,7 +122,7 @@ def plot_history_size_footprint(
             ax.set_ylabel(f"live memory ({unit})")
         else:
             ax.set_ylabel(f"live {unit}")
-            _engineering(ax)
+            ax.yaxis.set_major_formatter(EngFormatter())
         ax.fill_between(
             x,
             0,
@@ -141,7 +131,7 @@ def plot_history_size_footprint(
             alpha=alpha,
             color=color,
             linewidth=0,
-            rasterized=_should_rasterize(rasterize, y.size),
+            rasterized=rasterize if isinstance(rasterize, bool) else y.size > rasterize,
         )
         ax.set_xlim(-0.5, max(y.size - 0.5, 0.5))
         ax.set_ylim(0, max(float(y.max()) if y.size else 1.0, 1e-12) * 1.15)
@@ -221,20 +211,14 @@ def plot_history_functions(
     (fig, ax)
     """
     from matplotlib.collections import LineCollection
+    from matplotlib.ticker import EngFormatter
 
     if kind not in ("scatter", "lines", "image"):
         raise ValueError(f"kind must be 'scatter', 'lines' or 'image', got {kind!r}")
-    if fn is None:
-        ylabel = f"node size ({'bytes' if bytes else 'elements'})"
-
-        def fn(node):
-            return node_size(node, bytes=bytes)
-
-    else:
-        ylabel = "custom"
+    ylabel = f"node size ({'bytes' if bytes else 'elements'})" if fn is None else "custom"
     nodes = list(ascend(lz))
     names = [node_name(v) for v in nodes]
-    ys = np.array([fn(v) for v in nodes], dtype=float)
+    ys = np.array([node_size(v, bytes) if fn is None else fn(v) for v in nodes], dtype=float)
     del nodes
     if log:
         ys = np.log(np.maximum(ys, 1e-300)) / np.log(log)
@@ -247,7 +231,7 @@ def plot_history_functions(
     cs = np.array([color(nm) for nm in names], dtype=float).reshape(-1, 3)
     n = len(ys)
     xs = np.arange(n)
-    raster = _should_rasterize(rasterize, n)
+    raster = rasterize if isinstance(rasterize, bool) else n > rasterize
     with _style(style):
         fig, ax = _new_axes(ax, figsize, dpi=rasterize_dpi)
         if kind == "scatter":
@@ -282,7 +266,7 @@ def plot_history_functions(
         if kind != "image":
             ax.set_xlabel("node (computation order)")
             if ylabel == "node size (elements)":
-                _engineering(ax)
+                ax.yaxis.set_major_formatter(EngFormatter())
         if legend:
             kw = {"ncol": legend_ncol, "bbox_to_anchor": legend_bbox_to_anchor, "loc": legend_loc}
             _legend(ax, names, color, **{k: v for k, v in kw.items() if v is not None})

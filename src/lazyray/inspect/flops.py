@@ -138,20 +138,6 @@ def _linalg(node) -> int:
     return None
 
 
-def _reduction(node) -> int:
-    n = _size(node._args[0])
-    return 3 * n if node._op in ("std", "var") else n
-
-
-def _other(node) -> int | None:
-    op = node._op
-    if op == "item":
-        return 0
-    if op == "allclose":
-        return 3 * max(_size(node._args[0]), _size(node._args[1]))
-    return None
-
-
 def node_flops(node: LazyArray) -> int | None:
     """Estimated floating point operations to compute ``node``.
 
@@ -178,7 +164,7 @@ def node_flops(node: LazyArray) -> int | None:
     if family == "contraction":
         return _contraction(node)
     if family == "reduction":
-        return _reduction(node)
+        return (3 if op in ("std", "var") else 1) * _size(node._args[0])
     if family == "linalg":
         return _linalg(node)
     if family in _FREE_FAMILIES:
@@ -193,4 +179,6 @@ def node_flops(node: LazyArray) -> int | None:
             k = s[axis] if axis is not None else n
             return int(n * math.log2(k)) if k > 1 else 0
         return 0
-    return _other(node)
+    if op == "allclose":
+        return 3 * max(_size(node._args[0]), _size(node._args[1]))
+    return 0 if op == "item" else None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 
 from ..graph.node import LazyArray
-from ..graph.pytree import LEAF, children, kind_of, safe_repr
+from ..graph.pytree import LEAF, _container_text, children, kind_of, safe_repr
 from ..graph.traverse import ascend, find_lazy, to_list
 from .stats import node_name
 
@@ -71,28 +71,15 @@ def _fmt(x, name, limit=40) -> str:
         return ":".join(parts[:2] if x.step is None else parts)
     if x is Ellipsis:
         return "..."
-    if t in (tuple, list):
-        inner = ", ".join(_fmt(v, name) for v in x)
-        if t is tuple:
-            return f"({inner},)" if len(x) == 1 else f"({inner})"
-        return f"[{inner}]"
-    if t is dict:
-        return (
-            "{" + ", ".join(f"{safe_repr(k, limit)}: {_fmt(v, name)}" for k, v in x.items()) + "}"
-        )
     if t in _PLAIN:
         return safe_repr(x, limit)
     k = kind_of(t)
-    if k is not LEAF:  # another sequence or mapping (lazyray.graph.pytree)
+    if k is not LEAF:  # a sequence or mapping (lazyray.graph.pytree)
         keys, values = children(x, k)
-        if keys is None:
-            inner = ", ".join(_fmt(v, name) for v in values)
-        else:
-            inner = ", ".join(
-                f"{safe_repr(a, limit)}: {_fmt(v, name)}" for a, v in zip(keys, values)
-            )
-            inner = "{" + inner + "}"
-        return f"{t.__name__}({inner})"
+        parts = [_fmt(v, name) for v in values]
+        if keys is None or t is dict:
+            return _container_text(t, keys, parts)
+        return f"{t.__name__}({_container_text(dict, keys, parts)})"
     try:
         if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (int, float, complex)):
             from ..graph.dtypes import dtype_name
@@ -129,9 +116,9 @@ def _node_text(node, show_args: bool = True) -> str:
     return f"{node._op}({', '.join(args)}) → {aval(node)}"
 
 
-def _limit(lines, max_lines, trailer: str):
+def _limit(lines, max_lines, indent: str):
     """At most ``max_lines`` of ``lines`` in all: when some are left out, the
-    last line shown is ``trailer`` (unless ``max_lines`` is 1)."""
+    last line shown says so (unless ``max_lines`` is 1)."""
     if max_lines is None or max_lines == float("inf"):
         yield from lines
         return
@@ -143,7 +130,7 @@ def _limit(lines, max_lines, trailer: str):
         if len(buffered) == max_lines:  # one more than fits: truncate
             yield from buffered[:-1] if max_lines > 1 else buffered
             if max_lines > 1:
-                yield trailer
+                yield f"{indent}... (more lines not shown: max_lines={max_lines})"
             return
         buffered.append(text)
     yield from buffered
@@ -159,9 +146,7 @@ def tree_lines(lz, filler: str = " ", max_lines=None, max_depth=None, show_args:
        0 sin(#) → f64[2]
          ... (more lines not shown: max_lines=2)
     """
-    trailer = f"{'':>4} ... (more lines not shown: max_lines={max_lines})"
-    lines = _tree_lines(lz, filler, max_depth, show_args)
-    return _limit(lines, max_lines, trailer)
+    return _limit(_tree_lines(lz, filler, max_depth, show_args), max_lines, " " * 5)
 
 
 def _tree_lines(lz, filler, max_depth, show_args):
@@ -277,8 +262,7 @@ def show(
 
 
 def _listing_lines(lz, max_lines=None, show_args=True):
-    trailer = f"... (more lines not shown: max_lines={max_lines})"
-    return _limit(_all_listing_lines(lz, show_args), max_lines, trailer)
+    return _limit(_all_listing_lines(lz, show_args), max_lines, "")
 
 
 def _all_listing_lines(lz, show_args):

@@ -30,13 +30,9 @@ import collections
 from collections.abc import Callable
 
 from ..graph.traverse import ascend, to_list, topological
+from . import stats_memory as _mem
 from .flops import node_flops
-from .stats_memory import component as _component
-from .stats_memory import elements as _elements
-from .stats_memory import footprint_events, footprint_per_node, memory_plan, peak
-from .stats_memory import is_item_of as _is_item_of
-from .stats_memory import is_multi as _is_multi
-from .stats_memory import nbytes as _bytes
+from .stats_memory import elements, footprint_events, footprint_per_node, memory_plan, nbytes, peak
 
 __all__ = [
     "node_name",
@@ -81,19 +77,19 @@ def node_size(node, bytes: bool = False) -> int:  # noqa: A002
     >>> node_size(u), node_size(u.deps[0]), node_size(u.deps[0], bytes=True)
     (12, 24, 96)
     """
-    return _bytes(node) if bytes else _elements(node)
+    return nbytes(node) if bytes else elements(node)
 
 
 def _own(node, bytes) -> int:  # noqa: A002
     """Memory a node adds to the graph's total (0 for ``item`` nodes)."""
-    return 0 if _is_item_of(node) else node_size(node, bytes)
+    return 0 if _mem.is_item_of(node) else node_size(node, bytes)
 
 
 def _largest(node, bytes) -> int:  # noqa: A002
     """The largest single array a node produces."""
-    if _is_multi(node):
-        return max((_component(node, i, bytes) for i in range(len(node._shape))), default=0)
-    return _bytes(node) if bytes else _elements(node)
+    if _mem.is_multi(node):
+        return max((_mem.component(node, i, bytes) for i in range(len(node._shape))), default=0)
+    return nbytes(node) if bytes else elements(node)
 
 
 # ------------------------------------------------------------------ counting
@@ -206,9 +202,9 @@ def history_peak_size(lz, include_inputs: bool = True, bytes: bool = False) -> i
 
 
 def _sizein(node, bytes=False):  # noqa: A002
-    if _is_item_of(node):
+    if _mem.is_item_of(node):
         return 0
-    size = _bytes if bytes else _elements
+    size = nbytes if bytes else elements
     return sum(size(d) for d in node._deps)
 
 

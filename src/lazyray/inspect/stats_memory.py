@@ -130,8 +130,7 @@ def memory_plan(nodes: list, outputs: list) -> MemoryPlan:
     alloc_e, alloc_b = np.where(plan.is_input, 0, se), np.where(plan.is_input, 0, sb)
     rel_e, rel_b = se.copy(), sb.copy()
     own_e, own_b = se.copy(), sb.copy()
-    excl = np.zeros(n, dtype=bool)  # released only when inputs are counted
-    excl |= plan.is_input
+    excl = plan.is_input.copy()  # released only when inputs are counted
     taken: dict = {}
     for i, base, k in items:
         alloc_e[i] = alloc_b[i] = own_e[i] = own_b[i] = 0

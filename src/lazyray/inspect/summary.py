@@ -11,9 +11,7 @@ import numpy as np
 from ..graph.traverse import to_list, topological
 from .flops import node_flops
 from .stats import _largest, node_name
-from .stats_memory import elements as _elements
-from .stats_memory import memory_plan, peak
-from .stats_memory import nbytes as _bytes
+from .stats_memory import elements, memory_plan, nbytes, peak
 
 
 def format_bytes(n: float) -> str:
@@ -22,13 +20,7 @@ def format_bytes(n: float) -> str:
     >>> format_bytes(512), format_bytes(3 * 2**20), format_bytes(1.5 * 2**30)
     ('512 B', '3.00 MiB', '1.50 GiB')
     """
-    if n < 1024:
-        return f"{int(n)} B"
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        n /= 1024
-        if n < 1024:
-            return f"{n:.2f} {unit}"
-    return f"{n / 1024:.2f} PiB"
+    return _scaled(n, 1024, ("B", "KiB", "MiB", "GiB", "TiB", "PiB"))
 
 
 def format_si(n: float) -> str:
@@ -37,13 +29,19 @@ def format_si(n: float) -> str:
     >>> format_si(999), format_si(12345), format_si(2.5e9)
     ('999', '12.35 k', '2.50 G')
     """
-    if abs(n) < 1000:
-        return f"{int(n)}"
-    for unit in ("k", "M", "G", "T", "P"):
-        n /= 1000
-        if abs(n) < 1000:
+    return _scaled(n, 1000, ("", "k", "M", "G", "T", "P", "E"))
+
+
+def _scaled(n: float, base: int, units: tuple) -> str:
+    """``n`` divided by the power of ``base`` that brings it below ``base``
+    (the last unit's at most), with that power's unit."""
+    if abs(n) < base:
+        return f"{int(n)} {units[0]}".rstrip()
+    for unit in units[1:-1]:
+        n /= base
+        if abs(n) < base:
             return f"{n:.2f} {unit}"
-    return f"{n / 1000:.2f} E"
+    return f"{n / base:.2f} {units[-1]}"
 
 
 @dataclass
@@ -206,8 +204,8 @@ def summary(lz) -> Summary:
         max_bytes=max_bytes,
         input_size=int(size_e[is_input].sum()),
         input_bytes=int(size_b[is_input].sum()),
-        output_size=sum(_elements(n) for n in outputs),
-        output_bytes=sum(_bytes(n) for n in outputs),
+        output_size=sum(elements(n) for n in outputs),
+        output_bytes=sum(nbytes(n) for n in outputs),
         op_counts=dict(counts),
         op_flops=op_flops,
         op_bytes=dict(op_bytes),

@@ -17,21 +17,16 @@ rules of each node applied to a fixed point), :class:`lazyray.Function` and
 ``compute(optimize=True)`` use the same engine, and :func:`memory_order` /
 :func:`peak_memory` choose and predict a memory-aware execution order.
 
-No pass mutates the nodes it is given: each builds new nodes, so the user's
-graph is untouched and the optimized graph shares only leaves with it (see
-:mod:`lazyray.passes.core`).  No pass changes a result's shape or dtype; the
-values are bit-for-bit identical except for the rules documented as "within
-1e-12 relative" (``exact=False``; only float64/complex128 contractions), which
-``exact=True`` leaves out.
+No pass mutates the nodes it is given (see :mod:`lazyray.passes.core`), nor
+changes a result's shape or dtype; the values are bit-for-bit identical except
+for the rules documented as "within 1e-12 relative" (``exact=False``; only
+float64/complex128 contractions), which ``exact=True`` leaves out.
 """
 
 from __future__ import annotations
 
-from .cse import cse
-from .dce import dce
 from .engine import copy_graph
 from .engine import run as _run_engine
-from .fold import fold
 from .lower import RULES as LOWER_RULES
 from .lower import lower
 from .order import Schedule, compute_in_order, memory_order, peak_memory
@@ -54,6 +49,122 @@ __all__ = [
     "SIMPLIFY_RULES",
     "LOWER_RULES",
 ]
+
+
+def cse(outputs, variables=None, *, copy: bool = True, stats: dict | None = None):
+    """Merge identical nodes of the graph behind ``outputs``.
+
+    Op nodes merge when their exact keys (:mod:`lazyray.graph.sharing`) are
+    equal, giving the graph :func:`lazyray.shared_intermediates` would have
+    built; leaves merge when they wrap the very same data object (Variables
+    and ``variables`` never do).  Bit-for-bit: merged nodes compute the same
+    call on the same inputs.
+
+    Parameters
+    ----------
+    outputs : pytree of LazyArray
+        The graph's outputs.
+    variables : pytree of LazyArray, optional
+        Inputs that must stay distinct nodes even if they wrap the same data.
+    copy : bool, optional
+        Build a new node for every op node (default), so that the user's
+        nodes are never shared with the result; see :mod:`.core`.
+    stats : dict, optional
+        Receives ``{"merged": number of nodes merged away}``.
+
+    Returns
+    -------
+    The optimized outputs, in the same pytree.
+
+    Examples
+    --------
+    >>> import lazyray
+    >>> x = lazyray.Variable((3,))
+    >>> y = lazyray.sin(x) * 2 + lazyray.sin(x) * 2
+    >>> len(list(lazyray.ascend(y))), len(list(lazyray.ascend(cse(y))))
+    (6, 4)
+    """
+    return _run_engine(outputs, variables=variables, copy=copy, stats=stats)
+
+
+def dce(outputs, *, exact: bool = False, copy: bool = True, stats: dict | None = None):
+    """Drop what the outputs do not need; narrow partly used multi-output ops.
+
+    Rebuilding from the outputs drops every node no output needs (the
+    branches a multi-output graph traced but does not return, the ``item``
+    nodes nobody uses).  A multi-output op only part of whose outputs are
+    used is narrowed to a cheaper op computing just those (:mod:`.narrow`):
+    ``split`` to one ``getitem`` slice per used output (bit-for-bit: the same
+    views), ``linalg.eigh`` whose eigenvalues only are used to
+    ``linalg.eigvalsh`` (within 1e-12 relative to ``max |w|``: another
+    LAPACK driver).
+
+    Parameters
+    ----------
+    outputs : pytree of LazyArray
+        The graph's outputs.
+    exact : bool, optional
+        Only apply bit-for-bit narrowings (see above).
+    copy : bool, optional
+        Build new nodes for every op node (default); see
+        :mod:`lazyray.passes.core`.
+    stats : dict, optional
+        Receives ``{"narrowed": number of multi-output ops narrowed}``.
+
+    Returns
+    -------
+    The optimized outputs, in the same pytree.
+
+    Examples
+    --------
+    >>> import lazyray
+    >>> w, v = lazyray.linalg.eigh(lazyray.Variable((4, 4)))
+    >>> [n.fn_name for n in lazyray.ascend(dce(w + 1))]
+    ['variable', 'linalg.eigvalsh', 'add']
+    """
+    return _run_engine(outputs, cse=False, narrow=True, exact=exact, copy=copy, stats=stats)
+
+
+def fold(outputs, variables=None, *, copy: bool = True, stats: dict | None = None):
+    """Compute every part of the graph that does not depend on ``variables``.
+
+    Only the *frontier* (the constants a variable-dependent node or the
+    caller uses) becomes an ``array`` leaf; constant intermediates are freed
+    once used, and creation ops fold too.  The values come from the same
+    backend calls on copies of the user's nodes: bit-for-bit.
+
+    Parameters
+    ----------
+    outputs : pytree of LazyArray
+        The graph's outputs.
+    variables : pytree of LazyArray, optional
+        The inputs whose values are not known yet: those lazy arrays and
+        every data-less :func:`~lazyray.Variable`; all other leaves are
+        constants.  ``None``: every leaf is a variable, so only leaf-free
+        subgraphs (creation ops and what is built from them) fold.
+    copy : bool, optional
+        Build new nodes for every op node (default); see
+        :mod:`lazyray.passes.core`.
+    stats : dict, optional
+        Receives ``{"folded": number of nodes computed away}``.
+
+    Returns
+    -------
+    The optimized outputs, in the same pytree.
+
+    Examples
+    --------
+    >>> import lazyray, numpy as np
+    >>> x = lazyray.Variable((3,))
+    >>> c = lazyray.array(np.arange(3.0))
+    >>> y = x + lazyray.exp(c) * 2
+    >>> [n.fn_name for n in lazyray.ascend(fold(y, variables=[x]))]
+    ['variable', 'array', 'add']
+    """
+    return _run_engine(
+        outputs, cse=False, fold="compute", variables=variables, copy=copy, stats=stats
+    )
+
 
 #: the passes by name
 PASSES = {"cse": cse, "dce": dce, "fold": fold, "simplify": simplify, "lower": lower}
@@ -113,16 +224,6 @@ def optimize(
     return _optimize(outputs, passes, variables, exact, stats)
 
 
-#: what each pass turns on in the engine
-_FEATURES = {
-    "cse": ("cse",),
-    "dce": ("narrow",),
-    "fold": ("fold",),
-    "simplify": ("simplify",),
-    "lower": ("lower",),
-}
-
-
 def _optimize(
     outputs, passes, variables=None, exact=False, stats=None, copy=True, fold="compute", sub=None
 ):
@@ -137,12 +238,9 @@ def _optimize(
     group = set()  # the features of consecutive named passes: one engine walk
     for p in (*passes, None):
         if isinstance(p, str):
-            try:
-                group.update(_FEATURES[p])
-            except KeyError:
-                raise KeyError(
-                    f"optimize: unknown pass {p!r}; passes are {sorted(PASSES)}"
-                ) from None
+            if p not in PASSES:
+                raise KeyError(f"optimize: unknown pass {p!r}; passes are {sorted(PASSES)}")
+            group.add("narrow" if p == "dce" else p)  # the engine feature of the pass
             continue
         if group:
             rules = (SIMPLIFY_RULES if "simplify" in group else ()) + (

@@ -1,5 +1,5 @@
 """Narrowing of partly used multi-output ops: the rule the engine's
-narrowing walk applies to ``item`` nodes (:mod:`.engine`, :func:`.dce.dce`)."""
+narrowing walk applies to ``item`` nodes (:mod:`.engine`, :func:`lazyray.passes.dce`)."""
 
 from __future__ import annotations
 

@@ -27,9 +27,7 @@ from __future__ import annotations
 import heapq
 from typing import NamedTuple
 
-from ..graph.dtypes import itemsize
 from ..graph.node import LazyArray
-from ..graph.shapes import prod
 from ..graph.traverse import ascend, find_lazy
 
 __all__ = ["Schedule", "memory_order", "peak_memory", "compute_in_order"]
@@ -41,12 +39,6 @@ class Schedule(NamedTuple):
     order: list
     peak: int
     method: str
-
-
-def _nbytes(node) -> int:
-    if type(node._dtype) is tuple:
-        return sum(prod(s) * itemsize(d) for s, d in zip(node._shape, node._dtype))
-    return prod(node._shape) * itemsize(node._dtype)
 
 
 class _Graph:
@@ -67,13 +59,10 @@ class _Graph:
             if x._op == "item" and type(x._op) is str and not self.leaf[i] and self.deps[i]:
                 owner[i] = owner[self.deps[i][0]]  # a view of the multi-output result
             else:
-                nbytes[i] = _nbytes(x)
+                nbytes[i] = x.nbytes
         self.owner = owner
         self.nbytes = nbytes
-        pinned = [False] * n
-        for i in range(n):
-            if self.leaf[i]:
-                pinned[i] = True
+        pinned = list(self.leaf)  # leaves and outputs are never freed
         for x in find_lazy(outputs):
             pinned[owner[index[id(x)]]] = True
         self.pinned = pinned
@@ -142,9 +131,7 @@ class _Graph:
                 acc += self.nbytes[d]
             need[i] = max(top, acc + self.nbytes[i])
         order = [i for i in range(n) if self.leaf[i]]
-        done = [False] * n
-        for i in order:
-            done[i] = True
+        done = list(self.leaf)
         roots = [self.index[id(x)] for x in find_lazy(self.outputs)]
         for r in roots:
             stack = [(r, 0)]
@@ -168,7 +155,7 @@ class _Graph:
         n = len(self.nodes)
         remaining = [len(u) for u in self.users]
         indeg = [len(d) for d in self.deps]
-        done = [False] * n
+        done = list(self.leaf)
         key = [None] * n
         heap = []
         stamp = 0
@@ -186,12 +173,8 @@ class _Graph:
             key[j] = (delta(j), -stamp)
             heapq.heappush(heap, (*key[j], j))
 
-        order = []
-        ready_leaves = [i for i in range(n) if self.leaf[i]]
-        for i in ready_leaves:
-            order.append(i)
-            done[i] = True
-        for i in ready_leaves:
+        order = [i for i in range(n) if self.leaf[i]]
+        for i in order:
             for c in self.consumers[i]:
                 indeg[c] -= 1
         for j in range(n):

@@ -69,11 +69,12 @@ def _kind(dtype: str) -> str:
     return "c"
 
 
-def _identity_operand(node, ok):
+def _identity_operand(node, ok, commutes=True):
     """The lazy operand ``x`` of binary ``node`` whose other operand ``c`` is
-    a scalar with ``ok(c, x)``, when ``x`` has the node's shape and dtype."""
+    a scalar with ``ok(c, x)``, when ``x`` has the node's shape and dtype
+    (``x`` only the first operand unless ``commutes``)."""
     a, b = node._args
-    for x, c in ((a, b), (b, a)):
+    for x, c in ((a, b), (b, a)) if commutes else ((a, b),):
         if type(x) is LazyArray and type(c) is not LazyArray and _same(x, node):
             v = _scalar(c)
             if v is not None and ok(v, x):
@@ -101,24 +102,20 @@ def _add_zero(node, ctx):
 
 
 def _sub_zero(node, ctx):
-    x, c = node._args
-    v = _scalar(c) if type(c) is not LazyArray else None
-    if type(x) is not LazyArray or v is None or v != 0 or not _same(x, node):
-        return None
-    k = _kind(x._dtype)
-    return x if k == "i" or (k == "f" and not _neg_zero(v)) else None
+    def ok(v, x):
+        k = _kind(x._dtype)
+        return v == 0 and (k == "i" or (k == "f" and not _neg_zero(v)))
+
+    return _identity_operand(node, ok, commutes=False)
 
 
 def _by_one(kind):
     """``x / 1`` (``kind`` ``"f"``) or ``x // 1`` (``"i"``) -> ``x``."""
 
-    def rule(node, ctx):
-        x, c = node._args
-        v = _scalar(c) if type(c) is not LazyArray else None
-        ok = type(x) is LazyArray and v == 1 and _kind(x._dtype) == kind
-        return x if ok and _same(x, node) else None
+    def ok(v, x):
+        return v == 1 and _kind(x._dtype) == kind
 
-    return rule
+    return lambda node, ctx: _identity_operand(node, ok, commutes=False)
 
 
 def _involution(op):
