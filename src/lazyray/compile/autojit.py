@@ -8,7 +8,7 @@ import types
 from collections.abc import Callable
 
 from .jit import JitFunction
-from .jit_keys import _Inline, _is_array, _walk
+from .jit_keys import _Inline, _map_arrays, _walk
 
 #: autoray's compiler names -> lazyray.jit's ``compile``
 _AUTORAY_COMPILERS = {"python": None, "jax": "jax", "torch": "torch"}
@@ -77,20 +77,10 @@ def _to_backend(tree, backend):
     from autoray import do, to_numpy
 
     def conv(x):
-        if not _is_array(x):
-            return x
         y = to_numpy(x)
         return y if backend == "numpy" else do("asarray", y, like=backend)
 
-    def walk(x):
-        if isinstance(x, (tuple, list)):
-            items = [walk(v) for v in x]
-            return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
-        if isinstance(x, dict):
-            return type(x)((k, walk(v)) for k, v in x.items())
-        return conv(x)
-
-    return walk(tree)
+    return _map_arrays(tree, conv)
 
 
 def autojit(

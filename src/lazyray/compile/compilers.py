@@ -102,9 +102,12 @@ class CompiledFunction:
                     raise  # the tape fails too: the inputs are wrong, not the compiler
                 self._give_up(f"{type(e).__name__}: {e}")
                 return None
-            if self._check and not _same_results(outs, self._tape_flat(flat)):
-                self._give_up("its results differ from the tape's")
-                return None
+            if self._check:
+                tape_outs = []
+                pytree.flat_leaves(self.function(*flat), tape_outs)
+                if not _same_results(outs, tape_outs):
+                    self._give_up("its results differ from the tape's")
+                    return None
             self._call = self._steady_call
             return outs
 
@@ -113,11 +116,6 @@ class CompiledFunction:
 
     def _fallen_back(self, flat):
         return None
-
-    def _tape_flat(self, flat):
-        out = []
-        pytree.flat_leaves(self.function(*flat), out)
-        return out
 
     def _give_up(self, why: str) -> None:
         first = why.splitlines()[0] if why else why
@@ -204,10 +202,6 @@ def _same_results(a, b) -> bool:
 # ------------------------------------------------------------ the compilers
 
 
-def _flat_out_slots(function) -> list:
-    return list(function._flat_out_slots())
-
-
 def _input_checker(function, compiler):
     """A check of flat inputs against the function's input shapes and dtypes
     (None where the function does not record them)."""
@@ -243,13 +237,10 @@ def _input_checker(function, compiler):
 def _jax_compile(function, options: dict):
     import jax
 
-    from .retarget import retarget
     from .tape import run
 
-    prog = function._prog
-    if prog.backend != "jax":
-        prog = retarget(prog, "jax")
-    slots = _flat_out_slots(function)
+    prog = function._target("jax", None)
+    slots = function._flat_out_slots()
     tape, registers = prog.tape, prog.registers
     check = _input_checker(function, "jax")
 
@@ -268,11 +259,8 @@ def _torch_compile(function, options: dict):
     import torch
 
     from .codegen import render
-    from .retarget import retarget
 
-    prog = function._prog
-    if prog.backend != "torch":
-        prog = retarget(prog, "torch")
+    prog = function._target("torch", None)
     params: dict = {}
     source = render(prog, params)
     for name, value in list(params.items()):
@@ -282,7 +270,7 @@ def _torch_compile(function, options: dict):
     graph = params["graph"]
     check = _input_checker(function, "torch")
     index = {s: i for i, s in enumerate(prog.out_slots)}
-    picks = [index[s] for s in _flat_out_slots(function)]
+    picks = [index[s] for s in function._flat_out_slots()]
     single = len(prog.out_slots) == 1
 
     def flat_graph(*flat):

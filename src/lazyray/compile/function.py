@@ -7,17 +7,15 @@ Python source for reading (:meth:`Function.print_source`).
 
 from __future__ import annotations
 
-import gc
 from operator import itemgetter
 
 from autoray import infer_backend
 
 from ..graph import pytree
 from ..graph.evaluate import _STRICT
-from .checks import InputChecks, fast_check
-from .readonly import ReadOnly, protect
+from .checks import InputChecks, ReadOnly, fast_check, protect
 from .retarget import retarget
-from .tape import FREE, Program, run
+from .tape import FREE, Program, paused_gc, run
 from .tapebuild import build
 
 __all__ = ["Function"]
@@ -57,9 +55,8 @@ class Function(InputChecks):
     optimize : bool or sequence of str, optional
         Run ``lazyray.passes.optimize`` on the graph before compiling it
         (``True``: its default passes; a sequence: those passes; a dict:
-        keyword arguments of ``optimize``).  This is done only when the
-        :mod:`lazyray.passes` module is present and every input is a leaf;
-        the user's graph is not changed.  This is the engine ``optimize``
+        keyword arguments of ``optimize``).  This is done only when every
+        input is a leaf; the user's graph is not changed.  This is the engine ``optimize``
         runs (:mod:`lazyray.passes.engine`), reusing the nodes it leaves
         unchanged and leaving the constants for the tape builder to evaluate
         (the function only reads the graph).
@@ -179,30 +176,24 @@ class Function(InputChecks):
                 raise ValueError(f"the same node appears twice among the inputs: {v!r}")
             seen.add(id(v))
 
-        enabled = gc.isenabled()
-        gc.disable()  # optimize + build make many acyclic objects: skip full collections
-        try:
+        with paused_gc():  # optimize + build make many acyclic objects
             sub = {}  # the engine's lean result: nodes kept on new operands
             if all(v._fn is None for v in in_nodes):
                 # (passes rebuild op nodes: an op node as input would be lost)
                 outputs = _optimize(outputs, inputs, optimize, bool(fold_constants), sub)
             out_nodes = []
             out_spec = pytree.flatten_nodes(outputs, out_nodes, "outputs")
-            unique, index = _unique(out_nodes)
+            unique = list(dict.fromkeys(out_nodes))  # (nodes hash by identity)
             prog, _ = build(unique, in_nodes, fold=bool(fold_constants), sub=sub, specialized=True)
-        finally:
-            if enabled:
-                gc.enable()
         protect(prog, bool(fold_constants))
         traced = prog.backend  # whose dtype rules the static dtypes follow
+        index = {id(o): k for k, o in enumerate(unique)}
         slots = [prog.out_slots[index[id(o)]] for o in out_nodes]
         if backend is not None:
             prog = retarget(prog, backend)
         in_info = [(v._shape, str(v._dtype)) for v in in_nodes]
         out_info = [(o._shape, o._dtype) for o in out_nodes]
-        self._setup(
-            prog, in_spec, len(in_nodes), out_spec, slots, backend is None, in_info, out_info
-        )
+        self._setup(prog, in_spec, out_spec, slots, backend is None, in_info, out_info)
         self._check = self._fast_check if check_inputs else None
         self._traced = traced
         if scheduler is not None:  # calls run as dask tasks (lazyray.execute.todask)
@@ -214,11 +205,11 @@ class Function(InputChecks):
                 **(scheduler_options or {}),
             )
 
-    def _setup(self, prog, in_spec, n_in, out_spec, slots, auto, in_info, out_info):
+    def _setup(self, prog, in_spec, out_spec, slots, auto, in_info, out_info):
         self._sched = None
         self._prog = prog
         self._in_spec = in_spec
-        self._n_in = n_in
+        self._n_in = prog.n_in
         self._out_spec = out_spec
         self._n_out = len(slots)
         self._auto = auto
@@ -257,27 +248,7 @@ class Function(InputChecks):
                 return args
         elif self._in_kind == 0 and len(args) == 1 and not isinstance(args[0], _CONTAINERS):
             return args
-        spec = self._in_spec
-        out = []
-        if len(args) == 1:
-            try:
-                pytree.match(spec, args[0], out)
-                return out
-            except pytree.Mismatch:
-                out.clear()
-        try:
-            pytree.match(spec, args, out)
-            return out
-        except pytree.Mismatch:
-            out.clear()
-        seq = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-        if len(seq) == n and not any(isinstance(a, _CONTAINERS) for a in seq):
-            return seq
-        raise TypeError(
-            f"this Function takes {n} input array(s) structured like "
-            f"{pytree.describe(spec)} (or the {n} arrays flat), but was called "
-            f"with {pytree.describe_value(args)}"
-        )
+        return flat_args(self._in_spec, n, args)
 
     def __call__(self, *args):
         sched = self._sched
@@ -383,8 +354,7 @@ class Function(InputChecks):
 
         p = self._prog
         other = p.other_backends
-        numpy_semantics = getattr(p, "numpy_semantics", False)
-        find = resolve_numpy if numpy_semantics else resolve
+        find = resolve_numpy if p.numpy_semantics else resolve
         # a registry op's function is stored as its name when it is the one
         # the name resolves to; a specialised one (e.g. numpy's path-optimized
         # einsum for big contractions) is stored itself, by reference
@@ -398,24 +368,13 @@ class Function(InputChecks):
             )
             for i, (ins, op) in enumerate(zip(p.tape, p.ops))
         ]
+        ops = [None if op is None else (str(op), type(op) is not str) for op in p.ops]
+        prog = (tape, ops, p.consts, sorted(p.node_consts), p.n_in, p.n_work, p.out_slots)
         return {
-            "version": 2,
-            "tape": tape,
-            "ops": [None if op is None else (str(op), type(op) is not str) for op in p.ops],
-            "other_backends": p.other_backends,
-            "consts": p.consts,
-            "node_consts": sorted(p.node_consts),
-            "n_in": p.n_in,
-            "n_work": p.n_work,
-            "out_slots": p.out_slots,
-            "backend": p.backend,
-            "numpy_semantics": numpy_semantics,
-            "in_spec": self._in_spec,
-            "out_spec": self._out_spec,
-            "slots": self._flat_out_slots(),
-            "auto": self._auto,
-            "in_info": self._in_info,
-            "out_info": self._out_info,
+            "version": 3,
+            "prog": (*prog, p.backend, other, p.numpy_semantics),
+            "setup": (self._in_spec, self._out_spec, self._flat_out_slots(), self._auto),
+            "info": (self._in_info, self._out_info),
             "check_inputs": self._check is not None,
             "traced": self._traced,
         }
@@ -432,61 +391,53 @@ class Function(InputChecks):
         from ..graph.node import CustomOp
         from ..graph.registry import resolve, resolve_numpy
 
-        if state.get("version") != 2:
+        if state.get("version") != 3:
             raise ValueError(
                 "cannot unpickle a lazyray Function pickled by another version of lazyray; "
                 "build and pickle it again"
             )
-        p = Program()
-        p.ops = [None if o is None else (CustomOp(o[0]) if o[1] else o[0]) for o in state["ops"]]
-        p.backend = state["backend"]
-        p.numpy_semantics = state.get("numpy_semantics", False)
-        find = resolve_numpy if p.numpy_semantics else resolve
-        p.other_backends = other = state["other_backends"]
-        p.tape = [
+        tape, ops, consts, node_consts, n_in, n_work, out_slots, backend, other, nps = state["prog"]
+        ops = [None if o is None else (CustomOp(o[0]) if o[1] else o[0]) for o in ops]
+        find = resolve_numpy if nps else resolve
+        tape = [
             ins
             if ins[0] == FREE or type(ins[1]) is not str
-            else (ins[0], find(other.get(i, p.backend), ins[1]), *ins[2:])
-            for i, ins in enumerate(state["tape"])
+            else (ins[0], find(other.get(i, backend), ins[1]), *ins[2:])
+            for i, ins in enumerate(tape)
         ]
-        p.consts = state["consts"]
-        p.node_consts = set(state["node_consts"])
-        p.n_in, p.n_work = state["n_in"], state["n_work"]
-        p.out_slots = state["out_slots"]
-        p._tail = None
-        self._setup(
-            p,
-            state["in_spec"],
-            p.n_in,
-            state["out_spec"],
-            state["slots"],
-            state["auto"],
-            state["in_info"],
-            state["out_info"],
+        p = Program(
+            tape, ops, consts, set(node_consts), n_in, n_work, out_slots, backend, other, nps
         )
+        self._setup(p, *state["setup"], *state["info"])
         self._check = self._fast_check if state["check_inputs"] else None
         self._traced = state["traced"]
 
 
-def _unique(nodes):
-    """The distinct nodes of ``nodes``, and the index of each among them."""
-    unique, index = [], {}
-    for o in nodes:
-        if id(o) not in index:
-            index[id(o)] = len(unique)
-            unique.append(o)
-    return unique, index
+def flat_args(spec, n: int, args: tuple) -> list:
+    """The ``n`` flat input arrays of a call ``f(*args)`` of a function whose
+    inputs have the structure ``spec`` (see :class:`Function`'s notes)."""
+    out = []
+    for cand in ((args[0],) if len(args) == 1 else ()) + (args,):
+        try:
+            pytree.match(spec, cand, out)
+            return out
+        except pytree.Mismatch:
+            out.clear()
+    seq = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    if len(seq) == n and not any(isinstance(a, _CONTAINERS) for a in seq):
+        return seq
+    raise TypeError(
+        f"this Function takes {n} input array(s) structured like "
+        f"{pytree.describe(spec)} (or the {n} arrays flat), but was called "
+        f"with {pytree.describe_value(args)}"
+    )
 
 
 def _optimize(outputs, inputs, optimize, fold, sub):
     if optimize is None or optimize is False:
         return outputs
-    try:
-        from .. import passes
-    except ImportError:
-        if optimize is True:  # the default: optimize when passes are available
-            return outputs
-        raise
+    from .. import passes
+
     kwargs = dict(optimize) if isinstance(optimize, dict) else {}
     if optimize is not True and not isinstance(optimize, dict):
         kwargs["passes"] = list(optimize)

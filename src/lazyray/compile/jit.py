@@ -15,7 +15,6 @@ of ``autoray.autojit``.
 from __future__ import annotations
 
 import functools
-import gc
 import threading
 import types
 from collections import OrderedDict
@@ -29,12 +28,13 @@ from .jit_keys import (
     _describe,
     _Inline,
     _is_array,
-    _replace,
+    _map_arrays,
     _static_key,
     _static_sets,
     _variable,
     _walk,
 )
+from .tape import paused_gc
 
 __all__ = ["jit", "JitFunction", "CacheInfo", "Traced"]
 
@@ -207,12 +207,15 @@ class JitFunction:
         variables = [_variable(x) for x in leaves]
         it = iter(variables)
         nums = self._static_nums(len(args))
-        targs = [a if i in nums else _replace(a, it) for i, a in enumerate(args)]
-        tkwargs = {k: v if k in self._names else _replace(v, it) for k, v in kwargs.items()}
-        enabled = gc.isenabled()
-        gc.disable()  # tracing makes many acyclic objects
+
+        def put(_):
+            return next(it)
+
+        targs = [a if i in nums else _map_arrays(a, put) for i, a in enumerate(args)]
+        tkwargs = {k: v if k in self._names else _map_arrays(v, put) for k, v in kwargs.items()}
         try:
-            outputs = self._fun(*targs, **tkwargs)
+            with paused_gc():  # tracing makes many acyclic objects
+                outputs = self._fun(*targs, **tkwargs)
         except TypeError as e:
             msg = str(e)
             lazy = "LazyArray" in msg or "Variable" in msg or "trace time" in msg
@@ -224,9 +227,6 @@ class JitFunction:
                     "use lazyray.where)"
                 )
             raise
-        finally:
-            if enabled:
-                gc.enable()
         return Traced(variables, outputs)
 
     def _build(self, leaves, args, kwargs):

@@ -58,21 +58,14 @@ def _walk(x, where: str, parts: list, leaves: list) -> None:
         parts.append(_static_key(x, where))
 
 
-def _replace(x, it):
-    """``x`` with its array leaves replaced, in order, by the items of ``it``."""
+def _map_arrays(x, f):
+    """``x`` with each array leaf ``a`` replaced by ``f(a)``, in order."""
     if isinstance(x, (tuple, list)):
-        items = [_replace(v, it) for v in x]
-        if type(x) is tuple or type(x) is list:
-            return type(x)(items)
-        if hasattr(x, "_fields"):
-            return type(x)(*items)
-        return type(x)(items)
+        items = [_map_arrays(v, f) for v in x]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
     if isinstance(x, dict):
-        items = [(k, _replace(v, it)) for k, v in x.items()]
-        return dict(items) if type(x) is dict else type(x)(items)
-    if _is_array(x):
-        return next(it)
-    return x
+        return type(x)([(k, _map_arrays(v, f)) for k, v in x.items()])
+    return f(x) if _is_array(x) else x
 
 
 def _describe(x) -> str:

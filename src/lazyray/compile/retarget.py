@@ -35,7 +35,7 @@ def retarget(prog: Program, backend: str, device=None) -> Program:
     src = prog.backend
     # a graph traced on numpy has numpy's static dtypes: it keeps numpy's
     # meaning on the new backend
-    numpy_semantics = src == "numpy" or getattr(prog, "numpy_semantics", False)
+    numpy_semantics = src == "numpy" or prog.numpy_semantics
     find = resolve_numpy if numpy_semantics else resolve
 
     def conv(x):
@@ -59,15 +59,6 @@ def retarget(prog: Program, backend: str, device=None) -> Program:
         if code == BINC and op != "getitem":  # (backends index with numpy arrays)
             b = conv(b)
         tape.append((code, fn, out, a, b))
-    new = Program()
-    new.tape = tape
-    new.ops = prog.ops
-    new.other_backends = {}
-    new.consts = [conv(c) for c in prog.consts]
-    new.node_consts = prog.node_consts
-    new.n_in, new.n_work = prog.n_in, prog.n_work
-    new.out_slots = prog.out_slots
-    new.backend = backend
-    new.numpy_semantics = numpy_semantics
-    new._tail = None
-    return new
+    p, consts = prog, [conv(c) for c in prog.consts]
+    args = (p.node_consts, p.n_in, p.n_work, p.out_slots, backend, {}, numpy_semantics)
+    return Program(tape, p.ops, consts, *args)

@@ -32,10 +32,27 @@ said otherwise)::
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 __all__ = ["Program", "run", "ArgTemplate", "Slot"]
 
 
 BIN, UN, BINC, KW, ITEMS, ITKW, FREE, GEN = range(8)
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector inside the block: building or
+    unpickling a graph or a tape makes many acyclic objects, and each
+    collection would traverse them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Slot:
@@ -184,6 +201,15 @@ class Program:
         "numpy_semantics",
         "_tail",
     )
+
+    def __init__(
+        self, tape, ops, consts, node_consts, n_in, n_work, out_slots, backend, other, nps
+    ):
+        self.tape, self.ops, self.other_backends = tape, ops, other
+        self.consts, self.node_consts = consts, node_consts
+        self.n_in, self.n_work, self.out_slots = n_in, n_work, out_slots
+        self.backend, self.numpy_semantics = backend, nps
+        self._tail = None
 
     def registers(self, inputs) -> list:
         """A fresh register list for one call, inputs first."""

@@ -13,13 +13,13 @@ collection would traverse the whole graph.
 
 from __future__ import annotations
 
-import gc
 from operator import itemgetter
 
 from ..graph.node import LazyArray
+from . import tape as tp
 from .lean import specialize
 from .numbering import _ATOMS, number
-from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, ArgTemplate, Program, Slot, _Rebuild
+from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, ArgTemplate, Slot, _Rebuild
 
 __all__ = ["build"]
 
@@ -93,7 +93,7 @@ def _fill(x, lookup):
     return x
 
 
-def build(outputs, inputs=None, fold=True, sub=None, specialized=False) -> tuple[Program, list]:
+def build(outputs, inputs=None, fold=True, sub=None, specialized=False) -> tuple[tp.Program, list]:
     """Flatten the graph from ``inputs`` to ``outputs`` into a :class:`Program`.
 
     Parameters
@@ -119,15 +119,8 @@ def build(outputs, inputs=None, fold=True, sub=None, specialized=False) -> tuple
     inputs : list of LazyArray
         The inputs (the discovered variables when ``inputs`` was None).
     """
-    # the loops below create many small objects: the cyclic garbage collector
-    # would otherwise traverse the (possibly huge) graph again and again
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with tp.paused_gc():
         return _build(outputs, inputs, fold, sub, specialized)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _build(outputs, inputs, fold, sub, specialized):
@@ -162,7 +155,7 @@ def _build(outputs, inputs, fold, sub, specialized):
     nwork = len(inputs)
     tape = []
     ops = []
-    other_backends = {}
+    others = {}
     emit = tape.append
     add_op = ops.append
     check = None
@@ -345,7 +338,7 @@ def _build(outputs, inputs, fold, sub, specialized):
         emit(instr)
         add_op(op)
         if backend != main:
-            other_backends[len(tape) - 1] = backend
+            others[len(tape) - 1] = backend
         reg[i] = out
         if dying:
             dying = tuple(dying)
@@ -354,17 +347,8 @@ def _build(outputs, inputs, fold, sub, specialized):
             free.extend(dying)
 
     out_slots = [lookup(o) for o in outputs]
-    prog = Program()
-    prog.tape = tape
-    prog.ops = ops
-    prog.other_backends = other_backends
-    prog.consts = bld.consts
-    prog.node_consts = bld.node_consts
-    prog.n_in = len(inputs)
-    prog.n_work = nwork
-    prog.out_slots = out_slots
-    prog.backend = main
-    prog._tail = None
+    consts = bld.consts, bld.node_consts
+    prog = tp.Program(tape, ops, *consts, len(inputs), nwork, out_slots, main, others, False)
     return prog, inputs
 
 

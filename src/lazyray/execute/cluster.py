@@ -21,11 +21,11 @@ schedules, and a task whose worker is lost runs on another one.
 from __future__ import annotations
 
 import functools
-import heapq
 import weakref
 
 from ..inspect.stats_memory import nbytes
 from .partition_cost import NETWORK_BYTES_PER_SECOND
+from .partition_cut import list_order
 
 __all__ = ["assign", "worker_slots", "holders", "annotated", "scatter"]
 
@@ -64,13 +64,6 @@ def assign(
     tasks = plan.tasks
     nt = len(tasks)
     cost = [t.cost + plan.overhead for t in tasks]
-    succ = [[] for _ in range(nt)]
-    for t, task in enumerate(tasks):
-        for p in task.deps:
-            succ[p].append(t)
-    bottom = [0.0] * nt
-    for t in range(nt - 1, -1, -1):
-        bottom[t] = cost[t] + max((bottom[s] for s in succ[t]), default=0.0)
     # bytes each task reads from each task it needs
     reads = []
     for task in tasks:
@@ -86,14 +79,10 @@ def assign(
         [(r[1], nbytes(plan.inputs[r[1]])) for r in task.inputs if r[0] == "i"] if held else []
         for task in tasks
     ]
-    indeg = [len(t.deps) for t in tasks]
-    ready = [(-bottom[t], t) for t in range(nt) if not indeg[t]]
-    heapq.heapify(ready)
     free = [0.0] * len(slots)
     finish = [0.0] * nt
     where = [""] * nt
-    while ready:
-        _, t = heapq.heappop(ready)
+    for t in list_order(cost, [task.deps for task in tasks]):
         best, best_s = None, 0
         for s, addr in enumerate(slots):
             start = free[s]
@@ -111,10 +100,6 @@ def assign(
         where[t] = slots[best_s]
         for k, _ in fetch[t]:
             held[k].add(where[t])
-        for s in succ[t]:
-            indeg[s] -= 1
-            if not indeg[s]:
-                heapq.heappush(ready, (-bottom[s], s))
     return where
 
 
@@ -154,10 +139,7 @@ def scatter(client, values) -> list:
     """Futures of ``values`` on the cluster, each sent once: a value already
     scattered to this client (the same object, still alive) reuses its
     future while the cluster holds it."""
-    try:
-        cache = _SCATTERED.setdefault(client, {})
-    except TypeError:  # pragma: no cover - a client that cannot be weakly referenced
-        cache = {}
+    cache = _SCATTERED.setdefault(client, {})
     out = [None] * len(values)
     todo = []
     for i, v in enumerate(values):

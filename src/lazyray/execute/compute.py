@@ -1,14 +1,20 @@
-"""Running a graph: :func:`compute` (optionally optimized, with progress, or
-on dask's schedulers) and :func:`compute_constants`."""
+"""Running a graph: :func:`compute` (optionally optimized, on dask's
+schedulers, or with a progress bar: :func:`compute_with_progress`, tqdm's
+when installed, else a plain text bar on standard error) and
+:func:`compute_constants`."""
 
 from __future__ import annotations
 
+import sys
+import time
+
 from ..graph.evaluate import _STRICT, _get_data, check_result, compute_nodes, set_strict, strict
-from ..graph.traverse import find_lazy, to_list, tree_map
+from ..graph.traverse import ascend, descend, find_lazy, to_list, tree_map
 
 __all__ = [
     "compute",
     "compute_constants",
+    "compute_with_progress",
     "compute_nodes",
     "strict",
     "set_strict",
@@ -68,8 +74,6 @@ def compute(lz, optimize=False, **kwargs):
 
         opt = run_passes(lz, **({} if optimize is True else dict(optimize)))
         if progbar:
-            from .progress import compute_with_progress
-
             compute_with_progress(opt)
         else:
             compute_in_order(memory_order(opt).order)
@@ -79,8 +83,6 @@ def compute(lz, optimize=False, **kwargs):
                 node._fn = node._args = node._kwargs = None
                 node._deps = ()
     elif progbar:
-        from .progress import compute_with_progress
-
         compute_with_progress(lz)
     else:
         compute_nodes(to_list(lz))
@@ -99,8 +101,6 @@ def compute_constants(lz, variables) -> None:
     >>> c.fn is None, y.fn is None
     (True, False)
     """
-    from ..graph.traverse import ascend
-
     var_ids = {id(v) for v in find_lazy(variables)}
     dependent = set()
     frontier = []
@@ -117,3 +117,67 @@ def compute_constants(lz, variables) -> None:
         if id(out) not in dependent and out._data is None:
             frontier.append(out)
     compute_nodes(frontier)
+
+
+class _TextBar:
+    """A minimal stand-in for tqdm: ``[#####.....] 50% 500/1000 nodes``."""
+
+    def __init__(self, total, file=None, width=30, min_interval=0.1):
+        self.total, self.n = total, 0
+        self.file = sys.stderr if file is None else file
+        self.width, self.min_interval = width, min_interval
+        self._last = 0.0
+
+    def update(self, k=1):
+        self.n += k
+        now = time.monotonic()
+        if now - self._last >= self.min_interval or self.n >= self.total:
+            self._last = now
+            self._draw()
+
+    def _draw(self):
+        frac = self.n / self.total if self.total else 1.0
+        done = int(self.width * frac)
+        bar = "#" * done + "." * (self.width - done)
+        self.file.write(f"\r[{bar}] {100 * frac:3.0f}% {self.n}/{self.total} nodes")
+        self.file.flush()
+
+    def close(self):
+        self._draw()
+        self.file.write("\n")
+        self.file.flush()
+
+
+def _bar(total, **kwargs):
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _TextBar(total, file=kwargs.get("file"))
+    return tqdm(total=total, **{"unit": "node", "desc": "lazyray", **kwargs})
+
+
+def compute_with_progress(lz, **tqdm_kwargs) -> None:
+    """Compute, in place, every node of ``lz`` with a progress bar.
+
+    The nodes are computed one by one in :func:`lazyray.ascend` order (the
+    order of :func:`lazyray.compute`), so intermediates are freed after
+    their last use as usual.  ``tqdm_kwargs`` go to ``tqdm`` (e.g.
+    ``file=``, ``desc=``).
+
+    >>> import io, lazyray, numpy as np
+    >>> x = lazyray.array(np.ones(3))
+    >>> y = lazyray.sin(x) + 1
+    >>> compute_with_progress(y, file=io.StringIO())
+    >>> y.data
+    array([1.84147098, 1.84147098, 1.84147098])
+    """
+    outputs = list(find_lazy(lz))
+    total = sum(1 for node in descend(outputs) if node._fn is not None)
+    bar = _bar(total, **tqdm_kwargs)
+    try:
+        for node in ascend(outputs):
+            if node._fn is not None:
+                compute_nodes([node])
+                bar.update(1)
+    finally:
+        bar.close()

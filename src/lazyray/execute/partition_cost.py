@@ -168,18 +168,6 @@ def _memo_key(node, memo, b):
     return (node._op, node._shape, node._dtype, b, _arg_shape(args[0]), _arg_shape(args[1]))
 
 
-def _cost_of(node, info, sz, b, memo):
-    """:func:`_cost`, remembered in ``memo`` (a dict) for the ops whose
-    cost its key determines."""
-    key = _memo_key(node, info[3], b)
-    if key is None:
-        return _cost(node, info, sz, b)
-    got = memo.get(key)
-    if got is None:
-        got = memo[key] = _cost(node, info, sz, b)
-    return got
-
-
 def scan(outputs, stop=(), until=None) -> tuple:
     """One walk of the graph, each node once (in no useful order): the number
     of op nodes, their summed ``(seconds, FLOPs, bytes)`` (see
@@ -222,32 +210,16 @@ def scan(outputs, stop=(), until=None) -> tuple:
 
 def _summed(ops, limit):
     """Summed ``(seconds, FLOPs, bytes)`` of the op nodes ``ops``, stopped
-    once the seconds exceed ``limit`` (as :func:`_cost_of`, which would
-    compute the node's own size before the memo is read)."""
-    sizes, infos, memo = {}, {}, {}
-    sget, iget, mget = sizes.get, infos.get, memo.get
+    once the seconds exceed ``limit``."""
+    acc = _Costs()
+    sget, size, cost = acc.sizes.get, acc.size, acc.cost
     w, fl, tb = 0.0, 0, 0
     for node in ops:
         b = 0
         for d in node._deps:
-            key = (d._shape, d._dtype)
-            sz = sget(key)
-            if sz is None:
-                sz = sizes[key] = _size(d)
-            b += sz[1]
-        op = node._op
-        info = iget(op)
-        if info is None:
-            info = infos[op] = _op_info(op)
-        key = _memo_key(node, info[3], b)
-        got = None if key is None else mget(key)
-        if got is None:  # (the node's own size only now: a hit needs none)
-            sz = sget((node._shape, node._dtype))
-            if sz is None:
-                sz = sizes[(node._shape, node._dtype)] = _size(node)
-            got = _cost(node, info, sz, b)
-            if key is not None:
-                memo[key] = got
+            sz = sget((d._shape, d._dtype))
+            b += (size(d) if sz is None else sz)[1]
+        got = cost(node, b)
         w += got[0]
         fl += got[1]
         tb += got[2]
@@ -291,26 +263,43 @@ class _Costs:
         self.infos = {}  # op -> _op_info(op)
         self.memo = {}  # _memo_key -> _cost
 
-    def add(self, node, d):
+    def size(self, node):
+        """``(elements, bytes)`` of a node's value."""
         key = (node._shape, node._dtype)
         sz = self.sizes.get(key)
         if sz is None:
             sz = self.sizes[key] = _size(node)
+        return sz
+
+    def cost(self, node, b):
+        """:func:`_cost` of an op node whose operands hold ``b`` bytes,
+        remembered for the ops whose cost :func:`_memo_key` determines (the
+        node's own size is only needed on a miss)."""
+        op = node._op
+        info = self.infos.get(op)
+        if info is None:
+            info = self.infos[op] = _op_info(op)
+        key = _memo_key(node, info[3], b)
+        got = None if key is None else self.memo.get(key)
+        if got is None:
+            got = _cost(node, info, self.size(node), b)
+            if key is not None:
+                self.memo[key] = got
+        return got
+
+    def add(self, node, d):
+        sz = self.sizes.get((node._shape, node._dtype))
         ob = self.ob
-        ob.append(sz[1])
+        ob.append((self.size(node) if sz is None else sz)[1])
         if d is None:
             self.w.append(0.0)
             self.fl.append(0)
             self.tb.append(0)
             return
-        op = node._op
-        info = self.infos.get(op)
-        if info is None:
-            info = self.infos[op] = _op_info(op)
         b = 0
         for j in d:
             b += ob[j]
-        s, f, b = _cost_of(node, info, sz, b, self.memo)
+        s, f, b = self.cost(node, b)
         self.w.append(s)
         self.fl.append(f)
         self.tb.append(b)

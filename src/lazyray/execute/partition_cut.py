@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import heapq
 
-__all__ = ["cut", "simulate", "critical_path"]
+__all__ = ["cut", "simulate", "critical_path", "list_order"]
 
 #: branch / target ratios of step 2
 HEAVY, LIGHT = 0.5, 1 / 32
@@ -177,9 +177,7 @@ def _stages(ops, deps, group, n):
 def _task_graph(ops, deps, task, nt, w, out_bytes):
     """Predecessor sets, weights and input bytes of the tasks, and the
     bytes on each edge ``(producer, consumer)`` between tasks."""
-    pred = [set() for _ in range(nt)]
     tw = [0.0] * nt
-    tin = [0] * nt
     edges = {}
     for i in ops:
         t = task[i]
@@ -187,17 +185,15 @@ def _task_graph(ops, deps, task, nt, w, out_bytes):
         for d in deps[i]:
             td = task[d]
             if td != t and deps[d] is not None:
-                pred[t].add(td)
-                tin[t] += out_bytes[d]
                 e = (td, t)
                 edges[e] = edges.get(e, 0) + out_bytes[d]
-    return pred, tw, tin, edges
+    return (*_merged_graph(range(nt), nt, tw, edges), edges)
 
 
 def _merged_graph(to, nt, tw0, edges):
-    """The task graph after renumbering task ``t`` as ``to[t]`` (merged
-    tasks share a number): the same as :func:`_task_graph` of the renumbered
-    nodes, from the edges of the graph before."""
+    """Predecessor sets, weights and input bytes of the tasks after
+    renumbering task ``t`` as ``to[t]`` (merged tasks share a number), from
+    the weights ``tw0`` and the bytes on the edges of the graph before."""
     pred = [set() for _ in range(nt)]
     tw = [0.0] * nt
     tin = [0] * nt
@@ -303,6 +299,21 @@ def simulate(weights, preds, in_bytes, workers, overhead, comm_rate):
     cost = [
         weights[t] + overhead + (in_bytes[t] / comm_rate if comm_rate else 0.0) for t in range(nt)
     ]
+    free = [0.0] * max(1, workers)
+    finish = [0.0] * nt
+    for t in list_order(cost, preds):
+        avail = max((finish[p] for p in preds[t]), default=0.0)
+        start = max(heapq.heappop(free), avail)
+        finish[t] = start + cost[t]
+        heapq.heappush(free, finish[t])
+    return max(finish, default=0.0)
+
+
+def list_order(cost, preds):
+    """The tasks of a task graph (in topological order) in the order list
+    scheduling takes them: of the tasks whose ``preds`` are all taken, the
+    one with the longest remaining path (by ``cost``) first."""
+    nt = len(cost)
     succ = [[] for _ in range(nt)]
     for t in range(nt):
         for p in preds[t]:
@@ -310,22 +321,16 @@ def simulate(weights, preds, in_bytes, workers, overhead, comm_rate):
     bl = [0.0] * nt
     for t in range(nt - 1, -1, -1):
         bl[t] = cost[t] + max((bl[s] for s in succ[t]), default=0.0)
-    indeg = [len(preds[t]) for t in range(nt)]
+    indeg = [len(p) for p in preds]
     ready = [(-bl[t], t) for t in range(nt) if not indeg[t]]
     heapq.heapify(ready)
-    free = [0.0] * max(1, workers)
-    finish = [0.0] * nt
     while ready:
         _, t = heapq.heappop(ready)
-        avail = max((finish[p] for p in preds[t]), default=0.0)
-        start = max(heapq.heappop(free), avail)
-        finish[t] = start + cost[t]
-        heapq.heappush(free, finish[t])
+        yield t
         for s in succ[t]:
             indeg[s] -= 1
             if not indeg[s]:
                 heapq.heappush(ready, (-bl[s], s))
-    return max(finish, default=0.0)
 
 
 def critical_path(weights, preds, overhead=0.0):

@@ -27,6 +27,7 @@ from ..inspect.stats_memory import nbytes
 from .partition_cost import NETWORK_BYTES_PER_SECOND, number, scan
 from .partition_cut import cut
 from .plan import Plan, Task
+from .scheduler import _KINDS
 
 __all__ = ["partition", "Plan", "Task", "OVERHEAD"]
 
@@ -59,12 +60,7 @@ def _unfilled(node, function: bool):
 def _scheduler_label(scheduler) -> str:
     if scheduler is None or isinstance(scheduler, str):
         s = scheduler or "threads"
-        return {
-            "threading": "threads",
-            "synchronous": "sync",
-            "single-threaded": "sync",
-            "multiprocessing": "processes",
-        }.get(s, s)
+        return _KINDS.get(s, s)
     return "distributed"
 
 
@@ -152,13 +148,17 @@ def partition(
     if overhead is None:
         overhead = OVERHEAD.get(label, OVERHEAD["distributed"])
     comm = None if label in ("threads", "sync") else NETWORK_BYTES_PER_SECOND
+    setting = (workers, overhead, comm, label)  # (as Plan takes them)
     out_leaves = []
     out_spec = pytree.flatten_nodes(outputs, out_leaves, "outputs")
     function = variables is not None
-    var_nodes = [] if variables is None else list(_unique(_flat(variables)))
+    var_nodes = []
+    if variables is not None:
+        pytree.flatten_nodes(variables, var_nodes, "inputs")
+        var_nodes = list(dict.fromkeys(var_nodes))  # (nodes hash by identity)
     var_ids = {id(v) for v in var_nodes}
 
-    unique = _unique(out_leaves)
+    unique = list(dict.fromkeys(out_leaves))
     per_node = 0.0 if function else PARTITION_SECONDS_PER_NODE
     share = 1 - 1 / max(1, workers)  # of the work that workers - 1 others can take
 
@@ -185,37 +185,22 @@ def partition(
         opt = False if optimize in ("exact", False) else optimize
         keys = [v for v in leaves if _is_key(v, scatter_min)]
         ops = [o for o in unique if o._fn is not None and o._data is None]
-        return _one_task(
-            out_leaves, out_spec, keys, ops, n_ops, totals, label, workers, overhead, comm, opt
-        )
+        return _one_task(out_leaves, out_spec, keys, ops, n_ops, totals, setting, opt)
     if any(v._fn is not None for v in var_nodes):
         optimize = False  # the passes copy op nodes: an op node as input would be lost
     if optimize is not False:
         out_leaves = _optimized(out_leaves, optimize, var_nodes if function else None)
-    nodes, deps, pos, costs = number(_unique(out_leaves), var_nodes, with_costs=True)
-    args = (out_spec, var_nodes, label, workers, overhead, comm, scatter_min)
-    return _build(nodes, deps, pos, costs, out_leaves, *args, split, False)
+    numbered = number(list(dict.fromkeys(out_leaves)), var_nodes, with_costs=True)
+    return _build(*numbered, out_leaves, out_spec, var_nodes, setting, scatter_min, split)
 
 
-def _one_task(
-    out_leaves, out_spec, keys, ops, n_ops, totals, label, workers, overhead, comm, optimize
-):
+def _one_task(out_leaves, out_spec, keys, ops, n_ops, totals, setting, optimize):
     """The plan of one task computing every op output from the key leaves."""
     key_of = {id(v): k for k, v in enumerate(keys)}
     tasks = []
-    if ops:
-        task = Task()
-        task.index = 0
-        task._nodes = None  # listed on demand
-        task._n_ops = n_ops
-        task.inputs = [("i", k) for k in range(len(keys))]
-        task.outputs = ops
-        task.deps = ()
-        task.cost, task.flops, task.bytes = totals
-        task._in_nodes = keys
-        task._fn = None
-        task._optimize = optimize
-        tasks.append(task)
+    if ops:  # (its nodes listed on demand)
+        inputs = [("i", k) for k in range(len(keys))]
+        tasks.append(Task(0, None, n_ops, inputs, ops, (), totals, keys, optimize))
     at = {id(o): j for j, o in enumerate(ops)}
     out_refs = []
     for o in out_leaves:
@@ -225,40 +210,24 @@ def _one_task(
             out_refs.append(("i", key_of[id(o)]))
         else:
             out_refs.append(("v", o._data))
-    return Plan(tasks, keys, out_spec, out_refs, workers, overhead, comm, label)
-
-
-def _flat(tree):
-    leaves = []
-    pytree.flatten_nodes(tree, leaves, "inputs")
-    return leaves
-
-
-def _unique(nodes):
-    seen = set()
-    out = []
-    for v in nodes:
-        if id(v) not in seen:
-            seen.add(id(v))
-            out.append(v)
-    return out
+    return Plan(tasks, keys, out_spec, out_refs, *setting)
 
 
 def _optimized(out_leaves, optimize, variables):
     from .. import passes
 
+    kw = dict(optimize) if isinstance(optimize, dict) else {}
     if optimize == "exact":
-        kw = {"exact": True}
-    elif isinstance(optimize, dict):
-        kw = dict(optimize)
-    else:
-        kw = {}
+        kw["exact"] = True
     if variables is not None:
         kw.setdefault("variables", variables)
     return passes.optimize(list(out_leaves), **kw)
 
 
-def _item_of(nodes, deps):
+def _build(nodes, deps, pos, costs, out_leaves, out_spec, var_nodes, setting, scatter_min, split):
+    """The plan of a numbered graph cut into tasks (compiled as cut)."""
+    workers, overhead, comm, _ = setting
+
     def item_of(i):
         node = nodes[i]
         if node._op == "item" and type(node._op) is str:
@@ -267,31 +236,12 @@ def _item_of(nodes, deps):
                 return j
         return None
 
-    return item_of
-
-
-def _build(
-    nodes,
-    deps,
-    pos,
-    costs,
-    out_leaves,
-    out_spec,
-    var_nodes,
-    label,
-    workers,
-    overhead,
-    comm,
-    scatter_min,
-    split,
-    optimize,
-):
     n = len(nodes)
     w, fl, ob, tb = costs
     is_out = [False] * n
     for o in out_leaves:
         is_out[pos[o]] = True
-    task_of = cut(deps, w, ob, is_out, _item_of(nodes, deps), workers, overhead, comm, split)
+    task_of = cut(deps, w, ob, is_out, item_of, workers, overhead, comm, split)
 
     # plan inputs: variables, then array leaves big enough to be keys
     key_of = {}
@@ -338,19 +288,11 @@ def _build(
                 else:
                     continue  # a small leaf: a constant of the task
                 ins.append(nodes[d])
-        task = Task()
-        task.index = t
-        task._nodes = [nodes[i] for i in members[t]]
-        task._n_ops = len(members[t])
-        task.inputs = refs
-        task.outputs = [nodes[i] for i in exported[t]]
-        task.deps = tuple(sorted({r[1] for r in refs if r[0] == "t"}))
-        task.flops = sum(fl[i] for i in members[t])
-        task.bytes = sum(tb[i] for i in members[t])
-        task.cost = sum(w[i] for i in members[t])
-        task._in_nodes = ins
-        task._fn = None
-        task._optimize = optimize
+        mt = members[t]
+        outs = [nodes[i] for i in exported[t]]
+        deps_t = tuple(sorted({r[1] for r in refs if r[0] == "t"}))
+        totals = (sum(w[i] for i in mt), sum(fl[i] for i in mt), sum(tb[i] for i in mt))
+        task = Task(t, [nodes[i] for i in mt], len(mt), refs, outs, deps_t, totals, ins, False)
         tasks.append(task)
 
     out_refs = []
@@ -362,7 +304,7 @@ def _build(
             out_refs.append(("i", key_of[i]))
         else:
             out_refs.append(("v", o._data))
-    return Plan(tasks, inputs, out_spec, out_refs, workers, overhead, comm, label)
+    return Plan(tasks, inputs, out_spec, out_refs, *setting)
 
 
 def _is_key(node: LazyArray, scatter_min: int) -> bool:

@@ -17,6 +17,8 @@ class Task:
         Its position in :attr:`Plan.tasks` (a topological order).
     nodes : list of LazyArray
         Its op nodes (of the optimized graph), dependencies first.
+    n_ops : int
+        The number of its op nodes.
     inputs : list of tuple
         Where each input of its function comes from: ``("t", task, j)``
         output ``j`` of another task, or ``("i", k)`` input ``k`` of the plan.
@@ -33,7 +35,7 @@ class Task:
     __slots__ = (
         "index",
         "_nodes",
-        "_n_ops",
+        "n_ops",
         "inputs",
         "outputs",
         "deps",
@@ -45,6 +47,12 @@ class Task:
         "_optimize",
     )
 
+    def __init__(self, index, nodes, n_ops, inputs, outputs, deps, totals, in_nodes, optimize):
+        self.index, self._nodes, self.n_ops = index, nodes, n_ops
+        self.inputs, self.outputs, self.deps = inputs, outputs, deps
+        self.cost, self.flops, self.bytes = totals
+        self._in_nodes, self._fn, self._optimize = in_nodes, None, optimize
+
     @property
     def nodes(self) -> list:
         """Its op nodes, dependencies first."""
@@ -55,22 +63,14 @@ class Task:
         return self._nodes
 
     @property
-    def n_ops(self) -> int:
-        """The number of its op nodes."""
-        return self._n_ops if self._nodes is None else len(self._nodes)
-
-    @property
     def function(self):
         """The compiled :class:`~lazyray.Function` of the task (built once):
         flat inputs (as :attr:`inputs`) to a list of the :attr:`outputs`."""
         if self._fn is None:
             from ..compile.function import Function
 
-            kw = {"fold_constants": False, "optimize": self._optimize}
-            try:
-                self._fn = Function(self._in_nodes, list(self.outputs), check_inputs=False, **kw)
-            except TypeError:  # a Function without input checks
-                self._fn = Function(self._in_nodes, list(self.outputs), **kw)
+            kw = {"fold_constants": False, "optimize": self._optimize, "check_inputs": False}
+            self._fn = Function(self._in_nodes, list(self.outputs), **kw)
         return self._fn
 
     def node_of_op(self, k: int):

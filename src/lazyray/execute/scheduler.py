@@ -47,7 +47,7 @@ import uuid
 
 import numpy as np
 
-from ..compile.tape import run
+from ..compile.tape import paused_gc, run
 from .cluster import _SCATTERED, _forget, scatter  # noqa: F401 - part of this API
 
 __all__ = [
@@ -225,16 +225,10 @@ class Packed:
     def __call__(self, *args):
         runner = _UNPACKED.get(self.token)
         if runner is None:
-            import gc
             import pickle
 
-            enabled = gc.isenabled()
-            gc.disable()  # a long tape is many acyclic tuples: skip collections
-            try:
+            with paused_gc():  # a long tape is many acyclic tuples
                 runner = pickle.loads(self.blob)
-            finally:
-                if enabled:
-                    gc.enable()
             _UNPACKED[self.token] = runner
             while len(_UNPACKED) > KEEP:
                 _UNPACKED.pop(next(iter(_UNPACKED)), None)
@@ -307,14 +301,11 @@ def graph(plan, name: str, values, runner_objs=None, outputs: bool = True) -> tu
             dsk[tkey[t]] = (_call, obj, *args)
     out_keys = []
     for k, ref in enumerate(plan.out_refs if outputs else ()):
-        if ref[0] == "t":
-            key = (name + "-out", k)
-            dsk[key] = (operator.getitem, tkey[ref[1]], ref[2])
-        elif ref[0] == "i":
-            key = in_key[ref[1]]
-        else:
-            key = (name + "-out", k)
-            dsk[key] = (_const, ref[1])
+        if ref[0] == "i":
+            out_keys.append(in_key[ref[1]])
+            continue
+        key = (name + "-out", k)
+        dsk[key] = (operator.getitem, tkey[ref[1]], ref[2]) if ref[0] == "t" else (_const, ref[1])
         out_keys.append(key)
     return dsk, out_keys
 
@@ -330,11 +321,8 @@ def fetch_plan(plan, name: str, values, dsk: dict) -> tuple:
     tkey = task_keys(plan, name)
     keys, at, how = [], {}, []
     for k, ref in enumerate(plan.out_refs):
-        if ref[0] == "i":
-            how.append((None, values[ref[1]]))
-            continue
-        if ref[0] == "v":
-            how.append((None, ref[1]))
+        if ref[0] != "t":  # an input, or a value
+            how.append((None, values[ref[1]] if ref[0] == "i" else ref[1]))
             continue
         whole = ref[1] not in read
         key = tkey[ref[1]] if whole else (name + "-out", k)
@@ -361,18 +349,14 @@ def _const(x):
 
 # -------------------------------------------------------------------- BLAS
 
-_CONTROLLER = []
 
-
+@functools.cache
 def _controller():
-    if not _CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _CONTROLLER.append(ThreadpoolController())
-        except ImportError:  # pragma: no cover - threadpoolctl is optional
-            _CONTROLLER.append(None)
-    return _CONTROLLER[0]
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl is optional
+        return None
+    return ThreadpoolController()
 
 
 @contextlib.contextmanager

@@ -15,11 +15,12 @@ np.float64(15.0)
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from ..compile import function as _function
 from ..graph import pytree
-from ..graph.evaluate import compute_nodes
+from ..graph.evaluate import _STRICT, _get_data, check_result, compute_nodes
 from ..graph.node import LazyArray
 from ..graph.traverse import tree_map
 from .partitioning import partition
@@ -28,10 +29,12 @@ from .scheduler import (
     _in_process,
     blas_limit,
     blas_threads_for,
+    graph,
     packed,
     resolve,
     run_plan,
     runners,
+    scatter,
 )
 
 __all__ = ["compute_with_scheduler", "to_dask", "ScheduledFunction", "is_dask_collection_args"]
@@ -40,20 +43,17 @@ _RUN_OPTS = ("num_workers", "blas_threads", "retries")
 
 
 def _split_opts(opts):
+    """The options of :func:`run_plan` and those of :func:`partition`
+    (whose ``workers`` defaults to ``num_workers``)."""
     run = {k: opts.pop(k) for k in _RUN_OPTS if k in opts}
+    if "workers" not in opts and run.get("num_workers"):
+        opts["workers"] = run["num_workers"]
     return run, opts
 
 
 def _partition(outputs, kind, client, optimize, opts, variables=None) -> Plan:
-    workers = opts.pop("workers", None)
-    return partition(
-        outputs,
-        scheduler=client if client is not None else kind,
-        workers=workers,
-        optimize=optimize,
-        variables=variables,
-        **opts,
-    )
+    scheduler = client if client is not None else kind
+    return partition(outputs, scheduler=scheduler, optimize=optimize, variables=variables, **opts)
 
 
 def _reraise_with_node(e, plan):
@@ -152,8 +152,6 @@ def compute_with_scheduler(
     below = opts.pop("local_below", LOCAL_BELOW)
     run, opts = _split_opts(opts)
     kind, client = resolve(scheduler)
-    if "workers" not in opts and run.get("num_workers"):
-        opts["workers"] = run["num_workers"]
     plan = _partition(outputs, kind, client, optimize, opts)
     out_leaves = []
     pytree.flatten_nodes(outputs, out_leaves, "outputs")
@@ -164,11 +162,9 @@ def compute_with_scheduler(
         # nor, on a cluster, pickling and sending it for a short run
         with blas_limit(blas_threads_for(plan, 1, run.get("blas_threads", "auto"))):
             compute_nodes(out_leaves)
-        return tree_map(_data_of, outputs)
+        return tree_map(_get_data, outputs)
     values = [v._data for v in plan.inputs]
     flat = _run(plan, scheduler, values, run, progbar and client is None)
-    from ..graph.evaluate import _STRICT, check_result
-
     for node, v in zip(out_leaves, flat):
         if _STRICT[0] and node._data is None:
             check_result(node, v)
@@ -176,11 +172,7 @@ def compute_with_scheduler(
             node._data = v
             node._fn = node._args = node._kwargs = None
             node._deps = ()
-    return tree_map(_data_of, outputs)
-
-
-def _data_of(node):
-    return node._data
+    return tree_map(_get_data, outputs)
 
 
 #: a one-task plan estimated to run in less than this many seconds runs in
@@ -254,20 +246,14 @@ def to_dask(
     >>> to_dask(x * 2, kind="array")
     dask.array<lazyray-out, shape=(4,), dtype=float64, chunksize=(4,), chunktype=numpy.ndarray>
     """
-    import uuid
-
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
-
-    from .scheduler import graph
 
     if kind not in ("delayed", "array"):
         raise ValueError(f"kind must be 'delayed' or 'array', not {kind!r}")
     plan = _partition(outputs, "distributed" if client else "threads", client, optimize, opts)
     values = [v._data for v in plan.inputs]
     if client is not None and values:
-        from .scheduler import scatter
-
         values = scatter(client, values)
     name = "lazyray-" + uuid.uuid4().hex[:16]
     dsk, keys = graph(plan, name, values)
@@ -349,8 +335,6 @@ class ScheduledFunction:
             optimize = _no_fold(optimize)
         self._serial_args = (inputs, outputs, fold_constants, optimize)
         self._serial = None
-        if "workers" not in opts and self._run.get("num_workers"):
-            opts["workers"] = self._run["num_workers"]
         self.plan = _partition(outputs, kind, client, optimize, opts, variables=in_leaves)
         pos = {id(v): k for k, v in enumerate(in_leaves)}
         self._sources = [pos.get(id(v), -1) for v in self.plan.inputs]
@@ -390,22 +374,7 @@ class ScheduledFunction:
         return self._serial
 
     def _flat(self, args) -> list:
-        spec, n = self._in_spec, len(self._in_info)
-        for cand in ((args[0],) if len(args) == 1 else ()) + (args,):
-            out = []
-            try:
-                pytree.match(spec, cand, out)
-            except pytree.Mismatch:
-                continue
-            break
-        else:
-            seq = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
-            if len(seq) != n:
-                raise TypeError(
-                    f"this function takes {n} input array(s) structured like "
-                    f"{pytree.describe(spec)}, but was called with {pytree.describe_value(args)}"
-                )
-            out = list(seq)
+        out = _function.flat_args(self._in_spec, len(self._in_info), args)
         for i, (a, (shape, _)) in enumerate(zip(out, self._in_info)):
             got = tuple(getattr(a, "shape", ()))
             if got != shape:
