@@ -92,6 +92,26 @@ def test_planned_tensordot_retargets_to_torch():
     assert np.allclose(out.numpy(), np.tensordot(x, y, ((1, 2), (1, 0))))
 
 
+def test_reshape_and_transpose_call_the_arrays_method_bit_for_bit():
+    from lazyray.compile import lean
+
+    x = lazyray.Variable((4, 6))
+    y = (x.reshape((2, 12)).T * 2).reshape((24,))
+    z = lazyray.transpose(x, (1, 0))
+    f = lazyray.Function([x], [y, z])
+    fns = [ins[1] for ins in f._prog.tape]
+    assert fns.count(lean._reshape) == 2 and fns.count(lean._transpose) == 2
+    a = np.random.default_rng(1).normal(size=(4, 6))
+    ry, rz = f(a)
+    assert same_bits(ry, (a.reshape(2, 12).T * 2).reshape(24)) and same_bits(rz, a.T)
+    assert same_bits(pickle.loads(pickle.dumps(f))(a)[0], ry)
+    # anything but an ndarray goes to numpy's functions (a masked array stays one)
+    m = np.ma.masked_array(a, mask=a > 0)
+    assert type(lean._reshape(m, (24,))) is np.ma.MaskedArray
+    assert type(lean._transpose(m, (1, 0))) is np.ma.MaskedArray
+    assert same_bits(lean._transpose(m, (1, 0)).mask, m.mask.T)
+
+
 @pytest.mark.parametrize("bad", [1.0, ((1.0,), (0,)), ([1.0], [0]), (1.0, 0)])
 def test_tensordot_axes_cache_refuses_floats_after_ints(bad):
     a, b = lazyray.Variable((2, 3)), lazyray.Variable((3, 4))

@@ -79,10 +79,28 @@ def planned_tensordot(plan: tuple, a, b, axes):
     return _tensordot(a, b, axes)
 
 
+def _reshape(a, shape):
+    """``numpy.reshape(a, shape)``: an ndarray's own method (which numpy
+    calls), without numpy's dispatch."""
+    return a.reshape(shape) if type(a) is _ndarray else np.reshape(a, shape)
+
+
+def _transpose(a, axes):
+    """``numpy.transpose(a, axes)``, as :func:`_reshape`."""
+    return a.transpose(axes) if type(a) is _ndarray else np.transpose(a, axes)
+
+
+#: numpy functions whose instructions call the array's method instead
+_METHODS = {np.reshape: _reshape, np.transpose: _transpose}
+
+
 def specialize(fn, node, kwargs):
     """The function a tape instruction of ``node`` should call: ``fn``, or
-    a planned version of it (numpy's ``tensordot`` on two lazy operands)."""
-    if fn is _tensordot and kwargs and len(node._args) == 2:
+    a planned version of it (numpy's ``tensordot`` on two lazy operands,
+    ``reshape`` and ``transpose`` to a static shape or order)."""
+    if not kwargs:
+        return _METHODS.get(fn, fn)
+    if fn is _tensordot and len(node._args) == 2:
         a, b = node._args
         axes = kwargs.get("axes")
         if type(axes) is tuple and len(kwargs) == 1 and len(a._shape) and len(b._shape):

@@ -303,6 +303,8 @@ def _build(outputs, inputs, fold, sub, specialized):
                         elif kw:
                             pass
                         elif t1 in _ATOMS or not _has_lazy(a1):
+                            if specialized:
+                                fn = specialize(fn, node, None)
                             instr = (BINC, fn, out, s0, a1)
                 elif na == 1 and args[0] is d0:
                     if not kw:
