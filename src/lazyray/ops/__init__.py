@@ -2,13 +2,10 @@
 
 from ..graph.dtypes import finfo, iinfo
 from . import (
-    cumulative,
     datadep,
-    elementwise_api,
     movement_api,
     portable_cupy,  # noqa: F401 - registers numpy's meaning on cupy
 )
-from .asarray import asarray
 from .contraction import dot, einsum, inner, kron, matmul, outer, tensordot, vdot
 from .creation import (
     arange,
@@ -25,14 +22,12 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .cumulative import *  # noqa: F403
 from .datadep import *  # noqa: F403
 from .dtypes_api import can_cast, isdtype, result_type
 from .elementwise import *  # noqa: F403 - the unary and binary ufunc-like ops
 from .elementwise import BINARY_OPS, UNARY_OPS, power_operator
-from .elementwise_api import *  # noqa: F403
 from .elementwise_general import *  # noqa: F403 - where, clip, complex, astype...
-from .elementwise_general import allclose, astype, clip, complex, isclose, where
+from .elementwise_general import allclose, asarray, astype, clip, complex, isclose, where
 from .indexing import diag, diagonal, getitem, take, take_along_axis, trace, tril, triu
 from .movement import (
     broadcast_to,
@@ -61,6 +56,9 @@ from .reductions import (
     count_nonzero,
     cumprod,
     cumsum,
+    cumulative_prod,
+    cumulative_sum,
+    diff,
     max,
     mean,
     min,
@@ -94,9 +92,9 @@ __all__ = sorted(
     stack swapaxes transpose all any argmax argmin count_nonzero cumprod cumsum max
     mean min prod std sum var absolute conjugate truedivide true_divide floordivide
     remainder pow asin acos atan asinh acosh atanh atan2 bitwise_invert bitwise_not
-    amax amin finfo iinfo indices asarray can_cast isdtype result_type""".split()
-    + cumulative.__all__
+    amax amin finfo iinfo indices asarray can_cast isdtype result_type bitwise_left_shift
+    bitwise_right_shift copysign logaddexp nextafter round signbit left_shift right_shift
+    cumulative_sum cumulative_prod diff""".split()
     + datadep.__all__
-    + elementwise_api.__all__
     + movement_api.__all__
 )

@@ -24,7 +24,6 @@ __all__ = [
     "backend_of",
     "constant",
     "make",
-    "lazy_deps",
     "info",
     "array_result_type",
     "multi_output",
@@ -74,6 +73,15 @@ def constant(op: str, x, backend: str | None):
     raise ValueError(f"{op}: cannot mix a {b} array with lazy {backend} arrays")
 
 
+def lazy_operands(op: str, values) -> tuple:
+    """``(values, backend)``: the lazy arrays' backend (that of ``values[0]``
+    when none is lazy) and the other values as its constants (None stays)."""
+    lazies = [x for x in values if type(x) is LazyArray] or [lazy(op, values[0])]
+    backend = backend_of(op, lazies)
+    values = [x if type(x) is LazyArray or x is None else constant(op, x, backend) for x in values]
+    return tuple(values), backend
+
+
 def info(x):
     """``(shape, dtype key)`` of an operand (lazy array, array or scalar)."""
     t = type(x)
@@ -106,11 +114,6 @@ def array_result_type(op: str, backend: str | None, operands, keys) -> str:
 _CONTAINERS = (tuple, list, dict)
 
 
-def lazy_deps(tree) -> tuple:
-    """Unique lazy arrays in a pytree, in order."""
-    return tuple(to_list(tree))
-
-
 def find_deps(args: tuple, kwargs=None) -> tuple:
     """Unique lazy arrays in ``args`` and ``kwargs`` (fast path: flat args and
     no ``kwargs``; pass ``kwargs`` only when they may hold lazy arrays).
@@ -130,11 +133,11 @@ def find_deps(args: tuple, kwargs=None) -> tuple:
             deps.append(a)
         elif t in _CONTAINERS or kind_of(t) is not LEAF:
             # any pytree container (deque, UserList, Mapping...) may hold lazy arrays
-            return lazy_deps((args, kwargs))
+            return tuple(to_list((args, kwargs)))
     if kwargs:  # only called with kwargs that may hold lazy arrays
-        return lazy_deps((args, kwargs))
+        return tuple(to_list((args, kwargs)))
     if len(deps) > 1 and len({id(d) for d in deps}) < len(deps):
-        return lazy_deps(deps)
+        return tuple(to_list(deps))
     return tuple(deps)
 
 
@@ -199,6 +202,23 @@ def pair_operands(op: str, a, b) -> tuple:
     (sa, ka), (sb, kb) = info(a), info(b)
     dtype = array_result_type(op, backend, (a, b), (ka, kb))
     return a, b, sa, sb, dtype, backend
+
+
+def planned(plans: dict, key, fn, *args):
+    """``plans[key]``, else ``fn(*args)``, kept under ``key`` when it hashes."""
+    try:
+        return plans[key]
+    except KeyError:
+        plans[key] = plan = fn(*args)
+    except TypeError:  # an unhashable argument
+        plan = fn(*args)
+    return plan
+
+
+def named(fn, name: str):
+    """``fn``, named after op ``name`` (its last dotted part)."""
+    fn.__name__ = fn.__qualname__ = name.rpartition(".")[2]
+    return fn
 
 
 def numpy_decides(op: str, np_fn, *args, **kwargs) -> None:

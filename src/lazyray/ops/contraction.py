@@ -9,7 +9,7 @@ spaces, implicit output, ellipsis, repeated indices and the interleaved
 from __future__ import annotations
 
 import operator
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from ..graph.node import _ACTIVE, SHARING, build_node
 from ..graph.registry import CONTRACTION, register, resolve
@@ -19,24 +19,18 @@ from . import portable
 from .common import (
     LazyArray,
     array_result_type,
-    backend_of,
-    constant,
     info,
     intern_kwargs,
-    lazy,
+    lazy_operands,
+    make,
     pair_operands,
 )
-from .common import make as _make
 from .cost import einsum_flops
 
 # numpy's meaning on every backend (torch.dot is 1-d only...): see .portable
 for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
-    register(_n, CONTRACTION, impl=portable.IMPLS[_n], impl_is_factory=True)
+    register(_n, CONTRACTION, impl=partial(portable.impl, _n), impl_is_factory=True)
 register("vecdot", CONTRACTION, impl=portable.vecdot_impl, impl_is_factory=True)
-
-
-def _contract(op, args, kwargs, shape, dtype, backend):
-    return _make(op, args, kwargs, shape, dtype, backend=backend)
 
 
 # ---------------------------------------------------------------- tensordot
@@ -99,7 +93,7 @@ def tensordot(a, b, axes=2):
     a, b, sa, sb, dtype, backend = pair_operands("tensordot", a, b)
     kwargs, shape = _tensordot_kwargs(sa, sb, axes)
     if type(a) is not LazyArray or type(b) is not LazyArray:
-        return _contract("tensordot", (a, b), kwargs, shape, dtype, backend)
+        return make("tensordot", (a, b), kwargs, shape, dtype, backend=backend)
     if cache is not None and (key is None or kwargs["axes"] != axes):  # (else a miss again)
         key = (TENSORDOT_KEY, id(a), id(b), kwargs["axes"])
         if (hit := cache.get(key)) is not None:
@@ -205,7 +199,7 @@ def matmul(x1, x2):
     (7, 5, 2, 4)
     """
     a, b, sa, sb, dtype, backend = pair_operands("matmul", x1, x2)
-    return _contract("matmul", (a, b), None, matmul_shape(sa, sb), dtype, backend)
+    return make("matmul", (a, b), None, matmul_shape(sa, sb), dtype, backend=backend)
 
 
 def dot(a, b):
@@ -226,7 +220,7 @@ def dot(a, b):
                 f"dot: shapes {sa} and {sb} not aligned: {sa[-1]} (dim {len(sa) - 1}) != {k}"
             )
         shape = sa[:-1] + (sb[:-2] + sb[-1:] if len(sb) >= 2 else ())
-    return _contract("dot", (a, b), None, shape, dtype, backend)
+    return make("dot", (a, b), None, shape, dtype, backend=backend)
 
 
 def kron(x1, x2):
@@ -239,13 +233,13 @@ def kron(x1, x2):
     a, b, sa, sb, dtype, backend = pair_operands("kron", x1, x2)
     n = max(len(sa), len(sb))
     pa, pb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
-    return _contract("kron", (a, b), None, tuple(i * j for i, j in zip(pa, pb)), dtype, backend)
+    return make("kron", (a, b), None, tuple(i * j for i, j in zip(pa, pb)), dtype, backend=backend)
 
 
 def outer(a, b):
     """Outer product of the flattened inputs."""
     a, b, sa, sb, dtype, backend = pair_operands("outer", a, b)
-    return _contract("outer", (a, b), None, (prod(sa), prod(sb)), dtype, backend)
+    return make("outer", (a, b), None, (prod(sa), prod(sb)), dtype, backend=backend)
 
 
 def inner(a, b):
@@ -254,7 +248,7 @@ def inner(a, b):
     if sa and sb and sa[-1] != sb[-1]:
         raise ValueError(f"inner: last dimensions of {sa} and {sb} differ")
     shape = sa[:-1] + sb[:-1] if sa and sb else sa or sb
-    return _contract("inner", (a, b), None, shape, dtype, backend)
+    return make("inner", (a, b), None, shape, dtype, backend=backend)
 
 
 def vdot(a, b):
@@ -262,7 +256,7 @@ def vdot(a, b):
     a, b, sa, sb, dtype, backend = pair_operands("vdot", a, b)
     if prod(sa) != prod(sb):
         raise ValueError(f"vdot: sizes of {sa} and {sb} differ")
-    return _contract("vdot", (a, b), None, (), dtype, backend)
+    return make("vdot", (a, b), None, (), dtype, backend=backend)
 
 
 def vecdot(x1, x2, /, *, axis=-1):
@@ -282,7 +276,7 @@ def vecdot(x1, x2, /, *, axis=-1):
         )
     rest = [s[:k] + s[k + 1 :] if k != -1 else s[:-1] for s in (sa, sb)]
     shape = broadcast_shapes("vecdot", *rest)
-    return _contract("vecdot", (a, b), {"axis": k if k != -1 else None}, shape, dtype, backend)
+    return make("vecdot", (a, b), {"axis": k if k != -1 else None}, shape, dtype, backend=backend)
 
 
 # ------------------------------------------------------------------ einsum
@@ -441,9 +435,7 @@ def einsum(*operands, optimize=False):
         eq, arrays = _interleaved(operands)
     if not arrays:
         raise ValueError("einsum: no operands given")
-    lazies = [x for x in arrays if type(x) is LazyArray] or [lazy("einsum", arrays[0])]
-    backend = backend_of("einsum", lazies)
-    arrays = [x if type(x) is LazyArray else constant("einsum", x, backend) for x in arrays]
+    arrays, backend = lazy_operands("einsum", arrays)
     infos = [info(x) for x in arrays]
     shapes = tuple(s for s, _ in infos)
     try:
@@ -451,13 +443,13 @@ def einsum(*operands, optimize=False):
     except TypeError:  # unhashable subscripts: the uncached rule says why
         eq, shape, blas = _einsum_rule.__wrapped__(eq, shapes)
     dtype = array_result_type("einsum", backend, arrays, tuple(k for _, k in infos))
-    node = _contract("einsum", (eq, *arrays), None, shape, dtype, backend)
-    if backend == "numpy" and optimize is not False and optimize is not None:
-        node._fn = _einsum_optimized
-    elif blas and backend == "numpy" and _exact_optimized(infos, dtype):
-        # as autoray does lazily: numpy's BLAS-backed, path-optimized einsum for big
-        # contractions (its path search costs more than it saves on small
-        # ones); other backends and retargeting use plain einsum
+    node = make("einsum", (eq, *arrays), None, shape, dtype, backend=backend)
+    # as autoray does lazily: numpy's BLAS-backed, path-optimized einsum for big
+    # contractions (its path search costs more than it saves on small ones)
+    optimized = optimize is not False and optimize is not None
+    if backend == "numpy" and (
+        optimized or (blas and dtype in _OPTIMIZE_DTYPES and all(k == dtype for _, k in infos))
+    ):
         node._fn = _einsum_optimized
     return node
 
@@ -473,17 +465,9 @@ def _einsum_rule(eq, shapes):
 
 #: contraction cost from which numpy's ``einsum(..., optimize=True)`` pays off
 _EINSUM_BLAS_FLOPS = 8192
-
-
-#: dtypes for which numpy's optimized einsum computes in the result dtype
+#: dtypes for which numpy's optimized einsum computes what its plain einsum
+#: does (up to summation order), when every operand is of the result's dtype
 _OPTIMIZE_DTYPES = frozenset(("float32", "float64", "complex64", "complex128"))
-
-
-def _exact_optimized(infos, dtype) -> bool:
-    """Whether numpy's ``optimize=True`` einsum computes what its plain einsum
-    does, up to summation order: all operands of the result's own dtype, one
-    of float32, float64, complex64, complex128."""
-    return dtype in _OPTIMIZE_DTYPES and all(k == dtype for _, k in infos)
 
 
 def _einsum_optimized(*operands):

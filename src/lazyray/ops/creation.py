@@ -445,18 +445,19 @@ def indices(dimensions, dtype=int, sparse=False, like=None, backend=None, device
     return make(op, (dims,), {"dtype": name}, (len(dims), *dims), name, (), backend)
 
 
-def _like_shape(x, shape):
+def _like_args(x, dtype, shape) -> tuple:
+    """``(x, shape, dtype)`` of a ``*_like`` call: ``x``'s unless given."""
     if type(x) is not LazyArray and not hasattr(x, "shape"):
         x = np.asarray(x)  # numpy's *_like take lists and scalars
-    return x, (x.shape if shape is None else shape)
+    d = dtype if dtype is not None else dtypes.operand_key(x)
+    return x, (x.shape if shape is None else shape), d
 
 
 def _like(fn):
     def like_fn(
         x, dtype=None, order="K", subok=True, shape=None, *, device=None, **kwargs
     ) -> LazyArray:
-        x, shp = _like_shape(x, shape)
-        d = dtype if dtype is not None else dtypes.operand_key(x)
+        x, shp, d = _like_args(x, dtype, shape)
         return fn(shp, **kwargs, dtype=d, like=x, device=device)
 
     like_fn.__name__ = like_fn.__qualname__ = fn.__name__ + "_like"
@@ -484,6 +485,5 @@ def full_like(
     >>> str(lazyray.full_like(lazyray.Variable((2,), dtype="int32"), 7).dtype)
     'int32'
     """
-    x, shp = _like_shape(x, shape)
-    d = dtype if dtype is not None else dtypes.operand_key(x)
+    x, shp, d = _like_args(x, dtype, shape)
     return full(shp, fill_value, dtype=d, like=x, device=device, **kwargs)

@@ -36,7 +36,7 @@ from autoray import get_lib_fn as _lib
 from ..graph import dtypes
 from ..graph.registry import INDEXING, register
 from ..graph.shapes import as_index
-from .common import LazyArray, lazy, make, multi_output
+from .common import LazyArray, lazy, make, multi_output, named
 
 __all__ = [
     "nonzero",
@@ -158,11 +158,14 @@ def _unique_sorting(backend, x):
     return s[new], perm[starts], inv.reshape(x.shape), ends - starts
 
 
+#: which of the four outputs of ``unique_all`` each ``unique_<which>`` gives
+_WANT = {"all": (0, 1, 2, 3), "counts": (0, 3), "inverse": (0, 2), "values": (0,)}
+
+
 def _unique_impl(which):
     """A factory of the kernel of ``unique_<which>``: a tuple of its outputs
     (values, indices, inverse_indices, counts; those of ``which``), the 1-d
     ones fitted to ``size``."""
-    want = {"all": (0, 1, 2, 3), "counts": (0, 3), "inverse": (0, 2), "values": (0,)}[which]
 
     def factory(backend):
         def unique(x, size, fill_value=None):
@@ -184,11 +187,10 @@ def _unique_impl(which):
                     _astype(backend, inv, dt),
                     _fit(backend, _astype(backend, c, dt), size, 0),
                 )
-            picked = tuple(outs[k] for k in want)
+            picked = tuple(outs[k] for k in _WANT[which])
             return picked if len(picked) > 1 else picked[0]
 
-        unique.__name__ = unique.__qualname__ = f"unique_{which}"
-        return unique
+        return named(unique, f"unique_{which}")
 
     return factory
 
@@ -226,10 +228,6 @@ def _resolve_size(op, x, size, count, hint):
     return int(count(np.asarray(value)))
 
 
-def _index_dtype_name(backend):
-    return dtypes.finalize(backend, "int64")
-
-
 def nonzero(x, /, *, size: int | None = None, fill_value=0) -> tuple:
     """The indices of the nonzero elements of ``x``, one int64 array per axis
     (numpy's and the Array API's ``nonzero``), in row-major order.
@@ -255,7 +253,7 @@ def nonzero(x, /, *, size: int | None = None, fill_value=0) -> tuple:
         raise ValueError(f"{op}: a 0-d array has no nonzero indices; use atleast_1d first")
     n = _resolve_size(op, x, size, np.count_nonzero, "lazyray.nonzero(x, size=N, fill_value=0)")
     fill = as_index(op, fill_value, "fill_value")
-    dt = _index_dtype_name(x._backend)
+    dt = dtypes.finalize(x._backend, "int64")
     nd = len(x._shape)
     return multi_output(op, (x, n), {"fill_value": fill or None}, [(n,)] * nd, [dt] * nd)
 
@@ -274,19 +272,13 @@ def _unique(which, x, size, fill_value):
         lambda v: np.unique(v.reshape(-1), equal_nan=False).size,
         f"lazyray.{op}(x, size=N)",
     )
-    it = _index_dtype_name(x._backend)
-    shapes = {"values": (n,), "indices": (n,), "inverse_indices": x._shape, "counts": (n,)}
-    dts = {"values": x._dtype, "indices": it, "inverse_indices": it, "counts": it}
-    names = {
-        "all": ("values", "indices", "inverse_indices", "counts"),
-        "counts": ("values", "counts"),
-        "inverse": ("values", "inverse_indices"),
-        "values": ("values",),
-    }[which]
     kwargs = {"fill_value": fill_value}
-    if len(names) == 1:
-        return make(op, (x, n), kwargs, shapes["values"], x._dtype)
-    return multi_output(op, (x, n), kwargs, [shapes[k] for k in names], [dts[k] for k in names])
+    if which == "values":
+        return make(op, (x, n), kwargs, (n,), x._dtype)
+    it = dtypes.finalize(x._backend, "int64")
+    shapes, dts = ((n,), (n,), x._shape, (n,)), (x._dtype, it, it, it)
+    want = _WANT[which]
+    return multi_output(op, (x, n), kwargs, [shapes[k] for k in want], [dts[k] for k in want])
 
 
 def unique_all(x, /, *, size: int | None = None, fill_value=None) -> UniqueAllResult:

@@ -1,8 +1,20 @@
-"""Elementwise ops: unary and broadcasting binary (the ufunc-like tables).
+"""Elementwise ops: unary and broadcasting binary (the ufunc-like tables),
+and those of the Array API 2024.12 that numpy spells alike:
+``bitwise_left_shift``, ``bitwise_right_shift``, ``copysign``,
+``logaddexp``, ``nextafter``, ``signbit`` (declared with the same templates)
+and ``round`` (numpy's ``round(x, decimals=0)``).
 
 Shapes broadcast as in numpy; dtypes are numpy's (NEP 50), obtained from the
 numpy function evaluated on zero-dimensional examples and cached per input
-dtypes and backend (see :mod:`lazyray.graph.dtypes`).
+dtypes and backend (see :mod:`lazyray.graph.dtypes`).  Where torch's function
+of the same name refuses numpy's call (a Python scalar operand, integer input
+to ``logaddexp``, complex ``round``), the registry resolves the op, on torch,
+to :mod:`lazyray.ops.portable`'s wrapper.
+
+>>> import lazyray
+>>> x = lazyray.Variable((2, 3), dtype="int16")
+>>> str((x << 2).dtype), lazyray.bitwise_right_shift(x, x).shape
+('int16', (2, 3))
 """
 
 from __future__ import annotations
@@ -15,8 +27,8 @@ from ..graph.node import _ACTIVE, SHARING, _new
 from ..graph.registry import BINARY, UNARY, register, resolve
 from ..graph.shapes import broadcast_shapes
 from ..graph.sharing import share_new
-from . import portable_torch
-from .common import LazyArray, backend_of, constant, info, lazy
+from . import portable, portable_torch
+from .common import LazyArray, backend_of, constant, info, lazy, make, named
 
 _WEAK = dtypes.WEAK_TYPES
 
@@ -37,46 +49,12 @@ def _example(name):
     return "int64" if name.startswith(("bitwise", "invert")) else "float64"
 
 
-# name: numpy function used for the dtype rule
+#: op name: the numpy function of that name, used for the dtype rule
 UNARY_OPS = {
-    "abs": np.abs,
-    "negative": np.negative,
-    "positive": np.positive,
-    "sin": np.sin,
-    "cos": np.cos,
-    "tan": np.tan,
-    "arcsin": np.arcsin,
-    "arccos": np.arccos,
-    "arctan": np.arctan,
-    "sinh": np.sinh,
-    "cosh": np.cosh,
-    "tanh": np.tanh,
-    "arcsinh": np.arcsinh,
-    "arccosh": np.arccosh,
-    "arctanh": np.arctanh,
-    "sqrt": np.sqrt,
-    "square": np.square,
-    "exp": np.exp,
-    "expm1": np.expm1,
-    "exp2": np.exp2,
-    "log": np.log,
-    "log1p": np.log1p,
-    "log2": np.log2,
-    "log10": np.log10,
-    "reciprocal": np.reciprocal,
-    "conj": np.conj,
-    "real": np.real,
-    "imag": np.imag,
-    "angle": np.angle,
-    "sign": np.sign,
-    "floor": np.floor,
-    "ceil": np.ceil,
-    "trunc": np.trunc,
-    "isnan": np.isnan,
-    "isinf": np.isinf,
-    "isfinite": np.isfinite,
-    "logical_not": np.logical_not,
-    "invert": np.invert,
+    n: getattr(np, n)
+    for n in """abs negative positive sin cos tan arcsin arccos arctan sinh cosh tanh arcsinh
+    arccosh arctanh sqrt square exp expm1 exp2 log log1p log2 log10 reciprocal conj real imag
+    angle sign floor ceil trunc isnan isinf isfinite logical_not invert""".split()
 }
 
 
@@ -137,14 +115,13 @@ def _make_unary(name, np_fn, impl=None):
         node._depth = x._depth + 1
         return node
 
-    unary.__name__ = unary.__qualname__ = name
     unary.__doc__ = (
         f"Elementwise ``{name}`` (numpy's ``{np_fn.__name__}`` rules).\n\n"
         f"    >>> import lazyray\n"
         f"    >>> lazyray.{name}(lazyray.Variable((2, 3), dtype={_example(name)!r}))"
         f".shape\n    (2, 3)\n"
     )
-    return unary
+    return named(unary, name)
 
 
 for _name, _np_fn in UNARY_OPS.items():
@@ -154,29 +131,10 @@ for _name, _np_fn in UNARY_OPS.items():
 # ----------------------------------------------------------------- binary
 
 BINARY_OPS = {
-    "add": np.add,
-    "subtract": np.subtract,
-    "multiply": np.multiply,
-    "divide": np.divide,
-    "floor_divide": np.floor_divide,
-    "mod": np.mod,
-    "power": np.power,
-    "maximum": np.maximum,
-    "minimum": np.minimum,
-    "equal": np.equal,
-    "not_equal": np.not_equal,
-    "less": np.less,
-    "less_equal": np.less_equal,
-    "greater": np.greater,
-    "greater_equal": np.greater_equal,
-    "logical_and": np.logical_and,
-    "logical_or": np.logical_or,
-    "logical_xor": np.logical_xor,
-    "arctan2": np.arctan2,
-    "hypot": np.hypot,
-    "bitwise_and": np.bitwise_and,
-    "bitwise_or": np.bitwise_or,
-    "bitwise_xor": np.bitwise_xor,
+    n: getattr(np, n)
+    for n in """add subtract multiply divide floor_divide mod power maximum minimum equal
+    not_equal less less_equal greater greater_equal logical_and logical_or logical_xor arctan2
+    hypot bitwise_and bitwise_or bitwise_xor""".split()
 }
 
 
@@ -189,16 +147,6 @@ def _int_scalar(name, value, dtype, right, shape):
         raise ValueError(
             f"power: integers to negative integer powers are not allowed ({dtype} array ** {value})"
         )
-
-
-def _negative_int(exponent) -> bool:
-    """A concrete integer exponent (numpy scalar or array) with a negative
-    value: numpy refuses integer powers of it."""
-    return (
-        isinstance(exponent, (np.generic, np.ndarray))
-        and exponent.dtype.kind in "iu"
-        and bool(np.any(exponent < 0))
-    )
 
 
 def _int_operand(name, np_fn, value, other, right):
@@ -247,8 +195,10 @@ def _make_binary(name, np_fn, impl=None):
                     depth = (d1 if d1 > d2 else d2) + 1
             else:
                 if t2 not in _WEAK:
-                    if name == "power":  # checked once the result dtype is known
-                        negative = _negative_int(x2)
+                    if name == "power" and isinstance(x2, (np.generic, np.ndarray)):
+                        # a concrete negative integer exponent: checked once the
+                        # result dtype is known (numpy refuses integer powers of it)
+                        negative = x2.dtype.kind in "iu" and bool(np.any(x2 < 0))
                     x2 = constant(name, x2, backend)
                 s2, k2 = info(x2)
                 shape = broadcast_shapes(name, x1._shape, s2)
@@ -302,7 +252,7 @@ def _make_binary(name, np_fn, impl=None):
     def reflected(x2, x1):
         return binary(x1, x2)
 
-    binary.__name__ = binary.__qualname__ = name
+    REFLECTED[name] = reflected
     binary.__doc__ = (
         f"Broadcasting elementwise ``{name}`` (numpy's rules).\n\n"
         f"    >>> import lazyray\n"
@@ -310,8 +260,7 @@ def _make_binary(name, np_fn, impl=None):
         f"    >>> lazyray.{name}(x, lazyray.Variable((3,), dtype=x.dtype)).shape\n"
         f"    (2, 3)\n"
     )
-    REFLECTED[name] = reflected
-    return binary
+    return named(binary, name)
 
 
 REFLECTED = {}
@@ -350,3 +299,45 @@ def power_operator(x1, x2):
         if fast is not None and (fast[1] or x1._dtype[0] in "fc"):
             return globals()[fast[0]](x1)
     return power(x1, x2)  # noqa: F821 - made by _make_binary above
+
+
+# ------------------------------------------------ Array API spellings
+
+_P = portable.ELEMENTWISE
+bitwise_left_shift = _make_binary("bitwise_left_shift", np.left_shift, _P["bitwise_left_shift"])
+bitwise_right_shift = _make_binary("bitwise_right_shift", np.right_shift, _P["bitwise_right_shift"])
+copysign = _make_binary("copysign", np.copysign, _P["copysign"])
+logaddexp = _make_binary("logaddexp", np.logaddexp, _P["logaddexp"])
+nextafter = _make_binary("nextafter", np.nextafter, _P["nextafter"])
+signbit = _make_unary("signbit", np.signbit)
+# numpy's ufunc names (``np.int8(-2) << x`` calls ``left_shift`` on x's
+# ``__array_ufunc__``, which looks the op up by that name)
+left_shift = bitwise_left_shift
+right_shift = bitwise_right_shift
+
+
+register("round", UNARY, impl=portable.round_impl, impl_is_factory=True)
+
+
+def round(x, decimals: int = 0) -> LazyArray:  # noqa: A001 - numpy's and the Array API's name
+    """Round to ``decimals`` decimal places, halves to even (numpy's
+    ``round``; the Array API's ``round(x)`` is ``decimals=0``).
+
+    The dtype is ``x``'s (booleans give ``float16``, as numpy's); complex
+    numbers have both parts rounded; integers are unchanged unless
+    ``decimals`` is negative.
+
+    >>> import lazyray, numpy as np
+    >>> lazyray.round(lazyray.array(np.array([0.5, 1.5, 2.675]))).compute()
+    array([0., 2., 3.])
+    >>> lazyray.round(lazyray.array(np.array([1.5 + 2.5j])), 0).compute()
+    array([2.+2.j])
+    """
+    x = lazy("round", x)
+    if type(decimals) is not int and not isinstance(decimals, np.integer):
+        raise TypeError(f"round: decimals must be an integer, got {type(decimals).__name__}")
+    decimals = int(decimals)
+    static = (("decimals", decimals),) if decimals else ()
+    keys = (x._dtype,)
+    dtype = dtypes.finalize(x._backend, _dtype_rule("round", np.round, keys, static), keys)
+    return make("round", (x,), {"decimals": decimals or None}, x._shape, dtype)

@@ -1,19 +1,23 @@
 """Elementwise ops beyond the unary and binary tables of
 :mod:`.elementwise`: ``where``, ``clip``, ``complex``, ``astype``,
-``isclose``/``allclose`` and ``ndarray.conj``."""
+``isclose``/``allclose``, ``ndarray.conj``, and ``asarray`` (numpy's and the
+Array API's conversion to a lazy array, with ``dtype``, ``device`` and ``copy``)."""
 
 from __future__ import annotations
 
 import warnings
 
+import autoray
 import numpy as np
 
 from ..graph import dtypes
-from ..graph.node import supported_dtype
+from ..graph.dtypes import dtype_object
+from ..graph.node import _holds_lazy, array, supported_dtype
 from ..graph.registry import BINARY, OTHER, TERNARY, UNARY, register
 from ..graph.shapes import broadcast_shapes
 from . import portable, portable_torch
-from .common import LazyArray, backend_of, constant, info, lazy, make
+from .common import LazyArray, backend_of, constant, info, lazy, lazy_operands, make
+from .creation import check_device
 from .elementwise import _dtype_rule, conj  # (conj: made by the unary table)
 
 
@@ -178,8 +182,7 @@ def astype(x, dtype, /, copy=True, *, device=None):
     ('int32', True)
     """
     x = lazy("astype", x)
-    if device not in (None, "cpu"):
-        raise ValueError(f"astype: unsupported device {device!r}; lazy arrays live on 'cpu'")
+    check_device("astype", device)
     name = supported_dtype("astype", dtype)
     if name not in dtypes._KNOWN:
         raise TypeError(f"astype: unsupported dtype {dtype!r}")
@@ -218,12 +221,64 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     >>> bool(lazyray.allclose(x, x + 1e-12).compute())
     True
     """
-    lazies = [v for v in (a, b) if type(v) is LazyArray] or [lazy("allclose", a)]
-    backend = backend_of("allclose", lazies)
-    ops = tuple(v if type(v) is LazyArray else constant("allclose", v, backend) for v in (a, b))
+    ops, backend = lazy_operands("allclose", (a, b))
     (sa, ka), (sb, kb) = info(ops[0]), info(ops[1])
     broadcast_shapes("allclose", sa, sb)
     kw = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
     _check_weak_ints(lambda x, y: np.allclose(x, y, **kw), ops, (ka, kb))
     kw["equal_nan"] = equal_nan or None
     return make("allclose", ops, kw, (), "bool", backend=backend)
+
+
+def asarray(obj, /, dtype=None, *, device=None, copy=None) -> LazyArray:
+    """numpy / Array API ``asarray``: :func:`array` of ``obj``, of ``dtype``
+    when given.
+
+    ``copy=True`` copies concrete data (later changes to ``obj`` do not reach
+    the graph); ``copy=False`` never copies, and raises ``ValueError`` where
+    numpy would have to (a list, another dtype); ``None`` copies only when
+    needed.  A lazy ``obj`` of that dtype is returned as is (lazy arrays are
+    immutable: a copy and a view are the same).  ``device`` may be None or
+    ``"cpu"``.
+
+    >>> import lazyray
+    >>> str(lazyray.asarray([1, 2], dtype="float32").dtype)
+    'float32'
+    >>> lazyray.asarray(lazyray.Variable((2,)), dtype="int32", copy=False)
+    Traceback (most recent call last):
+    ...
+    ValueError: asarray: copy=False, but a cast from float64 to int32 needs a copy
+    """
+    check_device("asarray", device)
+    if copy is not None and type(copy) is not bool:
+        if not isinstance(copy, np.bool_):
+            raise TypeError(f"asarray: copy must be None, True or False, got {copy!r:.40}")
+        copy = bool(copy)
+    name = None if dtype is None else supported_dtype("asarray", dtype)
+    if isinstance(obj, LazyArray) or (isinstance(obj, (list, tuple)) and _holds_lazy(obj)):
+        return _cast(array(obj), name, copy)
+    backend = autoray.infer_backend(obj)
+    if backend in ("numpy", "builtins") or isinstance(obj, (list, tuple)):
+        if name is None and copy is None:
+            return array(obj)
+        dt = None if name is None else dtype_object(name)
+        try:
+            data = np.asarray(obj, dtype=dt, copy=copy)
+        except ValueError as e:
+            if copy is False:
+                raise ValueError(f"asarray: copy=False, but {e}") from None
+            raise
+        return LazyArray.from_data(data)
+    # another backend's array (torch, jax, ...): stays on that backend
+    if copy:
+        obj = autoray.do("copy", obj)
+    return _cast(array(obj), name, copy)
+
+
+def _cast(lx: LazyArray, name, copy) -> LazyArray:
+    """``lx`` cast to dtype ``name`` (None: as is); a cast is a copy."""
+    if name is None or name == lx._dtype:
+        return lx
+    if copy is False:
+        raise ValueError(f"asarray: copy=False, but a cast from {lx._dtype} to {name} needs a copy")
+    return astype(lx, name)

@@ -19,14 +19,13 @@ passed as ``dim``.
 from __future__ import annotations
 
 import operator
-from functools import partial
 
 import autoray
 
 from ..graph import dtypes
 from ..graph.registry import CREATION, MOVEMENT, OTHER, register
 from ..graph.shapes import normalize_axis
-from .common import LazyArray, lazy, make
+from .common import LazyArray, lazy, make, named
 
 __all__ = [
     "fft",
@@ -45,8 +44,6 @@ __all__ = [
     "ifftshift",
 ]
 
-_1D = ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")
-_ND = ("fftn", "ifftn", "rfftn", "irfftn")
 _NORMS = ("backward", "ortho", "forward")
 
 
@@ -62,8 +59,7 @@ def _transform_impl(name):
         def call(x, axis=None, axes=None, **kwargs):  # torch's ``dim``
             return fn(x, dim=axes if axis is None else axis, **kwargs)
 
-        call.__name__ = call.__qualname__ = name
-        return call
+        return named(call, name)
 
     return factory
 
@@ -77,13 +73,12 @@ def _freq_impl(name):
                 return fn(n, d).astype(dtype, copy=False)
             return fn(n, d, dtype=autoray.to_backend_dtype(dtype, like=backend))
 
-        call.__name__ = call.__qualname__ = name
-        return call
+        return named(call, name)
 
     return factory
 
 
-for _n in _1D + _ND:
+for _n in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft", "fftn", "ifftn", "rfftn", "irfftn"):
     register(f"fft.{_n}", OTHER, impl=_transform_impl(_n), impl_is_factory=True)
 for _n in ("fftshift", "ifftshift"):
     register(f"fft.{_n}", MOVEMENT, impl=_transform_impl(_n), impl_is_factory=True)
@@ -94,19 +89,16 @@ for _n in ("fftfreq", "rfftfreq"):
 # ------------------------------------------------------------ rules
 
 
-def _complex_dtype(op: str, x: LazyArray, real_only: bool = False) -> str:
-    """numpy 2's complex result dtype of a transform of ``x``."""
+def _result_dtype(op: str, name: str, x: LazyArray) -> str:
+    """numpy 2's result dtype of transform ``name`` of ``x`` (complex, or real
+    for the real-output ones; ``rfft``, ``rfftn`` and ``ihfft`` take real input)."""
     d = x._dtype
-    if real_only and dtypes.is_complex(d):
-        raise TypeError(f"{op}: input must be real, got dtype {d}")
-    out = "complex64" if d in ("float16", "float32", "complex64") else "complex128"
-    return dtypes.finalize(x._backend, out, (d,))
-
-
-def _real_dtype(op: str, x: LazyArray) -> str:
-    """numpy 2's real result dtype of ``irfft``, ``irfftn`` and ``hfft``."""
-    d = x._dtype
-    out = {"float16": "float16", "float32": "float32", "complex64": "float32"}.get(d, "float64")
+    if name in ("irfft", "irfftn", "hfft"):
+        out = {"float16": "float16", "float32": "float32", "complex64": "float32"}.get(d, "float64")
+    else:
+        if name in ("rfft", "rfftn", "ihfft") and dtypes.is_complex(d):
+            raise TypeError(f"{op}: input must be real, got dtype {d}")
+        out = "complex64" if d in ("float16", "float32", "complex64") else "complex128"
     return dtypes.finalize(x._backend, out, (d,))
 
 
@@ -128,34 +120,22 @@ def _points(op: str, n, what: str = "n") -> int:
     return n
 
 
-def _one_d(name, x, n, axis, norm, out_len, dtype_rule):
+def _one_d(name, x, n, axis, norm):
     op = f"fft.{name}"
     x = lazy(op, x)
     ax = normalize_axis(op, axis, len(x._shape))
-    m = x._shape[ax]
-    length = out_len(m if n is None else _points(op, n), n is None)
+    length = x._shape[ax] if n is None else _points(op, n)
+    if name in ("rfft", "ihfft"):
+        length = length // 2 + 1
+    elif n is None and name in ("irfft", "hfft"):
+        length = 2 * (length - 1)
     if length < 1:
         raise ValueError(
             f"{op}: invalid number of data points ({length}) for axis {axis} of shape {x._shape}"
         )
     shape = x._shape[:ax] + (length,) + x._shape[ax + 1 :]
     kwargs = {"n": None if n is None else operator.index(n), "axis": ax, "norm": _norm(op, norm)}
-    return make(op, (x,), kwargs, shape, dtype_rule(op, x))
-
-
-def _same(k, default):
-    return k
-
-
-def _half(k, default):
-    return k // 2 + 1
-
-
-def _back(k, default):
-    return 2 * (k - 1) if default else k
-
-
-_rcplx = partial(_complex_dtype, real_only=True)
+    return make(op, (x,), kwargs, shape, _result_dtype(op, name, x))
 
 
 def fft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -167,7 +147,7 @@ def fft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -
     >>> y.shape, str(y.dtype)
     ((5, 8), 'complex64')
     """
-    return _one_d("fft", x, n, axis, norm, _same, _complex_dtype)
+    return _one_d("fft", x, n, axis, norm)
 
 
 def ifft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -177,7 +157,7 @@ def ifft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") 
     >>> lazyray.fft.ifft(lazyray.Variable((3, 8), dtype="complex128")).shape
     (3, 8)
     """
-    return _one_d("ifft", x, n, axis, norm, _same, _complex_dtype)
+    return _one_d("ifft", x, n, axis, norm)
 
 
 def rfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -187,7 +167,7 @@ def rfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") 
     >>> lazyray.fft.rfft(lazyray.Variable((3, 8), dtype="float32")).shape
     (3, 5)
     """
-    return _one_d("rfft", x, n, axis, norm, _half, _rcplx)
+    return _one_d("rfft", x, n, axis, norm)
 
 
 def irfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -198,7 +178,7 @@ def irfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward")
     >>> y.shape, str(y.dtype)
     ((3, 8), 'float32')
     """
-    return _one_d("irfft", x, n, axis, norm, _back, _real_dtype)
+    return _one_d("irfft", x, n, axis, norm)
 
 
 def hfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -209,7 +189,7 @@ def hfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") 
     >>> lazyray.fft.hfft(lazyray.Variable((5,), dtype="complex128"), n=7).shape
     (7,)
     """
-    return _one_d("hfft", x, n, axis, norm, _back, _real_dtype)
+    return _one_d("hfft", x, n, axis, norm)
 
 
 def ihfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward") -> LazyArray:
@@ -219,10 +199,10 @@ def ihfft(x, /, *, n: int | None = None, axis: int = -1, norm: str = "backward")
     >>> lazyray.fft.ihfft(lazyray.Variable((8,), dtype="float64")).shape
     (5,)
     """
-    return _one_d("ihfft", x, n, axis, norm, _half, _rcplx)
+    return _one_d("ihfft", x, n, axis, norm)
 
 
-def _n_d(name, x, s, axes, norm, dtype_rule):
+def _n_d(name, x, s, axes, norm):
     op = f"fft.{name}"
     x = lazy(op, x)
     nd = len(x._shape)
@@ -256,7 +236,7 @@ def _n_d(name, x, s, axes, norm, dtype_rule):
     if name == "rfftn":
         shape[axes_[-1]] = lens[-1] // 2 + 1
     kwargs = {"s": None if s is None else tuple(lens), "axes": axes_, "norm": _norm(op, norm)}
-    return make(op, (x,), kwargs, tuple(shape), dtype_rule(op, x))
+    return make(op, (x,), kwargs, tuple(shape), _result_dtype(op, name, x))
 
 
 def fftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
@@ -268,7 +248,7 @@ def fftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
     >>> lazyray.fft.fftn(x, s=(6, 2), axes=(0, 2)).shape
     (6, 4, 2)
     """
-    return _n_d("fftn", x, s, axes, norm, _complex_dtype)
+    return _n_d("fftn", x, s, axes, norm)
 
 
 def ifftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
@@ -278,7 +258,7 @@ def ifftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
     >>> lazyray.fft.ifftn(lazyray.Variable((3, 4), dtype="complex64")).shape
     (3, 4)
     """
-    return _n_d("ifftn", x, s, axes, norm, _complex_dtype)
+    return _n_d("ifftn", x, s, axes, norm)
 
 
 def rfftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
@@ -288,7 +268,7 @@ def rfftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
     >>> lazyray.fft.rfftn(lazyray.Variable((3, 4, 8), dtype="float32")).shape
     (3, 4, 5)
     """
-    return _n_d("rfftn", x, s, axes, norm, _rcplx)
+    return _n_d("rfftn", x, s, axes, norm)
 
 
 def irfftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
@@ -299,7 +279,7 @@ def irfftn(x, /, *, s=None, axes=None, norm: str = "backward") -> LazyArray:
     >>> lazyray.fft.irfftn(lazyray.Variable((3, 4, 5), dtype="complex64")).shape
     (3, 4, 8)
     """
-    return _n_d("irfftn", x, s, axes, norm, _real_dtype)
+    return _n_d("irfftn", x, s, axes, norm)
 
 
 def _freq(name, n, d, dtype, backend, length):

@@ -34,8 +34,8 @@ from .linalg_api import (
     svdvals,
 )
 from .linalg_api import float_dtype as _float
-from .linalg_torch import numpy_linalg
 from .reductions import reduced_shape
+from .torch_numpy import numpy_linalg
 
 #: this module's own ops, then the ones :mod:`lazyray.ops.linalg_api` adds
 __all__ = [

@@ -26,8 +26,9 @@ from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis
 from . import contraction, indexing, movement
 from .common import LazyArray, array_result_type, info, lazy, make
 from .elementwise_general import astype
-from .linalg_torch import numpy_linalg
+from .portable import _promoting
 from .reductions import reduced_shape
+from .torch_numpy import numpy_linalg
 
 __all__ = [
     "EigResult",
@@ -173,8 +174,6 @@ def _cross_impl(backend):
     if backend != "torch":
         return _lib(backend, "linalg.cross")
     import torch
-
-    from .portable import _promoting
 
     def cross(a, b, axis=-1):
         # numpy's rule: each operand's vector axis moves last, the rest

@@ -24,10 +24,9 @@ from . import portable_torch
 from .common import (
     LazyArray,
     array_result_type,
-    backend_of,
-    constant,
     info,
     lazy,
+    lazy_operands,
     make,
     multi_output,
 )
@@ -307,9 +306,7 @@ def _operands(op, arrays, strong):
         arrays = tuple(arrays)
     if not arrays:
         raise ValueError(f"{op}: need at least one array")
-    lazies = [x for x in arrays if type(x) is LazyArray] or [lazy(op, arrays[0])]
-    backend = backend_of(op, lazies)
-    arrays = tuple(x if type(x) is LazyArray else constant(op, x, backend) for x in arrays)
+    arrays, backend = lazy_operands(op, arrays)
     infos = [info(x) for x in arrays]
     keys = tuple(k for _, k in infos)
     if strong:

@@ -1,7 +1,7 @@
 """Array API movement ops: ``repeat``, ``roll``, ``tile`` (registry ops),
 and ``meshgrid``, ``broadcast_arrays``, ``unstack`` (made of ``reshape``,
 ``broadcast_to`` and ``getitem``), ``from_dlpack``; ``searchsorted`` lives in
-:mod:`lazyray.ops.searching` and ``vecdot`` in :mod:`lazyray.ops.contraction`.
+:mod:`lazyray.ops.sorting` and ``vecdot`` in :mod:`lazyray.ops.contraction`.
 
 Shape rules follow numpy; the static parameters are normalized at trace time
 (``roll``'s shifts and axes as tuples, ``tile``'s repetitions as a tuple,
@@ -24,7 +24,7 @@ from .creation import check_device
 from .indexing import getitem
 from .movement import broadcast_to, ravel, reshape
 from .portable import NUMPY_LIKE
-from .searching import searchsorted
+from .sorting import searchsorted
 
 __all__ = [
     "broadcast_arrays",

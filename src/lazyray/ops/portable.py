@@ -21,17 +21,17 @@ the implementations below:
   (``float16 * int64`` is ``float16``).
 
 >>> import numpy as np
->>> dot_impl("numpy") is np.dot
+>>> impl("dot", "numpy") is np.dot
 True
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 import autoray
 import numpy as np
 
+from ..graph.dtypes import dtype_name, finalize
+from .common import named
 from .torch_numpy import (
     _cast_to,
     _common,
@@ -46,7 +46,7 @@ from .torch_numpy import (
 
 __all__ = [
     "NUMPY_LIKE",
-    "IMPLS",
+    "impl",
     "ELEMENTWISE",
     "round_impl",
     "cumulative_impl",
@@ -63,10 +63,6 @@ NUMPY_LIKE = frozenset({"numpy", "jax", "cupy", "dask"})
 def _promoting(fn, backend, name):
     """``fn`` on its array arguments cast, when their dtypes differ, to the
     dtype numpy's rules give them."""
-    import numpy as np
-
-    from ..graph.dtypes import dtype_name
-
     scalars = (bool, int, float, complex)
 
     def call(*args, **kwargs):
@@ -107,8 +103,7 @@ def _promoting(fn, backend, name):
             out = _via_numpy(torch, _lib("numpy", name), args, kwargs)
         return out if target is None else _cast_to(torch, out, _np_dtype(target))
 
-    call.__name__ = call.__qualname__ = name
-    return call
+    return named(call, name)
 
 
 def _dot(backend):
@@ -158,21 +153,9 @@ def impl(name: str, backend: str):
     return _promoting(fn, backend, name)
 
 
-#: the factory of each contraction, for the registry
-IMPLS = {
-    n: partial(impl, n)
-    for n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot")
-}
-
-#: ``dot``'s factory (see :data:`IMPLS`)
-dot_impl = IMPLS["dot"]
-
-
 def vecdot_impl(backend):
     """numpy's ``vecdot(x1, x2, axis=-1)`` (``x1`` conjugated); torch's is
     ``linalg.vecdot(x, y, dim=)``, of one dtype."""
-    import autoray
-
     if backend != "torch":  # numpy, jax, cupy, dask: numpy's own
         return autoray.get_lib_fn(backend, "vecdot")
     import torch
@@ -227,8 +210,7 @@ def _torch_binary(name):
                 a, b = a.to(torch.int8), b.to(torch.int8)
             return fn(a, b)
 
-        call.__name__ = call.__qualname__ = name
-        return call
+        return named(call, name)
 
     return factory
 
@@ -316,8 +298,6 @@ def cumulative_impl(name):
 
             def jax_call(x, axis, dtype=None, include_initial=False):
                 if dtype is not None:  # (32-bit without x64: no warning)
-                    from ..graph.dtypes import finalize
-
                     dtype = finalize(backend, dtype, (dtype,))
                     dtype = autoray.to_backend_dtype(dtype, like=backend)
                 return own(x, axis=axis, dtype=dtype, include_initial=include_initial)
@@ -342,8 +322,7 @@ def cumulative_impl(name):
                 out = _lib(backend, "concatenate")((first, out), axis)
             return out
 
-        call.__name__ = call.__qualname__ = name
-        return call
+        return named(call, name)
 
     return factory
 

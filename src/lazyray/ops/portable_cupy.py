@@ -18,9 +18,9 @@ True
 from __future__ import annotations
 
 from ..graph import registry
-from .linalg_torch import _key
+from .common import named, planned
 from .portable_torch import _moment, int_reciprocal
-from .torch_numpy import _result_dtypes
+from .torch_numpy import _result_dtypes, _sig
 
 __all__ = ["numpy_on_cupy"]
 
@@ -162,13 +162,8 @@ def numpy_on_cupy(fn, name: str):
     plans: dict = {}
 
     def call(*args, **kwargs):
-        try:
-            key = _key(args), _key(sorted(kwargs.items()))
-            dts = plans[key]
-        except KeyError:
-            dts = plans[key] = _result_dtypes(np_fn, args, kwargs, True)
-        except TypeError:  # an unhashable argument
-            dts = _result_dtypes(np_fn, args, kwargs, True)
+        key = _sig(args, True), _sig(sorted(kwargs.items()), True)
+        dts = planned(plans, key, _result_dtypes, np_fn, args, kwargs, True)
         res = _MISSING
         if fn is not None:
             try:
@@ -179,8 +174,7 @@ def numpy_on_cupy(fn, name: str):
             res = _host(cupy, np_fn, args, kwargs)
         return _cast(cupy, res, dts)
 
-    call.__name__ = call.__qualname__ = name.rpartition(".")[2]
-    return call
+    return named(call, name)
 
 
 registry.NUMPY_HOSTS["cupy"] = numpy_on_cupy

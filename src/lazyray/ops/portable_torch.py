@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from .common import named, planned
 from .torch_numpy import (
     _cast_to,
     _common,
@@ -391,19 +392,15 @@ def numpy_typed(name, base=None, np_fn=None, probe="elementwise"):
         fix = _TORCH_FIX.get(name)
         plans: dict = {}
 
+        def plan(args, kwargs):
+            out = None
+            if probe is not None:
+                out = _result_dtypes(np_impl, args, kwargs, probe == "reduction")
+            return _loop_dtypes(np_impl, args), out
+
         def call(*args, **kwargs):
             key = (_sig(list(args)), _sig(tuple(sorted(kwargs.items()))))
-            try:
-                loops, out = plans[key]
-            except (KeyError, TypeError):
-                loops = _loop_dtypes(np_impl, args)
-                out = None
-                if probe is not None:
-                    out = _result_dtypes(np_impl, args, kwargs, probe == "reduction")
-                try:
-                    plans[key] = loops, out
-                except TypeError:
-                    pass
+            loops, out = planned(plans, key, plan, args, kwargs)
             if loops is not None:
                 dev = _device(torch, args)
                 conv = []
@@ -432,8 +429,7 @@ def numpy_typed(name, base=None, np_fn=None, probe="elementwise"):
                 res = _via_numpy(torch, np_impl, args, kwargs)
             return _cast_to(torch, res, out)
 
-        call.__name__ = call.__qualname__ = name.rpartition(".")[2]
-        return call
+        return named(call, name)
 
     factory.numpy_semantics = True
     return factory

@@ -25,8 +25,9 @@ import math
 import autoray
 
 from ..graph import dtypes
+from .portable import torch_needs_running, torch_running
 
-__all__ = ["DEFAULT_DDOF", "KEYWORDS", "NATIVE", "reduction_impl"]
+__all__ = ["DEFAULT_DDOF", "KEYWORDS", "NATIVE", "reduced_shape", "reduction_impl"]
 
 #: the numpy keywords (beyond ``axis``/``keepdims``) each reduction takes
 KEYWORDS = {
@@ -92,7 +93,12 @@ def _axes(axis, ndim) -> tuple:
     return (axis % ndim,)
 
 
-def _out_shape(shape, axes, keepdims) -> tuple:
+def reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
+    """Shape after reducing ``axes`` (normalized, sorted).
+
+    >>> reduced_shape((2, 3, 4), (0, 2), False), reduced_shape((2, 3), (1,), True)
+    ((3,), (2, 1))
+    """
     if keepdims:
         return tuple(1 if i in axes else d for i, d in enumerate(shape))
     return tuple(d for i, d in enumerate(shape) if i not in axes)
@@ -121,7 +127,7 @@ def _prod(L, x, axis, keepdims, dtype=None):
         axes = _axes(axis, len(x.shape))
         for a in sorted(axes, reverse=True):
             x = L.prod(x, axis=a, keepdims=True)
-        return x if keepdims else L.reshape(x, _out_shape(tuple(x.shape), axes, False))
+        return x if keepdims else L.reshape(x, reduced_shape(tuple(x.shape), axes, False))
     return L.prod(x, **_ax(x, axis, keepdims))
 
 
@@ -132,10 +138,6 @@ def _count(L, x, where, axis, keepdims):
         return math.prod(int(x.shape[a]) for a in axes)
     w = L.broadcast_to(where, tuple(x.shape))
     return L.sum(w, **_ax(w, axis, keepdims))
-
-
-def _default_float(L) -> str:
-    return dtypes.default_float(L.backend)
 
 
 def _inexact(name) -> bool:
@@ -166,7 +168,7 @@ def _extremum(name):
         axes = _axes(axis, len(shape))
         if initial is not None and any(shape[a] == 0 for a in axes):
             # an empty reduction with ``initial`` is ``initial``
-            out = _out_shape(shape, axes, keepdims)
+            out = reduced_shape(shape, axes, keepdims)
             kw = {"device": x.device} if L.backend == "torch" else {}
             return L.full(out, initial, dtype=x.dtype, **kw)
         r = getattr(L, name)(x, **_ax(x, axis, keepdims))
@@ -204,7 +206,7 @@ def _mean_dtypes(L, x, dtype):
     name = L.dtype_name(x)
     if dtype is not None:
         return dtype, dtype
-    out = name if _inexact(name) else _default_float(L)
+    out = name if _inexact(name) else dtypes.default_float(L.backend)
     return ("float32" if out == "float16" else out), out
 
 
@@ -227,7 +229,7 @@ def _variance(L, x, axis, keepdims, dtype, where, ddof):
     ``max(n - ddof, 0)``.  Returns ``(variance, result dtype)``."""
     name = L.dtype_name(x)
     if dtype is None:
-        out = dtypes.real_dtype(name) if _inexact(name) else _default_float(L)
+        out = dtypes.real_dtype(name) if _inexact(name) else dtypes.default_float(L.backend)
         dtype = None if _inexact(name) else out
     else:
         out = dtype
@@ -325,8 +327,6 @@ def reduction_impl(name: str):
                 # always explicit: torch's own default is 1
                 kwargs["correction"] = kwargs.pop("ddof", 0)
             if backend == "torch" and name in ("cumsum", "cumprod"):
-                from .portable import torch_needs_running, torch_running
-
                 dt = kwargs.get("dtype")
                 y = x if dt is None else x.to(dt)  # (numpy accumulates in dtype)
                 if torch_needs_running(y):
