@@ -11,9 +11,9 @@ import pytest
 
 import lazyray
 from lazyray.examples import gram_schmidt
+from lazyray.graph.traverse import topological
 from lazyray.ops.common import make
 from lazyray.passes import LOWER_RULES, SIMPLIFY_RULES, cse, dce, fold, lower, optimize, simplify
-from lazyray.passes.core import topo
 from lazyray.passes.engine import Engine, run
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserWarning")
@@ -23,16 +23,16 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::UserW
 
 
 def n_nodes(y):
-    return len(topo(y))
+    return len(topological(y))
 
 
 def n_ops(y):
-    return sum(n.fn is not None for n in topo(y))
+    return sum(n.fn is not None for n in topological(y))
 
 
 def ops(y):
     out = {}
-    for n in topo(y):
+    for n in topological(y):
         out[n.fn_name] = out.get(n.fn_name, 0) + 1
     return out
 
@@ -301,10 +301,10 @@ def test_equal_leaves_merge_but_variables_stay(rng):
     x = lazyray.Variable((3, 3))
     y = [b * x + a * x, c @ x]
     z = optimize(y, variables=[x])
-    used = {id(n) for n in topo(z)}
+    used = {id(n) for n in topological(z)}
     assert (id(a) in used) + (id(b) in used) + (id(c) in used) == 1
     z = optimize(y, variables=[x, a])  # a protected variable is never merged
-    used = {id(n) for n in topo(z)}
+    used = {id(n) for n in topological(z)}
     assert id(a) in used and (id(b) in used) + (id(c) in used) == 1
     f = lazyray.Function([x, a], y)
     xv, av = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))

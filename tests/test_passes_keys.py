@@ -13,7 +13,6 @@ import lazyray
 from lazyray.graph.node import build_node
 from lazyray.graph.sharing import freeze
 from lazyray.passes import optimize
-from lazyray.passes.core import topo
 from lazyray.passes.engine import Engine
 from lazyray.passes.hashcons import _static
 
@@ -107,7 +106,7 @@ def test_key_of_is_the_key_of_the_rebuilt_node():
     # an operand of another type of node: also when looking up by hand
     eng2 = Engine(())
     m = eng2.walk(outs)
-    for n in topo(outs):
+    for n in lazyray.ascend(outs):
         if n._fn is not None:
             cd = [m[d] for d in n._deps]
             eng2.ready(cd)

@@ -12,7 +12,9 @@ import numpy as np
 from autoray import infer_backend
 
 from ..graph import pytree
+from ..graph.dtypes import dtype_name, dtype_object
 from ..graph.node import CustomOp
+from .jit_keys import _is_array
 from .tape import BIN, FREE, GEN, ITEMS, ITKW, UN, Program, Slot, _Rebuild
 
 __all__ = ["InputChecks", "fast_check", "ReadOnly", "protect"]
@@ -39,19 +41,13 @@ class InputChecks:
         """The call's flat inputs, checked against the inputs' shapes and
         dtypes (Python scalars for 0-d inputs converted); raises ``ValueError``
         or ``TypeError`` naming the input."""
-        from ..graph.dtypes import dtype_name
-
         out = list(flat)
-        backend = None  # of the first array among the inputs
-        for a in out:
-            if hasattr(a, "shape") and hasattr(a, "dtype"):
-                backend = infer_backend(a)
-                break
+        backend = next((infer_backend(a) for a in out if _is_array(a)), None)  # the first array's
         for i, (a, (shape, dt)) in enumerate(zip(out, self._in_info)):
             if type(a) in _PY_SCALARS:
                 out[i] = self._scalar(i, a, shape, dt, backend)
                 continue
-            if not (hasattr(a, "shape") and hasattr(a, "dtype")):
+            if not _is_array(a):
                 raise TypeError(
                     f"{self._input_name(i)} must be an array of shape {shape} and dtype "
                     f"{dt}, got {type(a).__name__}"
@@ -127,8 +123,6 @@ class InputChecks:
         in strict mode).  A call retargeted to another backend follows that
         backend's dtype rules (torch: ``float32 + int64`` is ``float32``), so
         only its shapes are checked."""
-        from ..graph.dtypes import dtype_name
-
         for s, (shape, dt) in zip(self._flat_out_slots(), self._out_info):
             if type(dt) is tuple:  # a multi-output node: checked through its items
                 continue
@@ -144,14 +138,6 @@ class InputChecks:
                 )
 
 
-def _np_dtype(name):
-    """numpy's dtype object of that name, or a sentinel no array's dtype is."""
-    try:
-        return np.dtype(str(name))
-    except (TypeError, ValueError):
-        return object()
-
-
 def fast_check(info, alts):
     """``ok(flat) -> bool``: whether the flat call inputs are arrays of the
     shapes and dtypes in ``info`` (``(shape, dtype name)`` per input), by an
@@ -160,7 +146,7 @@ def fast_check(info, alts):
     ``torch.float64``) and a shape comparison; unrolled for one and two
     inputs.  It is the call's fast path: a false answer sends the inputs to
     :meth:`Function._checked`, which fills ``alts``."""
-    pairs = tuple((_np_dtype(dt), shape, alt) for (shape, dt), alt in zip(info, alts))
+    pairs = tuple((dtype_object(dt), shape, alt) for (shape, dt), alt in zip(info, alts))
     if len(pairs) == 1:
         ((d0, s0, t0),) = pairs
 

@@ -28,6 +28,7 @@ import math
 import re
 
 from ..graph.node import LazyArray
+from ..graph.traverse import to_list
 from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, Program, Slot, _Rebuild
 from .tapebuild import build
 
@@ -74,8 +75,6 @@ def get_source(lz, params: dict | None = None) -> str:
     array([[1.5, 1.5],
            [1.5, 1.5]])
     """
-    from ..graph.traverse import to_list
-
     prog, _ = build(to_list(lz), None, fold=False)
     return render(prog, params)
 

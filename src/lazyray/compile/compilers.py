@@ -27,6 +27,7 @@ import types
 import warnings
 
 from ..graph import pytree
+from ..graph.dtypes import dtype_name
 
 __all__ = ["compile_function", "CompiledFunction", "COMPILERS"]
 
@@ -208,8 +209,6 @@ def _input_checker(function, compiler):
     info = getattr(function, "_in_info", None)
     if info is None:
         return None
-    from ..graph.dtypes import dtype_name
-
     expected = [(tuple(int(d) for d in shape), str(dt)) for shape, dt in info]
 
     def check(flat):

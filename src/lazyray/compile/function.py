@@ -13,14 +13,14 @@ from autoray import infer_backend
 
 from ..graph import pytree
 from ..graph.evaluate import _STRICT
+from ..graph.node import CustomOp
+from ..graph.registry import resolve, resolve_numpy
 from .checks import InputChecks, ReadOnly, fast_check, protect
 from .retarget import retarget
 from .tape import FREE, Program, paused_gc, run
-from .tapebuild import build
+from .tapebuild import _CONTAINERS, build
 
 __all__ = ["Function"]
-
-_CONTAINERS = (tuple, list, dict)
 
 #: what runs a Function's calls as dask tasks (``scheduler=``):
 #: :class:`lazyray.execute.todask.ScheduledFunction`, which binds itself here
@@ -350,8 +350,6 @@ class Function(InputChecks):
     # ------------------------------------------------------------ pickling
 
     def __getstate__(self):
-        from ..graph.registry import resolve, resolve_numpy
-
         p = self._prog
         other = p.other_backends
         find = resolve_numpy if p.numpy_semantics else resolve
@@ -388,9 +386,6 @@ class Function(InputChecks):
         return list(get)
 
     def __setstate__(self, state):
-        from ..graph.node import CustomOp
-        from ..graph.registry import resolve, resolve_numpy
-
         if state.get("version") != 3:
             raise ValueError(
                 "cannot unpickle a lazyray Function pickled by another version of lazyray; "

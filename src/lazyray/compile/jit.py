@@ -158,6 +158,13 @@ class JitFunction:
                 _walk(v, f"argument {name!r}", parts, leaves)
         return tuple(parts), leaves
 
+    def _concrete(self, method: str, args, kwargs):
+        """:meth:`_signature` of a call of ``method`` (not on lazy arrays)."""
+        try:
+            return self._signature(args, kwargs)
+        except _Inline:
+            raise TypeError(f"{method}() needs concrete arrays, not lazy ones") from None
+
     def _static_nums(self, n: int) -> set:
         """The positions of the static arguments of a call of ``n`` arguments."""
         return {i + n if i < 0 else i for i in self._nums} if self._neg else self._nums
@@ -265,11 +272,7 @@ class JitFunction:
         >>> f.lower(np.ones(3))
         <Function(1 input(s)) -> 1 output(s), 2 op(s), backend='numpy'>
         """
-        try:
-            key, leaves = self._signature(args, kwargs)
-        except _Inline:
-            raise TypeError("lower() needs concrete arrays, not lazy ones") from None
-        return self._entry(key, leaves, args, kwargs)
+        return self._entry(*self._concrete("lower", args, kwargs), args, kwargs)
 
     def trace(self, *args, **kwargs) -> Traced:
         """Trace the function on Variables shaped like these arguments
@@ -283,11 +286,7 @@ class JitFunction:
         >>> t.outputs.shape, t.outputs.dtype, t.inputs[0].fn_name
         ((2, 3), dtype('float32'), 'variable')
         """
-        try:
-            _, leaves = self._signature(args, kwargs)
-        except _Inline:
-            raise TypeError("trace() needs concrete arrays, not lazy ones") from None
-        return self._trace(leaves, args, kwargs)
+        return self._trace(self._concrete("trace", args, kwargs)[1], args, kwargs)
 
     def summary(self, *args, **kwargs):
         """``lazyray.summary`` of the graph traced for these arguments.

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import inspect
 
-from ..graph.node import LazyArray
+from autoray import infer_backend
+
+from ..graph.dtypes import dtype_name
+from ..graph.node import LazyArray, Variable
 
 
 class _Inline(Exception):
@@ -75,21 +78,12 @@ def _describe(x) -> str:
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k!r}: {_describe(v)}" for k, v in x.items()) + "}"
     if _is_array(x):
-        from autoray import infer_backend
-
-        from ..graph.dtypes import dtype_name
-
         shape = ",".join(str(int(d)) for d in x.shape)
         return f"{infer_backend(x)}:{dtype_name(x.dtype)}[{shape}]"
     return repr(x)
 
 
 def _variable(x) -> LazyArray:
-    from autoray import infer_backend
-
-    from ..graph.dtypes import dtype_name
-    from ..graph.node import Variable
-
     return Variable(tuple(int(d) for d in x.shape), infer_backend(x), dtype_name(x.dtype))
 
 

@@ -7,18 +7,12 @@ import autoray
 import numpy as np
 from autoray import infer_backend
 
+from ..graph.registry import resolve, resolve_numpy
+from ..ops.torch_numpy import plain_array
+from .jit_keys import _is_array
 from .tape import BINC, Program
 
 __all__ = ["retarget"]
-
-
-def _is_array_of(x, backend) -> bool:
-    t = type(x)
-    if t in (int, float, complex, bool, str, type(None)) or isinstance(x, type):
-        return False
-    if not (hasattr(x, "shape") and hasattr(x, "dtype")):
-        return False
-    return infer_backend(x) == backend
 
 
 def retarget(prog: Program, backend: str, device=None) -> Program:
@@ -29,9 +23,6 @@ def retarget(prog: Program, backend: str, device=None) -> Program:
     ``autoray.do("asarray", x, like=backend)``, then moved to ``device``
     (a torch device, e.g. ``"cuda:0"``) when one is given.
     """
-    from ..graph.registry import resolve, resolve_numpy
-    from ..ops.torch_numpy import plain_array
-
     src = prog.backend
     # a graph traced on numpy has numpy's static dtypes: it keeps numpy's
     # meaning on the new backend
@@ -41,7 +32,7 @@ def retarget(prog: Program, backend: str, device=None) -> Program:
     def conv(x):
         if isinstance(x, np.generic):  # (torch.as_tensor refuses np.uint64 scalars)
             x = np.asarray(x)
-        if _is_array_of(x, src):
+        if _is_array(x) and infer_backend(x) == src:
             if isinstance(x, np.ndarray):  # (torch refuses negative strides, ulonglong)
                 x = plain_array(x)
             x = autoray.do("asarray", x, like=backend)

@@ -32,27 +32,12 @@ said otherwise)::
 
 from __future__ import annotations
 
-import contextlib
-import gc
+from ..graph.config import paused_gc
 
-__all__ = ["Program", "run", "ArgTemplate", "Slot"]
+__all__ = ["Program", "run", "ArgTemplate", "Slot", "paused_gc"]
 
 
 BIN, UN, BINC, KW, ITEMS, ITKW, FREE, GEN = range(8)
-
-
-@contextlib.contextmanager
-def paused_gc():
-    """Pause the cyclic garbage collector inside the block: building or
-    unpickling a graph or a tape makes many acyclic objects, and each
-    collection would traverse them all again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Slot:

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from operator import itemgetter
 
+from ..graph.evaluate import _STRICT, check_result
 from ..graph.node import LazyArray
+from ..graph.traverse import tree_map
 from . import tape as tp
 from .lean import specialize
 from .numbering import _ATOMS, number
@@ -76,21 +78,6 @@ class _Builder:
             if node_value:
                 self.node_consts.add(len(self.consts) - 1)
         return slot
-
-
-def _fill(x, lookup):
-    t = type(x)
-    if t is LazyArray:
-        return lookup(x)
-    if t is tuple or t is list:
-        return t([_fill(v, lookup) for v in x])
-    if t is dict:
-        return {k: _fill(v, lookup) for k, v in x.items()}
-    if isinstance(x, _CONTAINERS):
-        from ..graph.traverse import tree_map
-
-        return tree_map(lookup, x)
-    return x
 
 
 def build(outputs, inputs=None, fold=True, sub=None, specialized=False) -> tuple[tp.Program, list]:
@@ -158,12 +145,7 @@ def _build(outputs, inputs, fold, sub, specialized):
     others = {}
     emit = tape.append
     add_op = ops.append
-    check = None
-    if fold:
-        from ..graph.evaluate import _STRICT, check_result
-
-        if _STRICT[0]:
-            check = check_result
+    check = check_result if fold and _STRICT[0] else None
 
     def const_reg(j):
         s = reg[j]
@@ -366,9 +348,9 @@ def _fold(node, i, di, nodes, vals, last, check):
         data = nodes[j]._data
         return data if data is not None else vals[j]
 
-    args = [_fill(a, lookup) for a in node._args]
+    args = tree_map(lookup, node._args)
     kw = node._kwargs
-    val = node._fn(*args, **_fill(kw, lookup)) if kw else node._fn(*args)
+    val = node._fn(*args, **tree_map(lookup, kw)) if kw else node._fn(*args)
     if check is not None:
         check(node, val)
     vals[i] = val
@@ -384,16 +366,16 @@ def _main_backend(outputs, inputs):
     return "numpy"
 
 
-def _template(x, lookup, bld, top=False):
+def _template(x, lookup):
     """Template of one argument: registers for lazy arrays, constants kept."""
     t = type(x)
     if t is LazyArray:
         return Slot(lookup(x))
     if isinstance(x, _CONTAINERS) and _has_lazy(x):
         if isinstance(x, dict):
-            items = [(k, _template(v, lookup, bld)) for k, v in x.items()]
+            items = [(k, _template(v, lookup)) for k, v in x.items()]
         else:
-            items = [_template(v, lookup, bld) for v in x]
+            items = [_template(v, lookup) for v in x]
         return _Rebuild(type(x), items)
     return x
 
@@ -415,7 +397,7 @@ def _general(fn, args, kwargs, lookup, bld):
                 return (ITKW, fn, get, kwargs)
             return (ITEMS, fn, get, None)
     tmpl = ArgTemplate(
-        tuple(_template(a, lookup, bld) for a in args),
-        {k: _template(v, lookup, bld) for k, v in kwargs.items()} if kwargs else None,
+        tuple(_template(a, lookup) for a in args),
+        {k: _template(v, lookup) for k, v in kwargs.items()} if kwargs else None,
     )
     return (GEN, fn, tmpl, None)

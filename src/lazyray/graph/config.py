@@ -8,6 +8,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 
 _IMPLICIT = [os.environ.get("LAZYRAY_IMPLICIT_COMPUTE", "1") not in ("", "0")]
@@ -59,3 +60,17 @@ def implicit_compute(value: bool = True):
         yield
     finally:
         set_implicit_compute(old)
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause the cyclic garbage collector inside the block: building,
+    optimizing or unpickling a graph or a tape makes many acyclic objects,
+    and each collection would traverse them all again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -35,14 +35,10 @@ class ConversionMixin:
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         """DLPack export of the value (computed if determined, see
         :meth:`__array__`)."""
-        kwargs = {
-            "stream": stream,
-            "max_version": max_version,
-            "dl_device": dl_device,
-            "copy": copy,
-        }
-        kwargs = {k: v for k, v in kwargs.items() if v is not None}
-        return self._dlpack_source().__dlpack__(**kwargs)
+        kwargs = dict(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+        return self._dlpack_source().__dlpack__(
+            **{k: v for k, v in kwargs.items() if v is not None}
+        )
 
     def __dlpack_device__(self):
         return self._dlpack_source().__dlpack_device__()

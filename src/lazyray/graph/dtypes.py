@@ -355,15 +355,10 @@ def _info_dtype(op: str, x):
     dt = getattr(x, "dtype", None)
     if dt is None or isinstance(x, (type, np.dtype)):
         dt = x
-    try:
-        return np.dtype(dtype_name(dt))
-    except TypeError:  # e.g. bfloat16: ml_dtypes knows it, when installed
-        try:
-            import ml_dtypes
-
-            return np.dtype(getattr(ml_dtypes, dtype_name(dt)))
-        except (ImportError, AttributeError):
-            raise TypeError(f"{op}: no numpy dtype for {dt!r:.40}") from None
+    obj = dtype_object(dtype_name(dt))  # (bfloat16: when ml_dtypes is installed)
+    if type(obj) is str:
+        raise TypeError(f"{op}: no numpy dtype for {dt!r:.40}")
+    return obj
 
 
 def finfo(x):

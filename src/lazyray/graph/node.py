@@ -220,13 +220,8 @@ class LazyArray(ConversionMixin):
         >>> LazyArray.from_shape((3,), dtype="int32").dtype
         dtype('int32')
         """
-        return _leaf(
-            "variable",
-            None,
-            check_shape("Variable", shape),
-            supported_dtype("Variable", dtype),
-            backend,
-        )
+        shape, dtype = check_shape("Variable", shape), supported_dtype("Variable", dtype)
+        return _leaf("variable", None, shape, dtype, backend)
 
     def to(
         self, fn, args=None, kwargs=None, backend=None, shape=None, deps=None, dtype=None
@@ -246,15 +241,10 @@ class LazyArray(ConversionMixin):
             args = (self,)
             if deps is None:
                 deps = (self,)
-        return LazyArray(
-            backend=self._backend if backend is None else backend,
-            fn=fn,
-            args=args,
-            kwargs=kwargs,
-            shape=self._shape if shape is None else shape,
-            deps=deps,
-            dtype=self._dtype if dtype is None else dtype,
-        )
+        backend = self._backend if backend is None else backend
+        shape = self._shape if shape is None else shape
+        dtype = self._dtype if dtype is None else dtype
+        return LazyArray(backend, fn, args, kwargs, shape, deps, dtype)
 
     # ---------------------------------------------------------- properties
 

@@ -1,12 +1,11 @@
-"""Machinery shared by the graph passes: the order of a walk, copying nodes
-with new dependencies, and the :class:`Rule` record of the rule tables.
+"""Machinery shared by the graph passes: copying nodes with new
+dependencies and the :class:`Rule` record of the rule tables.
 
 Passes never mutate a node they are given.  The engine (:mod:`.engine`)
 walks the graph leaves first and builds a *new* node for every op node
 (``copy=True``, the default), so the optimized graph shares only its leaves
 (arrays, Variables and already computed nodes, which nothing mutates) with
-the user's graph.  Computing the
-optimized graph therefore never fills in, or keeps alive, the user's
+the user's graph: computing it never fills in, or keeps alive, the user's
 intermediate nodes.  With ``copy=False`` (the engine after a first pass,
 and :class:`~lazyray.Function`, which only reads the graph) they reuse the
 nodes they leave unchanged.
@@ -18,35 +17,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..graph.node import LazyArray
-from ..graph.traverse import find_lazy, tree_map
+from ..graph.traverse import tree_map
 
-__all__ = ["Rule", "topo"]
+__all__ = ["Rule"]
 
 
-def topo(outputs) -> list:
-    """Every node of the graph once, each after its dependencies (a cheaper
-    walk than :func:`lazyray.ascend`, whose deepest-first order the passes do
-    not need)."""
-    order = []
-    done = set()
-    stack = list(find_lazy(outputs))[::-1]
-    pop, push, add = stack.pop, stack.append, done.add
+def post_order(roots, done: dict, deps_of, make) -> None:
+    """Fill ``done`` (``id(node) -> make(node)``) for ``roots``, each node
+    after the nodes ``deps_of(node)`` that are not in ``done`` yet."""
+    stack = list(roots)
     while stack:
-        node = pop()
-        nid = id(node)
-        if nid in done:
+        x = stack[-1]
+        if id(x) in done:
+            stack.pop()
             continue
-        ready = True
-        for d in node._deps:
-            if id(d) not in done:
-                if ready:
-                    push(node)
-                    ready = False
-                push(d)
-        if ready:
-            add(nid)
-            order.append(node)
-    return order
+        pending = [d for d in deps_of(x) if id(d) not in done]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        done[id(x)] = make(x)
 
 
 def _remap_one(a, mapping):

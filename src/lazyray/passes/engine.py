@@ -46,13 +46,11 @@ which needs an ordinary graph, rebuilds those nodes first.
 
 from __future__ import annotations
 
-import gc
-
+from ..graph.config import paused_gc
 from ..graph.evaluate import compute_nodes
 from ..graph.node import LazyArray, _leaf
 from ..graph.sharing import no_sharing
-from ..graph.traverse import find_lazy, tree_map
-from .core import topo
+from ..graph.traverse import descend, find_lazy, tree_map
 from .hashcons import _ANY, _ATOMS, _KEYED, Builder
 from .narrow import NARROW, NARROW_RULE
 from .rewrite import Rewriter
@@ -399,24 +397,18 @@ class Engine(Rewriter, Builder):
     def run(self, outputs):
         """The optimized outputs (same pytree)."""
         roots = list(find_lazy(outputs))
-        enabled = gc.isenabled()
-        gc.disable()  # no reference cycles are made; collections would rescan the graph
-        try:
-            with no_sharing():
-                m = self.walk(roots)
-                final = {id(o): m[o] for o in roots}
-                del m
-                if self.fold == "compute":
-                    self.fold_outputs(final)
-                if self.narrowable:
-                    if self.sub:
-                        self.materialize(final)
-                    self.narrow_walk(final)
-                self.finish()
-            return tree_map(lambda n: final[id(n)], outputs)
-        finally:
-            if enabled:
-                gc.enable()
+        with paused_gc(), no_sharing():
+            m = self.walk(roots)
+            final = {id(o): m[o] for o in roots}
+            del m
+            if self.fold == "compute":
+                self.fold_outputs(final)
+            if self.narrowable:
+                if self.sub:
+                    self.materialize(final)
+                self.narrow_walk(final)
+            self.finish()
+        return tree_map(lambda n: final[id(n)], outputs)
 
     def fold_outputs(self, final) -> None:
         """Constant outputs become leaves (a multi-output one stays, on
@@ -437,7 +429,7 @@ class Engine(Rewriter, Builder):
         srcs = [c for c, _ in self.front.values()]
         roots = list(final.values()) + srcs
         used = {}
-        for n in topo(roots):
+        for n in descend(roots):
             if n._op == "item" and n._fn is not None and type(n._op) is str:
                 base, i = n._args
                 used.setdefault(id(base), set()).add(i)

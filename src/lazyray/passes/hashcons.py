@@ -8,7 +8,7 @@ import struct
 
 from ..graph.node import LazyArray, build_node
 from ..graph.sharing import freeze
-from .core import _remap
+from .core import _remap, post_order
 
 __all__ = ["Builder"]
 
@@ -100,42 +100,22 @@ class Builder:
         """The exact CSE key of op node ``n`` (on canonical operands; a node
         kept on new operands, in ``sub``, on these)."""
         cd = self.sub.get(n) if self.sub else None
-        k = self.key_of(n, n._deps if cd is None else cd)
-        if k is not None:
-            return k
-        # kwargs or static arguments holding nodes or objects keyed by identity
-        # (never a node kept on new operands: it has neither)
-        kw = n._kwargs
+        return Builder.key_of(self, n, n._deps if cd is None else cd, self.keep)
+
+    def key_of(self, node, cd, keep=None):
+        """``key(rebuild(node, cd))`` without rebuilding ``node`` (a node
+        merged into an earlier one is never built).  Without ``keep``, None
+        when that key is not plain to see (kwargs or static arguments holding
+        nodes or objects keyed by identity: the caller rebuilds and keys the
+        candidate); with it, those are keyed too and appended to ``keep``."""
+        kw = node._kwargs
         fk = None
         if kw is not None:
             fk = (self.kwcache.get(id(kw)) or self.kwinfo(kw))[1] if type(kw) is dict else None
             if fk is None:
-                fk = freeze(kw, self.keep)
-        op = n._op
-        items = [op, None if type(op) is str else id(n._fn), n._backend, n._shape, n._dtype, fk]
-        args = n._args
-        deps = n._deps
-        got = None
-        if type(args) is tuple:  # (its lazy arguments are its operands)
-            got = arg_items(args, deps, lambda i: id(deps[i]), self.keep)
-        if got is None:
-            got = [("<args>", freeze(args, self.keep))]
-        return tuple(items + got)
-
-    def key_of(self, node, cd):
-        """``key(rebuild(node, cd))`` without rebuilding ``node`` (a node
-        merged into an earlier one is never built), or None when that key is
-        not plain to see (kwargs or static arguments holding nodes or objects
-        keyed by identity: the caller rebuilds and keys the candidate)."""
-        kw = node._kwargs
-        if kw is None:
-            fk = None
-        elif type(kw) is dict:
-            fk = (self.kwcache.get(id(kw)) or self.kwinfo(kw))[1]
-            if fk is None:
-                return None
-        else:
-            return None
+                if keep is None:
+                    return None
+                fk = freeze(kw, keep)
         op = node._op
         fid = None if type(op) is str else id(node._fn)
         deps = node._deps
@@ -147,12 +127,12 @@ class Builder:
                 c0, c1 = cd
                 return (op, fid, node._backend, node._shape, node._dtype, fk, id(c0), id(c1))
             return (op, fid, node._backend, node._shape, node._dtype, fk, *[id(c) for c in cd])
-        if type(args) is not tuple:
+        kp = [] if keep is None else keep
+        items = arg_items(args, deps, lambda i: id(cd[i]), kp) if type(args) is tuple else None
+        if keep is None and (items is None or kp):  # kp: a node, or an object rebuild may copy
             return None
-        kp = []
-        items = arg_items(args, deps, lambda i: id(cd[i]), kp)
-        if items is None or kp:  # kp: a node, or an object rebuild may copy
-            return None
+        if items is None:
+            items = [("<args>", freeze(args, keep))]
         return (op, fid, node._backend, node._shape, node._dtype, fk, *items)
 
     def ready(self, deps) -> None:
@@ -257,25 +237,14 @@ class Builder:
         them, so that the result is an ordinary graph."""
         sub = self.sub
         done = {}
-        stack = list(final.values())
-        while stack:
-            x = stack[-1]
-            if id(x) in done:
-                stack.pop()
-                continue
-            deps = sub.get(x, x._deps)
-            pending = [d for d in deps if id(d) not in done]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            cd = [done[id(d)] for d in deps]
-            if x in sub:
-                done[id(x)] = self.rebuild(x, [done[id(d)] for d in sub[x]])
-            elif any(c is not d for c, d in zip(cd, x._deps)):
-                done[id(x)] = self.rebuild(x, cd)
-            else:
-                done[id(x)] = x
+
+        def make(x):
+            cd = [done[id(d)] for d in sub.get(x, x._deps)]
+            if x in sub or any(c is not d for c, d in zip(cd, x._deps)):
+                return self.rebuild(x, cd)
+            return x
+
+        post_order(final.values(), done, lambda x: sub.get(x, x._deps), make)
         for i, c in final.items():
             final[i] = done[id(c)]
         sub.clear()

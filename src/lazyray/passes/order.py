@@ -27,6 +27,7 @@ from __future__ import annotations
 import heapq
 from typing import NamedTuple
 
+from ..graph.evaluate import compute_nodes
 from ..graph.node import LazyArray
 from ..graph.traverse import ascend, find_lazy
 
@@ -281,8 +282,6 @@ def compute_in_order(order: list) -> None:
     >>> y.data
     np.float64(12.0)
     """
-    from ..graph.evaluate import compute_nodes
-
     order.reverse()
     while order:
         node = order.pop()

@@ -17,6 +17,7 @@ applied.
 from __future__ import annotations
 
 from ..graph.node import LazyArray, build_node
+from .core import post_order
 from .hashcons import arg_items
 
 __all__ = ["Rewriter", "MAX_STEPS"]
@@ -239,22 +240,11 @@ class Rewriter:
         if on is not None:  # the usual: one new node on the operands
             return self.settle(self.rebuild(res, [new[i] for i in on]))
         m = {id(d): c for d, c in zip(deps, new)}
-        stack = [res]
-        while stack:  # the result's new nodes, rebuilt on cand's operands
-            x = stack[-1]
-            if id(x) in m:
-                stack.pop()
-                continue
-            if x._fn is None:
-                m[id(x)] = x
-                stack.pop()
-                continue
-            pending = [d for d in x._deps if id(d) not in m]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
-            m[id(x)] = self.rebuild(x, [m[id(d)] for d in x._deps])
+
+        def make(x):  # the result's new nodes, rebuilt on cand's operands
+            return x if x._fn is None else self.rebuild(x, [m[id(d)] for d in x._deps])
+
+        post_order([res], m, lambda x: x._deps if x._fn is not None else (), make)
         saved = self.cur, self.stop
         self.cur, self.stop = cand, None
         self.level += 1
@@ -334,32 +324,23 @@ class Rewriter:
         if id(n) in stop:
             return n
         local = {}
-        stack = [n]
-        while stack:
-            x = stack[-1]
-            if id(x) in local:
-                stack.pop()
-                continue
-            pending = [
-                d for d in x._deps if d._fn is not None and id(d) not in stop and id(d) not in local
-            ]
-            if pending:
-                stack.extend(pending)
-                continue
-            stack.pop()
+
+        def make(x):
             cd = []
             for d in x._deps:
                 c = local.get(id(d))
                 if c is None:
                     c = d if m is None else m.get(d, d)
                 cd.append(c)
-            same = True
-            for a, b in zip(cd, x._deps):
-                if a is not b:
-                    same = False
-                    break
-            r = local[id(x)] = self.settle(x if same else self.rebuild(x, cd))
+            same = all(a is b for a, b in zip(cd, x._deps))
+            r = self.settle(x if same else self.rebuild(x, cd))
             stop.add(id(r))
+            return r
+
+        def below(x):
+            return [d for d in x._deps if d._fn is not None and id(d) not in stop]
+
+        post_order([n], local, below, make)
         return local[id(n)]
 
 
