@@ -92,26 +92,15 @@ class _Methods:
     (ops, traversal, execution, compilation); :func:`bind` copies them onto
     the class."""
 
-    @property
-    def T(self) -> LazyArray:
-        return ops.transpose(self)
-
-    @property
-    def mT(self) -> LazyArray:
-        return ops.matrix_transpose(self)
+    T = property(ops.transpose)
+    mT = property(ops.matrix_transpose)
+    real = property(ops.real)
+    imag = property(ops.imag)
 
     @property
     def H(self) -> LazyArray:
         """Conjugate transpose."""
         return ops.transpose(ops.conj(self))
-
-    @property
-    def real(self) -> LazyArray:
-        return ops.real(self)
-
-    @property
-    def imag(self) -> LazyArray:
-        return ops.imag(self)
 
     def get_function(self, variables, fold_constants=True, **kwargs):
         """A compiled :class:`lazyray.Function` from ``variables`` to this array."""

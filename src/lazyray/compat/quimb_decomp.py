@@ -202,18 +202,12 @@ def _svd_one_node(x, cutoff, cutoff_mode, max_bond, absorb, renorm):
     if max_bond > 0:
         k = min(k, max_bond)
     args = (x, cutoff, cutoff_mode, max_bond, code, renorm)
-    return _multi_output(
-        "svd_truncated",
-        run_svd_truncated,
-        x,
-        args,
-        None,
-        [
-            ((*b, m, k), d) if left else None,
-            ((*b, k), real_dtype(d)) if svals else None,
-            ((*b, k, n), d) if right else None,
-        ],
-    )
+    outputs = [
+        ((*b, m, k), d) if left else None,
+        ((*b, k), real_dtype(d)) if svals else None,
+        ((*b, k, n), d) if right else None,
+    ]
+    return _multi_output("svd_truncated", run_svd_truncated, x, args, None, outputs)
 
 
 @lazy_cache("qr_stabilized")
@@ -253,14 +247,8 @@ def qr_stabilized(x, absorb=1, **kwargs) -> tuple:
     code, left, _, right = _absorb_tables(absorb, qr=True)
     k = min(m, n)
     kwargs["absorb"] = code
-    return _multi_output(
-        "qr_stabilized",
-        run_qr_stabilized,
-        x,
-        (x,),
-        kwargs,
-        [((*b, m, k), d) if left else None, None, ((*b, k, n), d) if right else None],
-    )
+    outputs = [((*b, m, k), d) if left else None, None, ((*b, k, n), d) if right else None]
+    return _multi_output("qr_stabilized", run_qr_stabilized, x, (x,), kwargs, outputs)
 
 
 #: autoray function name -> lazyray's implementation, registered for the

@@ -144,13 +144,12 @@ def plot_circuit(
     legend = not show_labels if legend is None else legend
     rasterize = n > 2000 if rasterize is None else rasterize
     label_space = 4.0 if show_labels else 0.0
-    if ax is None:
-        if figsize is None:
-            if show_labels:
-                s = min(0.4, 14 / max(n, 1), 9 / (ymax - ymin + 1 + label_space))
-                figsize = (max(n * s, 3.0), max((ymax - ymin + 1 + label_space) * s, 2.0))
-            else:
-                figsize = (14, min(max(0.04 * (ymax - ymin + 1), 2.5), 8))
+    if ax is None and figsize is None:
+        if show_labels:
+            s = min(0.4, 14 / max(n, 1), 9 / (ymax - ymin + 1 + label_space))
+            figsize = (max(n * s, 3.0), max((ymax - ymin + 1 + label_space) * s, 2.0))
+        else:
+            figsize = (14, min(max(0.04 * (ymax - ymin + 1), 2.5), 8))
     fig, ax = _new_axes(ax, figsize)
     width_in = fig.get_size_inches()[0] * ax.get_position().width
     unit_pt = 72 * width_in / max(n, 1)  # points per computation step

@@ -225,7 +225,7 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
             raise ValueError(f"plot_graph: networkx has no layout {name!r} ({name}_layout)")
         if ldim != 2:
             kw["dim"] = ldim
-        if "seed" in _params(fn):
+        if "seed" in inspect.signature(fn).parameters:
             kw.setdefault("seed", seed)
         return fn(G, **kw)
 
@@ -269,13 +269,6 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
     if xy.shape[1] == 2:
         xy = _massage(xy)
     return xy
-
-
-def _params(fn):
-    try:
-        return inspect.signature(fn).parameters
-    except (TypeError, ValueError):  # pragma: no cover - builtins
-        return {}
 
 
 def _forceatlas2(G, pos0, iterations, seed):

@@ -297,11 +297,11 @@ def plot_graph(
     if legend:
         _legend(ax, names, color)
     if not three_d and n:
-        pad_x, pad_y = 0.04 * span_x + 0.3, 0.06 * span_y + 0.3
-        if layout not in ("layered", "spring"):  # networkx layouts span about [-1, 1]
-            pad_x, pad_y = 0.06 * span_x, 0.06 * span_y
-        label_x = (0.6 if layout in ("layered", "spring") else 0.1 * span_x) * show_labels
-        label_y = (0.4 if layout in ("layered", "spring") else 0.05 * span_y) * show_labels
+        layered = layout in ("layered", "spring")  # (networkx layouts span about [-1, 1])
+        pad_x = 0.04 * span_x + 0.3 if layered else 0.06 * span_x
+        pad_y = 0.06 * span_y + 0.3 if layered else 0.06 * span_y
+        label_x = (0.6 if layered else 0.1 * span_x) * show_labels
+        label_y = (0.4 if layered else 0.05 * span_y) * show_labels
         ax.set_xlim(xy[:, 0].min() - pad_x, xy[:, 0].max() + pad_x + label_x)
         ax.set_ylim(xy[:, 1].min() - pad_y, xy[:, 1].max() + pad_y + label_y)
     ax.axis("off")

@@ -170,12 +170,8 @@ def footprint_per_node(plan: MemoryPlan, include_inputs: bool, bytes: bool) -> n
     freed = np.zeros(n, dtype=plan.dtype)
     mask = plan.last >= 0
     np.add.at(freed, plan.last[mask], rel[mask])
-    after = _start(plan, include_inputs, bytes) + np.cumsum(alloc - freed)
-    before = np.empty(n, dtype=plan.dtype)
-    if n:
-        before[0] = _start(plan, include_inputs, bytes)
-        before[1:] = after[:-1]
-    return before + alloc
+    # live after node i, plus what its last use released: live while computing it
+    return _start(plan, include_inputs, bytes) + np.cumsum(alloc - freed) + freed
 
 
 def peak(plan: MemoryPlan, include_inputs: bool, bytes: bool) -> int:  # noqa: A002

@@ -18,7 +18,6 @@ from ..graph import dtypes
 from ..graph.node import supported_dtype
 from ..graph.registry import CREATION, register
 from ..graph.shapes import as_index, broadcast_shapes, check_shape, normalize_axis
-from . import portable_torch
 from .common import (
     LazyArray,
     array_result_type,
@@ -30,15 +29,11 @@ from .common import (
     numpy_decides,
 )
 from .portable import NUMPY_LIKE
+from .portable_torch import register_typed
 
 for _n in ("zeros", "ones", "empty", "full", "eye", "arange", "linspace"):
     # dtypes stay names in the graph; torch gets its dtype objects at call time
-    register(
-        _n,
-        CREATION,
-        impl=portable_torch.numpy_typed(_n, dtypes.backend_dtype_impl(_n), probe=None),
-        impl_is_factory=True,
-    )
+    register_typed(_n, CREATION, dtypes.backend_dtype_impl(_n), probe=None)
 
 
 def _backend(like, backend):

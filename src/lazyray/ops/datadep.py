@@ -82,10 +82,7 @@ def _fit(backend, a, size, fill):
     if n >= size:
         return a[:size]
     if backend == "torch":
-        import torch
-
-        pad = torch.full((size - n,), fill, dtype=a.dtype, device=a.device)
-        return torch.cat([a, pad])
+        return _lib(backend, "concatenate")([a, a.new_full((size - n,), fill)])
     pad = _lib(backend, "full")((size - n,), fill, dtype=a.dtype)
     return _lib(backend, "concatenate")([a, pad])
 

@@ -15,10 +15,11 @@ from ..graph.dtypes import dtype_object
 from ..graph.node import _holds_lazy, array, supported_dtype
 from ..graph.registry import BINARY, OTHER, TERNARY, UNARY, register
 from ..graph.shapes import broadcast_shapes
-from . import portable, portable_torch
+from . import portable
 from .common import LazyArray, backend_of, constant, info, lazy, lazy_operands, make
 from .creation import check_device
 from .elementwise import _dtype_rule, conj  # (conj: made by the unary table)
+from .portable_torch import register_typed
 
 
 def _nary(name, operands, np_fn, static=(), kwargs=None):
@@ -55,9 +56,7 @@ def _check_weak_ints(np_fn, operands, keys, static=()):
         np_fn(*args, **dict(static))
 
 
-register(
-    "where", TERNARY, impl=portable_torch.numpy_typed("where", None, np.where), impl_is_factory=True
-)
+register_typed("where", TERNARY, None, np.where)
 
 
 def where(condition, x=None, y=None):
@@ -79,12 +78,7 @@ def where(condition, x=None, y=None):
     return _nary("where", (condition, x, y), np.where)  # (one function: its dtype rule is cached)
 
 
-register(
-    "clip",
-    TERNARY,
-    impl=portable_torch.numpy_typed("clip", portable.clip_impl),
-    impl_is_factory=True,
-)
+register_typed("clip", TERNARY, portable.clip_impl)
 
 
 def clip(x, /, min=None, max=None, *, a_min=None, a_max=None):  # noqa: A002
@@ -192,18 +186,8 @@ def astype(x, dtype, /, copy=True, *, device=None):
     return make("astype", (x, name), None, x._shape, name)
 
 
-register(
-    "allclose",
-    OTHER,
-    impl=portable_torch.numpy_typed("allclose", portable.allclose_impl, probe=None),
-    impl_is_factory=True,
-)
-register(
-    "isclose",
-    BINARY,
-    impl=portable_torch.numpy_typed("isclose", None, np.isclose),
-    impl_is_factory=True,
-)
+register_typed("allclose", OTHER, portable.allclose_impl, probe=None)
+register_typed("isclose", BINARY, None, np.isclose)
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -14,24 +14,17 @@ import autoray
 import numpy as np
 
 from ..graph import dtypes
-from ..graph.registry import INDEXING, register
+from ..graph.registry import INDEXING
 from ..graph.shapes import as_index, broadcast_shapes, normalize_axis, prod
-from . import portable_torch
 from .common import LazyArray, constant, lazy, make
 from .datadep import has_mask, mask_key
 from .elementwise_general import astype
 from .movement import ravel
+from .portable_torch import register_typed
 
-register(
-    "getitem",
-    INDEXING,
-    impl=portable_torch.numpy_typed("getitem", lambda b: operator.getitem, probe=None),
-    impl_is_factory=True,
-)
+register_typed("getitem", INDEXING, lambda b: operator.getitem, probe=None)
 for _n in ("take", "take_along_axis", "diagonal", "diag", "trace", "tril", "triu"):
-    register(
-        _n, INDEXING, impl=portable_torch.numpy_typed(_n, probe="reduction"), impl_is_factory=True
-    )
+    register_typed(_n, INDEXING, probe="reduction")
 
 _VALID = (
     "only integers, slices (`:`), ellipsis (`...`), None and integer arrays are valid lazy indices"

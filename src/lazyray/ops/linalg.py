@@ -103,14 +103,9 @@ def svd(a, full_matrices: bool = False, compute_uv: bool = True) -> SVDResult | 
     k = min(m, n)
     km, kn = (m, n) if full_matrices else (k, k)
     shapes = [b + (m, km), b + (k,), b + (kn, n)]
+    kwargs = {"full_matrices": True if full_matrices else None}
     return SVDResult(
-        *multi_output(
-            "linalg.svd",
-            (a,),
-            {"full_matrices": True if full_matrices else None},
-            shapes,
-            [d, dtypes.real_dtype(d), d],
-        )
+        *multi_output("linalg.svd", (a,), kwargs, shapes, [d, dtypes.real_dtype(d), d])
     )
 
 
@@ -126,15 +121,8 @@ def qr(a, mode: str = "reduced") -> QRResult:
     if mode not in ("reduced", "complete"):
         raise ValueError(f"linalg.qr: unsupported mode {mode!r}")
     k = m if mode == "complete" else min(m, n)
-    return QRResult(
-        *multi_output(
-            "linalg.qr",
-            (a,),
-            {"mode": None if mode == "reduced" else mode},
-            [b + (m, k), b + (k, n)],
-            [d, d],
-        )
-    )
+    kwargs = {"mode": None if mode == "reduced" else mode}
+    return QRResult(*multi_output("linalg.qr", (a,), kwargs, [b + (m, k), b + (k, n)], [d, d]))
 
 
 def eig(a) -> EigResult:

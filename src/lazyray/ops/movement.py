@@ -20,7 +20,6 @@ from ..graph import dtypes
 from ..graph.pytree import SEQ, kind_of
 from ..graph.registry import COMBINE, MOVEMENT, register
 from ..graph.shapes import as_index, check_shape, normalize_axes, normalize_axis, prod, scalar_axis
-from . import portable_torch
 from .common import (
     LazyArray,
     array_result_type,
@@ -30,11 +29,12 @@ from .common import (
     make,
     multi_output,
 )
+from .portable_torch import register_typed
 
 for _n in ("reshape", "transpose", "broadcast_to", "flip"):
     register(_n, MOVEMENT)
 for _n in ("stack", "concatenate"):
-    register(_n, COMBINE, impl=portable_torch.numpy_typed(_n, probe=None), impl_is_factory=True)
+    register_typed(_n, COMBINE, probe=None)
 register("split", COMBINE, nout=-1)
 
 

@@ -106,9 +106,15 @@ def _promoting(fn, backend, name):
     return named(call, name)
 
 
-def _dot(backend):
+def _own(name, backend):
+    """numpy's ``dot``, ``outer`` or ``vdot`` (``name``) of the backend's
+    ``matmul``, ``tensordot``, ``multiply``, ``reshape`` and 1-d ``vdot``."""
+    fn, reshape, multiply = (_lib(backend, n) for n in (name, "reshape", "multiply"))
+    if name == "vdot":
+        return lambda a, b: fn(reshape(a, (-1,)), reshape(b, (-1,)))
+    if name == "outer":
+        return lambda a, b: multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
     matmul, tensordot = _lib(backend, "matmul"), _lib(backend, "tensordot")
-    multiply = _lib(backend, "multiply")
 
     def dot(a, b):
         na, nb = len(a.shape), len(b.shape)
@@ -121,35 +127,13 @@ def _dot(backend):
     return dot
 
 
-def _outer(backend):
-    multiply, reshape = _lib(backend, "multiply"), _lib(backend, "reshape")
-
-    def outer(a, b):
-        return multiply(reshape(a, (-1, 1)), reshape(b, (1, -1)))
-
-    return outer
-
-
-def _vdot(backend):
-    vdot_1d, reshape = _lib(backend, "vdot"), _lib(backend, "reshape")
-
-    def vdot(a, b):
-        return vdot_1d(reshape(a, (-1,)), reshape(b, (-1,)))
-
-    return vdot
-
-
-_OWN = {"dot": _dot, "outer": _outer, "vdot": _vdot}
-
-
 def impl(name: str, backend: str):
     """The registry's implementation of contraction ``name`` on ``backend``
     (a factory for :func:`lazyray.graph.registry.register`, with ``name``
     bound)."""
     if backend in NUMPY_LIKE:
         return _lib(backend, name)
-    own = _OWN.get(name)
-    fn = own(backend) if own is not None else _lib(backend, name)
+    fn = _own(name, backend) if name in ("dot", "outer", "vdot") else _lib(backend, name)
     return _promoting(fn, backend, name)
 
 
@@ -180,20 +164,6 @@ def vecdot_impl(backend):
 # and complex numbers (numpy rounds both parts).
 
 
-def _torch_operands(torch, args, floating=False):
-    """Python scalars as 0-d tensors (weak in torch's promotion, as numpy's
-    Python scalars); with ``floating``, integer and boolean tensors in the
-    default float dtype."""
-    out = []
-    for a in args:
-        if not isinstance(a, torch.Tensor):
-            a = torch.as_tensor(a)
-        if floating and not (a.is_floating_point() or a.is_complex()):
-            a = a.to(torch.get_default_dtype())
-        out.append(a)
-    return out
-
-
 def _torch_binary(name):
     def factory(backend):
         fn = _lib(backend, name)
@@ -205,7 +175,13 @@ def _torch_binary(name):
         shift = name in ("bitwise_left_shift", "bitwise_right_shift")
 
         def call(x1, x2):
-            a, b = _torch_operands(torch, (x1, x2), floating)
+            # Python scalars as 0-d tensors: weak in torch's promotion, as in numpy's
+            a, b = (t if isinstance(t, torch.Tensor) else torch.as_tensor(t) for t in (x1, x2))
+            if floating:  # integers and booleans in the default float
+                real = torch.get_default_dtype()
+                a, b = (
+                    t if t.is_floating_point() or t.is_complex() else t.to(real) for t in (a, b)
+                )
             if shift and a.dtype == torch.bool and b.dtype == torch.bool:
                 a, b = a.to(torch.int8), b.to(torch.int8)
             return fn(a, b)

@@ -20,26 +20,11 @@ from __future__ import annotations
 from ..graph import registry
 from .common import named, planned
 from .portable_torch import _moment, int_reciprocal
-from .torch_numpy import _result_dtypes, _sig
+from .torch_numpy import _result_dtypes, _sig, on_host
 
 __all__ = ["numpy_on_cupy"]
 
 _MISSING = object()
-
-
-def _host(cupy, np_fn, args, kwargs):
-    """``np_fn`` on host copies of the cupy arrays in ``args``/``kwargs``,
-    its results as cupy arrays."""
-
-    def down(a):
-        if isinstance(a, cupy.ndarray):
-            return cupy.asnumpy(a)
-        return type(a)(down(b) for b in a) if type(a) in (list, tuple) else a
-
-    out = np_fn(*[down(a) for a in args], **{k: down(v) for k, v in kwargs.items()})
-    if isinstance(out, (tuple, list)):  # (numpy's named tuples too)
-        return tuple(cupy.asarray(o) for o in out)
-    return cupy.asarray(out)
 
 
 def _cast(cupy, out, dts):
@@ -171,7 +156,7 @@ def numpy_on_cupy(fn, name: str):
             except Exception:  # noqa: BLE001 - a call cupy refuses: numpy's on the host
                 res = _MISSING
         if res is _MISSING:
-            res = _host(cupy, np_fn, args, kwargs)
+            res = on_host(np_fn, args, kwargs, cupy.ndarray, cupy.asnumpy, cupy.asarray)
         return _cast(cupy, res, dts)
 
     return named(call, name)

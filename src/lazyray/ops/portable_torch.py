@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..graph.registry import register
 from .common import named, planned
 from .torch_numpy import (
     _cast_to,
@@ -32,7 +33,7 @@ from .torch_numpy import (
     _weak,
 )
 
-__all__ = ["numpy_typed"]
+__all__ = ["numpy_typed", "register_typed"]
 
 
 def _sign(torch, fn, x):
@@ -433,3 +434,8 @@ def numpy_typed(name, base=None, np_fn=None, probe="elementwise"):
 
     factory.numpy_semantics = True
     return factory
+
+
+def register_typed(name, family, base=None, np_fn=None, probe="elementwise") -> None:
+    """Register op ``name`` of ``family`` with the :func:`numpy_typed` factory."""
+    register(name, family, impl=numpy_typed(name, base, np_fn, probe), impl_is_factory=True)

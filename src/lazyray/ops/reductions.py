@@ -29,9 +29,10 @@ from ..graph import dtypes
 from ..graph.node import supported_dtype
 from ..graph.registry import REDUCTION, register
 from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis, scalar_axis
-from . import portable, portable_torch
+from . import portable
 from .common import LazyArray, constant, info, lazy, make
 from .movement import broadcast_to, concatenate, ravel
+from .portable_torch import register_typed
 from .reduce_impl import DEFAULT_DDOF, KEYWORDS, reduced_shape, reduction_impl
 
 
@@ -121,16 +122,9 @@ def _initial(name, value, dtype):
 
 for _n in KEYWORDS:
     # numpy's keywords on every backend; a ``dtype=`` stays a name in the graph
-    register(
-        _n,
-        REDUCTION,
-        impl=portable_torch.numpy_typed(_n, reduction_impl(_n), probe="reduction"),
-        impl_is_factory=True,
-    )
+    register_typed(_n, REDUCTION, reduction_impl(_n), probe="reduction")
 for _n in ("argmin", "argmax", "count_nonzero"):
-    register(
-        _n, REDUCTION, impl=portable_torch.numpy_typed(_n, probe="reduction"), impl_is_factory=True
-    )
+    register_typed(_n, REDUCTION, probe="reduction")
 
 
 def sum(x, axis=None, keepdims=False, *, dtype=None, initial=None, where=None):  # noqa: A001

@@ -16,9 +16,9 @@ import numpy as np
 from ..graph import dtypes
 from ..graph.registry import INDEXING, register
 from ..graph.shapes import normalize_axis, scalar_axis
-from . import portable_torch
 from .common import LazyArray, info, lazy, lazy_operands, make, named
 from .movement import ravel
+from .portable_torch import register_typed
 from .torch_numpy import _via_numpy
 
 __all__ = ["argsort", "searchsorted", "sort"]
@@ -55,12 +55,7 @@ def _sort_impl(name):
 
 
 for _n in ("sort", "argsort"):
-    register(
-        _n,
-        INDEXING,
-        impl=portable_torch.numpy_typed(_n, _sort_impl(_n), probe=None),
-        impl_is_factory=True,
-    )
+    register_typed(_n, INDEXING, _sort_impl(_n), probe=None)
 
 _STABLE_KINDS = {"stable": True, "mergesort": True, "quicksort": False, "heapsort": False}
 

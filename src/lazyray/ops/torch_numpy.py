@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -76,22 +77,31 @@ def _device(torch, args):
     return None
 
 
-def _via_numpy(torch, np_fn, args, kwargs):
-    """``np_fn`` on host copies of the tensors in ``args``/``kwargs``, its
-    results as tensors on their device."""
-    dev = _device(torch, list(args) + list(kwargs.values()))
+def on_host(np_fn, args, kwargs, kind, down, up):
+    """``np_fn`` on host copies (``down(a)``) of the arrays of type ``kind``
+    in ``args``/``kwargs`` (lists and tuples of them too), each of its
+    results through ``up``."""
 
     def to_np(a):
-        if isinstance(a, torch.Tensor):
-            return a.detach().cpu().resolve_conj().resolve_neg().numpy()
+        if isinstance(a, kind):
+            return down(a)
         return type(a)(to_np(b) for b in a) if type(a) in (list, tuple) else a
 
     out = np_fn(*[to_np(a) for a in args], **{k: to_np(v) for k, v in kwargs.items()})
+    return tuple(up(o) for o in out) if isinstance(out, (tuple, list)) else up(out)
 
-    def back(o):
-        return torch.from_numpy(plain_array(np.array(o, copy=True))).to(dev)
 
-    return tuple(back(o) for o in out) if type(out) in (tuple, list) else back(out)
+def _via_numpy(torch, np_fn, args, kwargs):
+    """:func:`on_host` for tensors: the results as tensors on their device."""
+    dev = _device(torch, list(args) + list(kwargs.values()))
+    return on_host(
+        np_fn,
+        args,
+        kwargs,
+        torch.Tensor,
+        lambda a: a.detach().cpu().resolve_conj().resolve_neg().numpy(),
+        lambda o: torch.from_numpy(plain_array(np.array(o, copy=True))).to(dev),
+    )
 
 
 def _probe(x, nd_shape, fill=np.zeros):
@@ -252,22 +262,16 @@ registry.NUMPY_WRAPS.update({("torch", k): v for k, v in TORCH_NUMPY_WRAPS.items
 def _compute_dtype(dts):
     """numpy's ``linalg._commonType``: integers and booleans as float64,
     float16 computed in float32 (torch has few half kernels), then promoted."""
-    out = []
-    for d in dts:
-        if d.kind in "biu":
-            d = np.dtype("float64")
-        elif d == np.float16:
-            d = np.dtype("float32")
-        out.append(d)
-    return np.result_type(*out)
+    return np.result_type(
+        *[np.float64 if d.kind in "biu" else np.float32 if d == np.float16 else d for d in dts]
+    )
 
 
-def _norm_nan_mask(torch, x, kwargs):
-    """Where numpy's ``norm`` is nan and torch's is not, shaped like the
-    result with kept axes, and the reduced axes; or None.  Norms through
+def _fix_norm(torch, res, x, kwargs):
+    """torch's ``norm`` ``res`` of ``x``, nan where numpy's is: norms through
     squares (vector ``ord`` None or 2, matrix ``ord`` None or ``"fro"``) of
-    a complex element with a nan part: numpy's ``(conj(x) * x).real`` is
-    nan, torch's ``|x|`` of ``complex(inf, nan)`` inf."""
+    a complex element with a nan part (numpy's ``(conj(x) * x).real`` is
+    nan, torch's ``|x|`` of ``complex(inf, nan)`` inf)."""
     ord_ = kwargs.get("ord")
     axis = kwargs.get("axis")
     axes = tuple(range(x.ndim)) if axis is None else (axis,) if type(axis) is int else axis
@@ -275,21 +279,15 @@ def _norm_nan_mask(torch, x, kwargs):
     matrix = len(axes) == 2 and not (axis is None and ord_ in (None, "fro", "f"))
     squares = ord_ in (None, "fro", "f") or (ord_ == 2 and not matrix)
     if not (x.is_complex() and squares):
-        return None
+        return res
     bad = torch.isnan(x.real) | torch.isnan(x.imag)
     for a in sorted(axes, reverse=True):
         bad = bad.any(dim=a, keepdim=True)
-    return bad, axes
-
-
-def _fix_norm(torch, res, x, kwargs):
-    found = _norm_nan_mask(torch, x, kwargs)
-    if found is None or not bool(found[0].any()):
+    if not bool(bad.any()):
         return res
-    mask, axes = found
-    if not kwargs.get("keepdims"):
-        mask = mask.squeeze(axes) if axes else mask
-    return torch.where(mask, torch.full_like(res, float("nan")), res)
+    if not kwargs.get("keepdims") and axes:
+        bad = bad.squeeze(axes)
+    return torch.where(bad, torch.full_like(res, float("nan")), res)
 
 
 def _solve_operands(a, b, *rest):
@@ -367,9 +365,7 @@ def _torch_typed(name, fn):
             a.dtype if a.is_floating_point() or a.is_complex() else torch.get_default_dtype()
             for a in tens
         ]
-        dt = dts[0]
-        for d in dts[1:]:
-            dt = torch.promote_types(dt, d)
+        dt = functools.reduce(torch.promote_types, dts)
         conv = [a.to(dt) if isinstance(a, torch.Tensor) and a.dtype != dt else a for a in args]
         return fn(*conv, **kwargs)
 
