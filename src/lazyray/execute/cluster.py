@@ -16,6 +16,15 @@ start first, counting the transfer of inputs computed elsewhere), and
 :func:`annotated` hands the placement to dask as per-key annotations
 ``workers=[address]`` with ``allow_other_workers=True``: dask still
 schedules, and a task whose worker is lost runs on another one.
+
+Work done here
+--------------
+
+A cheap last task that reads little (the sum of the slices) runs in the
+calling process on the values fetched for it (:func:`here_tasks`): on the
+cluster it would cost a transfer between workers and one more dispatch
+before the same fetch.  The workers are asked once per run
+(:func:`workers_of`), for the cut and for the placement.
 """
 
 from __future__ import annotations
@@ -27,15 +36,29 @@ from ..inspect.stats_memory import nbytes
 from .partition_cost import NETWORK_BYTES_PER_SECOND
 from .partition_cut import list_order
 
-__all__ = ["assign", "worker_slots", "holders", "annotated", "scatter"]
+__all__ = ["assign", "here_tasks", "workers_of", "worker_slots", "holders", "annotated", "scatter"]
 
 
-def worker_slots(client) -> list:
-    """The address of every worker thread of ``client``'s cluster (a worker
-    of ``n`` threads is listed ``n`` times), in a stable order."""
+def workers_of(client) -> dict | None:
+    """The workers of ``client``'s cluster, by address, as its scheduler
+    describes them (``nthreads`` ...), in one round trip; None when it
+    cannot say.  A run asks once and reads the answer for every use."""
     try:
-        workers = client.scheduler_info()["workers"]
-    except Exception:  # no information: leave the placement to dask
+        return client.scheduler_info()["workers"]
+    except Exception:  # a client not connected, or no such information
+        return None
+
+
+def worker_slots(workers: dict | None) -> list:
+    """The address of every worker thread of a cluster whose workers are
+    ``workers`` (:func:`workers_of`; a worker of ``n`` threads is listed
+    ``n`` times), in a stable order; none when they are not known (the
+    placement is then left to dask).
+
+    >>> worker_slots({"tcp://b": {"nthreads": 1}, "tcp://a": {"nthreads": 2}})
+    ['tcp://a', 'tcp://a', 'tcp://b']
+    """
+    if not workers:
         return []
     slots = []
     for addr in sorted(workers):
@@ -113,6 +136,41 @@ def holders(client, futures) -> list | None:
         return None
 
 
+#: a last task estimated under HERE_SECONDS, of at most HERE_FLOPS (too few
+#: for a BLAS to use threads: its results do not depend on their number),
+#: that reads at most HERE_BYTES from other tasks runs in the calling
+#: process (:func:`here_tasks`)
+HERE_SECONDS, HERE_FLOPS, HERE_BYTES = 1e-3, 2**16, 2**16
+
+
+def here_tasks(plan) -> tuple:
+    """The tasks of ``plan`` to run in the calling process rather than on
+    the cluster: cheap last tasks (read by no other task) that read little
+    from other tasks, e.g. the sum of the slices of a sliced contraction.
+    Fetching what they read costs what fetching their result would; run
+    there, they would cost a transfer between workers and a dispatch more.
+
+    >>> import lazyray, numpy as np
+    >>> xs = [lazyray.array(np.full((300, 300), 0.01 * i)) for i in range(2)]
+    >>> ys = [lazyray.tanh(x @ x @ x).sum() for x in xs]
+    >>> plan = lazyray.partition(ys[0] + ys[1], workers=2, overhead=1e-6)
+    >>> [t.deps for t in plan.tasks], here_tasks(plan)
+    ([(), (), (0, 1)], (2,))
+    """
+    tasks = plan.tasks
+    if len(tasks) < 2:
+        return ()
+    read = {r[1] for t in tasks for r in t.inputs if r[0] == "t"}
+    out = []
+    for t in tasks:
+        if t.index in read or not t.deps or t.cost >= HERE_SECONDS or t.flops > HERE_FLOPS:
+            continue
+        got = sum(nbytes(tasks[r[1]].outputs[r[2]]) for r in t.inputs if r[0] == "t")
+        if got <= HERE_BYTES:
+            out.append(t.index)
+    return tuple(out) if len(out) < len(tasks) else ()
+
+
 def annotated(dsk: dict, task_keys: list, where: list):
     """``dsk`` as a ``HighLevelGraph`` whose task keys carry the placement
     ``where`` (one layer per worker), the other keys in a plain layer."""
@@ -120,7 +178,8 @@ def annotated(dsk: dict, task_keys: list, where: list):
 
     by_worker = {}
     for key, addr in zip(task_keys, where):
-        by_worker.setdefault(addr, {})[key] = dsk[key]
+        if key in dsk:  # (not the tasks run here)
+            by_worker.setdefault(addr, {})[key] = dsk[key]
     placed = {k for k in task_keys}
     layers = {"lazyray-rest": MaterializedLayer({k: v for k, v in dsk.items() if k not in placed})}
     for j, (addr, part) in enumerate(by_worker.items()):

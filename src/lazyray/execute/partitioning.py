@@ -13,6 +13,10 @@ task, independent heavy branches become tasks of their own (see
 The cost model is that of :mod:`lazyray.execute.partition_cost`: FLOPs, elements
 and bytes from the shapes and dtypes, and a per-task ``overhead``
 (:data:`OVERHEAD`).
+
+Across processes, a cheap task that many tasks read (the slice-independent
+part of a sliced contraction) is recomputed by each of them when that costs
+less than sending its output (:func:`recomputed`).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from ..graph import pytree
 from ..graph.node import LazyArray
 from ..inspect.stats_memory import nbytes
+from .cluster import worker_slots, workers_of
 from .partition_cost import NETWORK_BYTES_PER_SECOND, number, scan
 from .partition_cut import cut
 from .plan import Plan, Task
@@ -67,11 +72,10 @@ def _scheduler_label(scheduler) -> str:
 def _default_workers(label, scheduler) -> int:
     if label == "sync":
         return 1
-    if label == "distributed" and hasattr(scheduler, "nthreads"):
-        try:
-            return max(1, sum(scheduler.nthreads().values()))
-        except Exception:  # a client not connected yet
-            pass
+    if label == "distributed" and hasattr(scheduler, "scheduler_info"):
+        slots = worker_slots(workers_of(scheduler))
+        if slots:  # else a client not connected yet
+            return len(slots)
     return os.cpu_count() or 1
 
 
@@ -242,6 +246,7 @@ def _build(nodes, deps, pos, costs, out_leaves, out_spec, var_nodes, setting, sc
     for o in out_leaves:
         is_out[pos[o]] = True
     task_of = cut(deps, w, ob, is_out, item_of, workers, overhead, comm, split)
+    task_of, extra = per_slot(deps, *recomputed(deps, task_of, w, ob, is_out, comm), w, workers)
 
     # plan inputs: variables, then array leaves big enough to be keys
     key_of = {}
@@ -259,6 +264,8 @@ def _build(nodes, deps, pos, costs, out_leaves, out_spec, var_nodes, setting, sc
         for i in range(n):
             if task_of[i] >= 0:
                 members[task_of[i]].append(i)
+        for t, more in extra.items():  # (node indices are a topological order)
+            members[t] = sorted(members[t] + more)
         for i in range(n):
             if deps[i] is None:
                 continue
@@ -274,7 +281,8 @@ def _build(nodes, deps, pos, costs, out_leaves, out_spec, var_nodes, setting, sc
 
     tasks = []
     for t in range(nt):
-        ins, refs, seen = [], [], set()
+        ins, refs = [], []
+        seen = set(extra.get(t, ()))  # recomputed here: not inputs
         for i in members[t]:
             for d in deps[i]:
                 td = task_of[d]
@@ -305,6 +313,111 @@ def _build(nodes, deps, pos, costs, out_leaves, out_spec, var_nodes, setting, sc
         else:
             out_refs.append(("v", o._data))
     return Plan(tasks, inputs, out_spec, out_refs, *setting)
+
+
+def recomputed(deps, task_of, w, out_bytes, is_out, comm) -> tuple:
+    """Cheap root tasks recomputed by each task that reads them, instead of
+    sent to it (across processes only: ``comm`` is None in shared memory).
+
+    A root task reads no other task and holds no output of the plan (the
+    slice-independent part of a sliced contraction, read by every slice).
+    It is recomputed when, for every task reading it, the part of it that
+    task needs is estimated to cost less than receiving what it reads
+    (``out_bytes / comm`` seconds): that saves a transfer and a dependency
+    hop per task.  The reading tasks make the calls the root task would
+    have made, on the same values, so results are unchanged bit for bit.
+
+    Returns the task of every node (``-2`` for the nodes of recomputed
+    tasks, the other tasks renumbered densely in the same order) and, per
+    task, the sorted indices of the nodes it recomputes.
+
+    >>> deps = [None, (0,), (1,), (1,)]  # a leaf, a root op read by two tasks
+    >>> recomputed(deps, [-1, 0, 1, 2], [0, 1e-6, 1.0, 1.0], [0, 8000, 8, 8],
+    ...            [False, False, True, True], 1e6)
+    ([-1, -2, 0, 1], {0: [1], 1: [1]})
+    """
+    nt = max(task_of, default=-1) + 1
+    if comm is None or nt < 2:
+        return task_of, {}
+    root = [True] * nt
+    reads = {}  # (root task, reading task) -> the nodes of one read by the other
+    for i, di in enumerate(deps):
+        if di is None:
+            continue
+        t = task_of[i]
+        if is_out[i]:
+            root[t] = False
+        for d in di:
+            td = task_of[d]
+            if td >= 0 and td != t:
+                root[t] = False
+                reads.setdefault((td, t), set()).add(d)
+    share = {}
+    for (r, t), got in reads.items():
+        if not root[r]:
+            continue
+        need, stack = set(got), list(got)
+        while stack:  # what the reads need, within the root task
+            for d in deps[stack.pop()]:
+                if task_of[d] == r and d not in need:
+                    need.add(d)
+                    stack.append(d)
+        if sum(w[i] for i in need) >= sum(out_bytes[d] for d in got) / comm:
+            root[r] = False
+        share[(r, t)] = need
+    gone = {r for r, _ in share if root[r]}
+    if not gone:
+        return task_of, {}
+    new = [-2 if t in gone else t - sum(1 for g in gone if g < t) for t in range(nt)]
+    extra = {}
+    for (r, t), need in share.items():
+        if r in gone:
+            extra.setdefault(new[t], set()).update(need)
+    out = [new[t] if t >= 0 else t for t in task_of]
+    return out, {t: sorted(s) for t, s in extra.items()}
+
+
+def per_slot(deps, task_of, extra, w, workers: int) -> tuple:
+    """Tasks that recompute a prefix (:func:`recomputed`) and read no other
+    task, merged into ``workers`` tasks of about equal cost (the costliest
+    first, to the lightest), each recomputing what its members did: each
+    worker then recomputes the prefix once, and the cluster has fewer tasks
+    to compile, send and dispatch.  Returns the task of every node and the
+    nodes each task recomputes, as :func:`recomputed` does.
+
+    >>> deps = [None, (0,), (1,), (1,), (1,)]  # a prefix read by three tasks
+    >>> per_slot(deps, [-1, -2, 0, 1, 2], {0: [1], 1: [1], 2: [1]}, [0, 0, 2, 1, 1], 2)
+    ([-1, -2, 0, 1, 1], {0: [1], 1: [1]})
+    """
+    if len(extra) <= workers:
+        return task_of, extra
+    nt = max(task_of) + 1
+    free, cost = [True] * nt, [0.0] * nt
+    for i, di in enumerate(deps):
+        t = task_of[i]
+        if di is None or t < 0:
+            continue
+        cost[t] += w[i]
+        if any(task_of[d] >= 0 and task_of[d] != t for d in di):
+            free[t] = False
+    ts = [t for t in extra if free[t]]
+    if len(ts) <= workers:
+        return task_of, extra
+    to = list(range(nt))
+    bins = [[0.0, j, []] for j in range(workers)]
+    for t in sorted(ts, key=lambda t: -cost[t]):
+        b = min(bins)
+        b[0] += cost[t]
+        b[2].append(t)
+    for b in bins:
+        for t in b[2]:
+            to[t] = min(b[2])
+    new = {t: k for k, t in enumerate(sorted(set(to)))}  # (a merged task has no deps)
+    out = [new[to[t]] if t >= 0 else t for t in task_of]
+    merged = {}
+    for t, more in extra.items():
+        merged.setdefault(new[to[t]], set()).update(more)
+    return out, {t: sorted(more) for t, more in merged.items()}
 
 
 def _is_key(node: LazyArray, scatter_min: int) -> bool:

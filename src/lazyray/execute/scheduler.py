@@ -4,12 +4,13 @@ Each task of the plan becomes one task of a dask graph (the legacy dict
 spec, which every dask scheduler accepts): a :class:`TaskRunner` called on
 the tuples of the tasks it needs and on the plan's input keys, returning the
 tuple of its outputs.  :func:`run_plan` resolves the scheduler, sends big
-inputs to a cluster once and places the tasks there
-(:mod:`lazyray.execute.cluster`), limits BLAS threads while tasks run side
-by side (:func:`blas_threads_for`) and runs the graph.  To other
-processes a task's program travels pickled once (:class:`Packed`), and the
-arrays a task receives from another process are realigned
-(:func:`aligned`) so that numpy rounds as in the sequential run.
+inputs to a cluster once and places the tasks there (a cheap last task
+excepted, run here: :mod:`lazyray.execute.cluster`), limits BLAS threads
+while tasks run side by side (:mod:`lazyray.execute.blas`) and runs the
+graph.  To other processes a task's program travels pickled once
+(:class:`Packed`, :func:`dumps`), and the arrays a task receives from
+another process are realigned (:func:`aligned`) so that numpy rounds as in
+the sequential run.
 
 Threads and BLAS
 ----------------
@@ -38,21 +39,21 @@ sequential run under the same limit (``threadpoolctl.threadpool_limits(1,
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import operator
-import os
 import uuid
 
 import numpy as np
 
 from ..compile.tape import paused_gc, run
+from .blas import _init_blas, blas_limit, blas_threads_for, width  # noqa: F401 - part of this API
 from .cluster import _SCATTERED, _forget, scatter  # noqa: F401 - part of this API
 
 __all__ = [
     "TaskRunner",
     "Packed",
+    "dumps",
     "run_plan",
     "resolve",
     "blas_threads_for",
@@ -247,13 +248,32 @@ def packed(plan) -> list:
     """The plan's runners as :class:`Packed` (built once per plan)."""
     got = getattr(plan, "_packed", None)
     if got is None:
-        import cloudpickle  # a dependency of dask: pickles user ops in __main__ too
-
         token = uuid.uuid4().hex
-        got = plan._packed = [
-            Packed(f"{token}-{t}", cloudpickle.dumps(r)) for t, r in enumerate(runners(plan))
-        ]
+        got = plan._packed = [Packed(f"{token}-{t}", dumps(r)) for t, r in enumerate(runners(plan))]
     return got
+
+
+def dumps(obj) -> bytes:
+    """``obj`` pickled as dask pickles tasks: by :mod:`pickle` (about twice
+    as fast), or by ``cloudpickle`` when that fails or refers to
+    ``__main__`` (user ops defined in a script or a notebook, which the
+    workers cannot import).
+
+    >>> import pickle
+    >>> pickle.loads(dumps(len))([1, 2])
+    2
+    """
+    import pickle
+
+    try:
+        blob = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # a local function, a lambda ...: pickled by value
+        blob = None
+    if blob is None or b"__main__" in blob:
+        import cloudpickle  # a dependency of dask
+
+        blob = cloudpickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    return blob
 
 
 def task_keys(plan, name: str) -> list:
@@ -310,19 +330,32 @@ def graph(plan, name: str, values, runner_objs=None, outputs: bool = True) -> tu
     return dsk, out_keys
 
 
-def fetch_plan(plan, name: str, values, dsk: dict) -> tuple:
+def fetch_plan(plan, name: str, values, dsk: dict, here=()) -> tuple:
     """How to get each flat output of a run of ``plan``: the keys to fetch,
     and per output ``(i, j)`` (item ``j`` of fetched value ``i``; ``j`` None
     for the value itself) or ``(None, value)`` (known here: inputs and
     constants).  Tasks read by no other task are fetched whole (their
     outputs are all outputs of the plan): no extra task to pick items; the
-    items of others are picked by tasks added to ``dsk``."""
-    read = {r[1] for t in plan.tasks for r in t.inputs if r[0] == "t"}
+    items of others are picked by tasks added to ``dsk``.
+
+    ``here``: tasks run in this process after the fetch (:func:`run_here`),
+    removed from ``dsk``; the tasks they read come first among the keys (in
+    increasing order), and value ``len(keys) + h`` is the tuple of outputs
+    of ``here[h]``."""
     tkey = task_keys(plan, name)
-    keys, at, how = [], {}, []
+    read = {r[1] for t in plan.tasks if t.index not in here for r in t.inputs if r[0] == "t"}
+    keys = [tkey[d] for d in sorted({d for t in here for d in plan.tasks[t].deps})]
+    at = {key: i for i, key in enumerate(keys)}
+    ran = {t: h for h, t in enumerate(here)}
+    how = []
+    for t in here:
+        del dsk[tkey[t]]
     for k, ref in enumerate(plan.out_refs):
         if ref[0] != "t":  # an input, or a value
             how.append((None, values[ref[1]] if ref[0] == "i" else ref[1]))
+            continue
+        if ref[1] in ran:
+            how.append((len(keys) + ran[ref[1]], ref[2]))  # (appended after the fetch)
             continue
         whole = ref[1] not in read
         key = tkey[ref[1]] if whole else (name + "-out", k)
@@ -333,6 +366,21 @@ def fetch_plan(plan, name: str, values, dsk: dict) -> tuple:
             keys.append(key)
         how.append((at[key], ref[2] if whole else None))
     return keys, how
+
+
+def run_here(plan, here, got: list, values) -> list:
+    """``got`` (the values fetched for :func:`fetch_plan`'s keys) followed
+    by the output tuple of each task of ``here``, run in this thread on
+    the outputs of the tasks it reads (fetched first) and the input
+    ``values``."""
+    deps = sorted({d for t in here for d in plan.tasks[t].deps})
+    of = dict(zip(deps, got))
+    out = list(got)
+    rs = runners(plan)
+    for t in here:
+        args = [of[a] if kind == "t" else values[a] for kind, a in rs[t].keys]
+        out.append(rs[t](*args))
+    return out
 
 
 def _assemble(got, how) -> list:
@@ -347,69 +395,13 @@ def _const(x):
     return x
 
 
-# -------------------------------------------------------------------- BLAS
+def _in_process(client, workers: dict | None = None) -> bool:
+    """Whether every worker of ``client`` lives in this process (``workers``:
+    the cluster's workers if already asked, see :func:`.cluster.workers_of`)."""
+    if workers is None:
+        from .cluster import workers_of
 
-
-@functools.cache
-def _controller():
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover - threadpoolctl is optional
-        return None
-    return ThreadpoolController()
-
-
-@contextlib.contextmanager
-def blas_limit(n: int | None):
-    """Limit this process's BLAS to ``n`` threads inside the block (nothing
-    when ``n`` is None or threadpoolctl is missing)."""
-    c = _controller() if n else None
-    if c is None:
-        yield
-        return
-    with c.limit(limits=n, user_api="blas"):
-        yield
-
-
-def _init_blas(n):  # a worker process's initializer
-    c = _controller()
-    if c is not None:
-        c.limit(limits=n, user_api="blas")
-
-
-def width(plan) -> int:
-    """Most tasks of the plan on one level (a bound on tasks run at once)."""
-    level = []
-    count = {}
-    for t in plan.tasks:
-        lv = 1 + max((level[d] for d in t.deps), default=-1)
-        level.append(lv)
-        count[lv] = count.get(lv, 0) + 1
-    return max(count.values(), default=0)
-
-
-def blas_threads_for(plan, workers: int, blas_threads="auto") -> int | None:
-    """BLAS threads per task under the policy of the module docstring.
-
-    >>> class P: tasks = []
-    >>> blas_threads_for(P(), 4, 3), blas_threads_for(P(), 4, None)
-    (3, None)
-    """
-    if blas_threads is None:
-        return None
-    if blas_threads != "auto":
-        return max(1, int(blas_threads))
-    concurrent = min(workers, width(plan))
-    if concurrent <= 1:
-        return None
-    return max(1, (os.cpu_count() or 1) // concurrent)
-
-
-def _in_process(client) -> bool:
-    try:
-        workers = client.scheduler_info()["workers"]
-    except Exception:
-        return False
+        workers = workers_of(client)
     return bool(workers) and all(str(a).startswith("inproc://") for a in workers)
 
 
@@ -425,9 +417,12 @@ def run_plan(
     blas_threads="auto",
     retries: int = 2,
     runner_futures=None,
+    workers_info: dict | None = None,
 ) -> list:
     """Run ``plan`` on ``scheduler`` with the plan's input ``values``;
-    returns the flat outputs (see :attr:`Plan.out_refs`)."""
+    returns the flat outputs (see :attr:`Plan.out_refs`).  ``workers_info``:
+    a cluster's workers, if the caller already asked
+    (:func:`.cluster.workers_of`); else asked once here."""
     kind, client = resolve(scheduler)
     workers = num_workers or plan.workers
     n_blas = blas_threads_for(plan, workers, blas_threads)
@@ -450,7 +445,11 @@ def run_plan(
         out = get(dsk, keys, num_workers=num_workers, initializer=init)
         return [aligned(v) for v in _assemble(out, how)]
     # worker processes have their own BLAS (set up by dask's nannies)
-    local = _in_process(client)
+    from .cluster import annotated, assign, here_tasks, holders, worker_slots, workers_of
+
+    info = workers_info if workers_info is not None else workers_of(client)
+    local = _in_process(client, info)
+    here = () if local else here_tasks(plan)
     for attempt in range(retries + 1):
         futs = scatter(client, list(values)) if values else []
         if local:
@@ -461,21 +460,21 @@ def run_plan(
             objs = packed(plan)
         run = f"{name}-{attempt}"
         dsk, _ = graph(plan, run, futs, objs, False)
-        keys, how = fetch_plan(plan, run, values, dsk)
+        keys, how = fetch_plan(plan, run, values, dsk, here)
         if len(plan.tasks) > 1:  # placement hints (lazyray.execute.cluster)
-            from .cluster import annotated, assign, holders, worker_slots
-
-            slots = worker_slots(client)
+            slots = worker_slots(info)
             if len(slots) > 1:
                 where = assign(plan, slots, held=holders(client, futs) if futs else None)
                 dsk = annotated(dsk, task_keys(plan, run), where)
         try:
             with blas_limit(n_blas if local else None):
-                return [aligned(v) for v in _assemble(client.get(dsk, keys), how)]
+                got = run_here(plan, here, client.get(dsk, keys), values)
+                return [aligned(v) for v in _assemble(got, how)]
         except Exception:
             # scattered data lost with a worker cannot be recomputed by
             # dask: send it again and resubmit (tasks are retried by dask)
             lost = _forget(client, futs)
+            info = workers_of(client)  # (the cluster may have changed)
             if objs is not None and not callable(objs[0]):
                 lost = _forget(client, objs) or lost
             if not lost or attempt == retries:

@@ -23,6 +23,7 @@ from ..graph import pytree
 from ..graph.evaluate import _STRICT, _get_data, check_result, compute_nodes
 from ..graph.node import LazyArray
 from ..graph.traverse import tree_map
+from .cluster import worker_slots, workers_of
 from .partitioning import partition
 from .plan import Plan
 from .scheduler import (
@@ -152,6 +153,10 @@ def compute_with_scheduler(
     below = opts.pop("local_below", LOCAL_BELOW)
     run, opts = _split_opts(opts)
     kind, client = resolve(scheduler)
+    if client is not None:  # asked once: for the cut, then for the run
+        info = run["workers_info"] = workers_of(client)
+        if info and "workers" not in opts:
+            opts["workers"] = len(worker_slots(info))
     plan = _partition(outputs, kind, client, optimize, opts)
     out_leaves = []
     pytree.flatten_nodes(outputs, out_leaves, "outputs")
@@ -355,8 +360,12 @@ class ScheduledFunction:
         flat = self._flat(args)
         values = [flat[s] if s >= 0 else c for s, c in zip(self._sources, self._consts)]
         _, client = resolve(self.scheduler)
-        futs = self._runner_futures if client is not None and not _in_process(client) else None
-        out = _run(self.plan, self.scheduler, values, self._run, runner_futures=futs)
+        run, futs = self._run, None
+        if client is not None:  # the workers asked once per call
+            run = {**run, "workers_info": workers_of(client)}
+            if not _in_process(client, run["workers_info"]):
+                futs = self._runner_futures
+        out = _run(self.plan, self.scheduler, values, run, runner_futures=futs)
         return pytree.rebuild(self.plan.out_spec, iter(out))
 
     def _runner_futures(self, client):

@@ -1,0 +1,66 @@
+"""BLAS threads while tasks run side by side (the policy is described in
+:mod:`lazyray.execute.scheduler`): :func:`blas_threads_for` and
+:func:`blas_limit`."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+
+__all__ = ["blas_threads_for", "blas_limit", "width"]
+
+
+@functools.cache
+def _controller():
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl is optional
+        return None
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def blas_limit(n: int | None):
+    """Limit this process's BLAS to ``n`` threads inside the block (nothing
+    when ``n`` is None or threadpoolctl is missing)."""
+    c = _controller() if n else None
+    if c is None:
+        yield
+        return
+    with c.limit(limits=n, user_api="blas"):
+        yield
+
+
+def _init_blas(n):  # a worker process's initializer
+    c = _controller()
+    if c is not None:
+        c.limit(limits=n, user_api="blas")
+
+
+def width(plan) -> int:
+    """Most tasks of the plan on one level (a bound on tasks run at once)."""
+    level = []
+    count = {}
+    for t in plan.tasks:
+        lv = 1 + max((level[d] for d in t.deps), default=-1)
+        level.append(lv)
+        count[lv] = count.get(lv, 0) + 1
+    return max(count.values(), default=0)
+
+
+def blas_threads_for(plan, workers: int, blas_threads="auto") -> int | None:
+    """BLAS threads per task under the policy of the module docstring.
+
+    >>> class P: tasks = []
+    >>> blas_threads_for(P(), 4, 3), blas_threads_for(P(), 4, None)
+    (3, None)
+    """
+    if blas_threads is None:
+        return None
+    if blas_threads != "auto":
+        return max(1, int(blas_threads))
+    concurrent = min(workers, width(plan))
+    if concurrent <= 1:
+        return None
+    return max(1, (os.cpu_count() or 1) // concurrent)
