@@ -112,6 +112,22 @@ def test_reshape_and_transpose_call_the_arrays_method_bit_for_bit():
     assert same_bits(lean._transpose(m, (1, 0)).mask, m.mask.T)
 
 
+def test_function_of_an_unhashable_callable_with_a_static_argument():
+    class Scale:  # defines equality, so it is unhashable
+        __hash__ = None
+
+        def __eq__(self, other):
+            return isinstance(other, Scale)
+
+        def __call__(self, a, k):
+            return a * k[0]
+
+    x = lazyray.Variable((3,))
+    y = x.to(Scale(), args=(x, (2.0,)))
+    a = np.arange(3.0)
+    assert same_bits(lazyray.Function([x], y)(a), a * 2.0)
+
+
 @pytest.mark.parametrize("bad", [1.0, ((1.0,), (0,)), ([1.0], [0]), (1.0, 0)])
 def test_tensordot_axes_cache_refuses_floats_after_ints(bad):
     a, b = lazyray.Variable((2, 3)), lazyray.Variable((3, 4))

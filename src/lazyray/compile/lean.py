@@ -90,16 +90,12 @@ def _transpose(a, axes):
     return a.transpose(axes) if type(a) is _ndarray else np.transpose(a, axes)
 
 
-#: numpy functions whose instructions call the array's method instead
-_METHODS = {np.reshape: _reshape, np.transpose: _transpose}
-
-
 def specialize(fn, node, kwargs):
     """The function a tape instruction of ``node`` should call: ``fn``, or
     a planned version of it (numpy's ``tensordot`` on two lazy operands,
     ``reshape`` and ``transpose`` to a static shape or order)."""
-    if not kwargs:
-        return _METHODS.get(fn, fn)
+    if not kwargs:  # (by identity: an op's function may be unhashable)
+        return _reshape if fn is np.reshape else _transpose if fn is np.transpose else fn
     if fn is _tensordot and len(node._args) == 2:
         a, b = node._args
         axes = kwargs.get("axes")
