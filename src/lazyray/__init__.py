@@ -32,6 +32,7 @@ from .graph.traverse import ascend, descend
 from .methods import bind as _bind
 from .ops import *  # noqa: F403
 from .ops import __all__ as _ops_all
+from .ops.buffers import set_buffer_pool
 
 _bind(_sys.modules[__name__])  # LazyArray's operators and higher-layer methods
 _register_autoray()  # lazyray in autoray's dispatch (the "lazyray" backend)
@@ -81,7 +82,7 @@ __all__ = sorted(
         *"bool int8 int16 int32 int64 uint8 uint16 uint32 uint64".split(),
         *"float32 float64 complex64 complex128".split(),
         *"config implicit_compute set_implicit_compute strict set_strict jit autojit".split(),
-        *"asarray patch_autoray unpatch_autoray autoray_patched".split(),
+        *"asarray patch_autoray unpatch_autoray autoray_patched set_buffer_pool".split(),
         *_LATE,
         *_ops_all,
     }

@@ -5,9 +5,11 @@ shapes is done once, when the tape is built, instead of at every call.
 ``axes`` and computing the permutations and the matrix shapes it hands to
 ``numpy.dot``; these depend only on the operands' shapes, which a graph knows
 statically.  :func:`specialize` replaces, in a tape instruction, numpy's
-``tensordot`` by :func:`planned_tensordot` bound to that precomputed plan.  It
-performs exactly numpy's own steps (``transpose``, ``reshape``, ``dot``,
-``reshape``), so its results are identical, bit for bit; any operand that is
+``tensordot`` (or lazyray's, :func:`lazyray.ops.buffers.tensordot`) by
+:func:`planned_tensordot` bound to that precomputed plan.  It performs
+exactly numpy's own steps (``transpose``, ``reshape``, ``dot``,
+``reshape``; large operands into reused buffers, :mod:`lazyray.ops.buffers`),
+so its results are identical, bit for bit; any operand that is
 not a plain ``numpy.ndarray`` of the planned shape (a Function called with
 ``check_inputs=False`` and other shapes, a user callable returning a
 subclass...) goes to ``numpy.tensordot`` itself.  The instruction keeps its
@@ -18,46 +20,19 @@ op name and its ``axes`` keyword, so a retargeted or pickled program
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from math import prod
 
 import numpy as np
+
+from ..ops.buffers import MIN_BYTES as _MIN_BYTES
+from ..ops.buffers import planned as _pooled
+from ..ops.buffers import tensordot as _lazyray_tensordot
+from ..ops.buffers import tensordot_plan
 
 __all__ = ["planned_tensordot", "specialize", "tensordot_plan"]
 
 _ndarray = np.ndarray
 _dot = np.dot
 _tensordot = np.tensordot
-
-
-def tensordot_plan(sa: tuple, sb: tuple, axes: tuple) -> tuple:
-    """numpy's ``tensordot`` steps for operands of shapes ``sa``, ``sb``.
-
-    Parameters
-    ----------
-    sa, sb : tuple of int
-        The operands' shapes.
-    axes : tuple
-        Normalized axes: a pair of tuples of non-negative ints.
-
-    Returns
-    -------
-    tuple
-        ``(sa, sb, perm_a, mat_a, perm_b, mat_b, out_shape)``, as
-        ``numpy.tensordot`` computes them.
-
-    Examples
-    --------
-    >>> tensordot_plan((2, 3, 4), (4, 3, 5), ((1, 2), (1, 0)))
-    ((2, 3, 4), (4, 3, 5), (0, 1, 2), (2, 12), (1, 0, 2), (12, 5), (2, 5))
-    """
-    ax_a, ax_b = (list(ax) for ax in axes)
-    keep_a = [k for k in range(len(sa)) if k not in ax_a]
-    keep_b = [k for k in range(len(sb)) if k not in ax_b]
-    n = prod(sa[k] for k in ax_a)
-    mat_a = (prod(sa[k] for k in keep_a), n)
-    mat_b = (prod(sb[k] for k in ax_b), prod(sb[k] for k in keep_b))
-    out = tuple(sa[k] for k in keep_a) + tuple(sb[k] for k in keep_b)
-    return (sa, sb, tuple(keep_a + ax_a), mat_a, tuple(ax_b + keep_b), mat_b, out)
 
 
 def planned_tensordot(plan: tuple, a, b, axes):
@@ -75,6 +50,10 @@ def planned_tensordot(plan: tuple, a, b, axes):
     if type(a) is _ndarray and type(b) is _ndarray:
         sa, sb, pa, ma, pb, mb, out = plan
         if a.shape == sa and b.shape == sb:
+            if a.nbytes + b.nbytes >= _MIN_BYTES:  # into reused buffers
+                got = _pooled(plan, a, b)
+                if got is not None:
+                    return got
             return _dot(a.transpose(pa).reshape(ma), b.transpose(pb).reshape(mb)).reshape(out)
     return _tensordot(a, b, axes)
 
@@ -96,7 +75,7 @@ def specialize(fn, node, kwargs):
     ``reshape`` and ``transpose`` to a static shape or order)."""
     if not kwargs:  # (by identity: an op's function may be unhashable)
         return _reshape if fn is np.reshape else _transpose if fn is np.transpose else fn
-    if fn is _tensordot and len(node._args) == 2:
+    if (fn is _lazyray_tensordot or fn is _tensordot) and len(node._args) == 2:
         a, b = node._args
         axes = kwargs.get("axes")
         if type(axes) is tuple and len(kwargs) == 1 and len(a._shape) and len(b._shape):
