@@ -12,14 +12,16 @@ So lazyray's ``tensordot`` on numpy keeps, per thread, the buffers it gave
 out, and reuses one as soon as nothing else holds it: the pool knows that by
 the buffer's reference count (a result the caller keeps, or any view of it,
 references the buffer, so it is never handed out twice).  At most
-:func:`set_buffer_pool` bytes are kept per thread; smaller arrays
-(:data:`MIN_BYTES`) are left to the allocator, which reuses them well.
+:func:`set_buffer_pool` bytes are kept per thread; smaller operands
+(:data:`MIN_BYTES`) allocate as numpy does: the allocator reuses small
+blocks well.
 
 The results are numpy's, bit for bit: the same transposes, the same
 ``reshape`` (a view where numpy makes one, else a C-order copy, here into a
 kept buffer) and the same ``numpy.dot`` call on the same matrices, given
-``out=``.  Operands that are not plain native-order float or complex numpy
-arrays of one dtype, and axes that are not a pair of tuples of non-negative
+``out=``.  Operands that are not native-order float or complex arrays of
+one dtype take numpy's steps without kept buffers; operands that are not
+plain numpy arrays, and axes that are not a pair of tuples of non-negative
 ints, go to ``numpy.tensordot`` itself.
 """
 
@@ -36,8 +38,8 @@ import numpy as np
 
 __all__ = ["MIN_BYTES", "set_buffer_pool", "tensordot", "tensordot_plan", "planned"]
 
-#: operands with fewer bytes than this (together) take numpy's own
-#: ``tensordot``: the allocator reuses small blocks without page faults
+#: operands with fewer bytes than this (together) take numpy's steps without
+#: kept buffers: the allocator reuses small blocks without page faults
 MIN_BYTES = 1 << 17
 
 #: smaller buffers are not kept (a small result of large operands)
@@ -63,7 +65,8 @@ class _Buffers:
         self.lists = {}
         self.nbytes = 0
         self.wait = 0
-        _ALL.add(self)
+        with _ALL_LOCK:
+            _ALL.add(self)
 
 
 class _Pool(threading.local):
@@ -72,6 +75,7 @@ class _Pool(threading.local):
 
 
 _ALL: weakref.WeakSet = weakref.WeakSet()  # every thread's buffers
+_ALL_LOCK = threading.Lock()
 _POOL = _Pool()
 
 
@@ -147,7 +151,9 @@ def set_buffer_pool(max_bytes: int) -> int:
     if isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0:
         raise ValueError(f"set_buffer_pool: max_bytes must be an int >= 0, got {max_bytes!r}")
     old, _LIMIT[0] = _LIMIT[0], max_bytes
-    for pool in list(_ALL):  # (a thread taking a buffer meanwhile keeps it)
+    with _ALL_LOCK:
+        pools = list(_ALL)
+    for pool in pools:  # (a thread taking a buffer meanwhile keeps it)
         _drop_free(pool, max_bytes == 0)
     return old
 
