@@ -23,15 +23,13 @@ from functools import lru_cache, partial
 
 import numpy as np
 
-from ..ops.buffers import MIN_BYTES as _MIN_BYTES
-from ..ops.buffers import planned as _pooled
+from ..ops.buffers import steps as _steps
 from ..ops.buffers import tensordot as _lazyray_tensordot
 from ..ops.buffers import tensordot_plan
 
 __all__ = ["planned_tensordot", "specialize", "tensordot_plan"]
 
 _ndarray = np.ndarray
-_dot = np.dot
 _tensordot = np.tensordot
 
 
@@ -48,13 +46,8 @@ def planned_tensordot(plan: tuple, a, b, axes):
     True
     """
     if type(a) is _ndarray and type(b) is _ndarray:
-        sa, sb, pa, ma, pb, mb, out = plan
-        if a.shape == sa and b.shape == sb:
-            if a.nbytes + b.nbytes >= _MIN_BYTES:  # into reused buffers
-                got = _pooled(plan, a, b)
-                if got is not None:
-                    return got
-            return _dot(a.transpose(pa).reshape(ma), b.transpose(pb).reshape(mb)).reshape(out)
+        if a.shape == plan[0] and b.shape == plan[1]:
+            return _steps(plan, a, b)
     return _tensordot(a, b, axes)
 
 

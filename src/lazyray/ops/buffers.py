@@ -1,28 +1,22 @@
-"""Reused buffers for numpy's ``tensordot`` on large operands.
+"""numpy's ``tensordot`` into reused buffers for large operands.
 
-A large array freed by numpy goes back to the C allocator, which returns it
-to the operating system; the next one of that size is mapped again, page by
-page, each page faulted in and zeroed by the kernel.  A contraction of large
-tensors makes and drops such arrays at every step (the transposed copies of
-its operands and its result): on a 2-core machine this was about a quarter of
-the time of a 32-slice cotengra contraction, and two threads faulting pages
-at once slowed each other down.
+numpy hands a large freed array back to the C allocator, which returns it
+to the operating system: the next one is mapped again and each page faulted
+in and zeroed by the kernel.  A contraction of large tensors makes and drops
+such arrays at every step (the transposed copies of its operands, its
+result): a quarter of the time of a 32-slice cotengra contraction on 2 cores,
+and threads faulting pages at once slow each other down.  So lazyray's numpy
+``tensordot`` keeps, per thread, the buffers it gave out, and reuses one once
+nothing else references it (by its reference count: a result the caller
+keeps, or any view of it, keeps its buffer).  Each thread keeps at most
+:func:`set_buffer_pool` bytes; smaller operands (:data:`MIN_BYTES`) and
+mixed dtypes allocate as numpy does.
 
-So lazyray's ``tensordot`` on numpy keeps, per thread, the buffers it gave
-out, and reuses one as soon as nothing else holds it: the pool knows that by
-the buffer's reference count (a result the caller keeps, or any view of it,
-references the buffer, so it is never handed out twice).  At most
-:func:`set_buffer_pool` bytes are kept per thread; smaller operands
-(:data:`MIN_BYTES`) allocate as numpy does: the allocator reuses small
-blocks well.
-
-The results are numpy's, bit for bit: the same transposes, the same
-``reshape`` (a view where numpy makes one, else a C-order copy, here into a
-kept buffer) and the same ``numpy.dot`` call on the same matrices, given
-``out=``.  Operands that are not native-order float or complex arrays of
-one dtype take numpy's steps without kept buffers; operands that are not
-plain numpy arrays, and axes that are not a pair of tuples of non-negative
-ints, go to ``numpy.tensordot`` itself.
+Results are numpy's, bit for bit: its steps (``transpose``, ``reshape`` -- a
+view where numpy makes one, else a C-order copy, here into a kept buffer --,
+``numpy.dot`` on the same matrices, given ``out=``), their shape work cached
+by shapes and axes.  Operands that are not plain numpy arrays, and axes other
+than a pair of tuples of non-negative ints, go to ``numpy.tensordot``.
 """
 
 from __future__ import annotations
@@ -36,35 +30,32 @@ from math import prod
 
 import numpy as np
 
-__all__ = ["MIN_BYTES", "set_buffer_pool", "tensordot", "tensordot_plan", "planned"]
+__all__ = ["MIN_BYTES", "set_buffer_pool", "steps", "tensordot", "tensordot_plan"]
 
-#: operands with fewer bytes than this (together) take numpy's steps without
-#: kept buffers: the allocator reuses small blocks without page faults
+#: operands of fewer bytes (together) allocate as numpy does
 MIN_BYTES = 1 << 17
-
 #: smaller buffers are not kept (a small result of large operands)
 MIN_BUFFER = 1 << 14
-
-#: at most this many buffers of one size are kept
+#: at most this many buffers of one size are kept (scans stay short)
 PER_SIZE = 16
 
 _ndarray = np.ndarray
 _dot = np.dot
 _getrc = sys.getrefcount
 _LIMIT = [int(os.environ.get("LAZYRAY_BUFFER_POOL", str(256 << 20)))]
+_ALL: weakref.WeakSet = weakref.WeakSet()  # every thread's buffers
+_ALL_LOCK = threading.Lock()
 
 
 class _Buffers:
     """One thread's buffers: ``lists`` maps a size in bytes to the uint8
-    buffers of that size given out (in use or free); ``nbytes`` their sum;
-    ``wait`` takes before the next attempt to drop free buffers."""
+    buffers of that size given out (in use or free), ``nbytes`` is their
+    sum, ``wait`` the takes before the next try to drop free buffers."""
 
     __slots__ = ("lists", "nbytes", "wait", "__weakref__")
 
     def __init__(self):
-        self.lists = {}
-        self.nbytes = 0
-        self.wait = 0
+        self.lists, self.nbytes, self.wait = {}, 0, 0
         with _ALL_LOCK:
             _ALL.add(self)
 
@@ -74,8 +65,6 @@ class _Pool(threading.local):
         self.buffers = _Buffers()
 
 
-_ALL: weakref.WeakSet = weakref.WeakSet()  # every thread's buffers
-_ALL_LOCK = threading.Lock()
 _POOL = _Pool()
 
 
@@ -88,33 +77,28 @@ def _scan(lst, free_rc):
 
 
 def _held(lst, free_rc):
-    """The buffers of ``lst`` referenced elsewhere too (as :func:`_scan`)."""
-    out = []
-    for b in lst:
-        if _getrc(b) != free_rc:
-            out.append(b)
-    return out
+    """The buffers of ``lst`` referenced elsewhere too."""
+    return [b for b in lst if _getrc(b) != free_rc]
 
 
 def _probe() -> int:
-    """The reference count :func:`_scan` sees for a buffer only the pool
-    holds (0, turning the pool off, where counts cannot be trusted: a
-    free-threaded build, an interpreter that counts otherwise)."""
+    """The count :func:`_scan` and :func:`_held` see for a buffer only the
+    pool holds; 0 (no reuse) where counts cannot be trusted (a free-threaded
+    build) or numpy lacks ``reshape(copy=False)`` (before 2.1)."""
     if not getattr(sys, "_is_gil_enabled", lambda: True)():
         return 0
-    try:  # numpy >= 2.1: a reshape that must not copy
+    try:
         np.reshape(np.empty((2, 3)).T, (6,), copy=False)
     except ValueError:
         pass
     except TypeError:
         return 0
     lst = [np.empty(8, np.uint8)]
-    for rc in range(1, 8):
-        if _scan(lst, rc) is lst[0] and not _held(lst, rc):
-            held = lst[0]
-            kept = _held(lst, rc)
-            return rc if _scan(lst, rc) is None and len(kept) == 1 and kept[0] is held else 0
-    return 0
+    rc = _getrc(lst[0]) + 1  # (the loop variable)
+    if _scan(lst, rc) is not lst[0] or _held(lst, rc):
+        return 0
+    held = lst[0]
+    return rc if _scan(lst, rc) is None and _held(lst, rc)[0] is held else 0
 
 
 _FREE_RC = _probe()
@@ -123,13 +107,13 @@ _FREE_RC = _probe()
 def set_buffer_pool(max_bytes: int) -> int:
     """Set how many bytes of contraction buffers each thread keeps for reuse.
 
-    lazyray's numpy ``tensordot`` on large operands reuses the buffers of
-    its earlier results and copies once nothing references them any more,
-    instead of having the allocator map and fault in fresh memory each time
-    (see :mod:`lazyray.ops.buffers`).  Each thread keeps at most
-    ``max_bytes`` of them, in use or free; ``0`` turns reuse off and drops
-    every thread's buffers.  The default, 256 MiB, can be set with the
-    environment variable ``LAZYRAY_BUFFER_POOL``.
+    lazyray's numpy ``tensordot`` on large operands writes into buffers of
+    its earlier results and copies that nothing references any more, instead
+    of having the allocator map and fault in fresh memory each time (see
+    :mod:`lazyray.ops.buffers`).  Each thread keeps at most ``max_bytes`` of
+    them, in use or free; ``0`` turns reuse off and drops every thread's
+    buffers.  The default, 256 MiB, can be set with the environment variable
+    ``LAZYRAY_BUFFER_POOL``.
 
     Parameters
     ----------
@@ -161,7 +145,7 @@ def set_buffer_pool(max_bytes: int) -> int:
 def _take(nbytes: int):
     """A uint8 buffer of ``nbytes`` that nothing else references: a kept
     one, else a new one, kept if the limits allow (after dropping the free
-    buffers of other sizes when the bytes would exceed it)."""
+    buffers of other sizes when the bytes would exceed them)."""
     if nbytes < MIN_BUFFER:
         return np.empty(nbytes, np.uint8)
     pool = _POOL.buffers
@@ -172,7 +156,7 @@ def _take(nbytes: int):
             return b
     b = np.empty(nbytes, np.uint8)
     if lst is not None and len(lst) >= PER_SIZE:
-        return b  # (many of this size are held: scans stay short)
+        return b
     limit = _LIMIT[0]
     if pool.nbytes + nbytes > limit:
         if pool.wait:  # (the last drop freed too little: not at every take)
@@ -188,14 +172,9 @@ def _take(nbytes: int):
 
 def _drop_free(pool, everything: bool = False) -> None:
     """Forget the buffers nothing else references (``everything``: all)."""
-    lists, nbytes = {}, 0
-    if not everything:
-        for n, lst in list(pool.lists.items()):
-            kept = _held(lst, _FREE_RC)
-            if kept:
-                lists[n] = kept
-                nbytes += n * len(kept)
-    pool.lists, pool.nbytes = lists, nbytes
+    lists = {} if everything else {n: _held(lst, _FREE_RC) for n, lst in list(pool.lists.items())}
+    pool.lists = {n: lst for n, lst in lists.items() if lst}
+    pool.nbytes = sum(n * len(lst) for n, lst in pool.lists.items())
 
 
 def _matrix(x, perm, shape, dt):
@@ -210,27 +189,25 @@ def _matrix(x, perm, shape, dt):
         return m.reshape(shape)
 
 
-def planned(plan: tuple, a, b):
-    """``numpy.tensordot`` of ``a`` and ``b`` (numpy arrays of the plan's
-    shapes) by the steps of ``plan`` (:func:`tensordot_plan`) into kept
-    buffers, or None when the operands are not for the pool (then numpy's
-    own steps apply)."""
+def steps(plan: tuple, a, b):
+    """``numpy.tensordot`` of numpy arrays ``a``, ``b`` of the shapes of
+    ``plan`` (:func:`tensordot_plan`) by numpy's steps: into kept buffers
+    for large operands of one native float or complex dtype."""
+    _, _, pa, ma, pb, mb, out = plan
     dt = a.dtype
     if (
-        not _FREE_RC
-        or not _LIMIT[0]
-        or dt != b.dtype
-        or dt.kind not in "fc"
-        or not dt.isnative
-        or a.nbytes + b.nbytes < MIN_BYTES
+        a.nbytes + b.nbytes >= MIN_BYTES
+        and _FREE_RC
+        and _LIMIT[0]
+        and dt == b.dtype
+        and dt.kind in "fc"
+        and dt.isnative
+        and ma[0] * ma[1] * mb[1]
     ):
-        return None
-    _, _, pa, ma, pb, mb, out_shape = plan
-    if not (ma[0] and mb[1] and ma[1]):
-        return None  # (empty: numpy's)
-    out = _take(ma[0] * mb[1] * dt.itemsize).view(dt).reshape(ma[0], mb[1])
-    _dot(_matrix(a, pa, ma, dt), _matrix(b, pb, mb, dt), out=out)
-    return out.reshape(out_shape)
+        m = _take(ma[0] * mb[1] * dt.itemsize).view(dt).reshape(ma[0], mb[1])
+        _dot(_matrix(a, pa, ma, dt), _matrix(b, pb, mb, dt), out=m)
+        return m.reshape(out)
+    return _dot(a.transpose(pa).reshape(ma), b.transpose(pb).reshape(mb)).reshape(out)
 
 
 def tensordot_plan(sa: tuple, sb: tuple, axes: tuple) -> tuple:
@@ -266,33 +243,24 @@ def tensordot_plan(sa: tuple, sb: tuple, axes: tuple) -> tuple:
 
 @lru_cache(maxsize=4096)
 def _checked_plan(sa, sb, axes):
-    """The plan of normalized ``axes`` that numpy accepts on these shapes
-    (distinct in-range axes of equal sizes), else None."""
-    try:
-        ax_a, ax_b = axes
-        ok = (
-            type(ax_a) is tuple
-            and type(ax_b) is tuple
-            and len(ax_a) == len(ax_b)
-            and len(set(ax_a)) == len(ax_a)
-            and len(set(ax_b)) == len(ax_b)
-            and all(type(i) is int and 0 <= i < len(sa) for i in ax_a)
-            and all(type(j) is int and 0 <= j < len(sb) for j in ax_b)
-            and all(sa[i] == sb[j] for i, j in zip(ax_a, ax_b))
-        )
-    except (TypeError, ValueError):
-        return None
+    """The plan of ``axes`` (a pair of tuples of ints) if numpy accepts
+    them on these shapes as they are (distinct, in range, equal sizes)."""
+    ax_a, ax_b = axes
+    ok = (
+        type(ax_a) is tuple
+        and type(ax_b) is tuple
+        and len(ax_a) == len(ax_b) == len(set(ax_a)) == len(set(ax_b))
+        and all(i < len(sa) for i in ax_a)
+        and all(j < len(sb) for j in ax_b)
+        and all(sa[i] == sb[j] for i, j in zip(ax_a, ax_b))
+    )
     return tensordot_plan(sa, sb, axes) if ok else None
 
 
 def tensordot(a, b, axes=2):
-    """``numpy.tensordot(a, b, axes)``, into kept buffers for large operands.
-
-    The numpy implementation of lazyray's ``tensordot`` op (see
-    :mod:`lazyray.ops.buffers`): identical results, bit for bit.  numpy's
-    own steps are taken, their shape work cached by the operands' shapes
-    and ``axes`` (lazyray's normalized pair of tuples; other axes go to
-    ``numpy.tensordot``).
+    """``numpy.tensordot(a, b, axes)``, into kept buffers for large operands:
+    the numpy implementation of lazyray's ``tensordot`` op (see
+    :mod:`lazyray.ops.buffers`), numpy's results bit for bit.
 
     Examples
     --------
@@ -301,16 +269,11 @@ def tensordot(a, b, axes=2):
     True
     """
     if type(a) is _ndarray and type(b) is _ndarray and type(axes) is tuple:
-        try:  # (ints only: a float equals and hashes as an int, numpy refuses it)
+        try:  # ints in 0..255 only (a float equals and hashes as an int)
             bytes(axes[0] + axes[1])
             plan = _checked_plan(a.shape, b.shape, axes)
         except (TypeError, ValueError, IndexError):
             plan = None
-        if plan is not None:  # numpy's steps, its shape work cached
-            if a.nbytes + b.nbytes >= MIN_BYTES:
-                got = planned(plan, a, b)
-                if got is not None:
-                    return got
-            _, _, pa, ma, pb, mb, out = plan
-            return _dot(a.transpose(pa).reshape(ma), b.transpose(pb).reshape(mb)).reshape(out)
+        if plan is not None:
+            return steps(plan, a, b)
     return np.tensordot(a, b, axes)
