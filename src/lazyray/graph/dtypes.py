@@ -267,7 +267,7 @@ def default_float(backend: str | None) -> str:
     return "float64"
 
 
-def _is_inexact(name) -> bool:
+def is_inexact(name) -> bool:
     return type(name) is str and (is_floating(name) or is_complex(name))
 
 
@@ -276,9 +276,9 @@ def _by_category(dtype: str, keys: tuple, default: str) -> str:
     inexact *array* operand's precision (integer widths do not count), or the
     default float when there is none; numpy gives e.g. ``float64`` for
     ``float32 + int64`` and ``float16`` for ``sqrt(bool)``."""
-    if not _is_inexact(dtype):
+    if not is_inexact(dtype):
         return dtype
-    inexact = tuple(k for k in keys if _is_inexact(k))
+    inexact = tuple(k for k in keys if is_inexact(k))
     if not inexact:
         return to_complex(default) if is_complex(dtype) else default
     if dtype in ("float64", "complex128") and not any(

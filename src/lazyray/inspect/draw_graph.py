@@ -252,30 +252,22 @@ def plot_graph(
         )
         (ax.add_collection3d if three_d else ax.add_collection)(edges)
     kinds = [_marker_kind(v) for v in nodes]
-    groups = {"input": "o", "op": node_shape, "item": "."}
-    is_out = np.array([id(v) in out_ids for v in nodes], dtype=bool)
-    for kind, marker in groups.items():
-        sel = np.array([kd == kind for kd in kinds], dtype=bool) & ~is_out
+    groups = {"input": "o", "op": node_shape, "item": ".", "output": "X"}
+    group = ["output" if id(v) in out_ids else kd for v, kd in zip(nodes, kinds)]
+    for kind, marker in groups.items():  # outputs: twice the size, on top
+        out = kind == "output"
+        sel = np.array([g == kind for g in group], dtype=bool)
         if sel.any():
             ax.scatter(
                 *xy[sel].T,
-                s=marker_size[sel],
+                s=marker_size[sel] * (2 if out else 1),
                 c=rgb[sel],
                 marker=marker,
                 alpha=node_alpha,
                 linewidths=0,
-                zorder=2,
-                rasterized=rasterize,
+                zorder=3 if out else 2,
+                rasterized=rasterize and not out,
             )
-    ax.scatter(
-        *xy[is_out].T,
-        s=marker_size[is_out] * 2,
-        c=rgb[is_out],
-        marker="X",
-        alpha=node_alpha,
-        linewidths=0,
-        zorder=3,
-    )
     if show_labels:
         for i in range(n):
             if kinds[i] == "item":
@@ -325,6 +317,3 @@ def _spring(nodes, xy, iterations, seed, k=None):
     pos0 = {i: tuple(p / span) for i, p in enumerate(xy)}
     pos = nx.spring_layout(G, pos=pos0, k=k, iterations=iterations, seed=seed)
     return np.array([pos[i] for i in range(len(nodes))]) * span
-
-
-# the history plots live in draw_history.py; imported on first use

@@ -198,12 +198,7 @@ def plot_history_functions(
         Show a legend of the most frequent ops.
     rasterize : bool or int, optional
         Rasterize (above this many nodes when an int).
-    rasterize_dpi : float, optional
-        The resolution (dots per inch) of a figure this function creates,
-        and so of its rasterized parts when saved (``savefig``'s default
-        dpi is the figure's); matplotlib's default when None.  As
-        the option of autoray's lazy module (whose default is 300).
-    figsize, style, ax, show_and_close : optional
+    rasterize_dpi, figsize, style, ax, show_and_close : optional
         As in :func:`plot_history_size_footprint`.
 
     Returns
@@ -302,9 +297,7 @@ def plot_history_stats(
     kind : {"pie", "bar"}, optional
     top : int, optional
         Show the ``top`` largest ops; the rest are grouped as "other".
-    rasterize_dpi : float, optional
-        As in :func:`plot_history_size_footprint`.
-    figsize, style, ax, show_and_close : optional
+    rasterize_dpi, figsize, style, ax, show_and_close : optional
         As in :func:`plot_history_size_footprint`.
 
     Returns

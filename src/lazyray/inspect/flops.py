@@ -84,13 +84,6 @@ def _matrix_dims(shape) -> tuple:
     return math.prod(shape[:-2]), max(m, n), min(m, n)
 
 
-def _matrix_power_mults(p: int) -> int:
-    p = abs(p)
-    if p <= 1:
-        return 0
-    return p.bit_length() - 1 + bin(p).count("1") - 1
-
-
 def _linalg(node) -> int:
     op = node._op[7:]  # strip "linalg."
     a = node._args[0]
@@ -129,12 +122,11 @@ def _linalg(node) -> int:
     }
     if op in cubic:
         return b * int(cubic[op] * n**3)
-    if op == "matrix_power":
+    if op == "matrix_power":  # squarings and products, and an inverse for p < 0
         p = node._args[1]
-        cost = _matrix_power_mults(p) * 2 * n**3
-        if p < 0:
-            cost += 2 * n**3
-        return b * cost
+        q = abs(p)
+        mults = q.bit_length() + bin(q).count("1") - 2 if q > 1 else 0
+        return b * (mults + (p < 0)) * 2 * n**3
     return None
 
 

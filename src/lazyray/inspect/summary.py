@@ -168,8 +168,6 @@ def summary(lz) -> Summary:
         op_bytes[name] += b
     op_flops: dict = {}
     flops = unknown = 0
-    max_size, max_bytes = int(size_e.max(initial=0)), int(size_b.max(initial=0))
-    multi = []
     for name, x in zip(names, nodes):
         f = node_flops(x)
         if f is None:
@@ -179,12 +177,11 @@ def summary(lz) -> Summary:
             flops += f
             if op_flops.get(name, 0) is not None:
                 op_flops[name] = op_flops.get(name, 0) + f
-        if type(x._dtype) is tuple:
-            multi.append(x)
-    if multi:  # the largest single array: one output of a multi-output node
-        plain = np.array([type(x._dtype) is not tuple for x in nodes])
-        max_size = max(int(size_e[plain].max(initial=0)), *(_largest(x, False) for x in multi))
-        max_bytes = max(int(size_b[plain].max(initial=0)), *(_largest(x, True) for x in multi))
+    # the largest single array: of a plain node or one output of a multi-output one
+    plain = np.array([type(x._dtype) is not tuple for x in nodes], dtype=bool)
+    multi = [x for x, p in zip(nodes, plain.tolist()) if not p]
+    max_size = max([int(size_e[plain].max(initial=0)), *(_largest(x, False) for x in multi)])
+    max_bytes = max([int(size_b[plain].max(initial=0)), *(_largest(x, True) for x in multi)])
     is_input = plan.is_input
     return Summary(
         num_nodes=len(nodes),

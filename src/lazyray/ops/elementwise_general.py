@@ -16,7 +16,7 @@ from ..graph.node import _holds_lazy, array, supported_dtype
 from ..graph.registry import BINARY, OTHER, TERNARY, UNARY, register
 from ..graph.shapes import broadcast_shapes
 from . import portable
-from .common import LazyArray, backend_of, constant, info, lazy, lazy_operands, make
+from .common import LazyArray, info, lazy, lazy_operands, make
 from .creation import check_device
 from .elementwise import _dtype_rule, conj  # (conj: made by the unary table)
 from .portable_torch import register_typed
@@ -24,14 +24,9 @@ from .portable_torch import register_typed
 
 def _nary(name, operands, np_fn, static=(), kwargs=None):
     """Elementwise op over several broadcast operands (None passes through)."""
-    lazies = [x for x in operands if type(x) is LazyArray]
-    if not lazies:
-        operands = [lazy(name, operands[0]), *operands[1:]]
-        lazies = [operands[0]]
-    backend = backend_of(name, lazies)
-    operands = tuple(
-        x if x is None or type(x) is LazyArray else constant(name, x, backend) for x in operands
-    )
+    if not any(type(x) is LazyArray for x in operands):
+        operands = (lazy(name, operands[0]), *operands[1:])
+    operands, backend = lazy_operands(name, operands)
     infos = [info(x) for x in operands if x is not None]
     shape = broadcast_shapes(name, *(s for s, _ in infos))
     keys = tuple(k for _, k in infos)

@@ -205,16 +205,12 @@ _STATIC = frozenset({int, slice, type(None), type(Ellipsis)})
 
 
 def _frozen(k):
-    """An index entry the caller can no longer change.
-
-    A list (or a tuple inside the key) becomes a numpy integer array, as
-    numpy reads it (an empty one is ``intp``), and a concrete array is
-    copied (numpy arrays stay numpy arrays, which every backend accepts as
-    indices).  The node's static shape comes from the index at trace time: an
-    index mutated afterwards (``idx.append(2)``, ``idx[0] = 5``) must not
-    change what the node computes.  An array is also what every backend reads
-    as numpy does (JAX rejects list indices, torch reads a nested list as a
-    tuple of indices).
+    """An index entry the caller can no longer change (the node's static
+    shape comes from it at trace time): a list, or a tuple inside the key,
+    becomes a numpy integer array as numpy reads it (an empty one ``intp``;
+    JAX rejects lists, torch reads a nested list as a tuple of indices), and
+    a concrete array is copied (a numpy one stays numpy: every backend
+    accepts it as an index).
 
     >>> idx = [0, 2]
     >>> f = _frozen(idx)

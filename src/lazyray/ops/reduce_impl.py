@@ -25,6 +25,7 @@ import math
 import autoray
 
 from ..graph import dtypes
+from ..graph.dtypes import is_inexact
 from .portable import torch_needs_running, torch_running
 
 __all__ = ["DEFAULT_DDOF", "KEYWORDS", "NATIVE", "reduced_shape", "reduction_impl"]
@@ -140,10 +141,6 @@ def _count(L, x, where, axis, keepdims):
     return L.sum(w, **_ax(w, axis, keepdims))
 
 
-def _inexact(name) -> bool:
-    return dtypes.is_floating(name) or dtypes.is_complex(name)
-
-
 def p_sum(L, x, axis=None, keepdims=False, dtype=None, where=None, initial=None):
     """numpy's ``sum``: masked elements count as 0, ``initial`` is added."""
     if where is not None:
@@ -206,7 +203,7 @@ def _mean_dtypes(L, x, dtype):
     name = L.dtype_name(x)
     if dtype is not None:
         return dtype, dtype
-    out = name if _inexact(name) else dtypes.default_float(L.backend)
+    out = name if is_inexact(name) else dtypes.default_float(L.backend)
     return ("float32" if out == "float16" else out), out
 
 
@@ -217,7 +214,7 @@ def p_mean(L, x, axis=None, keepdims=False, dtype=None, where=None):
     if where is not None:
         x = L.where(where, x, 0)
     total = _sum(L, x, axis, keepdims)
-    if not _inexact(L.dtype_name(total)):  # numpy divides an integer sum in float64
+    if not is_inexact(L.dtype_name(total)):  # numpy divides an integer sum in float64
         total = L.cast(total, "float64")
     return L.cast(total / _count(L, x, where, axis, keepdims), out)
 
@@ -229,11 +226,11 @@ def _variance(L, x, axis, keepdims, dtype, where, ddof):
     ``max(n - ddof, 0)``.  Returns ``(variance, result dtype)``."""
     name = L.dtype_name(x)
     if dtype is None:
-        out = dtypes.real_dtype(name) if _inexact(name) else dtypes.default_float(L.backend)
-        dtype = None if _inexact(name) else out
+        out = dtypes.real_dtype(name) if is_inexact(name) else dtypes.default_float(L.backend)
+        dtype = None if is_inexact(name) else out
     else:
         out = dtype
-    if not _inexact(name):  # the same deviations, and torch cannot subtract booleans
+    if not is_inexact(name):  # the same deviations, and torch cannot subtract booleans
         x = L.cast(x, dtype)
     m = L.where(where, x, 0) if where is not None else x
     s = _sum(L, m if dtype is None else L.cast(m, dtype), axis, True)
@@ -290,10 +287,10 @@ def _needs_portable(name, backend, x, kwargs) -> bool:
             # (numpy squares and sums float16 in float16: inf where the
             # squares overflow; torch's var computes in float32)
             name = dtypes.dtype_name(x.dtype)
-            return not _inexact(name) or name == "float16"
+            return not is_inexact(name) or name == "float16"
         return True
     if name == "mean":  # torch: no integers
-        return kwargs.get("dtype") is not None or not _inexact(dtypes.dtype_name(x.dtype))
+        return kwargs.get("dtype") is not None or not is_inexact(dtypes.dtype_name(x.dtype))
     if name == "prod":
         return isinstance(kwargs.get("axis"), (tuple, list)) or (
             kwargs.get("axis") is None and bool(kwargs.get("keepdims"))

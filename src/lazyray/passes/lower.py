@@ -100,10 +100,6 @@ def _parse(node):
     return terms, rhs, ops, [info(x)[0] for x in ops]
 
 
-def _dtypes_ok(ops, allowed):
-    return all(info(x)[1] in allowed for x in ops)
-
-
 def _einsum_transpose(node, ctx):
     p = _parse(node)
     if p is None or len(p[0]) != 1 or not _backend_ok(node, ctx):
@@ -121,7 +117,7 @@ def _pair(node, ctx, allowed):
     if p is None or len(p[0]) != 2 or not _backend_ok(node, ctx):
         return None
     (ta, tb), out, (a, b), (sa, sb) = p
-    if not _dtypes_ok((a, b), allowed):
+    if info(a)[1] not in allowed or info(b)[1] not in allowed:
         return None
     size = {}
     for t, s in ((ta, sa), (tb, sb)):
@@ -168,7 +164,7 @@ def _path(node, ctx, allowed):
     if p is None or len(p[0]) < 3 or not _backend_ok(node, ctx):
         return None
     terms, out, ops, shapes = p
-    if not _dtypes_ok(ops, allowed):
+    if not all(info(x)[1] in allowed for x in ops):
         return None
     try:
         import opt_einsum

@@ -69,53 +69,33 @@ def _kind(dtype: str) -> str:
     return "c"
 
 
-def _identity_operand(node, ok, commutes=True):
-    """The lazy operand ``x`` of binary ``node`` whose other operand ``c`` is
-    a scalar with ``ok(c, x)``, when ``x`` has the node's shape and dtype
-    (``x`` only the first operand unless ``commutes``)."""
-    a, b = node._args
-    for x, c in ((a, b), (b, a)) if commutes else ((a, b),):
-        if type(x) is LazyArray and type(c) is not LazyArray and _same(x, node):
-            v = _scalar(c)
-            if v is not None and ok(v, x):
-                return x
-    return None
-
-
 def _neg_zero(v) -> bool:
     return v == 0 and isinstance(v, float) and math.copysign(1.0, v) < 0
+
+
+def _unit(ok, commutes=True):
+    """Rule: binary ``node`` -> its lazy operand ``x`` whose other operand is
+    a scalar ``v`` with ``ok(v, kind of x)``, when ``x`` has the node's shape
+    and dtype (``x`` only the first operand unless ``commutes``)."""
+
+    def rule(node, ctx):
+        a, b = node._args
+        for x, c in ((a, b), (b, a)) if commutes else ((a, b),):
+            if type(x) is LazyArray and type(c) is not LazyArray and _same(x, node):
+                v = _scalar(c)
+                if v is not None and ok(v, _kind(x._dtype)):
+                    return x
+        return None
+
+    return rule
 
 
 # -------------------------------------------------------------------- rules
 
 
-def _mul_one(node, ctx):
-    return _identity_operand(node, lambda v, x: v == 1 and _kind(x._dtype) != "c")
-
-
-def _add_zero(node, ctx):
-    def ok(v, x):
-        k = _kind(x._dtype)
-        return v == 0 and (k in "bi" or (k == "f" and _neg_zero(v)))
-
-    return _identity_operand(node, ok)
-
-
-def _sub_zero(node, ctx):
-    def ok(v, x):
-        k = _kind(x._dtype)
-        return v == 0 and (k == "i" or (k == "f" and not _neg_zero(v)))
-
-    return _identity_operand(node, ok, commutes=False)
-
-
-def _by_one(kind):
-    """``x / 1`` (``kind`` ``"f"``) or ``x // 1`` (``"i"``) -> ``x``."""
-
-    def ok(v, x):
-        return v == 1 and _kind(x._dtype) == kind
-
-    return lambda node, ctx: _identity_operand(node, ok, commutes=False)
+_mul_one = _unit(lambda v, k: v == 1 and k != "c")
+_add_zero = _unit(lambda v, k: v == 0 and (k in "bi" or (k == "f" and _neg_zero(v))))
+_sub_zero = _unit(lambda v, k: v == 0 and (k == "i" or (k == "f" and not _neg_zero(v))), False)
 
 
 def _involution(op):
@@ -223,9 +203,9 @@ RULES: tuple[Rule, ...] = (
     # x - 0 -> x for int x; for floats x - (+0.0)
     Rule("sub_zero", "subtract", _sub_zero, trigger=0),
     # x / 1 -> x for real floats (int / 1 is float: rejected by the dtype check)
-    Rule("div_one", "divide", _by_one("f"), trigger=1),
+    Rule("div_one", "divide", _unit(lambda v, k: v == 1 and k == "f", False), trigger=1),
     # x // 1 -> x for ints
-    Rule("floordiv_one", "floor_divide", _by_one("i"), trigger=1),
+    Rule("floordiv_one", "floor_divide", _unit(lambda v, k: v == 1 and k == "i", False), trigger=1),
     # --x -> x (sign flips twice, wrapping ints included)
     Rule("neg_neg", "negative", _involution("negative")),
     # +x -> x (numpy's positive is a copy)
