@@ -1,20 +1,13 @@
 """Lean numpy calls for a compiled tape: work that depends only on static
 shapes is done once, when the tape is built, instead of at every call.
 
-``numpy.tensordot`` spends most of its time on small operands normalizing
-``axes`` and computing the permutations and the matrix shapes it hands to
-``numpy.dot``; these depend only on the operands' shapes, which a graph knows
-statically.  :func:`specialize` replaces, in a tape instruction, numpy's
-``tensordot`` (or lazyray's, :func:`lazyray.ops.buffers.tensordot`) by
-:func:`planned_tensordot` bound to that precomputed plan.  It performs
-exactly numpy's own steps (``transpose``, ``reshape``, ``dot``,
-``reshape``; large operands into reused buffers, :mod:`lazyray.ops.buffers`),
-so its results are identical, bit for bit; any operand that is
-not a plain ``numpy.ndarray`` of the planned shape (a Function called with
-``check_inputs=False`` and other shapes, a user callable returning a
-subclass...) goes to ``numpy.tensordot`` itself.  The instruction keeps its
-op name and its ``axes`` keyword, so a retargeted or pickled program
-(:mod:`.retarget`, :class:`~lazyray.Function`) is unaffected.
+:func:`specialize` replaces, in a tape instruction, numpy's (or lazyray's,
+:mod:`lazyray.ops.buffers`) ``tensordot`` by :func:`planned_tensordot` bound
+to the permutations and matrix shapes of the operands' static shapes: numpy's
+own steps, bit for bit (:func:`lazyray.ops.buffers.steps`).  Other operands
+(a Function called with ``check_inputs=False`` and other shapes, a subclass)
+go to ``numpy.tensordot``.  The instruction keeps its op name and ``axes``,
+so a retargeted or pickled program is unaffected.
 """
 
 from __future__ import annotations

@@ -1,22 +1,17 @@
 """numpy's ``tensordot`` into reused buffers for large operands.
 
-numpy hands a large freed array back to the C allocator, which returns it
-to the operating system: the next one is mapped again and each page faulted
-in and zeroed by the kernel.  A contraction of large tensors makes and drops
-such arrays at every step (the transposed copies of its operands, its
-result): a quarter of the time of a 32-slice cotengra contraction on 2 cores,
-and threads faulting pages at once slow each other down.  So lazyray's numpy
-``tensordot`` keeps, per thread, the buffers it gave out, and reuses one once
-nothing else references it (by its reference count: a result the caller
-keeps, or any view of it, keeps its buffer).  Each thread keeps at most
-:func:`set_buffer_pool` bytes; smaller operands (:data:`MIN_BYTES`) and
-mixed dtypes allocate as numpy does.
-
-Results are numpy's, bit for bit: its steps (``transpose``, ``reshape`` -- a
-view where numpy makes one, else a C-order copy, here into a kept buffer --,
-``numpy.dot`` on the same matrices, given ``out=``), their shape work cached
-by shapes and axes.  Operands that are not plain numpy arrays, and axes other
-than a pair of tuples of non-negative ints, go to ``numpy.tensordot``.
+numpy gives a large freed array back to the C allocator, which unmaps it: the
+next one is faulted in and zeroed page by page again.  A contraction of large
+tensors makes and drops such arrays at every step (transposed copies, its
+result): a quarter of a 32-slice cotengra contraction's time on 2 cores, and
+threads faulting at once slow each other down.  So each thread keeps the
+buffers it gave out (at most :func:`set_buffer_pool` bytes) and reuses one
+once nothing else references it, by its reference count: a result the caller
+keeps, or a view of it, keeps its buffer.  Results are numpy's, bit for bit:
+its steps (``transpose``, ``reshape`` -- a view where numpy makes one, else a
+C-order copy into a kept buffer --, ``numpy.dot`` with ``out=``), their shape
+work cached.  Operands that are not plain numpy arrays, and axes other than a
+pair of tuples of non-negative ints, go to ``numpy.tensordot``.
 """
 
 from __future__ import annotations
