@@ -154,11 +154,18 @@ def load_function(target: str):
 
 
 def _trace(args):
+    import autoray
+
     import lazyray
     from lazyray.graph.traverse import to_list
 
     specs = [parse_arg_spec(s) for s in args.arg]
-    _check_backend(args.backend)
+    try:
+        autoray.get_lib_fn(args.backend, "sum")
+    except Exception as e:  # noqa: BLE001 - any failure means unusable
+        raise CLIError(
+            f"unknown or unavailable backend {args.backend!r} ({str(e).splitlines()[0]})"
+        ) from None
     fn = load_function(args.target)
     variables = [lazyray.Variable(s, backend=args.backend, dtype=d) for s, d in specs]
     out = fn(*variables)
@@ -169,17 +176,6 @@ def _trace(args):
             "it should compute with lazyray or autoray.do on its arguments"
         )
     return specs, variables, out, outputs
-
-
-def _check_backend(backend: str) -> None:
-    import autoray
-
-    try:
-        autoray.get_lib_fn(backend, "sum")
-    except Exception as e:  # noqa: BLE001 - any failure means unusable
-        raise CLIError(
-            f"unknown or unavailable backend {backend!r} ({str(e).splitlines()[0]})"
-        ) from None
 
 
 def _plot(outputs, path, kind):

@@ -1,16 +1,7 @@
-"""Compatibility with autoray's lazy module and its clients (quimb, cotengra).
-
-* :mod:`lazyray.compat.autoray`: lazyray in autoray's dispatch (registered
-  on ``import lazyray``);
-* :mod:`lazyray.compat.quimb_decomp`: quimb's one-node lazy ``svd_truncated``
-  and ``qr_stabilized`` for lazy arrays (registered with autoray; quimb is
-  looked up only when a graph runs);
-* :mod:`lazyray.compat.switch`: the opt-in switch :func:`patch_autoray` that
-  makes autoray's lazy module be lazyray for code that hard-codes it;
-* :mod:`lazyray.compat.lazy_core`: the helpers of autoray's lazy ``core``
-  that clients import (``lazy_cache``...), re-exported by
-  :mod:`lazyray.core`.
-"""
+"""Compatibility with autoray's lazy module and its clients (quimb, cotengra):
+autoray's dispatch (:mod:`.autoray`), quimb's one-node decompositions
+(:mod:`.quimb_decomp`), the opt-in switch (:mod:`.switch`) and the helpers of
+autoray's lazy ``core`` (:mod:`.lazy_core`)."""
 
 from __future__ import annotations
 

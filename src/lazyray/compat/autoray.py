@@ -60,10 +60,7 @@ def lazy_from_numpy(x, dtype=None, device=None):
     """
     if device is not None:
         raise _no_device(f"from_numpy(device={device!r})")
-    lx = array(x)
-    if dtype is not None:
-        lx = lazy_astype(lx, dtype)
-    return lx
+    return array(x) if dtype is None else lazy_astype(array(x), dtype)
 
 
 def lazy_astype(x, dtype, **kwargs):
@@ -157,24 +154,14 @@ COST_ALIASES = {
 }
 
 
-def _tensordot_axes(x):
-    """The ``((a...), (b...))`` axes of a tensordot node, kept positionally
-    (autoray) or as a keyword (lazyray)."""
-    args = x.args
-    axes = args[2] if len(args) > 2 else x.kwargs.get("axes", 2)
-    if isinstance(axes, int):
-        n1 = len(args[0].shape)
-        return tuple(range(n1 - axes, n1)), tuple(range(axes))
-    return axes
-
-
 def _wrap_tensordot(original):
     def cost_tensordot(x):
-        if len(x.args) > 2:
+        if len(x.args) > 2:  # the axes kept positionally (autoray's nodes)
             return original(x)
-        x1, x2 = x.args[:2]
+        x1, x2 = x.args
         cost = math.prod(x1.shape) * math.prod(x2.shape)
-        a, _ = _tensordot_axes(x)
+        axes = x.kwargs.get("axes", 2)  # (lazyray's nodes keep it as a keyword)
+        a = range(len(x1.shape) - axes, len(x1.shape)) if isinstance(axes, int) else axes[0]
         for d in (a,) if isinstance(a, int) else a:
             cost //= x1.shape[d]
         return cost

@@ -1,13 +1,7 @@
-"""The helpers of ``autoray.lazy.core`` that client libraries import, on lazyray.
-
-quimb builds its one-node lazy decompositions with
-``autoray.lazy.core.lazy_cache``; other code reaches for ``ensure_lazy``,
-``find_lazy``, ``currently_sharing``... Each name here behaves as its
-``autoray.lazy.core`` namesake, on lazyray's nodes and lazyray's
-:func:`~lazyray.shared_intermediates` cache.  :mod:`lazyray.core` re-exports
-them (with the rest of the lazyray namespace), and is what
-``autoray.lazy.core`` means under :func:`lazyray.patch_autoray`.
-"""
+"""The helpers of ``autoray.lazy.core`` that client libraries import (quimb's
+``lazy_cache``, ``ensure_lazy``, ``find_lazy``...), each as its namesake on
+lazyray's nodes and :func:`~lazyray.shared_intermediates` cache; re-exported
+by :mod:`lazyray.core`."""
 
 from __future__ import annotations
 
@@ -57,9 +51,7 @@ def ensure_lazy(array) -> LazyArray:
     >>> ensure_lazy(np.ones(2)).fn_name
     'array'
     """
-    if isinstance(array, LazyArray):
-        return array
-    return LazyArray.from_data(array)
+    return array if isinstance(array, LazyArray) else LazyArray.from_data(array)
 
 
 def to_queue(lz) -> list:

@@ -198,9 +198,7 @@ def _svd_composed(x, cutoff, cutoff_mode, max_bond, absorb, renorm, info):
 def _svd_one_node(x, cutoff, cutoff_mode, max_bond, absorb, renorm):
     x, b, m, n, d = matrix_operand("svd_truncated", x)
     code, left, svals, right = _absorb_tables(absorb)
-    k = min(m, n)
-    if max_bond > 0:
-        k = min(k, max_bond)
+    k = min(m, n, max_bond) if max_bond > 0 else min(m, n)
     args = (x, cutoff, cutoff_mode, max_bond, code, renorm)
     outputs = [
         ((*b, m, k), d) if left else None,

@@ -227,9 +227,8 @@ def _defined_in(obj, prefix: str = _LAZY) -> bool:
 
 def _drop_ours(funcs: dict) -> None:
     """Forget the lookups of lazyray functions cached under "autoray.lazy"."""
-    for key in [k for k in funcs if k[0] == _LAZY]:
-        if _defined_in(funcs[key], "lazyray"):
-            del funcs[key]
+    for key in [k for k in funcs if k[0] == _LAZY and _defined_in(funcs[k], "lazyray")]:
+        del funcs[key]
 
 
 def _restore_namespaces(spaces: dict, saved: dict) -> None:
@@ -247,10 +246,7 @@ def _swap_table(originals: dict, ours: dict) -> dict:
     """``{id(original object): (original, replacement)}``: the original
     modules, and the public functions and classes of ``autoray.lazy`` that
     lazyray has under the same name."""
-    swap = {}
-    for key, mod in originals.items():
-        if mod is not None:
-            swap[id(mod)] = (mod, ours[key])
+    swap = {id(mod): (mod, ours[key]) for key, mod in originals.items() if mod is not None}
     original = originals.get(_LAZY)
     if original is not None:
         lazyray = _namespace()

@@ -32,11 +32,9 @@ class AutoJit:
                 j = self._jits.get(compiler)
                 if j is None:
                     opts = dict(self._opts.get(compiler or "python", {}))
-                    if compiler is None:
-                        j = JitFunction(self._fun, **opts)
-                    else:
-                        j = JitFunction(self._fun, compile=compiler, compile_options=opts)
-                    self._jits[compiler] = j
+                    if compiler is not None:  # (else the options of lazyray.jit)
+                        opts = {"compile": compiler, "compile_options": opts}
+                    j = self._jits[compiler] = JitFunction(self._fun, **opts)
         return j
 
     def __call__(self, *args, backend=None, **kwargs):

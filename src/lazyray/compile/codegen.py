@@ -115,17 +115,6 @@ def as_string(node: LazyArray, params: dict) -> str:
 # ------------------------------------------------------------------ literals
 
 
-def _same(a, b) -> bool:
-    """Exact equality, types included (floats compared by their repr)."""
-    if type(a) is not type(b):
-        return False
-    if type(a) is tuple:
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    if type(a) is float:
-        return repr(a) == repr(b)
-    return a == b
-
-
 def literal(x) -> str | None:
     """Source text that evaluates exactly to ``x``, or None if there is none
     that is known to be safe.
@@ -137,12 +126,13 @@ def literal(x) -> str | None:
     if text is None:
         return None
     if "slice(" not in text:
-        # prove the round trip: the text must parse back to exactly x
+        # prove the round trip: the text must parse back to exactly x (the
+        # repr of these types, and of tuples of them, tells their values apart)
         try:
             back = ast.literal_eval(text)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             return None
-        if not _same(back, x):
+        if repr(back) != repr(x):
             return None
     return text
 
@@ -191,13 +181,8 @@ def _ident(name: str) -> str:
 
 
 def _plain_name(k) -> bool:
-    """Whether ``k`` can be written as ``k=...`` in a call and means ``k``.
-
-    Only ASCII identifiers qualify: Python reads a non-ASCII identifier in
-    NFKC normal form (``"\ufb01"``, the ligature, is read as ``fi``), and
-    keywords and ``__debug__`` cannot be assigned.  Other keyword names go
-    through a dict (``**{...}``).
-    """
+    """Whether ``k`` can be written as ``k=...`` in a call and means ``k``
+    (see the module docstring: ``"\ufb01"``, the ligature, is read as ``fi``)."""
     return (
         type(k) is str
         and k.isascii()

@@ -63,7 +63,6 @@ class CompiledFunction:
         "fallback",
         "_call",
         "_out_spec",
-        "_single",
         "_check",
         "_lock",
         "__weakref__",
@@ -75,7 +74,6 @@ class CompiledFunction:
         self.compiled = compiled
         self.fallback = None
         self._out_spec = function._out_spec
-        self._single = function._out_spec is pytree.LEAF
         self._check = check
         self._lock = threading.Lock()
         self._call = self._first_call
@@ -85,8 +83,6 @@ class CompiledFunction:
         outs = self._call(flat)
         if outs is None:  # fell back: the tape's structured result
             return self.function(*flat)
-        if self._single:
-            return outs[0]
         return pytree.rebuild(self._out_spec, iter(outs))
 
     def _first_call(self, flat):
@@ -115,14 +111,11 @@ class CompiledFunction:
     def _steady_call(self, flat):
         return self.compiled(*_convert_inputs(self.compiler, flat))
 
-    def _fallen_back(self, flat):
-        return None
-
     def _give_up(self, why: str) -> None:
         first = why.splitlines()[0] if why else why
         self.fallback = first
         self.compiled = None
-        self._call = self._fallen_back
+        self._call = lambda flat: None  # the tape runs instead (see __call__)
         warnings.warn(
             f"lazyray: compile={self.compiler!r} is not usable for this graph ({first}); "
             "running it on the tape instead",
@@ -170,8 +163,6 @@ def _convert_inputs(compiler, flat):
         return flat  # jax.jit takes numpy arrays and Python scalars itself
     import torch
 
-    if all(isinstance(x, torch.Tensor) for x in flat):
-        return flat
     return [x if isinstance(x, torch.Tensor) else torch.as_tensor(x) for x in flat]
 
 
@@ -292,11 +283,9 @@ def _torch_compile(function, options: dict):
 
 
 def _untranslate(fn, depth: int = 4):
-    """autoray's ``translated_function`` rewritten without
-    ``OrderedDict.popitem(last=False)``, which torch 2.13's dynamo traces
-    wrongly; a wrapper holding one (lazyray's torch wrappers keep the
-    function they call in a closure cell ``fn``) is copied with the rewritten
-    one in that cell; anything else is returned as it is."""
+    """autoray's ``translated_function`` rewritten without ``OrderedDict``
+    (see the module notes), also inside a wrapper that holds one in a closure
+    cell ``fn`` (lazyray's torch wrappers); anything else as it is."""
     code = getattr(fn, "__code__", None)
     if code is None or not fn.__closure__:
         return fn

@@ -1,15 +1,6 @@
-""":func:`jit`: trace a function once per call signature, compile, cache, call.
-
-``@lazyray.jit`` turns a function written on arrays (numpy, torch, jax, ...
-through ``autoray.do`` or lazyray's namespace) into one that, on each call,
-reads the shapes, dtypes and types of its array arguments, traces the
-function on :func:`~lazyray.Variable` s the first time it sees that
-signature, compiles the graph into a :class:`~lazyray.Function` (optionally
-handed to ``jax.jit`` or ``torch.compile``, see :mod:`lazyray.compile.compilers`),
-keeps it in a bounded, thread-safe LRU cache, and calls it.
-
-:func:`lazyray.autojit` (module :mod:`lazyray.compile.autojit`) has the call signature
-of ``autoray.autojit``.
+""":func:`jit`: trace a function once per call signature, compile, cache
+(a bounded, thread-safe LRU cache) and call; :func:`lazyray.autojit`
+(:mod:`lazyray.compile.autojit`) has the call signature of ``autoray.autojit``.
 """
 
 from __future__ import annotations
@@ -105,8 +96,7 @@ class JitFunction:
         self._described: dict = {}
         self._pending: dict = {}
         self._lock = threading.Lock()
-        self._hits = 0
-        self._misses = 0
+        self._hits = self._misses = 0
 
     # -------------------------------------------------------------- calling
 

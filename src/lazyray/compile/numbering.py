@@ -34,8 +34,7 @@ class Numbered:
     __slots__ = ("nodes", "deps", "last", "pos", "specs")
 
     def __init__(self, nodes, deps, last, pos, specs):
-        self.nodes, self.deps, self.last, self.pos = nodes, deps, last, pos
-        self.specs = specs
+        self.nodes, self.deps, self.last, self.pos, self.specs = nodes, deps, last, pos, specs
 
 
 def number(outputs, inputs, sub=None) -> Numbered:

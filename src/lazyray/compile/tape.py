@@ -33,26 +33,12 @@ said otherwise)::
 from __future__ import annotations
 
 from ..graph.config import paused_gc
+from ..graph.traverse import _Ref as Slot  # a register reference inside an ArgTemplate
 
 __all__ = ["Program", "run", "ArgTemplate", "Slot", "paused_gc"]
 
 
 BIN, UN, BINC, KW, ITEMS, ITKW, FREE, GEN = range(8)
-
-
-class Slot:
-    """A register reference inside an :class:`ArgTemplate`."""
-
-    __slots__ = ("i",)
-
-    def __init__(self, i):
-        self.i = i
-
-    def __reduce__(self):
-        return (Slot, (self.i,))
-
-    def __repr__(self):
-        return f"Slot({self.i})"
 
 
 def _sub(t, r):

@@ -1,14 +1,10 @@
 """Flattening a graph into a :class:`~lazyray.compile.tape.Program`: :func:`build`.
 
-One iterative pass (:func:`.numbering.number`) numbers the nodes between the
-inputs and the outputs in the order of :func:`lazyray.graph.traverse.ascend`
-and records, for each value, its last reader; a second pass folds what does
-not depend on the inputs (into the program's constants: the graph is not
+After the numbering (:func:`.numbering.number`), one pass folds what does not
+depend on the inputs (into the program's constants: the graph is not
 modified), assigns registers (reusing a register as soon as its value is
-dead) and emits one instruction per op node, choosing the fastest
-instruction code its arguments allow.  Both passes run with the cyclic
-garbage collector paused: they create many small objects, and each
-collection would traverse the whole graph.
+dead) and emits one instruction per op node, of the fastest instruction code
+its arguments allow; both with the cyclic garbage collector paused.
 """
 
 from __future__ import annotations

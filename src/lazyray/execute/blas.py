@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+from collections import Counter
 
 __all__ = ["blas_threads_for", "blas_limit", "width"]
 
@@ -41,12 +42,9 @@ def _init_blas(n):  # a worker process's initializer
 def width(plan) -> int:
     """Most tasks of the plan on one level (a bound on tasks run at once)."""
     level = []
-    count = {}
     for t in plan.tasks:
-        lv = 1 + max((level[d] for d in t.deps), default=-1)
-        level.append(lv)
-        count[lv] = count.get(lv, 0) + 1
-    return max(count.values(), default=0)
+        level.append(1 + max((level[d] for d in t.deps), default=-1))
+    return max(Counter(level).values(), default=0)
 
 
 def blas_threads_for(plan, workers: int, blas_threads="auto") -> int | None:

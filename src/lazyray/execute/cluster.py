@@ -17,14 +17,8 @@ start first, counting the transfer of inputs computed elsewhere), and
 ``workers=[address]`` with ``allow_other_workers=True``: dask still
 schedules, and a task whose worker is lost runs on another one.
 
-Work done here
---------------
-
-A cheap last task that reads little (the sum of the slices) runs in the
-calling process on the values fetched for it (:func:`here_tasks`): on the
-cluster it would cost a transfer between workers and one more dispatch
-before the same fetch.  The workers are asked once per run
-(:func:`workers_of`), for the cut and for the placement.
+A cheap last task that reads little runs in the calling process instead
+(:func:`here_tasks`).  The workers are asked once per run (:func:`workers_of`).
 """
 
 from __future__ import annotations
@@ -35,6 +29,7 @@ import weakref
 from ..inspect.stats_memory import nbytes
 from .partition_cost import NETWORK_BYTES_PER_SECOND
 from .partition_cut import list_order
+from .plan import _in_bytes
 
 __all__ = ["assign", "here_tasks", "workers_of", "worker_slots", "holders", "annotated", "scatter"]
 
@@ -58,12 +53,8 @@ def worker_slots(workers: dict | None) -> list:
     >>> worker_slots({"tcp://b": {"nthreads": 1}, "tcp://a": {"nthreads": 2}})
     ['tcp://a', 'tcp://a', 'tcp://b']
     """
-    if not workers:
-        return []
-    slots = []
-    for addr in sorted(workers):
-        slots += [addr] * max(1, int(workers[addr].get("nthreads", 1) or 1))
-    return slots
+    threads = {a: max(1, int(w.get("nthreads", 1) or 1)) for a, w in (workers or {}).items()}
+    return [a for a in sorted(threads) for _ in range(threads[a])]
 
 
 def assign(
@@ -165,8 +156,7 @@ def here_tasks(plan) -> tuple:
     for t in tasks:
         if t.index in read or not t.deps or t.cost >= HERE_SECONDS or t.flops > HERE_FLOPS:
             continue
-        got = sum(nbytes(tasks[r[1]].outputs[r[2]]) for r in t.inputs if r[0] == "t")
-        if got <= HERE_BYTES:
+        if _in_bytes(t, tasks) <= HERE_BYTES:
             out.append(t.index)
     return tuple(out) if len(out) < len(tasks) else ()
 

@@ -260,8 +260,7 @@ def _renumber(ops, task, rep, pred_all):
     live = sorted({rep[t] for t in range(len(rep))})
     pred = {t: set() for t in live}  # of the merged tasks: all their members'
     for t, ps in enumerate(pred_all):
-        r = rep[t]
-        pred[r].update(rep[p] for p in ps)
+        pred[rep[t]].update(rep[p] for p in ps)
     for t in live:
         pred[t].discard(t)
     # Kahn's algorithm, smallest id first (ids follow the node order)

@@ -7,16 +7,10 @@ piece compiled into a :class:`~lazyray.Function` whose inputs are the
 task's boundary values, so that running a task costs one call however many
 ops it holds.  The cut is chosen from the static cost of every node, known
 from shapes and dtypes before anything runs: tiny-op chains stay in one
-task, independent heavy branches become tasks of their own (see
-:mod:`lazyray.execute.partition_cut` for the algorithm).
-
-The cost model is that of :mod:`lazyray.execute.partition_cost`: FLOPs, elements
-and bytes from the shapes and dtypes, and a per-task ``overhead``
-(:data:`OVERHEAD`).
-
-Across processes, a cheap task that many tasks read (the slice-independent
-part of a sliced contraction) is recomputed by each of them when that costs
-less than sending its output (:func:`recomputed`).
+task, independent heavy branches become tasks of their own: the algorithm
+is :mod:`lazyray.execute.partition_cut`, the cost model
+:mod:`lazyray.execute.partition_cost` plus a per-task :data:`OVERHEAD`, and
+across processes cheap shared tasks are recomputed (:func:`recomputed`).
 """
 
 from __future__ import annotations

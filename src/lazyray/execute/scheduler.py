@@ -294,31 +294,23 @@ def task_keys(plan, name: str) -> list:
     [('lazyray_c13-abc', 0)]
     """
     head, _, tail = name.partition("-")
-    out = []
-    for t, task in enumerate(plan.tasks):
-        b = max(0, round(math.log2(max(task.cost, 1e-6) * 1e6)))
-        out.append((f"{head}_c{b}-{tail}", t))
-    return out
+    bits = [max(0, round(math.log2(max(task.cost, 1e-6) * 1e6))) for task in plan.tasks]
+    return [(f"{head}_c{b}-{tail}", t) for t, b in enumerate(bits)]
 
 
 def graph(plan, name: str, values, runner_objs=None, outputs: bool = True) -> tuple:
     """The dask graph (a dict) of ``plan`` with input values ``values``
     (arrays or futures); returns it and the key of each flat output (with
     ``outputs=False``, neither the outputs' keys nor their tasks)."""
-    dsk = {}
     in_key = [(name + "-in", k) for k in range(len(plan.inputs))]
-    for key, v in zip(in_key, values):
-        dsk[key] = v
+    dsk = dict(zip(in_key, values))
     rs = runners(plan)
     objs = rs if runner_objs is None else runner_objs
     tkey = task_keys(plan, name)
     for t, runner in enumerate(rs):
         args = [tkey[a] if kind == "t" else in_key[a] for kind, a in runner.keys]
-        obj = objs[t]
-        if callable(obj):  # a runner, or a packed one
-            dsk[tkey[t]] = (obj, *args)
-        else:  # a future of one
-            dsk[tkey[t]] = (_call, obj, *args)
+        obj = objs[t]  # a runner, a packed one, or a future of one
+        dsk[tkey[t]] = (obj, *args) if callable(obj) else (_call, obj, *args)
     out_keys = []
     for k, ref in enumerate(plan.out_refs if outputs else ()):
         if ref[0] == "i":
@@ -395,13 +387,9 @@ def _const(x):
     return x
 
 
-def _in_process(client, workers: dict | None = None) -> bool:
-    """Whether every worker of ``client`` lives in this process (``workers``:
-    the cluster's workers if already asked, see :func:`.cluster.workers_of`)."""
-    if workers is None:
-        from .cluster import workers_of
-
-        workers = workers_of(client)
+def _in_process(workers: dict | None) -> bool:
+    """Whether every worker of a cluster (:func:`.cluster.workers_of`) lives
+    in this process."""
     return bool(workers) and all(str(a).startswith("inproc://") for a in workers)
 
 
@@ -448,7 +436,7 @@ def run_plan(
     from .cluster import annotated, assign, here_tasks, holders, worker_slots, workers_of
 
     info = workers_info if workers_info is not None else workers_of(client)
-    local = _in_process(client, info)
+    local = _in_process(info)
     here = () if local else here_tasks(plan)
     for attempt in range(retries + 1):
         futs = scatter(client, list(values)) if values else []

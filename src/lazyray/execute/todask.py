@@ -15,6 +15,7 @@ np.float64(15.0)
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -81,8 +82,7 @@ def describe(node: LazyArray) -> str:
     from ..inspect.show import _fmt, aval
 
     args = [_fmt(a, aval) for a in node._args or ()]
-    if node._kwargs:
-        args += [f"{k}={_fmt(v, aval)}" for k, v in node._kwargs.items()]
+    args += [f"{k}={_fmt(v, aval)}" for k, v in (node._kwargs or {}).items()]
     return f"{node._op}({', '.join(args)}) -> {aval(node)}"
 
 
@@ -193,13 +193,11 @@ def _as_traced(plan) -> bool:
 
 
 def _run(plan, scheduler, values, run, progbar=False, runner_futures=None):
-    try:
-        if progbar:
-            from dask.diagnostics import ProgressBar
+    from dask.diagnostics import ProgressBar
 
-            with ProgressBar():
-                return run_plan(plan, scheduler, values, runner_futures=runner_futures, **run)
-        return run_plan(plan, scheduler, values, runner_futures=runner_futures, **run)
+    try:
+        with ProgressBar() if progbar else contextlib.nullcontext():
+            return run_plan(plan, scheduler, values, runner_futures=runner_futures, **run)
     except Exception as e:
         _reraise_with_node(e, plan)
         raise
@@ -363,7 +361,7 @@ class ScheduledFunction:
         run, futs = self._run, None
         if client is not None:  # the workers asked once per call
             run = {**run, "workers_info": workers_of(client)}
-            if not _in_process(client, run["workers_info"]):
+            if not _in_process(run["workers_info"]):
                 futs = self._runner_futures
         out = _run(self.plan, self.scheduler, values, run, runner_futures=futs)
         return pytree.rebuild(self.plan.out_spec, iter(out))
