@@ -29,7 +29,7 @@ import weakref
 from ..inspect.stats_memory import nbytes
 from .partition_cost import NETWORK_BYTES_PER_SECOND
 from .partition_cut import list_order
-from .plan import _in_bytes
+from .plan import in_bytes
 
 __all__ = ["assign", "here_tasks", "workers_of", "worker_slots", "holders", "annotated", "scatter"]
 
@@ -156,7 +156,7 @@ def here_tasks(plan) -> tuple:
     for t in tasks:
         if t.index in read or not t.deps or t.cost >= HERE_SECONDS or t.flops > HERE_FLOPS:
             continue
-        if _in_bytes(t, tasks) <= HERE_BYTES:
+        if in_bytes(t, tasks) <= HERE_BYTES:
             out.append(t.index)
     return tuple(out) if len(out) < len(tasks) else ()
 

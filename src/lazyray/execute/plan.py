@@ -125,7 +125,7 @@ class Plan:
         self.sequential = sum(t.cost for t in tasks) + (overhead if tasks else 0.0)
         costs = [t.cost for t in tasks]
         preds = [t.deps for t in tasks]
-        tin = [_in_bytes(t, tasks) for t in tasks]
+        tin = [in_bytes(t, tasks) for t in tasks]
         self.estimate = simulate(costs, preds, tin, workers, overhead, comm)
         self.critical_path, self.span = critical_path(costs, preds, overhead)
 
@@ -175,5 +175,5 @@ def _secs(s: float) -> str:
     return f"{s * 1e6:.0f} us"
 
 
-def _in_bytes(task, tasks):
+def in_bytes(task, tasks):
     return sum(nbytes(tasks[r[1]].outputs[r[2]]) for r in task.inputs if r[0] == "t")
