@@ -173,6 +173,21 @@ def test_astype_keywords():
         lr.astype(x, "int32", device="gpu")
 
 
+@pytest.mark.parametrize(
+    "dtype", ["float32", "float64", "int8", "uint16", "int64", "bool", "complex64"]
+)
+def test_conj_and_real_of_a_real_array_are_the_array(dtype):
+    # as jax and torch: numpy's conj copies a real array, a lazy graph needs no copy
+    a = _data((3, 4), dtype)
+    x = lazy(a)
+    kind = np.dtype(dtype).kind
+    check(lr.conj(x), np.conj(a))  # (of bool: int8, numpy's)
+    check(lr.real(x), np.real(a))
+    assert (lr.conj(x) is x) == (kind in "fiu") and (lr.real(x) is x) == (kind != "c")
+    assert (autoray.do("conj", x) is x) == (np.conj(x) is x) == (kind in "fiu")
+    assert (x.conj() is x) == (kind != "c")  # (ndarray.conj keeps a bool array)
+
+
 def test_std_var_correction():
     a = _data((4, 5), "float64")
     for f, g in ((lr.std, np.std), (lr.var, np.var)):

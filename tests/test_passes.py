@@ -127,7 +127,7 @@ def test_cse_multi_output_and_pytree():
 
 
 def test_gram_schmidt_cse_equals_sharing(rng):
-    x = rng.normal(size=(10, 10))
+    x = rng.normal(size=(10, 10)) + 1j * rng.normal(size=(10, 10))  # (complex: conj stays)
     plain = gram_schmidt(lazyray.array(x))
     with lazyray.shared_intermediates():
         shared = gram_schmidt(lazyray.array(x))
@@ -254,10 +254,7 @@ RULE_CASES = [
     ("neg_neg", I8, lambda x: lazyray.negative(-x), "negative"),
     ("neg_neg", C, lambda x: lazyray.negative(-x), "negative"),
     ("positive", F, lambda x: +x, "positive"),
-    ("conj_real", F, lambda x: lazyray.conj(x), "conj"),
-    ("conj_real", I64, lambda x: lazyray.conj(x), "conj"),
     ("conj_conj", C, lambda x: lazyray.conj(lazyray.conj(x)), "conj"),
-    ("real_real", F, lambda x: lazyray.real(x), "real"),
     ("invert_invert", I8, lambda x: ~~x, "invert"),
     ("invert_invert", B, lambda x: ~~x, "invert"),
     ("not_not", B, lambda x: lazyray.logical_not(lazyray.logical_not(x)), "logical_not"),
@@ -550,9 +547,10 @@ def test_optimize_gram_schmidt(rng):
     y = gram_schmidt(x)
     st = {}
     z = optimize(y, variables=[x], stats=st)
-    assert n_nodes(z) < n_nodes(y)
-    assert ops(z)["conj"] == 0 and ops(z)["tensordot"] == 0 and ops(z)["dot"] == 45
-    assert st["merged"] == 36 and st["conj_real"] == 9
+    # conj of a real q is q while tracing: nothing left to merge
+    assert ops(y)["conj"] == 0 and n_nodes(z) == n_nodes(y)
+    assert ops(z)["tensordot"] == 0 and ops(z)["dot"] == 45
+    assert st["merged"] == 0 and st["tensordot_to_dot"] == 45
     assert memory_order(z).peak <= peak_memory(y)
     a, b = run_both(y, z)
     assert same_bits(a, b) and same_bits(a, gram_schmidt(xv))
@@ -574,8 +572,8 @@ def test_optimize_does_not_touch_the_users_graph(rng):
 
 def test_optimize_passes_argument_and_sharing_cache(rng):
     x = lazyray.array(rng.normal(size=4))
-    y = lazyray.conj(x) * 1
-    assert ops(optimize(y, passes=["cse"]))["conj"] == 1
+    y = lazyray.positive(x) * 1
+    assert ops(optimize(y, passes=["cse"]))["positive"] == 1
     assert ops(optimize(y, passes=["simplify"])) == Counter({"array": 1})
     z = optimize(y, passes=[])
     assert z is not y and ops(z) == ops(y)

@@ -83,6 +83,11 @@ def _register(name, family, np_fn, impl=None):
     register(name, family, np_fn=np_fn, impl=impl, impl_is_factory=True)
 
 
+#: unary ops whose value on a real array is that array's own (numpy's
+#: ``conj`` copies it; the lazy array is the operand itself)
+_SELF_ON_REAL = frozenset(("conj", "real"))
+
+
 def _make_unary(name, np_fn, impl=None):
     _register(name, UNARY, np_fn, impl)
     cache = {}
@@ -97,7 +102,11 @@ def _make_unary(name, np_fn, impl=None):
         except KeyError:
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, key[:1]), key[:1])
             fn = resolve(backend, name)
+            if name in _SELF_ON_REAL and dtype == x._dtype and not dtypes.is_complex(dtype):
+                fn = None  # the values of x itself (as jax and torch do)
             cache[key] = dtype, fn
+        if fn is None:
+            return x
         # inlined new_node: this is the tracing hot path
         t = (x,)
         if _ACTIVE[0]:

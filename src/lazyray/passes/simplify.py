@@ -109,11 +109,6 @@ def _involution(op):
     return rule
 
 
-def _real_identity(node, ctx):
-    x = _arg(node)
-    return x if x is not None and _kind(x._dtype) != "c" and _same(x, node) else None
-
-
 def _identity(node, ctx):
     """The operand, where it has the node's shape and dtype (``+x``, a
     reshape or broadcast to its own shape)."""
@@ -210,12 +205,8 @@ RULES: tuple[Rule, ...] = (
     Rule("neg_neg", "negative", _involution("negative")),
     # +x -> x (numpy's positive is a copy)
     Rule("positive", "positive", _identity),
-    # conj(x) -> x for real x
-    Rule("conj_real", "conj", _real_identity),
     # conj(conj(x)) -> x
     Rule("conj_conj", "conj", _involution("conj")),
-    # real(x) -> x for real x
-    Rule("real_real", "real", _real_identity),
     # ~~x -> x for ints and bools
     Rule("invert_invert", "invert", _involution("invert")),
     # not not x -> x for bools (the dtype check rejects other dtypes)
