@@ -58,7 +58,8 @@ import pytest
 XFAILS: dict[str, str] = {
     "test_lazy.py::test_lazy_mgs[*]": (
         "repr shows the static dtype: <LazyArray(fn=stack, shape=(5, 5), "
-        "dtype=float64, backend=...)> (the rest of the test passes)"
+        "dtype=float64, backend=...)>; and conj of a real array is that array "
+        "(as in jax and torch): 47 nodes of 8 ops, not 57 of 9 (the values match)"
     ),
     "test_lazy.py::test_manual_construct": (
         "get_source is real Python (def graph(): foo_0 = foo((const_0, ...)) ...), "
