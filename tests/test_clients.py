@@ -62,16 +62,6 @@ def _strict_accepts_tuple_nodes() -> bool:
     return True
 
 
-def _mixes_autoray_numpy() -> bool:
-    """Lazy arrays of backend ``"autoray.numpy"`` (cotengra's Variables) mix
-    with numpy ones."""
-    try:
-        lazyray.Variable((2,), backend="autoray.numpy") + lazyray.array(np.ones(2))
-    except ValueError:
-        return False
-    return True
-
-
 def _resolves_masks() -> bool:
     """A boolean mask of an array that depends on no Variable resolves (its
     shape and truth value are determined), as quimb's antidiag gauge needs."""
@@ -101,11 +91,6 @@ needs_folding = pytest.mark.xfail(
 needs_tuple_nodes = pytest.mark.xfail(
     not _strict_accepts_tuple_nodes(),
     reason="strict mode rejects tuple-valued .to(shape=(k,)) nodes (execute.check_result)",
-    strict=True,
-)
-needs_autoray_numpy = pytest.mark.xfail(
-    not _mixes_autoray_numpy(),
-    reason="lazy 'numpy' and 'autoray.numpy' arrays do not mix (ops/common.backend_of)",
     strict=True,
 )
 
@@ -392,7 +377,7 @@ def test_cotengra_sliced_contraction_tree():
 
 @pytest.mark.parametrize(
     "n, seed",
-    [(10, 10), pytest.param(6, 2, marks=needs_autoray_numpy)],  # (6, 2): a lazy constant
+    [(10, 10), (6, 2)],  # (6, 2): constants contracted together first (a lazy numpy node)
 )
 def test_cotengra_constants_under_switch(n, seed):
     # cotengra traces with ``autoray.lazy.Variable(shape, backend="autoray.numpy")``

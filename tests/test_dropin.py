@@ -346,6 +346,31 @@ def test_multi_dispatch_prefers_lazy(order):
     assert type(n) is lazyray.LazyArray
 
 
+@pytest.mark.parametrize("numpy_first", [True, False])
+def test_lazy_numpy_arrays_join_autoray_numpy_graphs(numpy_first):
+    # cotengra's constants: Variables of autoray's dispatching backend meet
+    # lazy numpy nodes (constants contracted together); autoray.lazy gives
+    # the result the backend of higher priority, "autoray.numpy" (numpy: -1)
+    a, b, c = _rand((3, 4), 1), _rand((4, 5), 2), _rand((5,), 3)
+    v = lazyray.Variable((3, 4), backend="autoray.numpy")
+    k = lazyray.tensordot(lazyray.array(b), lazyray.array(np.diag(c)), 1)  # a numpy node
+    assert k.backend == "numpy"
+    args = (k.T, v.T) if numpy_first else (v, k)
+    for y in (lazyray.tensordot(*args, 1), lazyray.matmul(*args), (v @ k) + lazyray.array(c)):
+        assert y.backend == "autoray.numpy"
+    ref = (b * c).T @ a.T if numpy_first else a @ (b * c)
+    f = lazyray.Function([v], [lazyray.tensordot(*args, 1), (v @ k) * 2.0 - lazyray.array(c)])
+    np.testing.assert_allclose(f(a)[0], ref, rtol=1e-12)
+    np.testing.assert_allclose(f(a)[1], 2 * (a @ (b * c)) - c, rtol=1e-12)
+    # any other pair of backends is still an error at trace time
+    torch = pytest.importorskip("torch")
+    t = lazyray.array(torch.ones(4, 5, dtype=torch.float64))
+    with pytest.raises(ValueError, match="tensordot: cannot mix lazy arrays of backends"):
+        lazyray.tensordot(v, t, 1)
+    with pytest.raises(ValueError, match="add: cannot mix lazy arrays of backends"):
+        lazyray.array(b) + t
+
+
 # ------------------------------------------------------------ 6. the switch
 
 

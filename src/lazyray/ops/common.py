@@ -32,11 +32,14 @@ __all__ = [
 
 
 def backend_of(op: str, deps) -> str:
-    """The common backend of ``deps``; mixing two backends is an error."""
+    """The common backend of ``deps``: mixing backends is an error, except lazy numpy
+    arrays in a graph of autoray's dispatching ``"autoray.numpy"`` (cotengra's constants)."""
     b = deps[0]._backend
     for d in deps:
-        if d._backend != b:
-            raise ValueError(f"{op}: cannot mix lazy arrays of backends {b!r} and {d._backend!r}")
+        if (e := d._backend) != b:
+            if {b, e} != {"numpy", "autoray.numpy"}:
+                raise ValueError(f"{op}: cannot mix lazy arrays of backends {b!r} and {e!r}")
+            b = "autoray.numpy"
     return b
 
 
@@ -60,17 +63,12 @@ def constant(op: str, x, backend: str | None):
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}")
     supported_dtype(op, x.dtype)  # strings, objects, datetimes...: a TypeError naming op
-    if backend in (None, "numpy"):
-        if not isinstance(x, (np.ndarray, np.generic)):
-            b = autoray.infer_backend(x)
-            raise ValueError(f"{op}: cannot mix a {b} array with lazy numpy arrays")
+    b = "numpy" if isinstance(x, (np.ndarray, np.generic)) else autoray.infer_backend(x)
+    if b == (backend or "numpy"):
         return x
-    b = autoray.infer_backend(x)
-    if b == backend:
-        return x
-    if b == "numpy":
+    if b == "numpy":  # numpy data on another backend
         return autoray.do("asarray", x, like=backend)
-    raise ValueError(f"{op}: cannot mix a {b} array with lazy {backend} arrays")
+    raise ValueError(f"{op}: cannot mix a {b} array with lazy {backend or 'numpy'} arrays")
 
 
 def lazy_operands(op: str, values) -> tuple:
@@ -186,7 +184,7 @@ def pair_operands(op: str, a, b) -> tuple:
     if type(a) is LazyArray and type(b) is LazyArray:  # fast path
         backend = a._backend
         if b._backend != backend:
-            backend_of(op, (a, b))
+            backend = backend_of(op, (a, b))
         key = (a._dtype, b._dtype, backend)
         dtype = _PAIR_DTYPES.get(key)
         if dtype is None:

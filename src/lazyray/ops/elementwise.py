@@ -191,7 +191,7 @@ def _make_binary(name, np_fn, impl=None):
                 depth = x1._depth + 1
             elif t2 is LazyArray:
                 if x2._backend != backend:
-                    backend_of(name, (x1, x2))
+                    backend = backend_of(name, (x1, x2))
                 s1, s2 = x1._shape, x2._shape
                 shape = s1 if s1 == s2 else broadcast_shapes(name, s1, s2)
                 key = (x1._dtype, x2._dtype, backend)
