@@ -177,7 +177,10 @@ def levels(prog: Program, values: dict, kind: str) -> dict:
         op = s.op
         if op == "einsum" and len(s.refs) > 2:
             op = "einsum>2"  # numpy's einsum(optimize=True): another summation order
-        unordered = s.op in _BY_VALUE and not all(x.nan_free for x in refs)
+        # (take_along_axis of an argsort orders by value too; seed 13000000019478:
+        # torch's hfft of an infinite input gives -inf where numpy's gives nan)
+        by_value = s.op in _BY_VALUE or "argsort(" in s.template
+        unordered = by_value and not all(x.nan_free for x in refs)
         unstable = s.op == "sort" and ("stable=False" in s.template or "quicksort" in s.template)
         # float-to-integer casts of out-of-range values are undefined (C's
         # rule; numpy documents them as platform-dependent): x86 wraps, CUDA
