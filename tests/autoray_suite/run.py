@@ -28,17 +28,25 @@ the tests come from, or when a backend named in ``--require-backends``
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.metadata
 import importlib.util
 import os
-import re
 import shlex
 import shutil
-import subprocess
 import sys
 import tarfile
 from pathlib import Path
+
+try:  # run as ``python -m tests.autoray_suite.run``
+    from tests.sdist_suites import (
+        CACHE,
+        Unavailable,
+        check_installed,
+        fetch_sdist,
+        in_ci,
+        run_pytest,
+    )
+except ModuleNotFoundError:  # imported by pytest's doctest collection (tests/ is on sys.path)
+    from sdist_suites import CACHE, Unavailable, check_installed, fetch_sdist, in_ci, run_pytest
 
 AUTORAY_VERSION = "0.11.0"
 SDIST_SHA256 = "ef9c23d8307f2e5030d10dd222d304401450157172a6fcc6f7456b6e82681bf4"
@@ -49,11 +57,8 @@ SUITES = ("test_lazy.py", "test_autocompile.py")
 #: collide with this repository's own ``tests``)
 PACKAGE = "autoray_tests"
 
-_SUMMARY = re.compile(r"^(\d+ \w+|no tests ran)(, \d+ \w+)* in [\d.]+s")
-
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent.parent
-DEFAULT_CACHE = REPO / ".cache" / "autoray-suite"
+DEFAULT_CACHE = CACHE / "autoray-suite"
 
 PYTEST_INI = """\
 # written by tests/autoray_suite/run.py; keeps the repository's own pytest
@@ -62,42 +67,6 @@ PYTEST_INI = """\
 addopts = -p no:doctest
 filterwarnings = once
 """
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-class Unavailable(Exception):
-    """The suite cannot run here (offline, wrong autoray, missing backend)."""
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def fetch_sdist(cache: Path, version: str = AUTORAY_VERSION) -> Path:
-    """Return the cached autoray sdist, downloading it with pip if needed."""
-    cache.mkdir(parents=True, exist_ok=True)
-    sdist = cache / f"autoray-{version}.tar.gz"
-    if not sdist.exists():
-        cmd = [
-            sys.executable, "-m", "pip", "download", f"autoray=={version}",
-            "--no-binary", ":all:", "--no-deps", "--disable-pip-version-check",
-            "--timeout", "20", "--retries", "1", "-d", str(cache),
-        ]  # fmt: skip
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0 or not sdist.exists():
-            tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-5:])
-            raise Unavailable(f"could not download autoray=={version} sdist:\n{tail}")
-    if version == AUTORAY_VERSION and _sha256(sdist) != SDIST_SHA256:
-        sdist.unlink()
-        raise RuntimeError(f"{sdist.name}: sha256 mismatch (file removed, try again)")
-    return sdist
 
 
 def extract(sdist: Path, dest: Path) -> Path:
@@ -119,12 +88,7 @@ def extract(sdist: Path, dest: Path) -> Path:
 
 def check_environment(version: str, required: list[str]) -> None:
     """Raise :class:`Unavailable` if autoray or a required backend is wrong."""
-    installed = importlib.metadata.version("autoray")
-    if installed != version:
-        raise Unavailable(
-            f"installed autoray is {installed}, the suite is autoray {version}'s "
-            f"(pip install autoray=={version})"
-        )
+    check_installed("autoray", version)
     missing = [b for b in required if importlib.util.find_spec(b) is None]
     if missing:
         raise Unavailable(f"required backends not installed: {', '.join(missing)}")
@@ -132,7 +96,7 @@ def check_environment(version: str, required: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     default_backends = os.environ.get(
-        "LAZYRAY_AUTORAY_SUITE_BACKENDS", "numpy,torch,jax" if _in_ci() else "numpy"
+        "LAZYRAY_AUTORAY_SUITE_BACKENDS", "numpy,torch,jax" if in_ci() else "numpy"
     )
     parser = argparse.ArgumentParser(
         allow_abbrev=False,
@@ -163,9 +127,10 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         check_environment(version, required)
-        sdist = fetch_sdist(args.cache_dir, version)
+        sha256 = SDIST_SHA256 if version == AUTORAY_VERSION else None
+        sdist = fetch_sdist(args.cache_dir, "autoray", version, sha256)
     except Unavailable as e:
-        if _in_ci():
+        if in_ci():
             print(f"autoray suite: ERROR (CI is set): {e}", file=sys.stderr)
             return 2
         print(f"autoray suite: SKIPPED: {e}")
@@ -187,15 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     # the extraction root, so that ``autoray_tests`` is importable; nothing else
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
     print("autoray suite:", shlex.join(cmd[2:]), f"(in {root})", flush=True)
-    proc = subprocess.Popen(
-        cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    summary = ""
-    for line in proc.stdout:
-        sys.stdout.write(line)
-        if _SUMMARY.match(line.strip("= \n")):
-            summary = line.strip("= \n")
-    rc = proc.wait()
+    rc, summary = run_pytest(cmd, root, env)
     target = "autoray.lazy (baseline)" if args.baseline else "lazyray"
     print(f"autoray {version} suite on {target}: {summary or 'no summary'} (exit {rc})")
     return rc
