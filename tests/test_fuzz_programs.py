@@ -218,3 +218,25 @@ def test_command_line_runs_from_the_repository_root():
     cmd = [sys.executable, "-m", "tests.fuzz", "--programs", "10", "--paths", "compute"]
     res = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
     assert "fuzz: 10 programs run" in res.stdout, res.stderr
+
+
+def test_shared_path_catches_a_sharing_key_that_drops_an_argument(monkeypatch):
+    # each statement runs after its decoy (``a0 * 3.5``) in one sharing cache
+    from lazyray.graph import sharing
+
+    prog = Program(
+        [Leaf("a0", (3,), "float64", 1)],
+        [Stmt(("v0",), "multiply", "{0} * 2.0", ("a0",))],
+        ["v0"],
+    )
+    assert check_program(prog, ["shared"]).status == "ok"
+    real = sharing.flat_key
+
+    def loose(*args):  # the key without its last item: the scalar's bits
+        key = real(*args)
+        return key if key is None else key[:-1]
+
+    monkeypatch.setattr(sharing, "flat_key", loose)
+    report = check_program(prog, ["shared"])
+    assert report.status == "failed", report
+    assert [(f.path, f.kind) for f in report.failures] == [("shared", "value")], report

@@ -41,7 +41,7 @@ REJECTIONS = (ValueError, TypeError, IndexError)
 class Failure:
     """One disagreement between numpy and a lazyray path.
 
-    ``path`` is a path name or ``trace:const`` / ``trace:var``; ``kind`` one
+    ``path`` is a path name or ``trace:const`` / ``trace:var`` / ``trace:shared``; ``kind`` one
     of ``rejects-valid``, ``accepts-invalid``, ``wrong-error``, ``not-lazy``,
     ``static-shape``, ``static-dtype``, ``crash``, ``type``, ``shape``,
     ``dtype``, ``value``; ``op`` the op of the statement concerned ('' when

@@ -7,7 +7,8 @@ of the program's outputs, in order.  ``kind`` says how its values must agree
 with numpy (see :mod:`.compare`):
 
 - ``"exact"``: the path calls the same numpy functions on the same data, so
-  bit-identical (``compute``, strict mode, the unoptimized and the
+  bit-identical (``compute``, strict mode, ``shared`` (traced under
+  ``shared_intermediates`` among decoys, see :func:`trace`), the unoptimized and the
   ``{"exact": True}`` Function, ``get_source`` of the unoptimized graph, a
   pickled graph);
 - ``"lowered"``: the default optimizations, whose lowering of contractions
@@ -25,6 +26,7 @@ subset of its programs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import pickle
 from collections.abc import Callable
@@ -36,7 +38,7 @@ import lazyray
 from lazyray.compile.codegen import get_source
 
 from .compare import LAYOUT_ROUNDED
-from .program import Outcome, Program, environment, run_statements
+from .program import Outcome, Program, decoy, environment, run_statements
 
 
 @dataclass
@@ -50,7 +52,11 @@ class Traced:
 
 
 def trace(prog: Program, mode: str) -> Traced:
-    """Trace ``prog`` in ``mode`` (``"const"`` or ``"var"``)."""
+    """Trace ``prog`` in ``mode``: ``"const"``, ``"var"``, or ``"shared"``
+    (as ``"const"``, inside one :func:`lazyray.shared_intermediates` cache in
+    which each statement is preceded by its *decoy*, the same call with every
+    number in it changed, on the same lazy operands: a cache key that misses
+    a static argument then hands the statement the decoy's node)."""
     env = environment()
     inputs, data = [], []
     for leaf in prog.leaves:
@@ -61,9 +67,27 @@ def trace(prog: Program, mode: str) -> Traced:
             data.append(x)
         else:
             env[leaf.name] = lazyray.array(x)
-    out = run_statements(prog, "lr", env)
+    if mode == "shared":
+        with lazyray.shared_intermediates():
+            out = run_statements(prog, "lr", env, before=_decoy(prog))
+    else:
+        out = run_statements(prog, "lr", env)
     outputs = [env.get(o) for o in prog.outputs] if out.error is None else []
     return Traced(out, outputs, inputs, data)
+
+
+def _decoy(prog: Program):
+    """``before`` of :func:`run_statements`: run statement ``i``'s decoy
+    (:func:`.program.decoy`) in a copy of ``env``, dropping its errors and
+    results."""
+
+    def before(i: int, env: dict) -> None:
+        line = prog.stmts[i].line("lr")
+        if (other := decoy(line)) != line:
+            with contextlib.suppress(Exception):
+                exec(other, dict(env))
+
+    return before
 
 
 def _unique(nodes) -> list:
@@ -218,6 +242,7 @@ PATHS = {
     for p in [
         Path("compute", "exact", "const", _compute),
         Path("strict", "exact", "const", _strict),
+        Path("shared", "exact", "shared", _compute),
         Path("compute_opt", "lowered", "const", _compute_opt),
         Path("optimize", "lowered", "const", _optimize),
         Path("function", "lowered", "var", _function(True)),

@@ -30,6 +30,7 @@ v1 = lr.sin(a0)
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -295,11 +296,26 @@ class Outcome:
     error: BaseException | None = None
 
 
-def run_statements(prog: Program, ns: str, env: dict) -> Outcome:
+#: a number in a statement (not part of a name such as ``v0_1``)
+_NUMBER = re.compile(r"(?<![\w.])(\d+\.\d*(?:e[-+]?\d+)?|\d+)(?![\w.])")
+
+
+def decoy(line: str) -> str:
+    """``line`` with every number changed (floats + 1.5, ints + 1): the same
+    call with other static arguments, for the ``shared`` path.
+
+    >>> decoy("v0_1 = lr.sum(a0, axis=-1) * 2.0")
+    'v0_1 = lr.sum(a0, axis=-2) * 3.5'
+    """
+    return _NUMBER.sub(lambda m: str(float(m[1]) + 1.5 if "." in m[1] else int(m[1]) + 1), line)
+
+
+def run_statements(prog: Program, ns: str, env: dict, before=None) -> Outcome:
     """Run the statements in ``env`` (leaves already bound); stop at an error.
 
     numpy's ``RuntimeWarning`` s are ignored; a ``DeprecationWarning`` is
-    raised as an error (see :mod:`tests.fuzz` for why).
+    raised as an error (see :mod:`tests.fuzz` for why).  ``before(i, env)``,
+    if given, is called before statement ``i`` runs, with the same warnings.
     """
     for i in range(len(prog.stmts)):
         try:
@@ -308,6 +324,8 @@ def run_statements(prog: Program, ns: str, env: dict) -> Outcome:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 warnings.simplefilter("error", DeprecationWarning)
+                if before is not None:
+                    before(i, env)
                 exec(prog.code(i, ns), env)
             if ns == "np":
                 for o in prog.stmts[i].outs:

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .program import Program, lit
+from .program import Program, decoy, lit
 
 #: how each path runs the traced outputs ``{outs}`` (inputs ``{ins}``, data ``{data}``)
 SNIPPETS = {
     "compute": "got = lr.compute([{outs}])",
     "strict": "with lr.strict():\n    got = lr.compute([{outs}])",
+    "shared": "got = lr.compute([{outs}])",
     "compute_opt": "got = lr.compute([{outs}], optimize=True)",
     "optimize": "got = lr.compute(lr.optimize([{outs}]))",
     "function": "f = lr.Function([{ins}], [{outs}])\ngot = f({data})",
@@ -45,7 +46,7 @@ SNIPPETS = {
     "torch_cuda": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({cuda_data})",
     "cupy": "import cupy\nf = lr.Function([{ins}], [{outs}])\ngot = f({cupy_data})",
 }
-_MODE = {"trace:const": "compute", "trace:var": "function_noopt"}
+_MODE = {"trace:const": "compute", "trace:var": "function_noopt", "trace:shared": "shared"}
 _VAR_PATHS = {"function", "function_noopt", "function_exact", "source_opt", "pickle_function"}
 _VAR_PATHS |= {"torch", "torch_cuda", "cupy"}
 
@@ -102,7 +103,19 @@ def reproducer(prog: Program, path: str, failure: str = "") -> str:
             ins.append(leaf.name)
         else:
             lines.append(f"{leaf.name} = lr.array({leaf.name}_data.copy())")
-    lines += [s.line("lr") for s in prog.stmts]
+    if path == "shared":  # each statement after its decoy, in one sharing cache
+        lines.append("with lr.shared_intermediates():")
+        for s in prog.stmts:
+            if (other := decoy(s.line("lr"))) != s.line("lr"):
+                lines += [
+                    "    try:",
+                    f"        {other}  # decoy",
+                    "    except Exception:",
+                    "        pass",
+                ]
+            lines.append(f"    {s.line('lr')}")
+    else:
+        lines += [s.line("lr") for s in prog.stmts]
     lines.append(f"print('lazyray static:', [(x.shape, str(x.dtype)) for x in [{outs}]])")
     data = ", ".join(f"{n}_data" for n in ins)
     torch_data = ", ".join(f"torch.from_numpy({n}_data)" for n in ins)
