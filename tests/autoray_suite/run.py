@@ -37,16 +37,9 @@ import tarfile
 from pathlib import Path
 
 try:  # run as ``python -m tests.autoray_suite.run``
-    from tests.sdist_suites import (
-        CACHE,
-        Unavailable,
-        check_installed,
-        fetch_sdist,
-        in_ci,
-        run_pytest,
-    )
-except ModuleNotFoundError:  # imported by pytest's doctest collection (tests/ is on sys.path)
-    from sdist_suites import CACHE, Unavailable, check_installed, fetch_sdist, in_ci, run_pytest
+    from tests import sdist_suites as outside
+except ImportError:  # imported by pytest's doctest collection (tests/ is on sys.path)
+    import sdist_suites as outside
 
 AUTORAY_VERSION = "0.11.0"
 SDIST_SHA256 = "ef9c23d8307f2e5030d10dd222d304401450157172a6fcc6f7456b6e82681bf4"
@@ -58,7 +51,7 @@ SUITES = ("test_lazy.py", "test_autocompile.py")
 PACKAGE = "autoray_tests"
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CACHE = CACHE / "autoray-suite"
+DEFAULT_CACHE = outside.CACHE / "autoray-suite"
 
 PYTEST_INI = """\
 # written by tests/autoray_suite/run.py; keeps the repository's own pytest
@@ -87,16 +80,16 @@ def extract(sdist: Path, dest: Path) -> Path:
 
 
 def check_environment(version: str, required: list[str]) -> None:
-    """Raise :class:`Unavailable` if autoray or a required backend is wrong."""
-    check_installed("autoray", version)
+    """Raise ``Unavailable`` if autoray or a required backend is wrong."""
+    outside.check_installed("autoray", version)
     missing = [b for b in required if importlib.util.find_spec(b) is None]
     if missing:
-        raise Unavailable(f"required backends not installed: {', '.join(missing)}")
+        raise outside.Unavailable(f"required backends not installed: {', '.join(missing)}")
 
 
 def main(argv: list[str] | None = None) -> int:
     default_backends = os.environ.get(
-        "LAZYRAY_AUTORAY_SUITE_BACKENDS", "numpy,torch,jax" if in_ci() else "numpy"
+        "LAZYRAY_AUTORAY_SUITE_BACKENDS", "numpy,torch,jax" if outside.in_ci() else "numpy"
     )
     parser = argparse.ArgumentParser(
         allow_abbrev=False,
@@ -128,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_environment(version, required)
         sha256 = SDIST_SHA256 if version == AUTORAY_VERSION else None
-        sdist = fetch_sdist(args.cache_dir, "autoray", version, sha256)
-    except Unavailable as e:
-        if in_ci():
+        sdist = outside.fetch_sdist(args.cache_dir, "autoray", version, sha256)
+    except outside.Unavailable as e:
+        if outside.in_ci():
             print(f"autoray suite: ERROR (CI is set): {e}", file=sys.stderr)
             return 2
         print(f"autoray suite: SKIPPED: {e}")
@@ -152,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     # the extraction root, so that ``autoray_tests`` is importable; nothing else
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
     print("autoray suite:", shlex.join(cmd[2:]), f"(in {root})", flush=True)
-    rc, summary = run_pytest(cmd, root, env)
+    rc, summary = outside.run_pytest(cmd, root, env)
     target = "autoray.lazy (baseline)" if args.baseline else "lazyray"
     print(f"autoray {version} suite on {target}: {summary or 'no summary'} (exit {rc})")
     return rc

@@ -42,19 +42,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 try:  # run as ``python -m tests.client_suites.run``
-    from tests.sdist_suites import (
-        CACHE,
-        Unavailable,
-        check_installed,
-        fetch_sdist,
-        in_ci,
-        run_pytest,
-    )
-except ModuleNotFoundError:  # imported by pytest's doctest collection (tests/ is on sys.path)
-    from sdist_suites import CACHE, Unavailable, check_installed, fetch_sdist, in_ci, run_pytest
+    from tests import sdist_suites as outside
+except ImportError:  # imported by pytest's doctest collection (tests/ is on sys.path)
+    import sdist_suites as outside
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CACHE = CACHE / "client-suites"
+DEFAULT_CACHE = outside.CACHE / "client-suites"
 
 PYTEST_INI = """\
 # written by tests/client_suites/run.py; keeps the repository's own pytest
@@ -129,8 +122,8 @@ def extract(sdist: Path, dest: Path, package: str) -> Path:
 def run_suite(name: str, cache: Path, baseline: bool, pytest_args: list) -> tuple:
     """Run the selection of client ``name``: ``(exit status, summary)``."""
     suite = SUITES[name]
-    check_installed(name, suite.version)
-    sdist = fetch_sdist(cache, name, suite.version, suite.sha256)
+    outside.check_installed(name, suite.version)
+    sdist = outside.fetch_sdist(cache, name, suite.version, suite.sha256)
     root = extract(sdist, cache / f"{name}-{suite.version}-tests", name)
     pkg = f"{name}_tests/"
     cmd = [sys.executable, "-m", "pytest", "-c", "pytest.ini", "--rootdir", ".", "-q", "-rfE"]
@@ -142,7 +135,7 @@ def run_suite(name: str, cache: Path, baseline: bool, pytest_args: list) -> tupl
     env.setdefault("LAZYRAY_STRICT", "1")
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
     print(f"{name} suite:", shlex.join(cmd[2:]), f"(in {root})", flush=True)
-    return run_pytest(cmd, root, env)
+    return outside.run_pytest(cmd, root, env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.clients or list(SUITES):
         try:
             rc, summary = run_suite(name, args.cache_dir, args.baseline, pytest_args)
-        except Unavailable as e:
-            if in_ci():
+        except outside.Unavailable as e:
+            if outside.in_ci():
                 print(f"{name} suite: ERROR (CI is set): {e}", file=sys.stderr)
                 return 2
             print(f"{name} suite: SKIPPED: {e}")
