@@ -371,6 +371,25 @@ def test_lazy_numpy_arrays_join_autoray_numpy_graphs(numpy_first):
         lazyray.array(b) + t
 
 
+def test_autoray_lazy_arrays_are_refused_naming_the_op():
+    # a user migrating from autoray.lazy may hold arrays of both libraries;
+    # numpy's own error here was "Could not convert <LazyArray...> to a NumPy dtype"
+    al = pytest.importorskip("autoray.lazy")
+    x, y = lazyray.array(_rand((2, 2))), al.array(_rand((2, 2), 1))
+    calls = {
+        "add": lambda: x + y,
+        "tensordot": lambda: ar.do("tensordot", x, y, 1),
+        "einsum": lambda: ar.do("einsum", "ij,jk->ik", x, y),
+        "stack": lambda: lazyray.stack([x, y]),
+        "where": lambda: lazyray.where(x > 0, x, y),
+    }
+    for op, call in calls.items():
+        with pytest.raises(TypeError, match=f"^{op}: cannot mix autoray.lazy and lazyray arrays"):
+            call()
+    with pytest.raises(TypeError, match="^array: unsupported dtype"):
+        lazyray.array(y)
+
+
 # ------------------------------------------------------------ 6. the switch
 
 

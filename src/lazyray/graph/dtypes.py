@@ -50,7 +50,7 @@ def dtype_name(dtype) -> str:
     else:
         try:
             name = np.dtype(dtype).name
-        except TypeError:  # e.g. torch.float32 -> 'float32'
+        except (TypeError, ValueError):  # e.g. torch.float32 -> 'float32'
             name = str(dtype).split(".")[-1].lower()
     try:
         _NAMES[dtype] = name

@@ -62,8 +62,10 @@ def constant(op: str, x, backend: str | None):
         x = np.asarray(x)
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}")
-    supported_dtype(op, x.dtype)  # strings, objects, datetimes...: a TypeError naming op
     b = "numpy" if isinstance(x, (np.ndarray, np.generic)) else autoray.infer_backend(x)
+    if b == "autoray.lazy":  # (under lazyray.patch_autoray, autoray.lazy is lazyray)
+        raise TypeError(f"{op}: cannot mix autoray.lazy and lazyray arrays; compute it first")
+    supported_dtype(op, x.dtype)  # strings, objects, datetimes...: a TypeError naming op
     if b == (backend or "numpy"):
         return x
     if b == "numpy":  # numpy data on another backend
