@@ -10,6 +10,7 @@ any other failure makes the run fail.
     python -m tests.array_api.run                   # CI settings
     python -m tests.array_api.run --max-examples 20 # the settings
     python -m tests.array_api.run --module array_api_compat.numpy  # control run
+    python -m tests.array_api.run -- array_api_tests/test_linalg.py -x  # part of it
 
 Without the suite the run is skipped (exit 0 with ``SKIPPED``), except under
 ``CI=true``, where a missing suite is a failure.
@@ -67,7 +68,12 @@ def main(argv=None) -> int:
             sys.executable,
             "-m",
             "pytest",
-            "array_api_tests",
+            # the whole suite, unless test files or ids of it are given
+            *(
+                []
+                if any(a.startswith("array_api_tests/") for a in args.pytest_args)
+                else ["array_api_tests"]
+            ),
             f"--max-examples={args.max_examples}",
             "--derandomize",
             "--disable-deadline",
