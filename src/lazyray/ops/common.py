@@ -63,8 +63,8 @@ def constant(op: str, x, backend: str | None):
     if not hasattr(x, "shape") or not hasattr(x, "dtype"):
         raise TypeError(f"{op}: unsupported operand of type {type(x).__name__}")
     b = "numpy" if isinstance(x, (np.ndarray, np.generic)) else autoray.infer_backend(x)
-    if b == "autoray.lazy":  # (under lazyray.patch_autoray, autoray.lazy is lazyray)
-        raise TypeError(f"{op}: cannot mix autoray.lazy and lazyray arrays; compute it first")
+    if b.endswith(".lazy"):  # another library's lazy array (autoray's lazy module)
+        raise TypeError(f"{op}: cannot mix {b} and lazyray arrays; compute it first")
     supported_dtype(op, x.dtype)  # strings, objects, datetimes...: a TypeError naming op
     if b == (backend or "numpy"):
         return x
