@@ -4,8 +4,9 @@
 chunks so that failures show separately.  The cheap paths (``compute``,
 strict mode, ``compute(optimize=True)``, ``optimize``, the three
 ``Function`` s) run on every program; the expensive ones (``get_source`` of
-both graphs, both pickles, and the ``Function`` called with torch tensors)
-on every ``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths
+both graphs, both pickles, ``compute`` and a ``Function`` cut into dask
+tasks run on threads, and the ``Function`` called with torch tensors) on
+every ``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths
 left out of CI, with their reasons (none today).
 A failing chunk prints each distinct failure shrunk to a runnable
 reproducer.  The long campaign is ``python -m tests.fuzz --programs 100000
@@ -241,3 +242,27 @@ def test_shared_path_catches_a_sharing_key_that_drops_an_argument(monkeypatch):
     report = check_program(prog, ["shared"])
     assert report.status == "failed", report
     assert [(f.path, f.kind) for f in report.failures] == [("shared", "value")], report
+
+
+def test_threads_paths_catch_a_task_that_alters_a_value(monkeypatch):
+    # the graph is cut into two tasks (two independent branches), run by dask
+    from lazyray.execute import scheduler
+
+    leaves = [Leaf("a0", (3,), "float64", 1, var=True), Leaf("a1", (3,), "float64", 2, var=True)]
+    stmts = [
+        Stmt(("v0",), "sin", "{ns}.sin({0})", ("a0",)),
+        Stmt(("v1",), "cos", "{ns}.cos({0})", ("a1",)),
+        Stmt(("v2",), "add", "{0} + {1}", ("v0", "v1")),
+    ]
+    prog = Program(leaves, stmts, ["v2"])
+    paths = ["threads", "threads_function"]
+    assert check_program(prog, paths).status == "ok"
+    real = scheduler.TaskRunner.__call__
+
+    def off(self, *args):  # every task's outputs one ulp-ish off
+        return tuple(x * (1 + 1e-12) for x in real(self, *args))
+
+    monkeypatch.setattr(scheduler.TaskRunner, "__call__", off)
+    report = check_program(prog, paths)
+    assert report.status == "failed", report
+    assert sorted(f.path for f in report.failures) == paths, report

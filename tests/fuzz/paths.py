@@ -10,17 +10,19 @@ with numpy (see :mod:`.compare`):
   bit-identical (``compute``, strict mode, ``shared`` (traced under
   ``shared_intermediates`` among decoys, see :func:`trace`), the unoptimized and the
   ``{"exact": True}`` Function, ``get_source`` of the unoptimized graph, a
-  pickled graph);
+  pickled graph, ``compute(scheduler="threads")`` with the graph cut into
+  tasks: ``threads``);
 - ``"lowered"``: the default optimizations, whose lowering of contractions
   is documented as within 1e-12 relative (``compute(optimize=True)``,
-  ``lazyray.optimize``, the default Function, its source and its pickle);
+  ``lazyray.optimize``, the default Function, its source and its pickle,
+  and a Function run as dask tasks on threads: ``threads_function``);
 - ``"torch"``: the default Function called with torch tensors (another
   library's kernels);
 - ``"gpu"``: on a machine with a GPU, the default Function called with torch
   CUDA tensors (``torch_cuda``) and cupy arrays (``cupy``), compared as torch
   is, except float-to-integer casts of out-of-range values (undefined).
 
-``expensive`` paths (pickles, sources, torch) are the ones CI runs on a
+``expensive`` paths (pickles, sources, threads, torch) are the ones CI runs on a
 subset of its programs.
 """
 
@@ -218,6 +220,24 @@ def _torch_cuda(t: Traced) -> list:
     return _torch(t, "cuda")
 
 
+#: a plan cut into every task the cost model can find (two workers, no
+#: per-task overhead), whatever the gain: the cut, the task programs and the
+#: values passed between tasks are what these paths check
+SCHEDULER_OPTIONS = {"workers": 2, "overhead": 0.0, "split": True}
+
+
+def _threads(t: Traced) -> list:
+    with lazyray.strict(False):
+        return list(lazyray.compute(list(t.outputs), scheduler="threads", **SCHEDULER_OPTIONS))
+
+
+def _threads_function(t: Traced) -> list:
+    f = lazyray.Function(
+        t.inputs, list(t.outputs), scheduler="threads", scheduler_options=SCHEDULER_OPTIONS
+    )
+    return list(f(*t.data))
+
+
 def _cupy(t: Traced) -> list:
     import cupy
 
@@ -252,6 +272,8 @@ PATHS = {
         Path("source_opt", "lowered", "var", _source_opt, expensive=True),
         Path("pickle_function", "lowered", "var", _pickle_function, expensive=True),
         Path("pickle_graph", "exact", "const", _pickle_graph, expensive=True),
+        Path("threads", "exact", "const", _threads, expensive=True),
+        Path("threads_function", "lowered", "var", _threads_function, expensive=True),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
         # on a GPU: another library's kernels, compared as torch's are
         Path("torch_cuda", "gpu", "var", _torch_cuda, expensive=True, needs_inputs=True),

@@ -42,12 +42,17 @@ SNIPPETS = {
     "print('before pickling:', f({data}))\n"
     "got = pickle.loads(pickle.dumps(f))({data})",
     "pickle_graph": "import pickle\ngot = lr.compute(pickle.loads(pickle.dumps([{outs}])))",
+    "threads": 'got = lr.compute([{outs}], scheduler="threads",\n'
+    "    workers=2, overhead=0.0, split=True)",
+    "threads_function": 'f = lr.Function([{ins}], [{outs}], scheduler="threads",\n'
+    '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
     "torch": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({torch_data})",
     "torch_cuda": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({cuda_data})",
     "cupy": "import cupy\nf = lr.Function([{ins}], [{outs}])\ngot = f({cupy_data})",
 }
 _MODE = {"trace:const": "compute", "trace:var": "function_noopt", "trace:shared": "shared"}
 _VAR_PATHS = {"function", "function_noopt", "function_exact", "source_opt", "pickle_function"}
+_VAR_PATHS |= {"threads_function"}
 _VAR_PATHS |= {"torch", "torch_cuda", "cupy"}
 
 
