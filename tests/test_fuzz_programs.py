@@ -5,8 +5,8 @@ chunks so that failures show separately.  The cheap paths (``compute``,
 strict mode, ``compute(optimize=True)``, ``optimize``, the three
 ``Function`` s) run on every program; the expensive ones (``get_source`` of
 both graphs, both pickles, ``compute`` and a ``Function`` cut into dask
-tasks run on threads, and the ``Function`` called with torch tensors) on
-every ``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths
+tasks run on threads and in two other processes, and the ``Function``
+called with torch tensors) on every ``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths
 left out of CI, with their reasons (none today).
 A failing chunk prints each distinct failure shrunk to a runnable
 reproducer.  The long campaign is ``python -m tests.fuzz --programs 100000
@@ -244,7 +244,7 @@ def test_shared_path_catches_a_sharing_key_that_drops_an_argument(monkeypatch):
     assert [(f.path, f.kind) for f in report.failures] == [("shared", "value")], report
 
 
-def test_threads_paths_catch_a_task_that_alters_a_value(monkeypatch):
+def test_scheduler_paths_catch_a_value_altered_between_tasks(monkeypatch):
     # the graph is cut into two tasks (two independent branches), run by dask
     from lazyray.execute import scheduler
 
@@ -255,14 +255,14 @@ def test_threads_paths_catch_a_task_that_alters_a_value(monkeypatch):
         Stmt(("v2",), "add", "{0} + {1}", ("v0", "v1")),
     ]
     prog = Program(leaves, stmts, ["v2"])
-    paths = ["threads", "threads_function"]
+    paths = ["processes", "processes_function", "threads", "threads_function"]
     assert check_program(prog, paths).status == "ok"
-    real = scheduler.TaskRunner.__call__
+    real = scheduler.aligned
 
-    def off(self, *args):  # every task's outputs one ulp-ish off
-        return tuple(x * (1 + 1e-12) for x in real(self, *args))
+    def off(x):  # what a task receives, or a process sends back, slightly off
+        return real(x) * (1 + 1e-12)
 
-    monkeypatch.setattr(scheduler.TaskRunner, "__call__", off)
+    monkeypatch.setattr(scheduler, "aligned", off)
     report = check_program(prog, paths)
     assert report.status == "failed", report
-    assert sorted(f.path for f in report.failures) == paths, report
+    assert sorted(f.path for f in report.failures) == sorted(paths), report

@@ -10,12 +10,14 @@ with numpy (see :mod:`.compare`):
   bit-identical (``compute``, strict mode, ``shared`` (traced under
   ``shared_intermediates`` among decoys, see :func:`trace`), the unoptimized and the
   ``{"exact": True}`` Function, ``get_source`` of the unoptimized graph, a
-  pickled graph, ``compute(scheduler="threads")`` with the graph cut into
-  tasks: ``threads``);
+  pickled graph, ``compute(scheduler=...)`` with the graph cut into tasks
+  run by dask on threads or in other processes: ``threads``,
+  ``processes``);
 - ``"lowered"``: the default optimizations, whose lowering of contractions
   is documented as within 1e-12 relative (``compute(optimize=True)``,
   ``lazyray.optimize``, the default Function, its source and its pickle,
-  and a Function run as dask tasks on threads: ``threads_function``);
+  and a Function run as dask tasks: ``threads_function``,
+  ``processes_function``);
 - ``"torch"``: the default Function called with torch tensors (another
   library's kernels);
 - ``"gpu"``: on a machine with a GPU, the default Function called with torch
@@ -238,6 +240,53 @@ def _threads_function(t: Traced) -> list:
     return list(f(*t.data))
 
 
+#: the process pool of the ``processes`` paths, started at their first use
+#: (dask starts one per call otherwise: about 0.7 s a program)
+_POOL: list = []
+
+
+@contextlib.contextmanager
+def _process_pool():
+    import concurrent.futures
+    import multiprocessing
+    import multiprocessing.util
+
+    import dask
+
+    if not _POOL:
+        ctx = multiprocessing.get_context("spawn")
+        pool = concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx)
+        # a fuzz worker process ends with os._exit, which skips the pool's
+        # own clean-up: multiprocessing's exit hook ends it
+        multiprocessing.util.Finalize(None, _end_pool, (pool,), exitpriority=10)
+        _POOL.append(pool)
+    with dask.config.set(pool=_POOL[0]):
+        yield
+
+
+def _end_pool(pool) -> None:
+    """End ``pool``'s processes (a waiting ``shutdown`` hangs in an exit hook)."""
+    procs = list(pool._processes.values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.terminate()
+        proc.join()
+
+
+def _processes(t: Traced) -> list:
+    with lazyray.strict(False), _process_pool():
+        outs, opts = list(t.outputs), SCHEDULER_OPTIONS
+        return list(lazyray.compute(outs, scheduler="processes", local_below=0, **opts))
+
+
+def _processes_function(t: Traced) -> list:
+    f = lazyray.Function(
+        t.inputs, list(t.outputs), scheduler="processes", scheduler_options=SCHEDULER_OPTIONS
+    )
+    with _process_pool():
+        return list(f(*t.data))
+
+
 def _cupy(t: Traced) -> list:
     import cupy
 
@@ -274,6 +323,8 @@ PATHS = {
         Path("pickle_graph", "exact", "const", _pickle_graph, expensive=True),
         Path("threads", "exact", "const", _threads, expensive=True),
         Path("threads_function", "lowered", "var", _threads_function, expensive=True),
+        Path("processes", "exact", "const", _processes, expensive=True),
+        Path("processes_function", "lowered", "var", _processes_function, expensive=True),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
         # on a GPU: another library's kernels, compared as torch's are
         Path("torch_cuda", "gpu", "var", _torch_cuda, expensive=True, needs_inputs=True),

@@ -46,13 +46,17 @@ SNIPPETS = {
     "    workers=2, overhead=0.0, split=True)",
     "threads_function": 'f = lr.Function([{ins}], [{outs}], scheduler="threads",\n'
     '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
+    "processes": 'got = lr.compute([{outs}], scheduler="processes", local_below=0,\n'
+    "    workers=2, overhead=0.0, split=True)",
+    "processes_function": 'f = lr.Function([{ins}], [{outs}], scheduler="processes",\n'
+    '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
     "torch": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({torch_data})",
     "torch_cuda": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({cuda_data})",
     "cupy": "import cupy\nf = lr.Function([{ins}], [{outs}])\ngot = f({cupy_data})",
 }
 _MODE = {"trace:const": "compute", "trace:var": "function_noopt", "trace:shared": "shared"}
 _VAR_PATHS = {"function", "function_noopt", "function_exact", "source_opt", "pickle_function"}
-_VAR_PATHS |= {"threads_function"}
+_VAR_PATHS |= {"threads_function", "processes_function"}
 _VAR_PATHS |= {"torch", "torch_cuda", "cupy"}
 
 

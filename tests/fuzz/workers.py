@@ -92,7 +92,9 @@ def _serve(conn, initializer, max_tasks: int) -> None:
 class _Worker:
     def __init__(self, ctx, initializer, max_tasks: int):
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_serve, args=(child, initializer, max_tasks), daemon=True)
+        # not daemonic: the ``processes`` paths start a process pool of their
+        # own; a worker whose parent is gone ends at its next read (EOFError)
+        self.proc = ctx.Process(target=_serve, args=(child, initializer, max_tasks), daemon=False)
         self.proc.start()
         child.close()
         self.max_tasks = max_tasks
