@@ -206,3 +206,17 @@ def test_complex_of_a_numpy_float64_scalar_part():
     x = lr.array(np.array([1.0, np.inf], "float32"))
     for im in (2.0, complex(0.5, 2.0), 2, True):  # weak Python parts
         assert lr.complex(x, im).compute().dtype == np.complex64
+
+
+def test_folded_outputs_narrowed_to_one_node_each_keep_their_value():
+    # two split outputs narrow to one node (both a1[1:1]): each folded leaf
+    # gets the value (one came back a data-less placeholder); seed 16800000012399
+    data = np.array([[1 + 0j]], dtype="complex64")
+    parts = lr.split(lr.array(data), [-2, 1, 1], axis=-2)
+    want = np.split(data, [-2, 1, 1], axis=-2)
+    for outs in ([2, 3], [3, 2]):
+        opt = lr.optimize([parts[i] for i in outs], variables=[])
+        assert all(o._data is not None for o in opt)
+        _same(opt, [want[i] for i in outs])
+    f = lr.Function([], [parts[2], parts[3]], scheduler="threads")
+    _same([lr.array(v) for v in f()], [want[2], want[3]])

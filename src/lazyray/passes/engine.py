@@ -438,7 +438,8 @@ class Engine(Rewriter, Builder):
         m = sub.walk(roots)
         for i, c in final.items():
             final[i] = m[c]
-        self.front = {m[c]: (m[c], leaf) for c, leaf in self.front.values()}
+        # (keyed by leaf: two constants may narrow to one node, each leaf needs its value)
+        self.front = {leaf: (m[c], leaf) for c, leaf in self.front.values()}
         self.counts["merged"] += sub.counts["merged"]
         self.counts["narrowed"] = len(sub.narrowed)
 
