@@ -6,8 +6,9 @@ strict mode, ``compute(optimize=True)``, ``optimize``, the three
 ``Function`` s) run on every program; the expensive ones (``get_source`` of
 both graphs, both pickles, ``compute`` and a ``Function`` cut into dask
 tasks run on threads and in two other processes, and the ``Function``
-called with torch tensors) on every ``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths
-left out of CI, with their reasons (none today).
+called with torch tensors and with dask arrays) on every
+``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths left out
+of CI, with their reasons (none today).
 A failing chunk prints each distinct failure shrunk to a runnable
 reproducer.  The long campaign is ``python -m tests.fuzz --programs 100000
 --seed N --jobs 2`` (see ``tests/fuzz/__main__.py``).
@@ -81,8 +82,8 @@ def test_random_programs(chunk):
     )
 
 
-#: programs of long campaigns whose failure was the fuzzer's (its reference
-#: or generator), each fixed there: they must now pass on every path
+#: programs of long campaigns that failed, each fixed since (in the fuzzer's
+#: reference or generator, or in lazyray): they must now pass on every path
 CAMPAIGN_SEEDS = {
     9960000043807: "take_along_axis over argsort: numpy's stable order of -0.0/0.0 ties",
     9961000017408: "cholesky of x x^H + 4 I sized by x's rows, not its columns",
@@ -91,9 +92,11 @@ CAMPAIGN_SEEDS = {
     9973000017498: "slogdet of a singular int matrix: numpy's LU leaves a tiny pivot, torch's a 0",
     13000000019478: "take_along_axis over argsort of torch's hfft of inf: -inf where numpy has nan",
     13100000005691: "complex clip below torch's fftn: 1e-9 where numpy has 0.0 decides the order",
+    16800000006786: "complex sort below torch's pinv: -7e-18 where numpy has 0.0 decides the order",
+    16800000012399: "two folded split outputs narrowed to one node: one came back data-less",
 }
 #: the ``--max-stmts`` of the campaigns above that did not use the default 5
-CAMPAIGN_MAX_STMTS = {13000000019478: 8, 13100000005691: 10}
+CAMPAIGN_MAX_STMTS = {13000000019478: 8, 13100000005691: 10, 16800000006786: 10, 16800000012399: 10}
 
 
 def test_linalg_of_a_singular_matrix_is_unchecked_on_torch_only():

@@ -114,8 +114,9 @@ _ILL_CONDITIONED = {
 } | {n for n, o in registry.OPS.items() if o.family == registry.LINALG}
 #: ops that order complex numbers lexicographically, by real part first:
 #: where two real parts tie, a one-ulp error in one of them decides
-#: (torch's fftn gives 1e-9 where numpy's gives 0.0; seed 13100000005691)
-_COMPLEX_ORDER = {"maximum", "minimum", "clip"}
+#: (torch's fftn gives 1e-9 where numpy's gives 0.0; seed 13100000005691;
+#: a sort below torch's pinv: -7e-18 against numpy's 0.0, seed 16800000006786)
+_COMPLEX_ORDER = {"maximum", "minimum", "clip", "sort"}
 #: ops that order or select by value: where nan positions upstream are not
 #: compared (below a contraction, or an FFT on torch), neither is the order
 _BY_VALUE = {"sort", "argsort", "searchsorted", "argmax", "argmin"} | {
