@@ -377,6 +377,30 @@ def test_function_with_chunked_dask_arrays(process_client):
     assert isinstance(g(xd)["s"], da.Array)
 
 
+def test_function_with_dask_arrays_keeps_numpy_meaning():
+    # dask.array has no sort, and contracts small ints to int64 where numpy
+    # keeps int8: those graphs run on numpy as one dask task, with numpy's
+    # values and dtypes; a graph dask computes as numpy does stays chunked
+    x, k = lazyray.Variable((6, 4)), lazyray.Variable((4, 3), dtype="int8")
+    kn = np.arange(12, dtype="int8").reshape(4, 3)
+    cases = [
+        ([x], [lazyray.sort(x, axis=0), x.sum()], [rand(6, 4)]),
+        ([k], [lazyray.tensordot(k, k, ((0,), (0,)))], [kn]),
+        ([x], [lazyray.tanh(x) * 2.0, (x @ x.T).sum(axis=1)], [rand(6, 4)]),
+    ]
+    for ins, outs, data in cases:
+        f = lazyray.Function(ins, outs)
+        got = f(*[da.from_array(a, chunks=2) for a in data])
+        assert all(isinstance(g, da.Array) for g in got)
+        values = dask.compute(got, scheduler="sync")[0]
+        for g, want in zip(values, f(*data)):
+            assert g.dtype == want.dtype and np.allclose(g, want, rtol=1e-13, atol=0)
+    # the last graph ran chunk by chunk: its first output keeps the chunks
+    assert got[0].chunks == ((2, 2, 2), (2, 2))
+    g = lazyray.Function([x], [lazyray.sort(x, axis=0)], backend="dask")(da.from_array(rand(6, 4)))
+    assert np.array_equal(g[0].compute(), np.sort(rand(6, 4), axis=0))
+
+
 def test_worker_killed_mid_run(process_client):
     def make():
         xs = [lazyray.array(np.full(4, float(i))) for i in range(4)]

@@ -319,9 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--show", action="store_true", help="also print the graph as a tree (outputs first)"
     )
     ins.add_argument(
-        "--listing",
-        action="store_true",
-        help="also print one line per node in computation order",
+        "--listing", action="store_true", help="also print one line per node in computation order"
     )
     ins.add_argument(
         "--max-lines",

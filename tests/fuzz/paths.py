@@ -19,12 +19,13 @@ with numpy (see :mod:`.compare`):
   and a Function run as dask tasks: ``threads_function``,
   ``processes_function``);
 - ``"torch"``: the default Function called with torch tensors (another
-  library's kernels);
+  library's kernels), and with dask arrays (``dask_arrays``: dask.array's
+  functions chunk by chunk, or numpy's in one task);
 - ``"gpu"``: on a machine with a GPU, the default Function called with torch
   CUDA tensors (``torch_cuda``) and cupy arrays (``cupy``), compared as torch
   is, except float-to-integer casts of out-of-range values (undefined).
 
-``expensive`` paths (pickles, sources, threads, torch) are the ones CI runs on a
+``expensive`` paths (pickles, sources, schedulers, torch, dask arrays) are the ones CI runs on a
 subset of its programs.
 """
 
@@ -287,6 +288,17 @@ def _processes_function(t: Traced) -> list:
         return list(f(*t.data))
 
 
+def _dask_arrays(t: Traced) -> list:
+    """The default Function called with dask arrays of chunks of 2 along
+    every axis: lazy dask arrays, computed by dask's synchronous scheduler."""
+    import dask
+    import dask.array as da
+
+    f = lazyray.Function(t.inputs, list(t.outputs))
+    got = f(*[da.from_array(x, chunks=2) for x in t.data])
+    return list(dask.compute(got, scheduler="sync")[0])
+
+
 def _cupy(t: Traced) -> list:
     import cupy
 
@@ -326,6 +338,7 @@ PATHS = {
         Path("processes", "exact", "const", _processes, expensive=True),
         Path("processes_function", "lowered", "var", _processes_function, expensive=True),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
+        Path("dask_arrays", "torch", "var", _dask_arrays, expensive=True, needs_inputs=True),
         # on a GPU: another library's kernels, compared as torch's are
         Path("torch_cuda", "gpu", "var", _torch_cuda, expensive=True, needs_inputs=True),
         Path("cupy", "gpu", "var", _cupy, expensive=True, needs_inputs=True),

@@ -51,13 +51,15 @@ SNIPPETS = {
     "processes_function": 'f = lr.Function([{ins}], [{outs}], scheduler="processes",\n'
     '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
     "torch": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({torch_data})",
+    "dask_arrays": "import dask.array as da\nf = lr.Function([{ins}], [{outs}])\n"
+    "got = [x.compute() for x in f({dask_data})]",
     "torch_cuda": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({cuda_data})",
     "cupy": "import cupy\nf = lr.Function([{ins}], [{outs}])\ngot = f({cupy_data})",
 }
 _MODE = {"trace:const": "compute", "trace:var": "function_noopt", "trace:shared": "shared"}
 _VAR_PATHS = {"function", "function_noopt", "function_exact", "source_opt", "pickle_function"}
 _VAR_PATHS |= {"threads_function", "processes_function"}
-_VAR_PATHS |= {"torch", "torch_cuda", "cupy"}
+_VAR_PATHS |= {"torch", "torch_cuda", "cupy", "dask_arrays"}
 
 
 def tidy(prog: Program) -> Program:
@@ -135,6 +137,7 @@ def reproducer(prog: Program, path: str, failure: str = "") -> str:
         torch_data=torch_data,
         cuda_data=", ".join(f"torch.from_numpy({n}_data).cuda()" for n in ins),
         cupy_data=", ".join(f"cupy.asarray({n}_data)" for n in ins),
+        dask_data=", ".join(f"da.from_array({n}_data, chunks=2)" for n in ins),
     )
     lines += snippet.splitlines()
     lines.append("print('lazyray:', list(got))")

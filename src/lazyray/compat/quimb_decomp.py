@@ -118,13 +118,7 @@ def _multi_output(name, fn, x, args, kwargs, outputs):
 
 
 def svd_truncated(
-    x,
-    cutoff: float = -1.0,
-    cutoff_mode=2,
-    max_bond: int = -1,
-    absorb=0,
-    renorm=0,
-    info=None,
+    x, cutoff: float = -1.0, cutoff_mode=2, max_bond: int = -1, absorb=0, renorm=0, info=None
 ) -> tuple:
     """quimb's ``svd_truncated`` on a lazy array, as one node: ``(U, s, VH)``
     truncated to ``max_bond`` (when positive), the singular values absorbed

@@ -189,10 +189,10 @@ class Function(InputChecks):
         traced = prog.backend  # whose dtype rules the static dtypes follow
         index = {id(o): k for k, o in enumerate(unique)}
         slots = [prog.out_slots[index[id(o)]] for o in out_nodes]
-        if backend is not None:
-            prog = retarget(prog, backend)
         in_info = [(v._shape, str(v._dtype)) for v in in_nodes]
         out_info = [(o._shape, o._dtype) for o in out_nodes]
+        if backend is not None:
+            prog = retarget(prog, backend, None, dict(zip(slots, out_info)))
         self._setup(prog, in_spec, out_spec, slots, backend is None, in_info, out_info)
         self._check = self._fast_check if check_inputs else None
         self._traced = traced
@@ -295,7 +295,8 @@ class Function(InputChecks):
         key = backend if device is None else (backend, str(device))
         prog = self._targets.get(key)
         if prog is None:
-            prog = self._targets[key] = retarget(self._prog, backend, device)
+            info = dict(zip(self._flat_out_slots(), self._out_info))
+            prog = self._targets[key] = retarget(self._prog, backend, device, info)
         return prog
 
     # ------------------------------------------------------------ display

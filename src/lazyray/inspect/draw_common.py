@@ -13,11 +13,7 @@ import numpy as np
 
 from ..graph.traverse import to_list
 
-FIXED_COLORS = {
-    "array": (0.45, 0.53, 0.62),
-    "variable": (0.15, 0.6, 0.35),
-    "item": (0.6, 0.6, 0.6),
-}
+FIXED_COLORS = {"array": (0.45, 0.53, 0.62), "variable": (0.15, 0.6, 0.35), "item": (0.6, 0.6, 0.6)}
 
 #: up to this many nodes, plots label every node; above, a legend names ops
 LABEL_LIMIT = 120

@@ -20,15 +20,7 @@ from ..graph import dtypes
 from ..graph.pytree import SEQ, kind_of
 from ..graph.registry import COMBINE, MOVEMENT, register
 from ..graph.shapes import as_index, check_shape, normalize_axes, normalize_axis, prod, scalar_axis
-from .common import (
-    LazyArray,
-    array_result_type,
-    info,
-    lazy,
-    lazy_operands,
-    make,
-    multi_output,
-)
+from .common import LazyArray, array_result_type, info, lazy, lazy_operands, make, multi_output
 from .portable_torch import register_typed
 
 for _n in ("reshape", "transpose", "broadcast_to", "flip"):

@@ -176,12 +176,7 @@ DEFAULT_PASSES = ("cse", "dce", "fold", "simplify", "lower", "simplify", "cse")
 
 
 def optimize(
-    outputs,
-    passes=None,
-    variables=None,
-    *,
-    exact: bool = False,
-    stats: dict | None = None,
+    outputs, passes=None, variables=None, *, exact: bool = False, stats: dict | None = None
 ):
     """Optimize the graph behind ``outputs``; returns new outputs, same pytree.
 
