@@ -94,9 +94,11 @@ CAMPAIGN_SEEDS = {
     13100000005691: "complex clip below torch's fftn: 1e-9 where numpy has 0.0 decides the order",
     16800000006786: "complex sort below torch's pinv: -7e-18 where numpy has 0.0 decides the order",
     16800000012399: "two folded split outputs narrowed to one node: one came back data-less",
+    17600000011464: "arccosh of a flipped array sent to another process: an ulp off the view's",
 }
 #: the ``--max-stmts`` of the campaigns above that did not use the default 5
-CAMPAIGN_MAX_STMTS = {13000000019478: 8, 13100000005691: 10, 16800000006786: 10, 16800000012399: 10}
+CAMPAIGN_MAX_STMTS = {13000000019478: 8, 13100000005691: 10}
+CAMPAIGN_MAX_STMTS |= dict.fromkeys([16800000006786, 16800000012399, 17600000011464], 10)
 
 
 def test_linalg_of_a_singular_matrix_is_unchecked_on_torch_only():
@@ -262,8 +264,8 @@ def test_scheduler_paths_catch_a_value_altered_between_tasks(monkeypatch):
     assert check_program(prog, paths).status == "ok"
     real = scheduler.aligned
 
-    def off(x):  # what a task receives, or a process sends back, slightly off
-        return real(x) * (1 + 1e-12)
+    def off(x):  # what a task receives, or a process sends back, 0.1% off
+        return real(x) * (1 + 1e-3)
 
     monkeypatch.setattr(scheduler, "aligned", off)
     report = check_program(prog, paths)

@@ -10,14 +10,15 @@ with numpy (see :mod:`.compare`):
   bit-identical (``compute``, strict mode, ``shared`` (traced under
   ``shared_intermediates`` among decoys, see :func:`trace`), the unoptimized and the
   ``{"exact": True}`` Function, ``get_source`` of the unoptimized graph, a
-  pickled graph, ``compute(scheduler=...)`` with the graph cut into tasks
-  run by dask on threads or in other processes: ``threads``,
-  ``processes``);
+  pickled graph, ``compute(scheduler="threads")`` with the graph cut into
+  tasks run by dask: ``threads``);
 - ``"lowered"``: the default optimizations, whose lowering of contractions
   is documented as within 1e-12 relative (``compute(optimize=True)``,
   ``lazyray.optimize``, the default Function, its source and its pickle,
-  and a Function run as dask tasks: ``threads_function``,
-  ``processes_function``);
+  and a Function run as dask tasks on threads: ``threads_function``);
+- ``"moved"``: the same cut run in two other processes (``processes``, and
+  the Function: ``processes_function``): values crossing processes arrive
+  as contiguous copies, which numpy may round otherwise (see :mod:`.compare`);
 - ``"torch"``: the default Function called with torch tensors (another
   library's kernels), and with dask arrays (``dask_arrays``: dask.array's
   functions chunk by chunk, or numpy's in one task);
@@ -335,8 +336,8 @@ PATHS = {
         Path("pickle_graph", "exact", "const", _pickle_graph, expensive=True),
         Path("threads", "exact", "const", _threads, expensive=True),
         Path("threads_function", "lowered", "var", _threads_function, expensive=True),
-        Path("processes", "exact", "const", _processes, expensive=True),
-        Path("processes_function", "lowered", "var", _processes_function, expensive=True),
+        Path("processes", "moved", "const", _processes, expensive=True),
+        Path("processes_function", "moved", "var", _processes_function, expensive=True),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
         Path("dask_arrays", "torch", "var", _dask_arrays, expensive=True, needs_inputs=True),
         # on a GPU: another library's kernels, compared as torch's are
