@@ -151,8 +151,8 @@ def aligned(x):
 
     Arrays received from another process may be unpickled in place from
     a message at any address; numpy then takes its unaligned loops (and no
-    BLAS), which round sums differently: a copy keeps results bit for bit
-    those of the sequential run.
+    BLAS), which round sums differently (a view arrives contiguous: see
+    :func:`~lazyray.execute.todask.compute_with_scheduler`).
     """
     if type(x) is np.ndarray and not x.flags.aligned:
         return np.array(x)

@@ -93,7 +93,8 @@ def compute_with_scheduler(
 
     The graph is cut into compiled tasks (:func:`lazyray.partition`) run by
     dask; the results are those of :func:`lazyray.compute`, bit for bit
-    (see :mod:`lazyray.execute.scheduler` on BLAS threads).  As with
+    (BLAS threads: :mod:`lazyray.execute.scheduler`; in other processes a
+    view arrives contiguous, and numpy may round an op on it an ulp off).  As with
     ``compute(..., optimize=True)``, the outputs keep their values and the
     user's intermediate nodes are left untouched, except when the plan is
     one task compiled as traced (a graph too fine-grained to gain from a
