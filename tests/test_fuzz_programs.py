@@ -95,6 +95,7 @@ CAMPAIGN_SEEDS = {
     16800000006786: "complex sort below torch's pinv: -7e-18 where numpy has 0.0 decides the order",
     16800000012399: "two folded split outputs narrowed to one node: one came back data-less",
     17600000011464: "arccosh of a flipped array sent to another process: an ulp off the view's",
+    17900000009926: "dask.array's linspace from -inf gives nan at stop, numpy's stop itself",
 }
 #: the ``--max-stmts`` of the campaigns above that did not use the default 5
 CAMPAIGN_MAX_STMTS = {13000000019478: 8, 13100000005691: 10}

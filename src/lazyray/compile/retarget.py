@@ -20,9 +20,9 @@ __all__ = ["retarget"]
 
 #: ops whose dask.array function fails while computing or departs from
 #: numpy (``searchsorted`` of a 0-d ``v``, a cumulative sum cast to a dtype,
-#: ``argmax`` of ties in several chunks)
+#: ``argmax`` of ties in several chunks, ``linspace`` from -inf: nan at ``stop``)
 NOT_ON_DASK = frozenset(
-    "searchsorted cumsum cumprod cumulative_sum cumulative_prod argmax argmin".split()
+    "searchsorted cumsum cumprod cumulative_sum cumulative_prod argmax argmin linspace".split()
 )
 
 
