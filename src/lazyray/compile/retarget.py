@@ -55,7 +55,7 @@ def retarget(prog: Program, backend: str, device=None, out_info=None) -> Program
     p, consts = prog, [conv(c) for c in prog.consts]
     if backend == "dask" and out_info is not None and src == "numpy":
         try:
-            per_op = None if NOT_ON_DASK.intersection(prog.ops) else retarget(prog, backend)
+            per_op = None if not _dask_safe(prog) else retarget(prog, backend)
         except ImportError:  # (dask.array has no such function)
             per_op = None
         return on_dask(prog, per_op, out_info, consts)
@@ -72,6 +72,20 @@ def retarget(prog: Program, backend: str, device=None, out_info=None) -> Program
         tape.append((code, fn, out, a, b))
     args = (p.node_consts, p.n_in, p.n_work, p.out_slots, backend, {}, numpy_semantics)
     return Program(tape, p.ops, consts, *args)
+
+
+def _dask_safe(prog: Program) -> bool:
+    """No op of :data:`NOT_ON_DASK`, and no ``getitem`` by an array (dask's
+    fancy indexing beside a ``None`` fails while computing)."""
+    for (code, _, _, _, b), op in zip(prog.tape, prog.ops):
+        index = b if type(b) is tuple else (b,)
+        if (
+            op in NOT_ON_DASK
+            or op == "getitem"
+            and (code != BINC or any(isinstance(i, (np.ndarray, list)) for i in index))
+        ):
+            return False
+    return True
 
 
 def on_dask(prog: Program, per_op, out_info: dict, consts: list) -> Program:
