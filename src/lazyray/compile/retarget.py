@@ -52,12 +52,12 @@ def retarget(prog: Program, backend: str, device=None, out_info=None) -> Program
             return x if device is None else x.to(device)
         return x
 
-    p, consts = prog, [conv(c) for c in prog.consts]
     if backend == "dask" and out_info is not None and src == "numpy":
         try:
-            per_op = None if not _dask_safe(prog) else retarget(prog, backend)
+            per_op = retarget(prog, backend) if _dask_safe(prog) else None
         except ImportError:  # (dask.array has no such function)
             per_op = None
+        consts = per_op.consts if per_op is not None else [conv(c) for c in prog.consts]
         return on_dask(prog, per_op, out_info, consts)
     tape = []
     for ins, op in zip(prog.tape, prog.ops):
@@ -70,6 +70,7 @@ def retarget(prog: Program, backend: str, device=None, out_info=None) -> Program
         if code == BINC and op != "getitem":  # (backends index with numpy arrays)
             b = conv(b)
         tape.append((code, fn, out, a, b))
+    p, consts = prog, [conv(c) for c in prog.consts]
     args = (p.node_consts, p.n_in, p.n_work, p.out_slots, backend, {}, numpy_semantics)
     return Program(tape, p.ops, consts, *args)
 
@@ -99,8 +100,8 @@ def on_dask(prog: Program, per_op, out_info: dict, consts: list) -> Program:
 
     written = {ins[2] for ins in prog.tape if ins[0] != FREE}  # (inputs' registers too)
     outs = [s for s in dict.fromkeys(prog.out_slots) if s in written]
-    empty = per_op is None or any(0 in out_info[s][0] for s in outs)
-    chunked = [] if empty else [per_op]
+    # (dask.array's reductions fail on empty chunks)
+    chunked = [per_op] if per_op is not None and all(0 not in out_info[s][0] for s in outs) else []
 
     def values(p, xs):
         r = p.registers(list(xs))
@@ -119,9 +120,10 @@ def on_dask(prog: Program, per_op, out_info: dict, consts: list) -> Program:
         got = dask.delayed(values, pure=False, nout=len(outs))(prog, xs)
         return tuple([da.from_delayed(v, *out_info[s]) for v, s in zip(got, outs)])
 
-    w = outs[0] if outs else 0  # (the tuple's register: its item taken last)
+    args = (prog.node_consts, prog.n_in, prog.n_work, prog.out_slots, "dask", {}, True)
+    if not outs:  # (every output is an input or a constant)
+        return Program([], [], consts, *args)
+    w = outs[0]  # (the register of the tuple: its own item is taken last)
     tape = [(GEN, build, w, ArgTemplate(tuple(map(_Ref, range(prog.n_in))), None), None)]
     tape += [(BINC, operator.getitem, s, w, k) for k, s in reversed(list(enumerate(outs)))]
-    ops, n = ["dask", *["getitem"] * len(outs)], 1 + len(outs) if outs else 0
-    args = (prog.node_consts, prog.n_in, prog.n_work, prog.out_slots, "dask", {}, True)
-    return Program(tape[:n], ops[:n], consts, *args)
+    return Program(tape, ["dask", *["getitem"] * len(outs)], consts, *args)
