@@ -220,3 +220,12 @@ def test_folded_outputs_narrowed_to_one_node_each_keep_their_value():
         _same(opt, [want[i] for i in outs])
     f = lr.Function([], [parts[2], parts[3]], scheduler="threads")
     _same([lr.array(v) for v in f()], [want[2], want[3]])
+
+
+def test_full_of_an_int_beyond_64_bits_is_refused_as_numpy_refuses():
+    # seed 18300000006983: accepted at trace time, numpy raises OverflowError
+    with pytest.raises(OverflowError):
+        np.full((4, 2), -(2**63) - 1, dtype="bool")
+    with pytest.raises(OverflowError, match="full"):
+        lr.full((4, 2), -(2**63) - 1, dtype="bool")
+    _same(lr.full((2,), 2**64, dtype="float64"), np.full((2,), 2**64, dtype="float64"))

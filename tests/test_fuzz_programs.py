@@ -97,11 +97,12 @@ CAMPAIGN_SEEDS = {
     17600000011464: "arccosh of a flipped array sent to another process: an ulp off the view's",
     17900000009926: "dask.array's linspace from -inf gives nan at stop, numpy's stop itself",
     17800000001381: "dask.array's fancy index beside a None fails while computing",
+    18300000006983: "full(-2**63 - 1, dtype=bool) accepted where numpy raises OverflowError",
 }
 #: the ``--max-stmts`` of the campaigns above that did not use the default 5
 CAMPAIGN_MAX_STMTS = {13000000019478: 8, 13100000005691: 10}
 CAMPAIGN_MAX_STMTS |= dict.fromkeys([16800000006786, 16800000012399, 17600000011464], 10)
-CAMPAIGN_MAX_STMTS[17800000001381] = 10
+CAMPAIGN_MAX_STMTS[17800000001381] = CAMPAIGN_MAX_STMTS[18300000006983] = 10
 
 
 def test_linalg_of_a_singular_matrix_is_unchecked_on_torch_only():

@@ -129,6 +129,8 @@ def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) ->
     >>> str(lazyray.full((2,), 3).dtype)
     'int64'
     """
+    if type(fill_value) is int and not -(2**63) <= fill_value < 2**64:  # (numpy's own checks)
+        numpy_decides("full", np.full, (), fill_value, dtype=dtype)
     return _filled("full", shape, dtype, like, backend, device, (fill_value,))
 
 
