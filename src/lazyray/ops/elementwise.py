@@ -90,7 +90,7 @@ _SELF_ON_REAL = frozenset(("conj", "real"))
 
 def _make_unary(name, np_fn, impl=None):
     _register(name, UNARY, np_fn, impl)
-    cache = {}
+    cache, itself = {}, set()
 
     def unary(x):
         if type(x) is not LazyArray:
@@ -100,13 +100,13 @@ def _make_unary(name, np_fn, impl=None):
         try:
             dtype, fn = cache[key]
         except KeyError:
+            if key in itself:  # the values of x itself (as jax and torch give)
+                return x
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, key[:1]), key[:1])
-            fn = resolve(backend, name)
             if name in _SELF_ON_REAL and dtype == x._dtype and not dtypes.is_complex(dtype):
-                fn = None  # the values of x itself (as jax and torch do)
-            cache[key] = dtype, fn
-        if fn is None:
-            return x
+                itself.add(key)
+                return x
+            cache[key] = dtype, fn = dtype, resolve(backend, name)
         # inlined new_node: this is the tracing hot path
         t = (x,)
         if _ACTIVE[0]:
@@ -158,6 +158,13 @@ def _int_scalar(name, value, dtype, right, shape):
         )
 
 
+def _negative_power(x1, x2):
+    """numpy refuses integer arrays to negative integer powers (unless empty)."""
+    if x1._dtype[0] in "biu" and x2.dtype.kind in "iu" and 0 not in x1._shape and np.any(x2 < 0):
+        msg = f"integers to negative integer powers are not allowed ({x1._dtype} ** {x2.dtype})"
+        raise ValueError(f"power: {msg}")
+
+
 def _int_operand(name, np_fn, value, other, right):
     """A Python int beside an array whose result is not an integer
     (``logical_and(int64, 2**63)``): when it does not fit the array's integer
@@ -181,7 +188,6 @@ def _make_binary(name, np_fn, impl=None):
 
     def binary(x1, x2):
         t1, t2 = type(x1), type(x2)
-        negative = False
         if t1 is LazyArray:
             backend = x1._backend
             if t2 is float or t2 is int:
@@ -205,9 +211,7 @@ def _make_binary(name, np_fn, impl=None):
             else:
                 if t2 not in _WEAK:
                     if name == "power" and isinstance(x2, (np.generic, np.ndarray)):
-                        # a concrete negative integer exponent: checked once the
-                        # result dtype is known (numpy refuses integer powers of it)
-                        negative = x2.dtype.kind in "iu" and bool(np.any(x2 < 0))
+                        _negative_power(x1, x2)
                     x2 = constant(name, x2, backend)
                 s2, k2 = info(x2)
                 shape = broadcast_shapes(name, x1._shape, s2)
@@ -232,10 +236,6 @@ def _make_binary(name, np_fn, impl=None):
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, keys), keys)
             fn = resolve(backend, name)
             cache[key] = dtype, fn
-        if negative and dtype[0] in "iu" and 0 not in shape:
-            raise ValueError(
-                f"power: integers to negative integer powers are not allowed ({dtype} result)"
-            )
         if t2 is int or t1 is int:  # a Python int must fit
             if dtype[0] in "iu":
                 _int_scalar(name, x2 if t2 is int else x1, dtype, t2 is int, shape)
