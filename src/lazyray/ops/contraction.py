@@ -27,6 +27,8 @@ from .common import (
 )
 from .cost import einsum_flops
 
+__all__ = "dot einsum inner kron matmul outer tensordot vdot vecdot".split()
+
 # numpy's meaning on every backend (torch.dot is 1-d only...): see .portable
 for _n in ("tensordot", "matmul", "dot", "einsum", "kron", "outer", "inner", "vdot"):
     register(_n, CONTRACTION, impl=partial(portable.impl, _n), impl_is_factory=True)

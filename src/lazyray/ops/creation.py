@@ -31,6 +31,9 @@ from .common import (
 from .portable import NUMPY_LIKE
 from .portable_torch import register_typed
 
+__all__ = """arange empty empty_like eye full full_like identity indices linspace ones ones_like
+    zeros zeros_like""".split()
+
 for _n in ("zeros", "ones", "empty", "full", "eye", "arange", "linspace"):
     # dtypes stay names in the graph; torch gets its dtype objects at call time
     register_typed(_n, CREATION, dtypes.backend_dtype_impl(_n), probe=None)

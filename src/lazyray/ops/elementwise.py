@@ -350,3 +350,10 @@ def round(x, decimals: int = 0) -> LazyArray:  # noqa: A001 - numpy's and the Ar
     keys = (x._dtype,)
     dtype = dtypes.finalize(x._backend, _dtype_rule("round", np.round, keys, static), keys)
     return make("round", (x,), {"decimals": decimals or None}, x._shape, dtype)
+
+
+__all__ = (
+    [*UNARY_OPS, *BINARY_OPS]
+    + """bitwise_left_shift bitwise_right_shift copysign logaddexp
+    nextafter signbit left_shift right_shift round""".split()
+)

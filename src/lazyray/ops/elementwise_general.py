@@ -21,6 +21,8 @@ from .creation import check_device
 from .elementwise import _dtype_rule, conj  # (conj: made by the unary table)
 from .portable_torch import register_typed
 
+__all__ = "allclose asarray astype clip complex isclose where".split()
+
 
 def _nary(name, operands, np_fn, static=(), kwargs=None):
     """Elementwise op over several broadcast operands (None passes through)."""

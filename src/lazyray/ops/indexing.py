@@ -22,6 +22,8 @@ from .elementwise_general import astype
 from .movement import ravel
 from .portable_torch import register_typed
 
+__all__ = "diag diagonal getitem take take_along_axis trace tril triu".split()
+
 register_typed("getitem", INDEXING, lambda b: operator.getitem, probe=None)
 for _n in ("take", "take_along_axis", "diagonal", "diag", "trace", "tril", "triu"):
     register_typed(_n, INDEXING, probe="reduction")

@@ -23,6 +23,9 @@ from ..graph.shapes import as_index, check_shape, normalize_axes, normalize_axis
 from .common import LazyArray, array_result_type, info, lazy, lazy_operands, make, multi_output
 from .portable_torch import register_typed
 
+__all__ = """broadcast_to concat concatenate expand_dims flatten flip matrix_transpose moveaxis
+    permute_dims ravel reshape split squeeze stack swapaxes transpose""".split()
+
 for _n in ("reshape", "transpose", "broadcast_to", "flip"):
     register(_n, MOVEMENT)
 for _n in ("stack", "concatenate"):

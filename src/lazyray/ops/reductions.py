@@ -35,6 +35,9 @@ from .movement import broadcast_to, concatenate, ravel
 from .portable_torch import register_typed
 from .reduce_impl import DEFAULT_DDOF, KEYWORDS, reduced_shape, reduction_impl
 
+__all__ = """all any argmax argmin count_nonzero cumprod cumsum cumulative_prod cumulative_sum diff
+    max mean min prod std sum var""".split()
+
 
 def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty_ok=True):
     x = lazy(name, x)
