@@ -4,7 +4,8 @@
 chunks so that failures show separately.  The cheap paths (``compute``,
 strict mode, ``compute(optimize=True)``, ``optimize``, the three
 ``Function`` s) run on every program; the expensive ones (``get_source`` of
-both graphs, both pickles, ``compute`` and a ``Function`` cut into dask
+both graphs, both pickles, the program under ``lazyray.jit`` called twice,
+``compute`` and a ``Function`` cut into dask
 tasks run on threads and in two other processes, and the ``Function``
 called with torch tensors and with dask arrays) on every
 ``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths left out
@@ -275,3 +276,30 @@ def test_scheduler_paths_catch_a_value_altered_between_tasks(monkeypatch):
     report = check_program(prog, paths)
     assert report.status == "failed", report
     assert sorted(f.path for f in report.failures) == sorted(paths), report
+
+
+def test_jit_path_catches_a_cached_call_that_differs_from_the_first(monkeypatch):
+    from lazyray.compile.jit import JitFunction
+
+    prog = Program(
+        [Leaf("a0", (3,), "float64", 1, var=True)],
+        [Stmt(("v0",), "sin", "{ns}.sin({0})", ("a0",))],
+        ["v0"],
+    )
+    assert check_program(prog, ["jit"]).status == "ok"
+    real = JitFunction._build
+
+    def drifting(self, *args):  # the cached function, called again, 0.1% off
+        entry, calls = real(self, *args), []
+
+        def call(*xs):
+            calls.append(1)
+            out = entry(*xs)
+            return out if len(calls) == 1 else [o * (1 + 1e-3) for o in out]
+
+        return call
+
+    monkeypatch.setattr(JitFunction, "_build", drifting)
+    report = check_program(prog, ["jit"])
+    assert [(f.path, f.kind) for f in report.failures] == [("jit", "crash")], report
+    assert "differs between the two calls" in report.failures[0].detail, report

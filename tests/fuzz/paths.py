@@ -15,7 +15,8 @@ with numpy (see :mod:`.compare`):
 - ``"lowered"``: the default optimizations, whose lowering of contractions
   is documented as within 1e-12 relative (``compute(optimize=True)``,
   ``lazyray.optimize``, the default Function, its source and its pickle,
-  and a Function run as dask tasks on threads: ``threads_function``);
+  the program as a function under ``lazyray.jit`` (``jit``), and a Function
+  run as dask tasks on threads: ``threads_function``);
 - ``"moved"``: the same cut run in two other processes (``processes``, and
   the Function: ``processes_function``): values crossing processes arrive
   as contiguous copies, which numpy may round otherwise (see :mod:`.compare`);
@@ -26,8 +27,8 @@ with numpy (see :mod:`.compare`):
   CUDA tensors (``torch_cuda``) and cupy arrays (``cupy``), compared as torch
   is, except float-to-integer casts of out-of-range values (undefined).
 
-``expensive`` paths (pickles, sources, schedulers, torch, dask arrays) are the ones CI runs on a
-subset of its programs.
+``expensive`` paths (pickles, sources, jit, schedulers, torch, dask arrays)
+are the ones CI runs on a subset of its programs.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Traced:
     outputs: list
     inputs: list
     data: list
+    prog: Program | None = None
 
 
 def trace(prog: Program, mode: str) -> Traced:
@@ -79,7 +81,7 @@ def trace(prog: Program, mode: str) -> Traced:
     else:
         out = run_statements(prog, "lr", env)
     outputs = [env.get(o) for o in prog.outputs] if out.error is None else []
-    return Traced(out, outputs, inputs, data)
+    return Traced(out, outputs, inputs, data, prog)
 
 
 def _decoy(prog: Program):
@@ -145,6 +147,29 @@ def _function(optimize) -> Callable:
         return list(f(*t.data))
 
     return run
+
+
+def _jit(t: Traced) -> list:
+    """The program as a Python function of its ``var`` leaves under
+    :func:`lazyray.jit`, called twice: traced and compiled, then from its
+    cache; both calls must give the same bits."""
+    prog = t.prog
+
+    @lazyray.jit
+    def program(*xs):
+        env, given = environment(), iter(xs)
+        for leaf in prog.leaves:
+            env[leaf.name] = next(given) if leaf.var else lazyray.array(leaf.data())
+        run_statements(prog, "lr", env)
+        return [env[o] for o in prog.outputs]
+
+    first, again = program(*t.data), program(*t.data)
+    if program.cache_info().misses != 1:
+        raise AssertionError(f"the second call traced again: {program.cache_info()}")
+    for i, (a, b) in enumerate(zip(first, again)):
+        if not _identical(a, b):
+            raise AssertionError(f"output {i} differs between the two calls: {a!r} then {b!r}")
+    return list(again)
 
 
 def _source(t: Traced) -> list:
@@ -330,6 +355,7 @@ PATHS = {
         Path("function", "lowered", "var", _function(True)),
         Path("function_noopt", "exact", "var", _function(False)),
         Path("function_exact", "exact", "var", _function({"exact": True})),
+        Path("jit", "lowered", "var", _jit, expensive=True),
         Path("source", "exact", "const", _source, expensive=True),
         Path("source_opt", "lowered", "var", _source_opt, expensive=True),
         Path("pickle_function", "lowered", "var", _pickle_function, expensive=True),

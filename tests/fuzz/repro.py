@@ -50,6 +50,8 @@ SNIPPETS = {
     "    workers=2, overhead=0.0, split=True)",
     "processes_function": 'f = lr.Function([{ins}], [{outs}], scheduler="processes",\n'
     '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
+    "jit": "program = lr.jit(program)\nprint('first call:', program({data}))\n"
+    "got = program({data})",
     "torch": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({torch_data})",
     "dask_arrays": "import dask.array as da\nf = lr.Function([{ins}], [{outs}])\n"
     "got = [x.compute() for x in f({dask_data})]",
@@ -58,7 +60,7 @@ SNIPPETS = {
 }
 _MODE = {"trace:const": "compute", "trace:var": "function_noopt", "trace:shared": "shared"}
 _VAR_PATHS = {"function", "function_noopt", "function_exact", "source_opt", "pickle_function"}
-_VAR_PATHS |= {"threads_function", "processes_function"}
+_VAR_PATHS |= {"threads_function", "processes_function", "jit"}
 _VAR_PATHS |= {"torch", "torch_cuda", "cupy", "dask_arrays"}
 
 
@@ -110,7 +112,8 @@ def reproducer(prog: Program, path: str, failure: str = "") -> str:
     ins = []
     for leaf in prog.leaves:
         if var and leaf.var:
-            lines.append(f"{leaf.name} = lr.Variable({leaf.shape!r}, dtype={leaf.dtype!r})")
+            if path != "jit":  # (jit: the function's parameters)
+                lines.append(f"{leaf.name} = lr.Variable({leaf.shape!r}, dtype={leaf.dtype!r})")
             ins.append(leaf.name)
         else:
             lines.append(f"{leaf.name} = lr.array({leaf.name}_data.copy())")
@@ -125,9 +128,13 @@ def reproducer(prog: Program, path: str, failure: str = "") -> str:
                     "        pass",
                 ]
             lines.append(f"    {s.line('lr')}")
+    elif path == "jit":  # the program as a function of its var leaves
+        lines.append(f"def program({', '.join(ins)}):")
+        lines += [f"    {s.line('lr')}" for s in prog.stmts] + [f"    return [{outs}]"]
     else:
         lines += [s.line("lr") for s in prog.stmts]
-    lines.append(f"print('lazyray static:', [(x.shape, str(x.dtype)) for x in [{outs}]])")
+    if path != "jit":
+        lines.append(f"print('lazyray static:', [(x.shape, str(x.dtype)) for x in [{outs}]])")
     data = ", ".join(f"{n}_data" for n in ins)
     torch_data = ", ".join(f"torch.from_numpy({n}_data)" for n in ins)
     snippet = SNIPPETS[path].format(
