@@ -322,11 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--listing", action="store_true", help="also print one line per node in computation order"
     )
     ins.add_argument(
-        "--max-lines",
-        type=int,
-        default=None,
-        metavar="N",
-        help="print at most N lines of --show / --listing",
+        "--max-lines", type=int, metavar="N", help="print at most N lines of --show / --listing"
     )
     ins.add_argument("--source", action="store_true", help="also print the generated Python source")
     ins.add_argument("--plot", metavar="FILE.png", help="save a plot of the graph (matplotlib)")
@@ -344,9 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the tasks lazyray.compute(..., scheduler=PLAN) would run: their "
         "ops, FLOPs, bytes, estimated time and the critical path",
     )
-    ins.add_argument(
-        "--workers", type=int, default=None, metavar="N", help="workers of --plan (default: cores)"
-    )
+    ins.add_argument("--workers", type=int, metavar="N", help="workers of --plan (default: cores)")
     ins.add_argument(
         "--json",
         action="store_true",

@@ -26,10 +26,7 @@ def blas_limit(n: int | None):
     """Limit this process's BLAS to ``n`` threads inside the block (nothing
     when ``n`` is None or threadpoolctl is missing)."""
     c = _controller() if n else None
-    if c is None:
-        yield
-        return
-    with c.limit(limits=n, user_api="blas"):
+    with contextlib.nullcontext() if c is None else c.limit(limits=n, user_api="blas"):
         yield
 
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import math
 
-from ..graph.node import LazyArray
-from ..inspect.flops import node_flops
+from ..inspect.flops import _shape, node_flops
 from ..inspect.stats_memory import nbytes
 
 __all__ = ["costs", "number", "scan"]
@@ -117,10 +116,6 @@ def number(outputs, inputs, with_costs: bool = False):
     return nodes, deps, pos, (acc.w, acc.fl, acc.ob, acc.tb)
 
 
-_ELEMENTWISE = frozenset(("unary", "binary", "ternary"))
-_FREE = frozenset(("positive", "real", "imag", "astype", "conj"))
-
-
 #: families whose cost is a function of the op, the result's shape and
 #: dtype and the bytes of the operands (no FLOPs, or one per element) ...
 _BY_RESULT = frozenset(
@@ -151,10 +146,6 @@ def _op_info(op):
     return family, CALL_SECONDS.get(family, OTHER_CALL_SECONDS), False, memo
 
 
-def _arg_shape(x):
-    return x._shape if type(x) is LazyArray else tuple(getattr(x, "shape", ()))
-
-
 def _memo_key(node, memo, b):
     """The key of a node's cost among nodes of the same op (``memo`` from
     :func:`_op_info`; ``b`` the bytes of its operands): many nodes of a
@@ -165,7 +156,7 @@ def _memo_key(node, memo, b):
     args = node._args
     if memo != 2 or len(args or ()) < 2:
         return None
-    return (node._op, node._shape, node._dtype, b, _arg_shape(args[0]), _arg_shape(args[1]))
+    return (node._op, node._shape, node._dtype, b, _shape(args[0]), _shape(args[1]))
 
 
 def scan(outputs, stop=(), until=None) -> tuple:
@@ -238,12 +229,9 @@ def _cost(node, info, sz, b):
     :func:`_op_info`, ``sz`` its ``(elements, bytes)``, ``b`` the bytes of
     its operands."""
     family, call, copies, _ = info
-    if family in _ELEMENTWISE:
-        f = 0 if node._op in _FREE else sz[0]
-    else:
-        f = node_flops(node)
-        if f is None:  # a user callable: one operation per output element
-            f = sz[0]
+    f = node_flops(node)
+    if f is None:  # a user callable: one operation per output element
+        f = sz[0]
     if copies:  # operands transposed into copies
         b *= 2
     b += sz[1]

@@ -231,16 +231,12 @@ def _merge_light(pred, tw, tin, min_task):
         rep[a] = b
         tw[b] += tw[a]
         tin[b] += tin[a]
-        for p in pred[a]:
-            succ[p].discard(a)
-            if p != b:
-                succ[p].add(b)
-                pred[b].add(p)
-        for s in succ[a]:
-            pred[s].discard(a)
-            if s != b:
-                pred[s].add(b)
-                succ[b].add(s)
+        for near, far in ((pred, succ), (succ, pred)):  # a's neighbours become b's
+            for c in near[a]:
+                far[c].discard(a)
+                if c != b:
+                    far[c].add(b)
+                    near[b].add(c)
         pred[b].discard(a)
         succ[b].discard(a)
         pred[a] = succ[a] = set()

@@ -256,22 +256,25 @@ def _build(nodes, deps, pos, costs, out_leaves, out_spec, var_nodes, setting, sc
         members[0] = [i for i in range(n) if deps[i] is not None]
     else:
         for i in range(n):
-            if task_of[i] >= 0:
-                members[task_of[i]].append(i)
+            t = task_of[i]
+            if t >= 0:
+                members[t].append(i)
+            for d in deps[i] or ():
+                td = task_of[d]
+                if td >= 0 and td != t:
+                    exported[td].setdefault(d, len(exported[td]))
         for t, more in extra.items():  # (node indices are a topological order)
             members[t] = sorted(members[t] + more)
-        for i in range(n):
-            if deps[i] is None:
-                continue
-            t = task_of[i]
-            for d in deps[i]:
-                td = task_of[d]
-                if td >= 0 and td != t and d not in exported[td]:
-                    exported[td][d] = len(exported[td])
-    for o in out_leaves:
+    out_refs = []
+    for o in out_leaves:  # (an output of a task is exported by it)
         i = pos[o]
-        if task_of[i] >= 0 and i not in exported[task_of[i]]:
-            exported[task_of[i]][i] = len(exported[task_of[i]])
+        t = task_of[i]
+        if t >= 0:
+            out_refs.append(("t", t, exported[t].setdefault(i, len(exported[t]))))
+        elif i in key_of:
+            out_refs.append(("i", key_of[i]))
+        else:
+            out_refs.append(("v", o._data))
 
     tasks = []
     for t in range(nt):
@@ -296,16 +299,6 @@ def _build(nodes, deps, pos, costs, out_leaves, out_spec, var_nodes, setting, sc
         totals = (sum(w[i] for i in mt), sum(fl[i] for i in mt), sum(tb[i] for i in mt))
         task = Task(t, [nodes[i] for i in mt], len(mt), refs, outs, deps_t, totals, ins, False)
         tasks.append(task)
-
-    out_refs = []
-    for o in out_leaves:
-        i = pos[o]
-        if task_of[i] >= 0:
-            out_refs.append(("t", task_of[i], exported[task_of[i]][i]))
-        elif i in key_of:
-            out_refs.append(("i", key_of[i]))
-        else:
-            out_refs.append(("v", o._data))
     return Plan(tasks, inputs, out_spec, out_refs, *setting)
 
 

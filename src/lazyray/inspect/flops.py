@@ -44,9 +44,7 @@ _FREE_FAMILIES = frozenset(("movement", "indexing", "creation", "combine", "leaf
 
 
 def _shape(x) -> tuple:
-    if type(x) is LazyArray:
-        return x._shape
-    return tuple(getattr(x, "shape", ()))
+    return x._shape if type(x) is LazyArray else tuple(getattr(x, "shape", ()))
 
 
 def _size(x) -> int:
@@ -145,9 +143,7 @@ def node_flops(node: LazyArray) -> int | None:
     if node._fn is None:
         return 0
     op = node._op
-    if type(op) is not str:
-        return None
-    opdef = OPS.get(op)
+    opdef = OPS.get(op) if type(op) is str else None
     if opdef is None:
         return None
     family = opdef.family

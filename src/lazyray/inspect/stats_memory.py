@@ -156,9 +156,7 @@ def memory_plan(nodes: list, outputs: list) -> MemoryPlan:
 
 
 def _start(plan, include_inputs, bytes):  # noqa: A002
-    if not include_inputs:
-        return 0
-    return int(plan.size[bytes][plan.is_input].sum())
+    return int(plan.size[bytes][plan.is_input].sum()) if include_inputs else 0
 
 
 def footprint_per_node(plan: MemoryPlan, include_inputs: bool, bytes: bool) -> np.ndarray:  # noqa: A002

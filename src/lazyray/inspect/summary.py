@@ -164,11 +164,10 @@ def summary(lz) -> Summary:
     names = [node_name(x) for x in nodes]
     counts = collections.Counter(names)
     op_bytes: dict = collections.defaultdict(int)
-    for name, b in zip(names, own_b.tolist()):
-        op_bytes[name] += b
     op_flops: dict = {}
     flops = unknown = 0
-    for name, x in zip(names, nodes):
+    for name, x, b in zip(names, nodes, own_b.tolist()):
+        op_bytes[name] += b
         f = node_flops(x)
         if f is None:
             unknown += 1

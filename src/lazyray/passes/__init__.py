@@ -142,9 +142,7 @@ def fold(outputs, variables=None, *, copy: bool = True, stats: dict | None = Non
         every data-less :func:`~lazyray.Variable`; all other leaves are
         constants.  ``None``: every leaf is a variable, so only leaf-free
         subgraphs (creation ops and what is built from them) fold.
-    copy : bool, optional
-        Build new nodes for every op node (default); see
-        :mod:`lazyray.passes.core`.
+    copy : as in :func:`dce`
     stats : dict, optional
         Receives ``{"folded": number of nodes computed away}``.
 

@@ -94,9 +94,8 @@ def _parse(node):
         return None
     lhs, rhs = eq.split("->")
     terms = lhs.split(",")
-    for t in (*terms, rhs):
-        if len(set(t)) != len(t):
-            return None
+    if any(len(set(t)) != len(t) for t in (*terms, rhs)):
+        return None
     return terms, rhs, ops, [info(x)[0] for x in ops]
 
 
@@ -181,20 +180,14 @@ def _path(node, ctx, allowed):
     return r
 
 
-# Rule(name, op it rewrites, rewrite, exact); all local: each decides by the
-# node's static arguments and its operands' shapes and dtypes (see .rewrite)
+# Rule(name, op it rewrites, rewrite, exact): the rows of the module docstring's table; all local
+# (see .rewrite): each decides by the node's static arguments and its operands' shapes and dtypes
 RULES: tuple[Rule, ...] = (
-    # tensordot of 1-d/2-d arrays over one axis pair -> dot, the call tensordot makes
     Rule("tensordot_to_dot", "tensordot", _tensordot_dot, True, local=True),
-    # einsum("ijk->kij", a) -> transpose(a, (2, 0, 1))
     Rule("einsum_to_transpose", "einsum", _einsum_transpose, True, local=True),
-    # int64 pairwise einsum -> tensordot/matmul: wrapping integer sums are exact in any order
     Rule("einsum_pair_int", "einsum", lambda n, c: _pair(n, c, _INT), True, local=True),
-    # float64/complex128 pairwise einsum -> tensordot/matmul (BLAS order: 1e-12 relative)
     Rule("einsum_pair", "einsum", lambda n, c: _pair(n, c, _FLOAT), False, local=True),
-    # int64 3+ operand einsum -> pairwise einsums along opt_einsum's path
     Rule("einsum_path_int", "einsum", lambda n, c: _path(n, c, _INT), True, local=True),
-    # float64/complex128 3+ operand einsum -> pairwise einsums (1e-12 relative)
     Rule("einsum_path", "einsum", lambda n, c: _path(n, c, _FLOAT), False, local=True),
 )
 
@@ -220,9 +213,7 @@ def lower(
         Only bit-for-bit rules.
     backends : tuple of str, optional
         Backends whose nodes may be rewritten.
-    copy : bool, optional
-        Build new nodes for every op node (default); see
-        :mod:`lazyray.passes.core`.
+    copy : as in :func:`lazyray.passes.dce`
     stats : dict, optional
         Receives the number of times each rule fired, by rule name.
 

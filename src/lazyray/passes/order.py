@@ -70,13 +70,10 @@ class _Graph:
         users = [[] for _ in range(n)]  # owner -> nodes reading its storage
         consumers = [[] for _ in range(n)]  # node -> nodes using it directly
         for j in range(n):
-            seen = set()
             for d in self.deps[j]:
                 consumers[d].append(j)
-                o = owner[d]
-                if o not in seen:
-                    seen.add(o)
-                    users[o].append(j)
+            for o in self.dep_owners(j):
+                users[o].append(j)
         self.users = users
         self.consumers = consumers
         self.base = sum(nbytes[i] for i in range(n) if self.leaf[i]) if include_inputs else 0

@@ -249,11 +249,8 @@ def simplify(
         The rules to use (default: all of :data:`RULES`).
     exact : bool, optional
         Only bit-for-bit rules (all of :data:`RULES` are).
-    copy : bool, optional
-        Build new nodes for every op node (default); see
-        :mod:`lazyray.passes.core`.
-    stats : dict, optional
-        Receives the number of times each rule fired, by rule name.
+    copy : as in :func:`lazyray.passes.dce`
+    stats : as in :func:`lazyray.passes.lower`
 
     Returns
     -------
