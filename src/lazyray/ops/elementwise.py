@@ -84,13 +84,15 @@ def _register(name, family, np_fn, impl=None):
 
 
 #: unary ops whose value on a real array is that array's own (numpy's
-#: ``conj`` copies it; the lazy array is the operand itself)
+#: ``conj`` copies it; the lazy array is the operand itself), and the
+#: ``(op, dtype, backend)`` found so
 _SELF_ON_REAL = frozenset(("conj", "real"))
+_ITSELF: set = set()
 
 
 def _make_unary(name, np_fn, impl=None):
     _register(name, UNARY, np_fn, impl)
-    cache, itself = {}, set()
+    cache = {}
 
     def unary(x):
         if type(x) is not LazyArray:
@@ -100,19 +102,19 @@ def _make_unary(name, np_fn, impl=None):
         try:
             dtype, fn = cache[key]
         except KeyError:
-            if key in itself:  # the values of x itself (as jax and torch give)
+            if (name, *key) in _ITSELF:  # the values of x itself (as jax and torch give)
                 return x
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, key[:1]), key[:1])
             if name in _SELF_ON_REAL and dtype == x._dtype and not dtypes.is_complex(dtype):
-                itself.add(key)
+                _ITSELF.add((name, *key))
                 return x
             cache[key] = dtype, fn = dtype, resolve(backend, name)
         # inlined new_node: this is the tracing hot path
         t = (x,)
         if _ACTIVE[0]:
-            shc = SHARING._cache
-            if shc is not None:  # the key first: a hit builds no node
-                return share_new(shc, name, fn, t, None, x._shape, dtype, backend, t)
+            key = SHARING._cache  # (a local reused: each new one costs every call)
+            if key is not None:  # the sharing key first: a hit builds no node
+                return share_new(key, name, fn, t, None, x._shape, dtype, backend, t)
         node = _new(LazyArray)
         node._op = name
         node._fn = fn
@@ -243,9 +245,9 @@ def _make_binary(name, np_fn, impl=None):
                 _int_operand(name, np_fn, x2 if t2 is int else x1, key[t1 is int], t2 is int)
         # inlined new_node: this is the tracing hot path
         if _ACTIVE[0]:
-            shc = SHARING._cache
-            if shc is not None:  # the key first: a hit builds no node
-                return share_new(shc, name, fn, args, None, shape, dtype, backend, deps)
+            key = SHARING._cache  # (a local reused: each new one costs every call)
+            if key is not None:  # the sharing key first: a hit builds no node
+                return share_new(key, name, fn, args, None, shape, dtype, backend, deps)
         node = _new(LazyArray)
         node._op = name
         node._fn = fn
