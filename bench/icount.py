@@ -6,7 +6,9 @@ can be compared case by case to well under 1%.  For each case of
 :mod:`bench.workloads` and each phase, a fresh process warms up as
 ``python -m bench`` does (a small case of the workload, then the case
 itself), and only the measured phase runs inside ``sys.call_tracing``,
-which callgrind toggles collection on (``--toggle-collect``).
+which callgrind toggles collection on (``--toggle-collect``).  BLAS runs on
+one thread: callgrind would count the spinning of its idle threads, which
+varies from run to run (MPS D=64 compute: 1.57 or 2.21 G instructions).
 
     python -m bench.icount --src /path/to/old/src --src src            # every full case
     python -m bench.icount --src src --cases gram_schmidt:20 chain:2000
@@ -52,7 +54,8 @@ def _child(case: str, phase: str) -> None:
 
 def count(src: str, case: str, phase: str) -> int:
     """Instructions of ``phase`` of ``case`` with lazyray from ``src``."""
-    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPATH=os.path.abspath(src))
+    blas = dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1")
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPATH=os.path.abspath(src), **blas)
     cmd = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         "--collect-atstart=no", "--toggle-collect=sys_call_tracing",
