@@ -84,10 +84,8 @@ def _register(name, family, np_fn, impl=None):
 
 
 #: unary ops whose value on a real array is that array's own (numpy's
-#: ``conj`` copies it; the lazy array is the operand itself), and the
-#: ``(op, dtype, backend)`` found so
+#: ``conj`` copies it; the lazy array is the operand itself)
 _SELF_ON_REAL = frozenset(("conj", "real"))
-_ITSELF: set = set()
 
 
 def _make_unary(name, np_fn, impl=None):
@@ -102,12 +100,7 @@ def _make_unary(name, np_fn, impl=None):
         try:
             dtype, fn = cache[key]
         except KeyError:
-            if (name, *key) in _ITSELF:  # the values of x itself (as jax and torch give)
-                return x
             dtype = dtypes.finalize(backend, _dtype_rule(name, np_fn, key[:1]), key[:1])
-            if name in _SELF_ON_REAL and dtype == x._dtype and not dtypes.is_complex(dtype):
-                _ITSELF.add((name, *key))
-                return x
             cache[key] = dtype, fn = dtype, resolve(backend, name)
         # inlined new_node: this is the tracing hot path
         t = (x,)
@@ -132,7 +125,27 @@ def _make_unary(name, np_fn, impl=None):
         f"    >>> lazyray.{name}(lazyray.Variable((2, 3), dtype={_example(name)!r}))"
         f".shape\n    (2, 3)\n"
     )
-    return named(unary, name)
+    return named(_itself_on_real(unary, name, np_fn) if name in _SELF_ON_REAL else unary, name)
+
+
+def _itself_on_real(unary, name, np_fn):
+    """``unary`` (``conj``, ``real``) answering a real lazy array with itself:
+    its values (numpy's copies them; jax and torch return the array).  A
+    wrapper, so that no other op's hot path pays for the test."""
+    itself = {}  # (dtype, backend) -> whether the result is the operand
+
+    def op(x):
+        if type(x) is not LazyArray:
+            x = lazy(name, x)
+        key = (x._dtype, x._backend)
+        same = itself.get(key)
+        if same is None:
+            dtype = dtypes.finalize(key[1], _dtype_rule(name, np_fn, key[:1]), key[:1])
+            same = itself[key] = dtype == x._dtype and not dtypes.is_complex(dtype)
+        return x if same else unary(x)
+
+    op.__doc__ = unary.__doc__
+    return op
 
 
 for _name, _np_fn in UNARY_OPS.items():
