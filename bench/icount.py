@@ -11,7 +11,7 @@ one thread: callgrind would count the spinning of its idle threads, which
 varies from run to run (MPS D=64 compute: 1.57 or 2.21 G instructions).
 
     python -m bench.icount --src /path/to/old/src --src src            # every full case
-    python -m bench.icount --src src --cases gram_schmidt:20 chain:2000
+    python -m bench.icount --src src --cases gram_schmidt:20 chain:2000 --phases trace
 
 Each ``--src`` is put first on ``PYTHONPATH`` (a ``src`` folder of a checkout,
 e.g. of ``git worktree add --detach /tmp/old <rev>``); the table gives the
@@ -75,6 +75,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--src", action="append", default=[], help="a src folder (repeatable)")
     ap.add_argument("--cases", nargs="*", help="workload:size (default: every full case)")
+    ap.add_argument("--phases", nargs="*", default=PHASES, choices=PHASES, help="(default: both)")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -86,7 +87,7 @@ def main(argv=None) -> int:
     print("| case | phase | " + " | ".join(args.src) + " | ratio to the first |")
     print("|---|---|" + "---:|" * (len(args.src) + 1))
     for case in names:
-        for phase in PHASES:
+        for phase in args.phases:
             n = [count(src, case, phase) for src in args.src]
             ratios = ", ".join(f"{x / n[0]:.3f}" for x in n[1:]) or "-"
             print(f"| {case} | {phase} | " + " | ".join(f"{x:,}" for x in n) + f" | {ratios} |")
