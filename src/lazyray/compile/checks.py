@@ -216,9 +216,7 @@ class ReadOnly:
         if type(x) in _PY_SCALARS or isinstance(x, np.generic) or not hasattr(x, "shape"):
             return x
         backend = infer_backend(x)
-        if backend == "jax":
-            return x
-        return autoray.do("copy", x, like=backend)
+        return x if backend == "jax" else autoray.do("copy", x, like=backend)
 
     def __reduce__(self):
         return (ReadOnly, ())

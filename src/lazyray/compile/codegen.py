@@ -242,10 +242,7 @@ class _Writer:
         text = self.const_refs.get(j)
         if text is None:
             c = self.prog.consts[j]
-            if j in self.prog.node_consts:
-                text = self.inject(c, "const")
-            else:
-                text = self.value(c)
+            text = self.inject(c, "const") if j in self.prog.node_consts else self.value(c)
             self.const_refs[j] = text
         return text
 

@@ -93,10 +93,7 @@ class CompiledFunction:
             try:
                 outs = tuple(self.compiled(*flat))
             except Exception as e:
-                try:
-                    self.function(*flat)
-                except Exception:
-                    raise  # the tape fails too: the inputs are wrong, not the compiler
+                self.function(*flat)  # (raises if the tape fails too: the inputs are wrong)
                 self._give_up(f"{type(e).__name__}: {e}")
                 return None
             if self._check:
@@ -255,8 +252,7 @@ def _torch_compile(function, options: dict):
     source = render(prog, params)
     for name, value in list(params.items()):
         params[name] = _untranslate(value)
-    code = compile(source, "<lazyray torch graph>", "exec")
-    exec(code, params)
+    exec(compile(source, "<lazyray torch graph>", "exec"), params)
     graph = params["graph"]
     check = _input_checker(function, "torch")
     index = {s: i for i, s in enumerate(prog.out_slots)}
@@ -270,8 +266,7 @@ def _torch_compile(function, options: dict):
         return tuple([res[i] for i in picks])
 
     flat_graph.__name__ = flat_graph.__qualname__ = "lazyray_graph"
-    opts = {"dynamic": False, **options}
-    compiled = torch.compile(flat_graph, **opts)
+    compiled = torch.compile(flat_graph, **{"dynamic": False, **options})
     if check is None:
         return compiled
 
@@ -314,14 +309,10 @@ def _untranslate(fn, depth: int = 4):
         return fn
 
     def translated(*args, **kwargs):
-        new = {}
-        for (_, opt), value in zip(order, args):
-            new[opt[0]] = value
+        new = {opt[0]: value for (_, opt), value in zip(order, args)}
         rest = order[len(args) :]
         names = {k for k, _ in rest}
-        for k, value in kwargs.items():
-            if k not in names:
-                new[k] = value
+        new.update((k, value) for k, value in kwargs.items() if k not in names)
         for k, opt in rest:
             if k in kwargs:
                 new[opt[0]] = kwargs[k]
@@ -391,6 +382,5 @@ def compile_function(
     if isinstance(function, CompiledFunction):
         function = function.function
     compiled = _BUILDERS[compile](function, dict(options or {}))
-    if check is None:
-        check = compile == "torch"
+    check = compile == "torch" if check is None else check
     return CompiledFunction(function, compile, compiled, bool(check))

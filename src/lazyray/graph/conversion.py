@@ -15,6 +15,12 @@ import numpy as np
 from .config import implicit_compute_enabled
 
 
+def variables_text(free: list) -> str:
+    """The Variables ``free`` as text (the first three, then how many more)."""
+    names = ", ".join(f"Variable(shape={v._shape}, dtype={v._dtype})" for v in free[:3])
+    return names + (f" and {len(free) - 3} more" if len(free) > 3 else "")
+
+
 class ConversionMixin:
     """Value conversions of lazy arrays (the base of ``LazyArray``)."""
 
@@ -36,9 +42,8 @@ class ConversionMixin:
         """DLPack export of the value (computed if determined, see
         :meth:`__array__`)."""
         kwargs = dict(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
-        return self._dlpack_source().__dlpack__(
-            **{k: v for k, v in kwargs.items() if v is not None}
-        )
+        kwargs = {k: v for k, v in kwargs.items() if v is not None}
+        return self._dlpack_source().__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
         return self._dlpack_source().__dlpack_device__()
@@ -71,11 +76,9 @@ class ConversionMixin:
             return self._data
         free = self._free_variables()
         if free:
-            names = ", ".join(f"Variable(shape={v._shape}, dtype={v._dtype})" for v in free[:3])
-            more = f" and {len(free) - 3} more" if len(free) > 3 else ""
             raise TypeError(
                 f"{what} of a LazyArray (fn={self._op}, shape={self._shape}) that "
-                f"depends on {names}{more}: its value is unknown until the "
+                f"depends on {variables_text(free)}: its value is unknown until the "
                 "Variable(s) are given; build a Function and call it, or keep "
                 "the value lazy"
             )

@@ -228,9 +228,7 @@ def itemsize(name: str) -> int:
     >>> itemsize("complex64")
     8
     """
-    if name == "bfloat16":
-        return 2
-    return np.dtype(name).itemsize
+    return 2 if name == "bfloat16" else np.dtype(name).itemsize
 
 
 def _jax_x64() -> bool:

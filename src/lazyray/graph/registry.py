@@ -69,8 +69,7 @@ def register(
         raise ValueError(f"op {name!r} is already registered")
     if fn_name is None and impl is None:
         fn_name = name
-    op = OpDef(name, family, fn_name, impl, impl_is_factory, nout, np_fn)
-    OPS[name] = op
+    OPS[name] = op = OpDef(name, family, fn_name, impl, impl_is_factory, nout, np_fn)
     return op
 
 

@@ -46,9 +46,7 @@ def tensordot_axes(sa: tuple, sb: tuple, axes=2) -> tuple:
     """
     op = "tensordot"
     if isinstance(axes, (tuple, list)) and len(axes) == 2:
-        ax_a, ax_b = axes
-        ax_a = (ax_a,) if not isinstance(ax_a, (tuple, list)) else tuple(ax_a)
-        ax_b = (ax_b,) if not isinstance(ax_b, (tuple, list)) else tuple(ax_b)
+        ax_a, ax_b = (tuple(ax) if isinstance(ax, (tuple, list)) else (ax,) for ax in axes)
     else:
         try:
             n = operator.index(axes)

@@ -137,15 +137,7 @@ def full(shape, fill_value, dtype=None, like=None, backend=None, device=None) ->
     return _filled("full", shape, dtype, like, backend, device, (fill_value,))
 
 
-def eye(
-    N,
-    M=None,
-    k=0,
-    dtype=None,
-    like=None,
-    backend=None,  # noqa: N803
-    device=None,
-) -> LazyArray:
+def eye(N, M=None, k=0, dtype=None, like=None, backend=None, device=None) -> LazyArray:
     """A 2-d array with ones on the ``k``-th diagonal.
 
     >>> import lazyray

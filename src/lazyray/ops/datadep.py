@@ -34,6 +34,7 @@ import numpy as np
 from autoray import get_lib_fn as _lib
 
 from ..graph import dtypes
+from ..graph.conversion import variables_text
 from ..graph.registry import INDEXING, register
 from ..graph.shapes import as_index
 from .common import LazyArray, lazy, make, multi_output, named
@@ -110,9 +111,7 @@ def _nonzero_impl(backend):
 
 
 def _astype(backend, a, dt):
-    if backend == "torch":
-        return a.to(dt)
-    return a.astype(dt)
+    return a.to(dt) if backend == "torch" else a.astype(dt)
 
 
 def _unique_numpy(backend, x):
@@ -200,11 +199,6 @@ for _w in ("all", "counts", "inverse", "values"):
 # ------------------------------------------------------------ static sizes
 
 
-def _variables_text(free) -> str:
-    names = ", ".join(f"Variable(shape={v._shape}, dtype={v._dtype})" for v in free[:3])
-    return names + (f" and {len(free) - 3} more" if len(free) > 3 else "")
-
-
 def _resolve_size(op, x, size, count, hint):
     """The static size of ``op``'s result: ``size`` if given, else counted
     (by ``count`` on a numpy value) from ``x`` computed if it is determined."""
@@ -217,7 +211,7 @@ def _resolve_size(op, x, size, count, hint):
     if free:
         raise TypeError(
             f"{op}: the shape of the result depends on the values of its input "
-            f"(shape {x._shape}), which depends on {_variables_text(free)}; "
+            f"(shape {x._shape}), which depends on {variables_text(free)}; "
             f"give a static size, e.g. {hint}, to pad or truncate the result "
             "to that many entries (as JAX does)"
         )
@@ -262,13 +256,11 @@ def _unique(which, x, size, fill_value):
         raise TypeError(f"{op}: fill_value must be a Python or numpy scalar")
     if fill_value is not None and not isinstance(fill_value, (int, float, complex, np.generic)):
         raise TypeError(f"{op}: fill_value must be a scalar, got {type(fill_value).__name__}")
-    n = _resolve_size(
-        op,
-        x,
-        size,
-        lambda v: np.unique(v.reshape(-1), equal_nan=False).size,
-        f"lazyray.{op}(x, size=N)",
-    )
+
+    def count(v):
+        return np.unique(v.reshape(-1), equal_nan=False).size
+
+    n = _resolve_size(op, x, size, count, f"lazyray.{op}(x, size=N)")
     kwargs = {"fill_value": fill_value}
     if which == "values":
         return make(op, (x, n), kwargs, (n,), x._dtype)
@@ -441,7 +433,7 @@ def _scalar_mask(m) -> bool:
     if m._free_variables():
         raise TypeError(
             "getitem: indexing with a 0-d boolean LazyArray gives a data-dependent "
-            f"shape, and the mask depends on {_variables_text(m._free_variables())}; "
+            f"shape, and the mask depends on {variables_text(m._free_variables())}; "
             "use lazyray.where(mask, x, 0) instead"
         )
     return bool(m)
@@ -453,7 +445,7 @@ def _mask_indices(m) -> tuple:
     if m._free_variables():
         raise TypeError(
             f"getitem: boolean mask indexing x[mask] has a data-dependent shape, and "
-            f"the mask (shape {m._shape}) depends on {_variables_text(m._free_variables())}; "
+            f"the mask (shape {m._shape}) depends on {variables_text(m._free_variables())}; "
             "use lazyray.where(mask, x, 0) to keep the shape, or index with "
             "lazyray.nonzero(mask, size=N) for a static number N of entries"
         )

@@ -189,9 +189,8 @@ register_typed("isclose", BINARY, None, np.isclose)
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Elementwise closeness test (numpy's ``isclose``)."""
-    return _nary(
-        "isclose", (a, b), np.isclose, kwargs={"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
-    )
+    kwargs = {"rtol": rtol, "atol": atol, "equal_nan": equal_nan}
+    return _nary("isclose", (a, b), np.isclose, kwargs=kwargs)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

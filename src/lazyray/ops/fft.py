@@ -216,10 +216,9 @@ def _n_d(name, x, s, axes, norm):
         raise ValueError(f"{op}: repeated axis in {tuple(axes)} (shape {x._shape})")
     if not axes_:
         raise ValueError(f"{op}: needs at least one axis (shape {x._shape})")
-    last = name == "irfftn"
     if s is None:
         lens = [x._shape[a] for a in axes_]
-        if last:
+        if name == "irfftn":
             lens[-1] = 2 * (lens[-1] - 1)
     else:
         s = tuple(s)

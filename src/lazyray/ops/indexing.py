@@ -154,9 +154,7 @@ def getitem_shape(shape: tuple, key) -> tuple:
     out.extend(shape[d:])
     if adv_entries:
         try:
-            bshape = (
-                broadcast_shapes(op, *adv_shapes) if len(adv_shapes) > 1 else tuple(adv_shapes[0])
-            )
+            bshape = broadcast_shapes(op, *adv_shapes)
         except ValueError:
             raise IndexError(
                 f"{op}: shape mismatch: indexing arrays could not be broadcast "

@@ -104,9 +104,8 @@ def svd(a, full_matrices: bool = False, compute_uv: bool = True) -> SVDResult | 
     km, kn = (m, n) if full_matrices else (k, k)
     shapes = [b + (m, km), b + (k,), b + (kn, n)]
     kwargs = {"full_matrices": True if full_matrices else None}
-    return SVDResult(
-        *multi_output("linalg.svd", (a,), kwargs, shapes, [d, dtypes.real_dtype(d), d])
-    )
+    dts = [d, dtypes.real_dtype(d), d]
+    return SVDResult(*multi_output("linalg.svd", (a,), kwargs, shapes, dts))
 
 
 def qr(a, mode: str = "reduced") -> QRResult:
@@ -154,9 +153,8 @@ def eigh(a) -> EighResult:
     (((3,), 'float32'), ((3, 3), 'complex64'))
     """
     a, b, m, _, d = matrix_operand("linalg.eigh", a, square=True)
-    return EighResult(
-        *multi_output("linalg.eigh", (a,), None, [b + (m,), b + (m, m)], [dtypes.real_dtype(d), d])
-    )
+    shapes, dts = [b + (m,), b + (m, m)], [dtypes.real_dtype(d), d]
+    return EighResult(*multi_output("linalg.eigh", (a,), None, shapes, dts))
 
 
 def eigvalsh(a):
@@ -201,9 +199,8 @@ def slogdet(a) -> SlogdetResult:
     (((2,), 'complex64'), ((2,), 'float32'))
     """
     a, b, m, _, d = matrix_operand("linalg.slogdet", a, square=True)
-    return SlogdetResult(
-        *multi_output("linalg.slogdet", (a,), None, [b, b], [d, dtypes.real_dtype(d)])
-    )
+    dts = [d, dtypes.real_dtype(d)]
+    return SlogdetResult(*multi_output("linalg.slogdet", (a,), None, [b, b], dts))
 
 
 def cholesky(a, *, upper: bool = False):
@@ -236,13 +233,12 @@ def solve(a, b):
     """
     a, ba, m, _, d = matrix_operand("linalg.solve", a, square=True)
     b = lazy("linalg.solve", b)
-    if len(b._shape) == 1:
-        if b._shape[0] != m:
-            raise ValueError(f"linalg.solve: shapes {a._shape} and {b._shape} mismatch")
+    vector = len(b._shape) == 1
+    if b._shape[0 if vector else -2] != m:
+        raise ValueError(f"linalg.solve: shapes {a._shape} and {b._shape} mismatch")
+    if vector:
         shape = ba + (m,)
     else:
-        if b._shape[-2] != m:
-            raise ValueError(f"linalg.solve: shapes {a._shape} and {b._shape} mismatch")
         shape = broadcast_shapes("linalg.solve", ba, b._shape[:-2]) + b._shape[-2:]
     # numpy's linalg._commonType: each operand on its own (ints and bools as
     # float64, float16 rejected), then promoted: solve(float32, bool) is float64
@@ -310,13 +306,8 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     shape = reduced_shape(x._shape, axes, keepdims)
     if isinstance(axis, list):
         axis = tuple(axis)
-    return make(
-        "linalg.norm",
-        (x,),
-        {"ord": ord, "axis": axis, "keepdims": True if keepdims else None},
-        shape,
-        d,
-    )
+    kwargs = {"ord": ord, "axis": axis, "keepdims": True if keepdims else None}
+    return make("linalg.norm", (x,), kwargs, shape, d)
 
 
 def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):  # noqa: A002

@@ -219,12 +219,8 @@ def _svdvals_impl(backend):
 
 
 # on torch: numpy's operand and result dtypes (integers and booleans as float64...)
-register(
-    "linalg.vector_norm",
-    OTHER,
-    impl=numpy_linalg("linalg.vector_norm", _vector_norm_impl),
-    impl_is_factory=True,
-)
+_impl = numpy_linalg("linalg.vector_norm", _vector_norm_impl)
+register("linalg.vector_norm", OTHER, impl=_impl, impl_is_factory=True)
 register("linalg.cross", OTHER, impl=_cross_impl, impl_is_factory=True)
 for _n, _impl in (("linalg.svdvals", _svdvals_impl), ("linalg.matrix_rank", _matrix_rank_impl)):
     register(_n, LINALG, impl=numpy_linalg(_n, _impl), impl_is_factory=True)

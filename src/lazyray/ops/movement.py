@@ -196,12 +196,10 @@ def moveaxis(a, source, destination):
     """
     a = lazy("moveaxis", a)
     ndim = len(a._shape)
-    if isinstance(source, (tuple, list)):
-        src = tuple(normalize_axis("moveaxis", s, ndim) for s in source)
-        dst = tuple(normalize_axis("moveaxis", d, ndim) for d in destination)
-    else:
-        src = (normalize_axis("moveaxis", source, ndim),)
-        dst = (normalize_axis("moveaxis", destination, ndim),)
+    if not isinstance(source, (tuple, list)):
+        source, destination = (source,), (destination,)
+    src = tuple(normalize_axis("moveaxis", s, ndim) for s in source)
+    dst = tuple(normalize_axis("moveaxis", d, ndim) for d in destination)
     if len(src) != len(dst):
         raise ValueError("moveaxis: source and destination must have the same length")
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
@@ -242,8 +240,7 @@ def squeeze(a, axis=None):
         axes = tuple(i for i, d in enumerate(a._shape) if d == 1)
     else:
         axes = normalize_axes("squeeze", axis, len(a._shape))
-        bad = [i for i in axes if a._shape[i] != 1]
-        if bad:
+        if any(a._shape[i] != 1 for i in axes):
             raise ValueError(
                 f"squeeze: cannot select an axis to squeeze out which has size not "
                 f"equal to one (shape {a._shape}, axis {axis})"

@@ -298,10 +298,7 @@ def _moment(torch, fn, x, *args, **kwargs):
     if ddof:
         axis = kwargs.get("axis", args[0] if args else None)
         axes = range(x.ndim) if axis is None else axis if type(axis) is tuple else (axis,)
-        n = 1
-        for a in axes:
-            n *= x.shape[a]
-        if n - ddof <= 0:
+        if math.prod(x.shape[a] for a in axes) - ddof <= 0:
             raise ValueError("var/std with ddof >= n: numpy's division by zero")
     return fn(x, *args, **kwargs)
 

@@ -228,9 +228,8 @@ def _moment(name, np_fn, x, axis, ddof, keepdims, dtype, where, correction):
         ddof = correction
     if ddof is None:
         ddof = DEFAULT_DDOF.get(x._backend, 0)
-    return _reduce(
-        name, x, axis, keepdims, np_fn, {"ddof": ddof or None, **_kw(dtype, None, where)}
-    )
+    extra = {"ddof": ddof or None, **_kw(dtype, None, where)}
+    return _reduce(name, x, axis, keepdims, np_fn, extra)
 
 
 def argmin(x, axis=None, keepdims=False):
@@ -306,7 +305,7 @@ def _cumulative(name, np_fn, x, axis, dtype, include_initial):
     if type(axis) is not int and not isinstance(axis, np.integer):
         raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
     axis = normalize_axis(name, int(axis), len(x._shape))
-    name_dt = None if dtype is None else supported_dtype(name, dtype)
+    name_dt = _dtype_or_none(dtype, name)
     out = _result_dtype(name, x, np_fn, name_dt)
     shape = list(x._shape)
     if include_initial:
@@ -390,14 +389,11 @@ def diff(x, /, n: int = 1, axis: int = -1, prepend=None, append=None) -> LazyArr
     if x._shape == ():
         raise ValueError("diff: requires input that is at least one dimensional (shape ())")
     axis = normalize_axis("diff", axis, len(x._shape))
-    parts = [
-        *([_edge(prepend, x, axis)] if prepend is not None else []),
-        x,
-        *([_edge(append, x, axis)] if append is not None else []),
-    ]
-    if len(parts) > 1:
+    if prepend is not None or append is not None:
         # numpy concatenates arrays: no weak scalars are left here
-        x = concatenate(parts, axis=axis)
+        before = [] if prepend is None else [_edge(prepend, x, axis)]
+        after = [] if append is None else [_edge(append, x, axis)]
+        x = concatenate([*before, x, *after], axis=axis)
     shape = list(x._shape)
     shape[axis] = builtins.max(shape[axis] - n, 0)
     dtype = info(x)[1]
