@@ -181,8 +181,7 @@ def _install(undo: list) -> None:
     for sub in _SUBMODULES:
         ours[f"{_LAZY}.{sub}"] = importlib.import_module(f"lazyray.{_SUBMODULES[sub]}")
     originals = {k: sys.modules.get(k) for k in ours}
-    original = originals[_LAZY]
-    if original is lazyray:  # already installed by other means (a test harness)
+    if originals[_LAZY] is lazyray:  # already installed by other means (a test harness)
         originals = {}
     # 1. the modules themselves
     for key, mod in ours.items():

@@ -101,9 +101,7 @@ def assign(
         for s, addr in enumerate(slots):
             start = free[s]
             for p, b in reads[t].items():
-                at = finish[p] + (0.0 if where[p] == addr else b / comm_rate)
-                if at > start:
-                    start = at
+                start = max(start, finish[p] + (0.0 if where[p] == addr else b / comm_rate))
             for k, b in fetch[t]:
                 if addr not in held[k]:
                     start += b / comm_rate

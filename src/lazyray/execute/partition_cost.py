@@ -75,16 +75,10 @@ def number(outputs, inputs, with_costs: bool = False):
         if node in pos:
             pop()
             continue
-        if node._fn is None or node._data is not None:
-            pop()
-            pos[node] = len(nodes)
-            add_node(node)
-            add_deps(None)
-            if add_cost is not None:
-                add_cost(node, None)
-            continue
         nd = node._deps
-        if len(nd) == 1:
+        if node._fn is None or node._data is not None:
+            dd = None  # a leaf
+        elif len(nd) == 1:
             j = get(nd[0])
             if j is None:
                 push(nd[0])
@@ -280,14 +274,12 @@ class _Costs:
         ob = self.ob
         ob.append((self.size(node) if sz is None else sz)[1])
         if d is None:
-            self.w.append(0.0)
-            self.fl.append(0)
-            self.tb.append(0)
-            return
-        b = 0
-        for j in d:
-            b += ob[j]
-        s, f, b = self.cost(node, b)
+            s, f, b = 0.0, 0, 0
+        else:
+            b = 0
+            for j in d:
+                b += ob[j]
+            s, f, b = self.cost(node, b)
         self.w.append(s)
         self.fl.append(f)
         self.tb.append(b)

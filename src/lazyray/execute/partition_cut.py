@@ -376,19 +376,16 @@ def cut(
     """
     n = len(deps)
     ops = [i for i in range(n) if deps[i] is not None]
-    if not ops:
-        return [-1] * n
     one = [0 if deps[i] is not None else -1 for i in range(n)]
     total = sum(w[i] for i in ops)
-    if not split or workers <= 1 or len(ops) == 1:
+    if not split or workers <= 1 or len(ops) <= 1:
         return one
     ip, cons = _pdom(deps, ops, is_out, n)
     W = [0.0] * (n + 1)
+    children = {}
     for i in ops:
         W[i] += w[i]
         W[ip[i]] += W[i]
-    children = {}
-    for i in ops:
         children.setdefault(ip[i], []).append(i)
     items = [(i, j) for i, j in ((i, item_of(i)) for i in ops) if j is not None]
     cands = [(total + overhead, total + 2 * overhead, one)]

@@ -194,20 +194,13 @@ def partition(
 
 def _one_task(out_leaves, out_spec, keys, ops, n_ops, totals, setting, optimize):
     """The plan of one task computing every op output from the key leaves."""
-    key_of = {id(v): k for k, v in enumerate(keys)}
     tasks = []
     if ops:  # (its nodes listed on demand)
         inputs = [("i", k) for k in range(len(keys))]
         tasks.append(Task(0, None, n_ops, inputs, ops, (), totals, keys, optimize))
-    at = {id(o): j for j, o in enumerate(ops)}
-    out_refs = []
-    for o in out_leaves:
-        if id(o) in at:
-            out_refs.append(("t", 0, at[id(o)]))
-        elif id(o) in key_of:
-            out_refs.append(("i", key_of[id(o)]))
-        else:
-            out_refs.append(("v", o._data))
+    ref = {id(v): ("i", k) for k, v in enumerate(keys)}
+    ref.update((id(o), ("t", 0, j)) for j, o in enumerate(ops))
+    out_refs = [ref.get(id(o), ("v", o._data)) for o in out_leaves]
     return Plan(tasks, keys, out_spec, out_refs, *setting)
 
 

@@ -402,8 +402,7 @@ def _no_fold(optimize):
     kw = dict(optimize) if isinstance(optimize, dict) else {}
     if optimize == "exact":
         kw["exact"] = True
-    names = kw.get("passes") or DEFAULT_PASSES
-    kw["passes"] = [p for p in names if p != "fold"]
+    kw["passes"] = [p for p in kw.get("passes") or DEFAULT_PASSES if p != "fold"]
     return kw
 
 

@@ -57,9 +57,8 @@ def circuit_layout(nodes, outputs, layout: str = "balanced"):
         active.discard(r)
         if not node._deps:
             continue
-        deps = sorted(node._deps, key=lambda d: -d._depth)
         free = (c for c in _count_around(r, layout) if c not in active)
-        for d in deps:
+        for d in sorted(node._deps, key=lambda d: -d._depth):
             if id(d) not in rails:
                 rails[id(d)] = c = next(free)
                 active.add(c)

@@ -198,8 +198,7 @@ def _nx_graph(nodes):
 
     G = nx.Graph()
     G.add_nodes_from(range(len(nodes)))
-    src, dst = _edges(nodes)
-    G.add_edges_from(zip(src.tolist(), dst.tolist()))
+    G.add_edges_from(zip(*(e.tolist() for e in _edges(nodes))))
     return G
 
 
@@ -232,8 +231,6 @@ def _nx_layout(nodes, layout, initial_layout, dim, iterations, k, use_forceatlas
     else:
         if initial_layout is None or initial_layout == "auto":
             initial_layout = "kamada_kawai" if n <= 100 else "spectral"
-        if iterations == "auto":
-            iterations = max(200, 1000 - n)
         if isinstance(initial_layout, dict):
             xy = _positions_from(initial_layout, n, ldim)
         elif initial_layout in ("layers", "layered"):

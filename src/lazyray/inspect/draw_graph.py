@@ -163,6 +163,8 @@ def plot_graph(
     n = len(nodes)
     if initial_layout is not None or (dim != 2 and layout == "layered"):
         layout = "auto"
+    if iterations == "auto":
+        iterations = max(200, 1000 - n)
     if isinstance(layout, dict):
         xy = _positions_from(layout, n, 2)
     elif layout in ("layered", "spring"):
@@ -198,7 +200,6 @@ def plot_graph(
     arrows = n <= 300 if arrows is None else arrows
     rasterize = n > 2000 if rasterize is None else rasterize
 
-    # normalize: x to [0, width], y to a span proportional to the widest layer
     span_x = max(np.ptp(xy[:, 0]), 1.0) if n else 1.0
     span_y = max(np.ptp(xy[:, 1]), 1.0) if n else 1.0
     if ax is None and figsize is None:
@@ -208,12 +209,9 @@ def plot_graph(
             w = min(max(2.0 + 0.45 * span_x, 4.0), 16.0)
             h = min(max(1.5 + 0.45 * span_y, 2.5), 10.0)
         figsize = (w, h)
-    if three_d:
-        if ax is not None and getattr(ax, "name", None) != "3d":
-            raise ValueError("plot_graph: dim=3 needs a 3-d axes (projection='3d')")
-        fig, ax = _new_axes(ax, figsize, subplot_kw={"projection": "3d"})
-    else:
-        fig, ax = _new_axes(ax, figsize)
+    if three_d and ax is not None and getattr(ax, "name", None) != "3d":
+        raise ValueError("plot_graph: dim=3 needs a 3-d axes (projection='3d')")
+    fig, ax = _new_axes(ax, figsize, subplot_kw={"projection": "3d"} if three_d else None)
 
     src, dst = _edges(nodes)
     edge_alpha = (0.6 if n <= 300 else 0.25) if edge_alpha is None else edge_alpha
@@ -311,8 +309,6 @@ def _spring(nodes, xy, iterations, seed, k=None):
     import networkx as nx
 
     G = _nx_graph(nodes)
-    if iterations == "auto":
-        iterations = max(200, 1000 - len(nodes))
     span = max(np.ptp(xy[:, 0]), np.ptp(xy[:, 1]), 1.0)
     pos0 = {i: tuple(p / span) for i, p in enumerate(xy)}
     pos = nx.spring_layout(G, pos=pos0, k=k, iterations=iterations, seed=seed)

@@ -233,7 +233,6 @@ def plot_history_functions(
             ax.scatter(
                 xs, ys, c=cs, s=scatter_size, marker=scatter_marker, linewidths=0, rasterized=raster
             )
-            ax.set_ylabel(ylabel)
         elif kind == "lines":
             if lines_width is None:
                 width_pt = 72 * fig.get_size_inches()[0] * ax.get_position().width
@@ -246,7 +245,6 @@ def plot_history_functions(
             ax.set_xlim(-0.5, n - 0.5)
             top = float(ys.max()) if n else 1.0
             ax.set_ylim(base, 1.05 * top if top > base else base + 1)
-            ax.set_ylabel(ylabel)
         else:
             ax.axis("off")
             span = float(ys.max() - min(ys.min(), 0)) if n else 1.0
@@ -260,6 +258,7 @@ def plot_history_functions(
             ax.imshow(img.reshape(rows, cols, 4), interpolation="nearest", aspect="equal")
         if kind != "image":
             ax.set_xlabel("node (computation order)")
+            ax.set_ylabel(ylabel)
             if ylabel == "node size (elements)":
                 ax.yaxis.set_major_formatter(EngFormatter())
         if legend:

@@ -100,8 +100,7 @@ def memory_plan(nodes: list, outputs: list) -> MemoryPlan:
     for i, x in enumerate(nodes):
         for d in x._deps:
             last[index[id(d)]] = i
-        if x._fn is None:
-            is_input[i] = True
+        is_input[i] = x._fn is None
         dt = x._dtype
         if type(dt) is tuple:
             size_e[i], size_b[i] = elements(x), nbytes(x)
@@ -164,8 +163,7 @@ def footprint_per_node(plan: MemoryPlan, include_inputs: bool, bytes: bool) -> n
     included), as an array of the plan's dtype (int64 or Python ints)."""
     alloc = plan.alloc[bytes]
     rel = plan.release[include_inputs][bytes]
-    n = len(alloc)
-    freed = np.zeros(n, dtype=plan.dtype)
+    freed = np.zeros(len(alloc), dtype=plan.dtype)
     mask = plan.last >= 0
     np.add.at(freed, plan.last[mask], rel[mask])
     # live after node i, plus what its last use released: live while computing it

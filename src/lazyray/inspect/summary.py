@@ -83,9 +83,7 @@ class Summary:
 
     def __repr__(self) -> str:
         inputs = ", ".join(
-            f"{self.op_counts.get(k, 0)} {k}"
-            for k in ("array", "variable")
-            if self.op_counts.get(k)
+            f"{self.op_counts[k]} {k}" for k in ("array", "variable") if self.op_counts.get(k)
         )
         unknown = (
             f"; {self.unknown_flops} node(s) of unknown cost not counted"
@@ -114,8 +112,7 @@ class Summary:
             ("inputs", self.input_size, self.input_bytes),
             ("outputs", self.output_size, self.output_bytes),
         ]
-        for name, n, b in rows:
-            lines.append(f"  {name:<28}{n:>16,}{format_bytes(b):>14}")
+        lines += [f"  {name:<28}{n:>16,}{format_bytes(b):>14}" for name, n, b in rows]
         lines += ["", f"  {'op':<28}{'count':>10}{'FLOPs':>12}{'bytes out':>14}"]
         ops = sorted(self.op_counts.items(), key=lambda kv: (-kv[1], kv[0]))
         for name, count in ops[:_MAX_OPS_SHOWN]:
@@ -162,7 +159,6 @@ def summary(lz) -> Summary:
     size_e, size_b = plan.size
     own_e, own_b = plan.own
     names = [node_name(x) for x in nodes]
-    counts = collections.Counter(names)
     op_bytes: dict = collections.defaultdict(int)
     op_flops: dict = {}
     flops = unknown = 0
@@ -202,7 +198,7 @@ def summary(lz) -> Summary:
         input_bytes=int(size_b[is_input].sum()),
         output_size=sum(elements(n) for n in outputs),
         output_bytes=sum(nbytes(n) for n in outputs),
-        op_counts=dict(counts),
+        op_counts=dict(collections.Counter(names)),
         op_flops=op_flops,
         op_bytes=dict(op_bytes),
     )

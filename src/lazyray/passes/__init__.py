@@ -105,9 +105,7 @@ def dce(outputs, *, exact: bool = False, copy: bool = True, stats: dict | None =
         The graph's outputs.
     exact : bool, optional
         Only apply bit-for-bit narrowings (see above).
-    copy : bool, optional
-        Build new nodes for every op node (default); see
-        :mod:`lazyray.passes.core`.
+    copy : as in :func:`cse`
     stats : dict, optional
         Receives ``{"narrowed": number of multi-output ops narrowed}``.
 
@@ -142,7 +140,7 @@ def fold(outputs, variables=None, *, copy: bool = True, stats: dict | None = Non
         every data-less :func:`~lazyray.Variable`; all other leaves are
         constants.  ``None``: every leaf is a variable, so only leaf-free
         subgraphs (creation ops and what is built from them) fold.
-    copy : as in :func:`dce`
+    copy : as in :func:`cse`
     stats : dict, optional
         Receives ``{"folded": number of nodes computed away}``.
 

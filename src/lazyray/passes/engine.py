@@ -426,8 +426,7 @@ class Engine(Rewriter, Builder):
     def narrow_walk(self, final) -> None:
         """Narrow partly used multi-output ops: a second walk over the result
         (and the constants still to fold) with the narrowing rule."""
-        srcs = [c for c, _ in self.front.values()]
-        roots = list(final.values()) + srcs
+        roots = list(final.values()) + [c for c, _ in self.front.values()]
         used = {}
         for n in descend(roots):
             if n._op == "item" and n._fn is not None and type(n._op) is str:

@@ -123,9 +123,7 @@ def _pair(node, ctx, allowed):
         for c, d in zip(t, s):
             if size.setdefault(c, d) != d:
                 return None  # a size-1 index broadcast against a larger one
-    if any(c not in tb and c not in out for c in ta) or any(
-        c not in ta and c not in out for c in tb
-    ):
+    if not (set(ta) <= set(tb + out) and set(tb) <= set(ta + out)):
         return None  # a sum over one operand only
     batch = [c for c in out if c in ta and c in tb]
     con = [c for c in ta if c in tb and c not in out]
@@ -169,8 +167,7 @@ def _path(node, ctx, allowed):
         import opt_einsum
     except ImportError:  # optional: without it many-operand einsums stay
         return None
-    eq = node._args[0]
-    _, path_info = opt_einsum.contract_path(eq, *shapes, shapes=True)
+    _, path_info = opt_einsum.contract_path(node._args[0], *shapes, shapes=True)
     ops = list(ops)
     for step in path_info.contraction_list:
         inds, einsum_str = step[0], step[2]
@@ -213,7 +210,7 @@ def lower(
         Only bit-for-bit rules.
     backends : tuple of str, optional
         Backends whose nodes may be rewritten.
-    copy : as in :func:`lazyray.passes.dce`
+    copy : as in :func:`lazyray.passes.cse`
     stats : dict, optional
         Receives the number of times each rule fired, by rule name.
 

@@ -130,9 +130,8 @@ class _Graph:
             need[i] = max(top, acc + self.nbytes[i])
         order = [i for i in range(n) if self.leaf[i]]
         done = list(self.leaf)
-        roots = [self.index[id(x)] for x in find_lazy(self.outputs)]
-        for r in roots:
-            stack = [(r, 0)]
+        for x in find_lazy(self.outputs):
+            stack = [(self.index[id(x)], 0)]
             while stack:
                 i, k = stack.pop()
                 if done[i]:

@@ -101,10 +101,8 @@ _sub_zero = _unit(lambda v, k: v == 0 and (k == "i" or (k == "f" and not _neg_ze
 def _involution(op):
     def rule(node, ctx):
         inner = _arg(node)
-        if _is_op(inner, op):
-            x = _arg(inner)
-            return x if x is not None and _same(x, node) else None
-        return None
+        x = _arg(inner) if _is_op(inner, op) else None
+        return x if x is not None and _same(x, node) else None
 
     return rule
 
@@ -152,8 +150,7 @@ def _transpose_transpose(node, ctx):
     if not _is_op(inner, "transpose"):
         return None
     x, p = inner._args
-    q = node._args[1]
-    return ctx.norm(transpose(x, tuple(p[i] for i in q)))
+    return ctx.norm(transpose(x, tuple(p[i] for i in node._args[1])))
 
 
 def _collapse(op, build):
@@ -172,9 +169,7 @@ def _reshape_unit_transpose(node, ctx):
         return None
     x, perm = inner._args
     moved = [i for i in perm if x._shape[i] != 1]
-    if moved != sorted(moved):
-        return None
-    return ctx.norm(reshape(x, node._shape))
+    return ctx.norm(reshape(x, node._shape)) if moved == sorted(moved) else None
 
 
 def _getitem_full(node, ctx):
@@ -182,10 +177,8 @@ def _getitem_full(node, ctx):
     if type(x) is not LazyArray or x._shape != node._shape:
         return None
     key = key if type(key) is tuple else (key,)
-    for k in key:
-        if not (k is Ellipsis or (type(k) is slice and k == slice(None))):
-            return None
-    return x
+    full = all(k is Ellipsis or (type(k) is slice and k == slice(None)) for k in key)
+    return x if full else None
 
 
 # Rule(name, op it rewrites, rewrite); all bit-for-bit (see the module docstring).
@@ -249,7 +242,7 @@ def simplify(
         The rules to use (default: all of :data:`RULES`).
     exact : bool, optional
         Only bit-for-bit rules (all of :data:`RULES` are).
-    copy : as in :func:`lazyray.passes.dce`
+    copy : as in :func:`lazyray.passes.cse`
     stats : as in :func:`lazyray.passes.lower`
 
     Returns
