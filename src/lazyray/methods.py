@@ -22,11 +22,9 @@ def _delegate(name, module, func, **fixed):
         target = getattr(importlib.import_module(f"lazyray.{module}"), func)
         return target(self, *args, **fixed, **kwargs)
 
-    extra = ", ".join(f"{k}={v!r}" for k, v in fixed.items())
+    extra = "".join(f", {k}={v!r}" for k, v in fixed.items())
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = (
-        f"Same as :func:`lazyray.{module}.{func}` (self, ...{', ' + extra if extra else ''})."
-    )
+    method.__doc__ = f"Same as :func:`lazyray.{module}.{func}` (self, ...{extra})."
     return method
 
 

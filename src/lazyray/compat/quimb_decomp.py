@@ -214,8 +214,7 @@ def qr_stabilized(x, absorb=1, **kwargs) -> tuple:
 
     Parameters
     ----------
-    x : LazyArray
-        A matrix or a batch of matrices, ``(..., m, n)``.
+    x : as in :func:`svd_truncated`
     absorb : int or str, optional
         quimb's absorb mode (``1``/``"right"``: QR, ``-1``/``"left"``: LQ,
         ``"lorthog"``, ``"rfactor"``...).

@@ -111,9 +111,8 @@ class InputChecks:
             if spec is pytree.LEAF:
                 paths.append(path)
                 continue
-            keys, specs = spec[1], spec[2]
-            if keys is None:
-                keys = range(len(specs))
+            specs = spec[2]
+            keys = range(len(specs)) if spec[1] is None else spec[1]
             stack.extend(reversed([(s, f"{path}[{k!r}]") for k, s in zip(keys, specs)]))
         return f"input {i} (inputs{paths[i]}) of the Function"
 

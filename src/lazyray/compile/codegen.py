@@ -95,8 +95,7 @@ def as_string(node: LazyArray, params: dict) -> str:
     >>> params["multiply_1"].tolist()
     [0.0, 2.0, 4.0]
     """
-    if params is None:
-        params = {}
+    params = {} if params is None else params
     if node._fn is None or node._data is not None:
         if node._data is None:
             raise ValueError("a Variable has no source: it is an input of the graph")
@@ -278,8 +277,7 @@ def render(
     ``return``; the names given to the inputs are appended to
     ``input_names`` when it is a list.
     """
-    if params is None:
-        params = {}
+    params = {} if params is None else params
     w = _Writer(prog, params)
     names = {i: w.fresh(f"x{i}") for i in range(prog.n_in)}
     in_names = [names[i] for i in range(prog.n_in)]

@@ -141,10 +141,8 @@ def partition(
     ([0], True)
     """
     label = _scheduler_label(scheduler)
-    if workers is None:
-        workers = _default_workers(label, scheduler)
-    if overhead is None:
-        overhead = OVERHEAD.get(label, OVERHEAD["distributed"])
+    workers = _default_workers(label, scheduler) if workers is None else workers
+    overhead = OVERHEAD.get(label, OVERHEAD["distributed"]) if overhead is None else overhead
     comm = None if label in ("threads", "sync") else NETWORK_BYTES_PER_SECOND
     setting = (workers, overhead, comm, label)  # (as Plan takes them)
     out_leaves = []
@@ -401,7 +399,5 @@ def per_slot(deps, task_of, extra, w, workers: int) -> tuple:
 
 
 def _is_key(node: LazyArray, scatter_min: int) -> bool:
-    data = node._data
-    if data is None or not (hasattr(data, "shape") and hasattr(data, "dtype")):
-        return False
-    return nbytes(node) >= scatter_min
+    data = node._data  # (None has neither attribute)
+    return hasattr(data, "shape") and hasattr(data, "dtype") and nbytes(node) >= scatter_min

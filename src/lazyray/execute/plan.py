@@ -115,13 +115,8 @@ class Plan:
     """
 
     def __init__(self, tasks, inputs, out_spec, out_refs, workers, overhead, comm, scheduler):
-        self.tasks = tasks
-        self.inputs = inputs
-        self.out_spec = out_spec
-        self.out_refs = out_refs
-        self.workers = workers
-        self.overhead = overhead
-        self.scheduler = scheduler
+        self.tasks, self.inputs, self.out_spec, self.out_refs = tasks, inputs, out_spec, out_refs
+        self.workers, self.overhead, self.scheduler = workers, overhead, scheduler
         self.sequential = sum(t.cost for t in tasks) + (overhead if tasks else 0.0)
         costs = [t.cost for t in tasks]
         preds = [t.deps for t in tasks]

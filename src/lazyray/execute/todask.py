@@ -105,8 +105,7 @@ def compute_with_scheduler(
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        What to compute.
+    outputs : as in :func:`lazyray.partition`
     scheduler : str or distributed.Client
         ``"threads"``, ``"sync"``, ``"processes"``, ``"distributed"`` (the
         current client) or a client; ``None`` runs :func:`lazyray.compute`.
@@ -223,8 +222,7 @@ def to_dask(
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        What to compute.
+    outputs : as in :func:`compute_with_scheduler`
     client : distributed.Client, optional
         Scatter big arrays to its cluster now (each sent once) instead of
         embedding them in the graph; also sizes the cut for its threads.

@@ -35,8 +35,7 @@ def set_implicit_compute(value: bool) -> bool:
     >>> lazyray.set_implicit_compute(old)
     False
     """
-    old = _IMPLICIT[0]
-    _IMPLICIT[0] = bool(value)
+    old, _IMPLICIT[0] = _IMPLICIT[0], bool(value)
     return old
 
 

@@ -303,9 +303,7 @@ class LazyArray(ConversionMixin):
         >>> u.size, u.deps[0].size, u.deps[0].ndim
         (12, 24, 3)
         """
-        if type(self._dtype) is tuple:
-            return sum(prod(s) for s in self._shape)
-        return prod(self._shape)
+        return sum(map(prod, self._shape)) if type(self._dtype) is tuple else prod(self._shape)
 
     @property
     def dtype(self):
@@ -319,9 +317,7 @@ class LazyArray(ConversionMixin):
         (dtype('float32'), True, 4)
         """
         d = self._dtype
-        if type(d) is tuple:
-            return tuple(map(dtype_object, d))
-        return dtype_object(d)
+        return tuple(map(dtype_object, d)) if type(d) is tuple else dtype_object(d)
 
     @property
     def itemsize(self):

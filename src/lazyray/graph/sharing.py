@@ -406,8 +406,7 @@ class _SharedIntermediates(contextlib.ContextDecorator):
 @contextlib.contextmanager
 def no_sharing() -> Iterator[None]:
     """Suspend sharing in this thread (graph passes build nodes under it)."""
-    old = SHARING.cache
-    SHARING.cache = None
+    old, SHARING.cache = SHARING.cache, None
     try:
         yield
     finally:

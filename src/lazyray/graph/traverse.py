@@ -158,8 +158,7 @@ def ascend(lz) -> Iterator[LazyArray]:
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        Output node(s) of the graph.
+    lz : as in :func:`descend`
 
     >>> import lazyray
     >>> x = lazyray.Variable((2,))

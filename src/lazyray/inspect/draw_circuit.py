@@ -87,8 +87,7 @@ def plot_circuit(
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`lazyray.inspect.show.show`
     color_by : {"function", "id"}, optional
         Colour nodes and wires by op name or by node.
     colors : dict, optional

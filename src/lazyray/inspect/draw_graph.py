@@ -73,8 +73,7 @@ def plot_graph(
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`lazyray.inspect.show.show`
     variables : sequence of LazyArray, optional
         With ``color_by="variables"``: nodes depending on them are drawn in
         ``var_color``, the others in ``const_color``, outputs in
@@ -89,8 +88,7 @@ def plot_graph(
         is.  Or a dict ``{i: (x, y)}`` by node index in
         :func:`lazyray.ascend` order.
     color_by : {"function", "variables", "id"}, optional
-    colors : dict, optional
-        Op name to colour overrides.
+    colors : as in :func:`lazyray.inspect.draw_circuit.plot_circuit`
     node_scale, node_alpha, edge_color, edge_alpha : optional
         Node size factor (markers grow with the log of the array size),
         transparency and edge style.

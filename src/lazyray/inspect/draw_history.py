@@ -181,16 +181,14 @@ def plot_history_functions(
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`plot_history_size_footprint`
     fn : callable, optional
         ``fn(node) -> number`` to plot instead of the node's size.
     log : float, optional
         Show values in this log base.
     bytes : bool, optional
         Sizes in bytes instead of elements.
-    colors : dict, optional
-        Op name to colour overrides.
+    colors : as in :func:`lazyray.inspect.draw_circuit.plot_circuit`
     kind : {"scatter", "lines", "image"}, optional
         Points, vertical bars, or an image of one pixel per node (row by
         row) whose opacity grows with the size.
@@ -285,14 +283,12 @@ def plot_history_stats(
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`plot_history_size_footprint`
     fn : str or callable, optional
         The statistic, as in :func:`lazyray.inspect.stats.history_stats`:
         ``'count'`` (default), ``'sizein'``, ``'sizeout'``, ``'bytesin'``,
         ``'bytesout'``, ``'flops'`` or ``fn(node) -> number``.
-    colors : dict, optional
-        Op name to colour overrides.
+    colors : as in :func:`plot_history_functions`
     kind : {"pie", "bar"}, optional
     top : int, optional
         Show the ``top`` largest ops; the rest are grouped as "other".

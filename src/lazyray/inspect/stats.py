@@ -223,8 +223,7 @@ def history_stats(lz, fn: str | Callable) -> dict:
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`history_size_footprint`
     fn : str or callable
         ``fn(node)`` giving a number (or None to skip the node), or one of
         ``'count'`` (nodes), ``'sizein'`` / ``'bytesin'`` (total size of the

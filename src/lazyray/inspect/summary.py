@@ -85,11 +85,8 @@ class Summary:
         inputs = ", ".join(
             f"{self.op_counts[k]} {k}" for k in ("array", "variable") if self.op_counts.get(k)
         )
-        unknown = (
-            f"; {self.unknown_flops} node(s) of unknown cost not counted"
-            if self.unknown_flops
-            else ""
-        )
+        n_unknown = self.unknown_flops
+        unknown = f"; {n_unknown} node(s) of unknown cost not counted" if n_unknown else ""
         lines = [
             "lazyray graph summary",
             f"  nodes    {self.num_nodes:,} ({self.num_ops:,} to compute, "
@@ -138,8 +135,7 @@ def summary(lz) -> Summary:
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`lazyray.inspect.show.show`
 
     Examples
     --------

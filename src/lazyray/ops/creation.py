@@ -178,8 +178,7 @@ def arange(
     check_device(op, device, like)
     if stop is None:
         start, stop = 0, start
-    if step is None:
-        step = 1
+    step = 1 if step is None else step
     for v in (start, stop, step):
         if type(v) is LazyArray:
             raise TypeError(

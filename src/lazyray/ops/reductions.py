@@ -226,8 +226,7 @@ def _moment(name, np_fn, x, axis, ddof, keepdims, dtype, where, correction):
         if ddof:  # as numpy: an explicit ddof=0 goes with a correction
             raise ValueError(f"{name}: ddof and correction can't be provided simultaneously")
         ddof = correction
-    if ddof is None:
-        ddof = DEFAULT_DDOF.get(x._backend, 0)
+    ddof = DEFAULT_DDOF.get(x._backend, 0) if ddof is None else ddof
     extra = {"ddof": ddof or None, **_kw(dtype, None, where)}
     return _reduce(name, x, axis, keepdims, np_fn, extra)
 

@@ -101,8 +101,7 @@ def dce(outputs, *, exact: bool = False, copy: bool = True, stats: dict | None =
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        The graph's outputs.
+    outputs : as in :func:`cse`
     exact : bool, optional
         Only apply bit-for-bit narrowings (see above).
     copy : as in :func:`cse`
@@ -133,8 +132,7 @@ def fold(outputs, variables=None, *, copy: bool = True, stats: dict | None = Non
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        The graph's outputs.
+    outputs : as in :func:`cse`
     variables : pytree of LazyArray, optional
         The inputs whose values are not known yet: those lazy arrays and
         every data-less :func:`~lazyray.Variable`; all other leaves are
@@ -223,8 +221,7 @@ def _optimize(
     constants); ``sub`` (a dict, with ``copy=False``): a lean result when the
     engine runs last, whose nodes kept on new operands are listed there (see
     :class:`.engine.Engine`)."""
-    if passes is None:
-        passes = DEFAULT_PASSES
+    passes = DEFAULT_PASSES if passes is None else passes
     fresh = True  # whether the current graph may still hold the user's nodes
     group = set()  # the features of consecutive named passes: one engine walk
     for p in (*passes, None):

@@ -202,8 +202,7 @@ def lower(
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        The graph's outputs.
+    outputs : as in :func:`lazyray.passes.cse`
     rules : sequence of Rule, optional
         The rules to use (default: all of :data:`RULES`).
     exact : bool, optional

@@ -201,8 +201,7 @@ def peak_memory(outputs, order=None, include_inputs: bool = True) -> int:
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        The graph's outputs.
+    outputs : as in :func:`lazyray.passes.cse`
     order : list of LazyArray, optional
         Every node of the graph in a topological order (default: the order of
         :func:`lazyray.ascend`).
@@ -233,8 +232,7 @@ def memory_order(outputs, include_inputs: bool = True) -> Schedule:
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        The graph's outputs.
+    outputs : as in :func:`lazyray.passes.cse`
     include_inputs : bool, optional
         Count the leaves in the peak.
 

@@ -236,8 +236,7 @@ def simplify(
 
     Parameters
     ----------
-    outputs : pytree of LazyArray
-        The graph's outputs.
+    outputs : as in :func:`lazyray.passes.cse`
     rules : sequence of Rule, optional
         The rules to use (default: all of :data:`RULES`).
     exact : bool, optional
