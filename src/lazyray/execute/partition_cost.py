@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from ..inspect.flops import _shape, node_flops
+from ..inspect.flops import node_flops, operand_shape
 from ..inspect.stats_memory import nbytes
 
 __all__ = ["costs", "number", "scan"]
@@ -150,7 +150,7 @@ def _memo_key(node, memo, b):
     args = node._args
     if memo != 2 or len(args or ()) < 2:
         return None
-    return (node._op, node._shape, node._dtype, b, _shape(args[0]), _shape(args[1]))
+    return (node._op, node._shape, node._dtype, b, operand_shape(args[0]), operand_shape(args[1]))
 
 
 def scan(outputs, stop=(), until=None) -> tuple:

@@ -43,21 +43,22 @@ _FREE_ELEMENTWISE = frozenset(("positive", "real", "imag", "astype", "conj"))
 _FREE_FAMILIES = frozenset(("movement", "indexing", "creation", "combine", "leaf"))
 
 
-def _shape(x) -> tuple:
+def operand_shape(x) -> tuple:
+    """The shape of an op's argument: a lazy array's, an array's, or ``()``."""
     return x._shape if type(x) is LazyArray else tuple(getattr(x, "shape", ()))
 
 
 def _size(x) -> int:
-    return math.prod(_shape(x))
+    return math.prod(operand_shape(x))
 
 
 def _contraction(node) -> int:
     op = node._op
     args = node._args
     if op == "einsum":
-        return einsum_flops(args[0], [_shape(a) for a in args[1:]])
+        return einsum_flops(args[0], [operand_shape(a) for a in args[1:]])
     a, b = args[0], args[1]
-    sa, sb = _shape(a), _shape(b)
+    sa, sb = operand_shape(a), operand_shape(b)
     out = math.prod(node._shape)
     if op == "tensordot":
         axes = (node._kwargs or {}).get("axes", ((), ()))
@@ -85,7 +86,7 @@ def _matrix_dims(shape) -> tuple:
 def _linalg(node) -> int:
     op = node._op[7:]  # strip "linalg."
     a = node._args[0]
-    sa = _shape(a)
+    sa = operand_shape(a)
     if op == "norm":
         kw = node._kwargs or {}
         if kw.get("ord") in (2, -2, "nuc") and len(sa) >= 2:
@@ -104,7 +105,7 @@ def _linalg(node) -> int:
             return b * (2 * n * n * m - 2 * n**3 // 3 + 4 * (m * m * n - m * n * n + n**3 // 3))
         return b * (4 * m * n * n - 4 * n**3 // 3)
     if op == "solve":
-        sb = _shape(node._args[1])
+        sb = operand_shape(node._args[1])
         k = 1 if len(sb) == 1 else sb[-1]
         batch = math.prod(node._shape[:-2]) if len(sb) > 1 else math.prod(node._shape[:-1])
         return max(batch, 1) * (2 * n**3 // 3 + 2 * n * n * k)
@@ -158,10 +159,10 @@ def node_flops(node: LazyArray) -> int | None:
     if family in _FREE_FAMILIES:
         kw = node._kwargs or {}
         if op == "trace":
-            s = _shape(node._args[0])
+            s = operand_shape(node._args[0])
             return math.prod(node._shape) * min(s[kw.get("axis1", 0)], s[kw.get("axis2", 1)])
         if op in ("sort", "argsort"):
-            s = _shape(node._args[0])
+            s = operand_shape(node._args[0])
             n = _size(node._args[0])
             axis = kw.get("axis")
             k = s[axis] if axis is not None else n
