@@ -374,3 +374,32 @@ def test_getitem_operands_are_x_and_lazy_indices_only(key):
     z = x[i, 1:]
     assert z.deps == (x, i)
     np.testing.assert_array_equal(z.compute(), data[np.array([3, 0]), 1:])
+
+
+def test_int_and_slice_keys_match_numpy_shape_and_errors():
+    # the common keys (ints and slices only) take a short path: random ones,
+    # out-of-range ints, zero and non-int steps included, against numpy
+    import random
+
+    rng = random.Random(0)
+    x = np.arange(60.0).reshape(5, 4, 3)
+    lx = lr.array(x)
+    bounds = [None, -9, -2, 0, 1, 3, 8]
+    for _ in range(3000):
+        key = []
+        for _ in range(rng.randint(0, 4)):
+            if rng.random() < 0.4:
+                key.append(rng.randint(-7, 7))
+            else:
+                step = rng.choice([None, 1, 2, -1, -2, 3, 0, 1.5])
+                key.append(slice(rng.choice(bounds), rng.choice(bounds), step))
+        key = key[0] if len(key) == 1 and rng.random() < 0.3 else tuple(key)
+        try:
+            want = x[key]
+        except (IndexError, TypeError, ValueError) as e:
+            with pytest.raises(type(e)):
+                lx[key]
+            continue
+        got = lx[key]
+        assert got.shape == want.shape, key
+        assert np.array_equal(got.compute(), want), key

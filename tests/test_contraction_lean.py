@@ -170,3 +170,95 @@ def test_shared_numpy_leaves_by_identity():
         assert lazyray.array(a) is lazyray.array(a)
         assert lazyray.array(a) is not lazyray.array(a.copy())
         assert lazyray.array([1.0, 2.0]) is lazyray.array([1.0, 2.0])
+
+
+# ------------------------------------- two-operand einsum planned as tensordot
+
+PAIR_EINSUMS = [
+    # (equation, shapes, planned as one tensordot); big enough for numpy's
+    # optimized einsum (smaller ones call its plain einsum)
+    ("ab,apc->bpc", [(30, 20), (30, 4, 25)], True),
+    ("bpc,bpd->cd", [(20, 3, 25), (20, 3, 30)], True),
+    ("ij,jk->ki", [(30, 20), (20, 40)], True),  # a transposed result
+    ("ij,ij->", [(100, 90), (100, 90)], True),  # a 0-d result
+    ("i,j->ji", [(90,), (100,)], True),  # an outer product
+    ("ijk,kj->i", [(30, 20, 25), (25, 20)], True),  # contracted in another order
+    ("ij,jk->ijk", [(20, 30), (30, 40)], False),  # j kept from both
+    ("ij,jk->k", [(20, 30), (30, 40)], False),  # i summed from one operand
+    ("ii,ij->j", [(30, 30), (30, 40)], False),  # a repeated label
+    ("...j,jk->...k", [(5, 6, 30), (30, 40)], False),  # an ellipsis
+    ("ij,jk->ik", [(30, 1), (20, 40)], False),  # a broadcast 1 (numpy's einsum)
+]
+
+
+@pytest.mark.parametrize("eq, shapes, planned", PAIR_EINSUMS)
+def test_pair_einsum_planned_as_tensordot_matches_numpy(eq, shapes, planned):
+    from lazyray.ops.einsum_numpy import PairEinsum
+
+    rng = np.random.default_rng(1)
+    xs = [rng.normal(size=s) for s in shapes]
+    node = lazyray.einsum(eq, *map(lazyray.array, xs))
+    assert isinstance(node._fn, PairEinsum) is planned  # the structure chosen
+    got = node.compute()
+    plain = np.einsum(eq, *xs)
+    assert type(got) is type(plain)  # a numpy scalar for a 0-d result
+    assert np.shape(got) == np.shape(plain) and got.dtype == plain.dtype
+    np.testing.assert_allclose(got, np.einsum(eq, *xs, optimize=True), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(got, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_pair_einsum_plan_falls_back_on_other_operands():
+    from lazyray.ops.einsum_numpy import PairEinsum
+
+    fn = PairEinsum.of("ij,jk->ki", ((3, 4), (4, 5)))
+    a, b = np.arange(12.0).reshape(3, 4), np.arange(20.0).reshape(4, 5)
+    # other shapes than planned (a Function with check_inputs=False) and
+    # subclasses go to numpy's einsum
+    a2, b2 = np.arange(8.0).reshape(2, 4), np.arange(8.0).reshape(4, 2)
+    assert np.array_equal(fn("ij,jk->ki", a2, b2), np.einsum("ij,jk->ki", a2, b2))
+    m = np.ma.masked_array(a)
+    assert np.array_equal(fn("ij,jk->ki", m, b), np.einsum("ij,jk->ki", a, b))
+    assert np.array_equal(fn("ij,jk->ki", a, b), (a @ b).T)
+
+
+def test_pair_einsum_plan_is_not_used_for_integers_by_default():
+    # numpy's plain einsum for integer operands (exact in every order anyway)
+    a = lazyray.array(np.arange(2000).reshape(40, 50))
+    b = lazyray.array(np.arange(2000).reshape(50, 40))
+    node = lazyray.einsum("ij,jk->ik", a, b)
+    assert node._fn is not None and type(node._fn).__name__ != "PairEinsum"
+    assert np.array_equal(
+        node.compute(), np.arange(2000).reshape(40, 50) @ np.arange(2000).reshape(50, 40)
+    )
+
+
+def test_random_pair_einsums_match_numpy():
+    # random two-operand equations (contracted, kept, batch, summed and
+    # repeated labels, permuted outputs) big enough for the optimized path
+    rng = np.random.default_rng(7)
+    planned = 0
+    for _ in range(150):
+        labels = list("abcdefg")
+        rng.shuffle(labels)
+        size = {c: int(rng.integers(1, 6)) for c in labels}
+        if rng.random() < 0.5:  # a pure contraction: one tensordot
+            k, fa, fb = (int(n) for n in rng.integers(0, 3, size=3))
+            both, free_a, free_b = labels[:k], labels[k : k + fa], labels[k + fa : k + fa + fb]
+            ta = "".join(rng.permutation(both + free_a))
+            tb = "".join(rng.permutation(both + free_b))
+            out = "".join(rng.permutation(free_a + free_b))
+        else:
+            ta = "".join(rng.choice(labels, size=rng.integers(1, 5)))
+            tb = "".join(rng.choice(labels, size=rng.integers(1, 5)))
+            pool = sorted(set(ta + tb))
+            out = "".join(rng.permutation([c for c in pool if rng.random() < 0.6]))
+        eq = f"{ta},{tb}->{out}"
+        dtype = rng.choice([np.float64, np.float32, np.complex128])
+        xs = [(rng.normal(size=[size[c] * 3 for c in t]) + 0.5).astype(dtype) for t in (ta, tb)]
+        node = lazyray.einsum(eq, *map(lazyray.array, xs))
+        planned += type(node._fn).__name__ == "PairEinsum"
+        got, want = node.compute(), np.einsum(eq, *xs)
+        assert np.shape(got) == want.shape and got.dtype == want.dtype, eq
+        rtol = 1e-4 if dtype == np.float32 else 1e-11
+        np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * 100, err_msg=eq)
+    assert planned >= 10  # the planned kernel was exercised

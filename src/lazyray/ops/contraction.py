@@ -26,6 +26,7 @@ from .common import (
     pair_operands,
 )
 from .cost import einsum_flops
+from .einsum_numpy import PairEinsum, einsum_optimized
 
 __all__ = "dot einsum inner kron matmul outer tensordot vdot vecdot".split()
 
@@ -439,28 +440,30 @@ def einsum(*operands, optimize=False):
     infos = [info(x) for x in arrays]
     shapes = tuple(s for s, _ in infos)
     try:
-        eq, shape, blas = _einsum_rule(eq, shapes)
+        eq, shape, blas, pair = _einsum_rule(eq, shapes)
     except TypeError:  # unhashable subscripts: the uncached rule says why
-        eq, shape, blas = _einsum_rule.__wrapped__(eq, shapes)
+        eq, shape, blas, pair = _einsum_rule.__wrapped__(eq, shapes)
     dtype = array_result_type("einsum", backend, arrays, tuple(k for _, k in infos))
     node = make("einsum", (eq, *arrays), None, shape, dtype, backend=backend)
     # as autoray does lazily: numpy's BLAS-backed, path-optimized einsum for big
-    # contractions (its path search costs more than it saves on small ones)
+    # contractions (its path search costs more than it saves on small ones); a
+    # pair that is one tensordot skips the search (planned from the shapes)
     optimized = optimize is not False and optimize is not None
     if backend == "numpy" and (
         optimized or (blas and dtype in _OPTIMIZE_DTYPES and all(k == dtype for _, k in infos))
     ):
-        node._fn = _einsum_optimized
+        node._fn = pair or einsum_optimized
     return node
 
 
 @lru_cache(maxsize=4096)
 def _einsum_rule(eq, shapes):
-    """``(canonical equation, output shape, worth numpy's optimize=True)``."""
+    """``(canonical equation, output shape, worth numpy's optimize=True,
+    its planned tensordot or None)``."""
     eq, shape = parse_einsum(eq, list(shapes))
     n = len(shapes)
     blas = n > 2 or (n == 2 and einsum_flops(eq, shapes) >= _EINSUM_BLAS_FLOPS)
-    return eq, shape, blas
+    return eq, shape, blas, PairEinsum.of(eq, shapes)
 
 
 #: contraction cost from which numpy's ``einsum(..., optimize=True)`` pays off
@@ -468,15 +471,3 @@ _EINSUM_BLAS_FLOPS = 8192
 #: dtypes for which numpy's optimized einsum computes what its plain einsum
 #: does (up to summation order), when every operand is of the result's dtype
 _OPTIMIZE_DTYPES = frozenset(("float32", "float64", "complex64", "complex128"))
-
-
-def _einsum_optimized(*operands):
-    import numpy as np
-
-    out = np.einsum(*operands, optimize=True)
-    # plain einsum gives a numpy scalar for a 0-d result, the optimized one a
-    # 0-d array: keep the type the other einsum paths give
-    return out[()] if type(out) is np.ndarray and out.ndim == 0 else out
-
-
-_einsum_optimized.__name__ = "einsum"

@@ -76,6 +76,16 @@ def getitem_shape(shape: tuple, key) -> tuple:
     op = "getitem"
     if type(key) is not tuple:
         key = (key,)
+    if len(key) <= len(shape):  # the common case: in-range ints and slices
+        out = []
+        for n, k in zip(shape, key):
+            if type(k) is int and -n <= k < n:
+                continue
+            if type(k) is not slice or not _int_slice(k):
+                break
+            out.append(len(range(*k.indices(n))))
+        else:
+            return (*out, *shape[len(key) :])
     entries = []
     n_ellipsis = 0
     for k in key:
@@ -132,8 +142,10 @@ def getitem_shape(shape: tuple, key) -> tuple:
         elif kind == "slice":
             try:
                 out.append(len(range(*v.indices(shape[d]))))
-            except TypeError:
-                raise IndexError(f"{op}: slice indices must be integers or None, got {v}") from None
+            except TypeError:  # numpy's error types
+                raise TypeError(f"{op}: slice indices must be integers or None, got {v}") from None
+            except ValueError as e:
+                raise ValueError(f"{op}: {e} ({v})") from None
             d += 1
         else:
             n = shape[d]
@@ -167,6 +179,11 @@ def getitem_shape(shape: tuple, key) -> tuple:
         pos = adv_pos if adjacent else 0
         out[pos:pos] = bshape
     return tuple(out)
+
+
+def _int_slice(k: slice) -> bool:
+    """Whether the bounds and step of ``k`` are ints or None."""
+    return all(type(v) is int or v is None for v in (k.start, k.stop, k.step)) and k.step != 0
 
 
 def getitem(x, key):
