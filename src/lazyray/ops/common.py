@@ -17,18 +17,8 @@ from ..graph.traverse import to_list
 
 register("item", OTHER, impl=operator.getitem)
 
-__all__ = [
-    "LazyArray",
-    "array",
-    "new_node",
-    "backend_of",
-    "constant",
-    "make",
-    "info",
-    "array_result_type",
-    "multi_output",
-    "pair_operands",
-]
+__all__ = """LazyArray array new_node backend_of constant make info array_result_type multi_output
+    pair_operands""".split()
 
 
 def backend_of(op: str, deps) -> str:

@@ -186,11 +186,8 @@ def arange(
                 f"give Python or numpy scalars (got a lazy {v.dtype} array of shape {v.shape})"
             )
     backend = _backend(like, backend)
-    if dtype is None:
-        # numpy's rule ignores the implicit start 0 and step 1: both are int64 anyway
-        name = arange_dtype(start, stop, step)
-    else:
-        name = supported_dtype(op, dtype)
+    # numpy's rule ignores the implicit start 0 and step 1: both are int64 anyway
+    name = arange_dtype(start, stop, step) if dtype is None else supported_dtype(op, dtype)
     n = arange_length(start, stop, step, dtypes.is_complex(name))
     if name not in dtypes._KNOWN:
         raise TypeError(f"arange: unsupported dtype {name}")
@@ -354,10 +351,8 @@ def linspace(
     keys = (ka, kb)
     try:  # numpy's rule, from numpy itself: inexact, Python scalars weak
         dt = dtypes.probe(np.linspace, keys, (("num", 2),))
-        if dtype is None:
-            name = dt
-        else:
-            name = dtypes.probe(np.linspace, keys, (("dtype", supported_dtype(op, dtype)),))
+        asked = None if dtype is None else (("dtype", supported_dtype(op, dtype)),)
+        name = dt if asked is None else dtypes.probe(np.linspace, keys, asked)
     except TypeError as e:
         raise TypeError(f"{op}: unsupported endpoints of dtypes {keys}: {e}") from None
     name = dtypes.finalize(backend, name, keys) if dtype is None else _dtype(name, backend, op=op)

@@ -39,16 +39,8 @@ from ..graph.registry import INDEXING, register
 from ..graph.shapes import as_index
 from .common import LazyArray, lazy, make, multi_output, named
 
-__all__ = [
-    "nonzero",
-    "unique_all",
-    "unique_counts",
-    "unique_inverse",
-    "unique_values",
-    "UniqueAllResult",
-    "UniqueCountsResult",
-    "UniqueInverseResult",
-]
+__all__ = """nonzero unique_all unique_counts unique_inverse unique_values UniqueAllResult
+    UniqueCountsResult UniqueInverseResult""".split()
 
 
 class UniqueAllResult(NamedTuple):

@@ -27,22 +27,8 @@ from ..graph.registry import CREATION, MOVEMENT, OTHER, register
 from ..graph.shapes import normalize_axis
 from .common import LazyArray, lazy, make, named
 
-__all__ = [
-    "fft",
-    "ifft",
-    "fftn",
-    "ifftn",
-    "rfft",
-    "irfft",
-    "rfftn",
-    "irfftn",
-    "hfft",
-    "ihfft",
-    "fftfreq",
-    "rfftfreq",
-    "fftshift",
-    "ifftshift",
-]
+__all__ = """fft ifft fftn ifftn rfft irfft rfftn irfftn hfft ihfft fftfreq rfftfreq fftshift
+    ifftshift""".split()
 
 _NORMS = ("backward", "ortho", "forward")
 

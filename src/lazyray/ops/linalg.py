@@ -38,23 +38,11 @@ from .reductions import reduced_shape
 from .torch_numpy import numpy_linalg
 
 #: this module's own ops, then the ones :mod:`lazyray.ops.linalg_api` adds
-__all__ = [
-    "cholesky",
-    "det",
-    "eig",
-    "eigh",
-    "eigvals",
-    "eigvalsh",
-    "inv",
-    "matrix_norm",
-    "matrix_power",
-    "norm",
-    "pinv",
-    "qr",
-    "slogdet",
-    "solve",
-    "svd",
-] + linalg_api.__all__
+__all__ = (
+    """cholesky det eig eigh eigvals eigvalsh inv matrix_norm matrix_power norm pinv qr
+    slogdet solve svd""".split()
+    + linalg_api.__all__
+)
 
 
 def _eig_impl(backend):

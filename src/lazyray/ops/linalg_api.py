@@ -30,24 +30,8 @@ from .portable import _promoting
 from .reductions import reduced_shape
 from .torch_numpy import numpy_linalg
 
-__all__ = [
-    "EigResult",
-    "EighResult",
-    "QRResult",
-    "SlogdetResult",
-    "SVDResult",
-    "cross",
-    "diagonal",
-    "matmul",
-    "matrix_rank",
-    "matrix_transpose",
-    "outer",
-    "svdvals",
-    "tensordot",
-    "trace",
-    "vecdot",
-    "vector_norm",
-]
+__all__ = """EigResult EighResult QRResult SlogdetResult SVDResult cross diagonal matmul matrix_rank
+    matrix_transpose outer svdvals tensordot trace vecdot vector_norm""".split()
 
 
 class EigResult(NamedTuple):
@@ -285,9 +269,8 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2) -> LazyArray:
     elif axis is not None:
         axis = normalize_axis(op, axis, nd)
     shape = reduced_shape(x._shape, axes, bool(keepdims))
-    kwargs = {"axis": axis, "keepdims": True if keepdims else None, "ord": ord}
-    if type(ord) is int and ord == 2:
-        kwargs["ord"] = None
+    ord_ = None if type(ord) is int and ord == 2 else ord
+    kwargs = {"axis": axis, "keepdims": True if keepdims else None, "ord": ord_}
     return make(op, (x,), kwargs, shape, d)
 
 

@@ -172,8 +172,7 @@ def swapaxes(a, axis1, axis2):
     """
     a = lazy("swapaxes", a)
     ndim = len(a._shape)
-    i = normalize_axis("swapaxes", axis1, ndim)
-    j = normalize_axis("swapaxes", axis2, ndim)
+    i, j = (normalize_axis("swapaxes", ax, ndim) for ax in (axis1, axis2))
     perm = list(range(ndim))
     perm[i], perm[j] = perm[j], perm[i]
     return transpose(a, perm)
@@ -430,8 +429,5 @@ def split(ary, indices_or_sections, axis=0):
         sizes = [n // k] * k
         static = k
     shapes = [ary._shape[:axis] + (s,) + ary._shape[axis + 1 :] for s in sizes]
-    return list(
-        multi_output(
-            "split", (ary, static), {"axis": axis}, shapes, [ary._dtype] * len(shapes), (ary,)
-        )
-    )
+    dts = [ary._dtype] * len(shapes)
+    return list(multi_output("split", (ary, static), {"axis": axis}, shapes, dts, (ary,)))

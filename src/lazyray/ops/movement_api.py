@@ -155,11 +155,8 @@ def repeat(x, repeats, /, axis=None) -> LazyArray:
             raise ValueError(f"repeat: repeats may not be negative, got {reps}")
         reps = 0  # numpy: nothing to repeat (the same empty result)
     total = sum(reps) if type(reps) is tuple else n * reps
-    if axis is None or not x._shape:
-        shape = (total,)
-    else:
-        shape = x._shape[:ax] + (total,) + x._shape[ax + 1 :]
     axis = None if axis is None or not x._shape else ax  # 0-d: flattening is the same
+    shape = (total,) if axis is None else x._shape[:axis] + (total,) + x._shape[axis + 1 :]
     return make(op, (x, reps), {"axis": axis}, shape, x._dtype, (x,))
 
 
@@ -206,8 +203,7 @@ def roll(x, /, shift, axis=None) -> LazyArray:
     items = sorted((a, s % shape[a]) for a, s in per_axis.items() if shape[a] and s % shape[a])
     if not items:
         return x
-    axes = tuple(a for a, _ in items)
-    shifts = tuple(s for _, s in items)
+    axes, shifts = zip(*items)
     return make(op, (x, shifts, axes), None, shape, x._dtype, (x,))
 
 

@@ -391,9 +391,7 @@ def numpy_typed(name, base=None, np_fn=None, probe="elementwise"):
         plans: dict = {}
 
         def plan(args, kwargs):
-            out = None
-            if probe is not None:
-                out = _result_dtypes(np_impl, args, kwargs, probe == "reduction")
+            out = _result_dtypes(np_impl, args, kwargs, probe == "reduction") if probe else None
             return _loop_dtypes(np_impl, args), out
 
         def call(*args, **kwargs):

@@ -30,7 +30,7 @@ from ..graph.node import supported_dtype
 from ..graph.registry import REDUCTION, register
 from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis, scalar_axis
 from . import portable
-from .common import LazyArray, constant, info, lazy, make
+from .common import LazyArray, constant, lazy, make
 from .movement import broadcast_to, concatenate, ravel
 from .portable_torch import register_typed
 from .reduce_impl import DEFAULT_DDOF, KEYWORDS, reduced_shape, reduction_impl
@@ -395,6 +395,5 @@ def diff(x, /, n: int = 1, axis: int = -1, prepend=None, append=None) -> LazyArr
         x = concatenate([*before, x, *after], axis=axis)
     shape = list(x._shape)
     shape[axis] = builtins.max(shape[axis] - n, 0)
-    dtype = info(x)[1]
     kwargs = {"n": n if n != 1 else None, "axis": axis}
-    return make("diff", (x,), kwargs, tuple(shape), dtype)
+    return make("diff", (x,), kwargs, tuple(shape), x._dtype)
