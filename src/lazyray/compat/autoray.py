@@ -69,9 +69,7 @@ def lazy_astype(x, dtype, **kwargs):
     from .. import ops
 
     x = array(x)
-    if isinstance(dtype, str) and dtype == x._dtype:
-        return x
-    return ops.astype(x, dtype)
+    return x if isinstance(dtype, str) and dtype == x._dtype else ops.astype(x, dtype)
 
 
 def lazy_to_numpy(x):

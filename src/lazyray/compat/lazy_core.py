@@ -101,9 +101,7 @@ def maybe_id(x):
     """autoray's key of one argument: arrays by identity, lists as tuples."""
     if hasattr(x, "shape"):
         return id(x)
-    if isinstance(x, list):
-        return tuple(x)
-    return x
+    return tuple(x) if isinstance(x, list) else x
 
 
 def hash_args_kwargs(fn_name: str, *args, **kwargs) -> str:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 import threading
 import types
+import warnings
 from collections.abc import Callable
+
+from autoray import do, infer_backend, to_numpy
 
 from .jit import JitFunction
 from .jit_keys import _Inline, _map_arrays, _walk
@@ -38,8 +41,6 @@ class AutoJit:
         return j
 
     def __call__(self, *args, backend=None, **kwargs):
-        from autoray import infer_backend
-
         leaves: list = []
         for a in (*args, *kwargs.values()):
             try:
@@ -53,8 +54,6 @@ class AutoJit:
         # arrays of another backend: the tape ("python"), without a warning
         compiler = _AUTORAY_COMPILERS.get(which)
         if which not in _AUTORAY_COMPILERS and (backend or self._backend):  # e.g. "tensorflow"
-            import warnings
-
             warnings.warn(
                 f"lazyray.autojit has no {which!r} compiler; running the tape",
                 RuntimeWarning,
@@ -72,7 +71,6 @@ class AutoJit:
 def _to_backend(tree, backend):
     """Convert the arrays of a pytree to ``backend`` (as autoray does for
     arrays returned by a compiler of another backend)."""
-    from autoray import do, to_numpy
 
     def conv(x):
         y = to_numpy(x)

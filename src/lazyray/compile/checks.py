@@ -5,6 +5,7 @@ caller can change what later calls compute (:func:`protect`)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import autoray
@@ -63,10 +64,8 @@ class InputChecks:
                 )
             got = dtype_name(a.dtype)
             if got == dt:
-                try:  # the fast check accepts this dtype object from now on
-                    self._alt_dtypes[i].add(a.dtype)
-                except TypeError:  # (unhashable)
-                    pass
+                with contextlib.suppress(TypeError):  # (unhashable)
+                    self._alt_dtypes[i].add(a.dtype)  # the fast check accepts it from now on
             elif _safe_cast(got, dt):
                 # a safe cast (int64 -> float64, float32 -> float64, ...) loses
                 # nothing and keeps the graph's static dtypes true

@@ -334,13 +334,11 @@ def render(
         else:
             assert code == GEN
             args = [tmpl(v) for v in a.args]
-            kw = a.kwargs
-            if kw and all(_plain_name(k) for k in kw):
+            kw = a.kwargs or {}
+            if all(_plain_name(k) for k in kw):
                 args += [f"{k}={tmpl(v)}" for k, v in kw.items()]
-            elif kw:
-                args.append(
-                    "**{" + ", ".join(f"{w.value(k)}: {tmpl(v)}" for k, v in kw.items()) + "}"
-                )
+            else:  # as a dict literal
+                args.append("**" + tmpl(_Rebuild(dict, list(kw.items()))))
         fname = w.fn(fn, op)
         new = w.fresh(f"{_ident(op)}_{count}")
         count += 1

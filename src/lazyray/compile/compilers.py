@@ -22,12 +22,15 @@ torch-compiled function is checked against the tape.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import types
 import warnings
 
 from ..graph import pytree
 from ..graph.dtypes import dtype_name
+from .tape import run
 
 __all__ = ["compile_function", "CompiledFunction", "COMPILERS"]
 
@@ -145,9 +148,6 @@ class CompiledFunction:
 def _user_stacklevel() -> int:
     """The ``stacklevel`` of ``warnings.warn`` that points at the first frame
     outside lazyray (called from the function that warns)."""
-    import os
-    import sys
-
     here = os.path.dirname(os.path.abspath(__file__))
     frame, level = sys._getframe(2), 2
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
@@ -223,8 +223,6 @@ def _input_checker(function, compiler):
 
 def _jax_compile(function, options: dict):
     import jax
-
-    from .tape import run
 
     prog = function._target("jax", None)
     slots = function._flat_out_slots()

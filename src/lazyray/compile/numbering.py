@@ -68,11 +68,7 @@ def number(outputs, inputs, sub=None) -> Numbered:
             add_last(-1)
             add_spec(None)
             continue
-        deps = node._deps
-        if sub:
-            new = sub.get(node)
-            if new is not None:
-                deps = new
+        deps = sub.get(node, node._deps) if sub else node._deps
         nd = len(deps)
         if nd == 1:
             j = getpos(deps[0])
@@ -82,11 +78,7 @@ def number(outputs, inputs, sub=None) -> Numbered:
                 run = [node]
                 d = deps[0]
                 while d._data is None and d._fn is not None:
-                    dd = d._deps
-                    if sub:
-                        new = sub.get(d)
-                        if new is not None:
-                            dd = new
+                    dd = sub.get(d, d._deps) if sub else d._deps
                     if len(dd) != 1:
                         break
                     run.append(d)
@@ -181,17 +173,11 @@ def spec(node):
     """``(code, fn, b, op, backend)`` of an op node on one or two
     dependencies that is one ``UN``, ``BINC`` or ``BIN`` instruction on them
     (``b``: the static argument of ``BINC``), else None."""
-    args = node._args
-    deps = node._deps
+    args, deps = node._args, node._deps
     if node._kwargs is not None:
         return None
-    if args is deps:
-        if len(deps) == 1:
-            code, b = UN, None
-        elif len(deps) == 2:
-            code, b = BIN, None
-        else:
-            return None
+    if args is deps and len(deps) in (1, 2):
+        code, b = (UN if len(deps) == 1 else BIN), None
     elif len(deps) == 1 and len(args) == 2 and args[0] is deps[0] and type(args[1]) in _ATOMS:
         code, b = BINC, args[1]
     else:

@@ -204,18 +204,10 @@ def plot_circuit(
                 guides, colors=node_rgb, linewidths=linewidth / 2, alpha=0.3, linestyles=":"
             )
         )
+        label = dict(ha="left", va="bottom", fontsize=fontsize, rotation=45, rotation_mode="anchor")
         for i, x in enumerate(nodes):
-            ax.text(
-                steps[i] - 0.25,
-                top,
-                names[i] + ("" if type(x._dtype) is tuple else str(list(x._shape))),
-                ha="left",
-                va="bottom",
-                color=node_rgb[i],
-                fontsize=fontsize,
-                rotation=45,
-                rotation_mode="anchor",
-            )
+            text = names[i] + ("" if type(x._dtype) is tuple else str(list(x._shape)))
+            ax.text(steps[i] - 0.25, top, text, color=node_rgb[i], **label)
         ax.set_aspect("equal")
     if legend:
         _legend(ax, names, color)

@@ -219,22 +219,10 @@ def plot_graph(
     if arrows and not three_d:
         from matplotlib.patches import FancyArrowPatch
 
+        arrow = dict(arrowstyle="-|>", mutation_scale=arrowsize, color=edge_color, alpha=edge_alpha)
+        arrow.update(lw=0.8, shrinkA=4, shrinkB=5, connectionstyle=connectionstyle, zorder=1)
         for a, b in zip(src, dst):
-            ax.add_patch(
-                FancyArrowPatch(
-                    xy[a],
-                    xy[b],
-                    arrowstyle="-|>",
-                    mutation_scale=arrowsize,
-                    color=edge_color,
-                    alpha=edge_alpha,
-                    lw=0.8,
-                    shrinkA=4,
-                    shrinkB=5,
-                    connectionstyle=connectionstyle,
-                    zorder=1,
-                )
-            )
+            ax.add_patch(FancyArrowPatch(xy[a], xy[b], **arrow))
     else:
         if three_d:  # the same edges as a 3-d collection
             from mpl_toolkits.mplot3d.art3d import Line3DCollection as LineCollection
@@ -265,23 +253,15 @@ def plot_graph(
                 rasterized=rasterize and not out,
             )
     if show_labels:
+        text = {"fontsize": font_size, "color": label_color, "alpha": label_alpha}
+        note = {"textcoords": "offset points", "rotation": label_rotation, "zorder": 4, **text}
         for i in range(n):
             if kinds[i] == "item":
                 continue
             if three_d:
-                ax.text(*xy[i], names[i], fontsize=font_size, color=label_color, alpha=label_alpha)
+                ax.text(*xy[i], names[i], **text)
             else:
-                ax.annotate(
-                    names[i],
-                    xy[i],
-                    xytext=(3, 3),
-                    textcoords="offset points",
-                    fontsize=font_size,
-                    color=label_color,
-                    alpha=label_alpha,
-                    rotation=label_rotation,
-                    zorder=4,
-                )
+                ax.annotate(names[i], xy[i], xytext=(3, 3), **note)
     if legend:
         _legend(ax, names, color)
     if not three_d and n:

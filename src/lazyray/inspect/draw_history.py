@@ -74,8 +74,7 @@ def plot_history_size_footprint(
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`lazyray.inspect.show.show`
     log : float, optional
         Show sizes in this log base.
     include_inputs, bytes, per_node : bool, optional
@@ -103,11 +102,9 @@ def plot_history_size_footprint(
     """
     from matplotlib.ticker import EngFormatter
 
-    y = np.asarray(
-        history_size_footprint(lz, include_inputs=include_inputs, bytes=bytes, per_node=per_node),
-        dtype=float,
-    )
+    y = np.asarray(history_size_footprint(lz, include_inputs, bytes, per_node), dtype=float)
     x = np.arange(y.size)
+    raster = rasterize if isinstance(rasterize, bool) else y.size > rasterize
     unit = "bytes" if bytes else "elements"
     with _style(style):
         fig, ax = _new_axes(ax, figsize, dpi=rasterize_dpi)
@@ -124,14 +121,7 @@ def plot_history_size_footprint(
             ax.set_ylabel(f"live {unit}")
             ax.yaxis.set_major_formatter(EngFormatter())
         ax.fill_between(
-            x,
-            0,
-            y,
-            step="mid",
-            alpha=alpha,
-            color=color,
-            linewidth=0,
-            rasterized=rasterize if isinstance(rasterize, bool) else y.size > rasterize,
+            x, 0, y, step="mid", alpha=alpha, color=color, linewidth=0, rasterized=raster
         )
         ax.set_xlim(-0.5, max(y.size - 0.5, 0.5))
         ax.set_ylim(0, max(float(y.max()) if y.size else 1.0, 1e-12) * 1.15)
@@ -348,14 +338,8 @@ def plot_history_stats(
             ax.set_yticks(list(ys), [k for k, _ in items], fontsize=8)
             ax.invert_yaxis()
             ax.set_xlabel(title)
+            note = dict(xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
             for y, (_, v) in zip(ys, items):
-                ax.annotate(
-                    fmt(v),
-                    (v, y),
-                    xytext=(3, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize=7,
-                )
+                ax.annotate(fmt(v), (v, y), **note)
     _finish(fig, show_and_close)
     return fig, ax

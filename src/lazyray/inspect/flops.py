@@ -57,8 +57,7 @@ def _contraction(node) -> int:
     args = node._args
     if op == "einsum":
         return einsum_flops(args[0], [operand_shape(a) for a in args[1:]])
-    a, b = args[0], args[1]
-    sa, sb = operand_shape(a), operand_shape(b)
+    sa, sb = operand_shape(args[0]), operand_shape(args[1])
     out = math.prod(node._shape)
     if op == "tensordot":
         axes = (node._kwargs or {}).get("axes", ((), ()))
@@ -69,7 +68,7 @@ def _contraction(node) -> int:
             return out
         return 2 * out * sa[-1]
     if op == "vdot":
-        return 2 * _size(a)
+        return 2 * math.prod(sa)
     if op == "vecdot":  # the contracted axis counts on the broadcast shape
         ax = (node._kwargs or {}).get("axis", -1)
         ax = ax - max(len(sa), len(sb)) if ax >= 0 else ax
@@ -85,23 +84,22 @@ def _matrix_dims(shape) -> tuple:
 
 def _linalg(node) -> int:
     op = node._op[7:]  # strip "linalg."
-    a = node._args[0]
-    sa = operand_shape(a)
+    sa = operand_shape(node._args[0])
+    kw = node._kwargs or {}
     if op == "norm":
-        kw = node._kwargs or {}
         if kw.get("ord") in (2, -2, "nuc") and len(sa) >= 2:
             b, m, n = _matrix_dims(sa)
             return b * (4 * m * n * n - 4 * n**3 // 3)
         return 2 * math.prod(sa)
     b, m, n = _matrix_dims(sa)
     if op == "svd":
-        if (node._kwargs or {}).get("full_matrices"):
+        if kw.get("full_matrices"):
             return b * (4 * m * m * n + 8 * m * n * n + 9 * n**3)
         return b * (14 * m * n * n + 8 * n**3)
     if op == "pinv":
         return b * (14 * m * n * n + 8 * n**3 + 2 * m * n * n)
     if op == "qr":
-        if (node._kwargs or {}).get("mode") == "complete":
+        if kw.get("mode") == "complete":
             return b * (2 * n * n * m - 2 * n**3 // 3 + 4 * (m * m * n - m * n * n + n**3 // 3))
         return b * (4 * m * n * n - 4 * n**3 // 3)
     if op == "solve":

@@ -11,8 +11,10 @@ Both are iterative and can be limited with ``max_lines``.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
+from ..graph.dtypes import dtype_name
 from ..graph.node import LazyArray
 from ..graph.pytree import LEAF, _container_text, children, kind_of, safe_repr
 from ..graph.traverse import ascend, find_lazy, to_list
@@ -80,18 +82,12 @@ def _fmt(x, name, limit=40) -> str:
         if keys is None or t is dict:
             return _container_text(t, keys, parts)
         return f"{t.__name__}({_container_text(dict, keys, parts)})"
-    try:
+    with contextlib.suppress(Exception):  # exotic or hostile objects: fall back to the repr
         if hasattr(x, "shape") and hasattr(x, "dtype") and not isinstance(x, (int, float, complex)):
-            from ..graph.dtypes import dtype_name
-
             return f"<{t.__name__} {_aval(tuple(x.shape), dtype_name(x.dtype))}>"
-    except Exception:  # exotic or hostile objects: fall back to the repr
-        pass
-    try:
+    with contextlib.suppress(Exception):
         if callable(x) and isinstance(getattr(x, "__name__", None), str):
             return x.__name__
-    except Exception:
-        pass
     return safe_repr(x, limit)
 
 
@@ -186,8 +182,7 @@ def _tree_lines(lz, filler, max_depth, show_args):
             # operands in argument order, repeats included (``x @ x``)
             deps = list(find_lazy((node._args, node._kwargs)))
             deps.sort(key=LazyArray.depth.fget, reverse=True)
-            for i, d in enumerate(deps):
-                stack.append((d, (i == 0, cols, depth + 1)))
+            stack.extend((d, (i == 0, cols, depth + 1)) for i, d in enumerate(deps))
 
 
 def show(
@@ -250,9 +245,7 @@ def show(
     """
     file = sys.stdout if file is None else file
     if style == "tree":
-        lines = tree_lines(
-            lz, filler=filler, max_lines=max_lines, max_depth=max_depth, show_args=show_args
-        )
+        lines = tree_lines(lz, filler, max_lines, max_depth, show_args)
     elif style == "listing":
         lines = _listing_lines(lz, max_lines=max_lines, show_args=show_args)
     else:

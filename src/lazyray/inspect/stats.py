@@ -147,8 +147,7 @@ def history_size_footprint(
 
     Parameters
     ----------
-    lz : pytree of LazyArray
-        The output(s) of the graph.
+    lz : as in :func:`lazyray.inspect.show.show`
     include_inputs : bool, optional
         Whether to count the inputs: if True they are all present at the
         start and freed after their last use.
@@ -244,13 +243,12 @@ def history_stats(lz, fn: str | Callable) -> dict:
     {'variable': 0, 'sin': 4, 'cos': 4, 'multiply': 8}
     """
     if not callable(fn):
-        try:
-            fn = _STATS[fn]
-        except KeyError:
+        if fn not in _STATS:
             raise ValueError(
                 f"history_stats: unknown statistic {fn!r}; "
                 f"use a callable or one of {sorted(_STATS)}"
-            ) from None
+            )
+        fn = _STATS[fn]
     stats: dict = collections.defaultdict(int)
     for node in ascend(lz):
         value = fn(node)
