@@ -99,6 +99,7 @@ CAMPAIGN_SEEDS = {
     17900000009926: "dask.array's linspace from -inf gives nan at stop, numpy's stop itself",
     17800000001381: "dask.array's fancy index beside a None fails while computing",
     18300000006983: "full(-2**63 - 1, dtype=bool) accepted where numpy raises OverflowError",
+    19200000002886: "where on torch's inverse of an int8 matrix: -0.0 where numpy has -6e-17",
 }
 #: the ``--max-stmts`` of the campaigns above that did not use the default 5
 CAMPAIGN_MAX_STMTS = {13000000019478: 8, 13100000005691: 10}

@@ -203,9 +203,13 @@ def levels(prog: Program, values: dict, kind: str) -> dict:
         # pivot where torch's finds an exact zero (slogdet sign -1 vs 0 of an
         # int matrix with two equal rows; seed 9973000017498)
         singular = kind in _OTHER_LIBRARY and s.op in _LINALG and _near_singular(values, s.refs)
+        # where selects by the truthiness of its condition: a float condition
+        # known only to CLOSE may be 0.0 on one side and -6e-17 on the other
+        # (numpy's inverse of an int8 matrix against torch's; seed 19200000002886)
+        by_truth = s.op == "where" and bool(refs) and refs[0].level == CLOSE
         for o in s.outs:
             dtype = np.asarray(values[o]).dtype
-            undefined = unordered or singular or (cast and not _inexact(dtype))
+            undefined = unordered or singular or by_truth or (cast and not _inexact(dtype))
             lv = UNCHECKED if undefined else _level(op, base, dtype, kind)
             out[o] = Level(lv, max(rtol, _rtol(values[o])), nan_free or lv == EXACT, not unstable)
     return out
