@@ -126,7 +126,10 @@ def find_deps(args: tuple, kwargs=None) -> tuple:
             return tuple(to_list((args, kwargs)))
     if kwargs:  # only called with kwargs that may hold lazy arrays
         return tuple(to_list((args, kwargs)))
-    if len(deps) > 1 and len({id(d) for d in deps}) < len(deps):
+    n = len(deps)
+    if n == 2:  # the common pair: one identity test
+        return (deps[0],) if deps[0] is deps[1] else tuple(deps)
+    if n > 2 and len({id(d) for d in deps}) < n:
         return tuple(to_list(deps))
     return tuple(deps)
 

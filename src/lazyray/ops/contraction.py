@@ -445,14 +445,7 @@ def einsum(*operands, optimize=False):
         eq, shape, blas, pair = _einsum_rule.__wrapped__(eq, shapes)
     keys = tuple(k for _, k in infos)
     dtype = array_result_type("einsum", backend, arrays, keys)
-    lazies = [x for x in arrays if type(x) is LazyArray]
-    # the deps of the common pair without find_deps' scan (a repeat: its scan)
-    deps = (
-        tuple(lazies)
-        if len(lazies) < 2 or len(lazies) == 2 and lazies[0] is not lazies[1]
-        else None
-    )
-    node = make("einsum", (eq, *arrays), None, shape, dtype, deps, backend)
+    node = make("einsum", (eq, *arrays), None, shape, dtype, backend=backend)
     # as autoray does lazily: numpy's BLAS-backed, path-optimized einsum for big
     # contractions (its path search costs more than it saves on small ones); a
     # pair that is one tensordot skips the search (planned from the shapes)
