@@ -328,6 +328,25 @@ def test_distributed_processes_cluster_and_scatter_once(process_client):
     assert same(compute_with_scheduler(make(), process_client, overhead=1e-6), sequential(make))
 
 
+def test_distributed_reuses_plan(process_client):
+    from lazyray.execute import plan_cache
+
+    plan_cache.clear()
+
+    def make(seed, size):
+        ys = chains(2, size=size, seed=seed)
+        return [ys[0] * ys[1], ys[1]]
+
+    for size in (100, 60):  # leaves over / under scatter_min (scattered / task constants)
+        for seed in (0, 5, 5):
+            got = compute_with_scheduler(
+                make(seed, size), process_client, overhead=1e-6, split=True
+            )
+            assert same(got, sequential(lambda s=seed, n=size: make(s, n)))
+    # one plan for the big leaves, and one per value of the small ones
+    assert len(plan_cache.PLANS) == 3
+
+
 def test_distributed_fine_grained_graph_is_one_exact_task(process_client):
     from lazyray.examples import gram_schmidt
     from lazyray.execute.scheduler import aligned

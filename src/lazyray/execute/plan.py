@@ -76,8 +76,8 @@ class Task:
     def node_of_op(self, k: int):
         """The node computed by op instruction ``k`` of :attr:`function`
         (counting ops only), or None when it cannot be told (a task compiled
-        with optimization)."""
-        if self._optimize is not False:
+        with optimization, or of a :meth:`Plan.detach` ed plan)."""
+        if self._optimize is not False or self._in_nodes is None:
             return None
         from ..compile.numbering import number as tape_number
 
@@ -126,6 +126,31 @@ class Plan:
 
     def __len__(self) -> int:
         return len(self.tasks)
+
+    def detach(self) -> Plan:
+        """Compile every task, then drop the references to the graph's nodes
+        (and so to the arrays of its leaves): inputs and task outputs become
+        leaves of the same shapes and dtypes, which is all a run reads; the
+        tasks then list no nodes.  Returns the plan itself.
+
+        >>> import lazyray, numpy as np
+        >>> x = lazyray.array(np.ones(3))
+        >>> plan = lazyray.partition([x.sum(), (2 * x).sum()], split=False, scatter_min=0)
+        >>> plan = plan.detach()
+        >>> plan.inputs[0].shape, plan.inputs[0]._data is None, plan.tasks[0].nodes
+        ((3,), True, [])
+        """
+        from ..graph.node import _leaf
+
+        def aval(v):
+            return _leaf("variable", None, v._shape, v._dtype, v._backend)
+
+        for t in self.tasks:
+            t.function  # noqa: B018 - compiled now: its nodes are dropped below
+            t.outputs = [aval(v) for v in t.outputs]
+            t._nodes, t._in_nodes = [], None
+        self.inputs = [aval(v) for v in self.inputs]
+        return self
 
     def __repr__(self) -> str:
         return (

@@ -54,6 +54,7 @@ __all__ = [
     "TaskRunner",
     "Packed",
     "dumps",
+    "remote_runners",
     "run_plan",
     "resolve",
     "blas_threads_for",
@@ -251,6 +252,17 @@ def packed(plan) -> list:
         token = uuid.uuid4().hex
         got = plan._packed = [Packed(f"{token}-{t}", dumps(r)) for t, r in enumerate(runners(plan))]
     return got
+
+
+def remote_runners(plan, client) -> list:
+    """Futures of the plan's :func:`packed` runners on ``client``'s
+    cluster: sent once to every worker (a run then sends only the futures'
+    keys, not the programs and their constants), and again when the cluster
+    lost them."""
+    got = getattr(plan, "_remote", None)
+    if got is None or got[0] is not client or any(f.status != "finished" for f in got[1]):
+        got = plan._remote = (client, client.scatter(packed(plan), hash=False, broadcast=True))
+    return got[1]
 
 
 def dumps(obj) -> bytes:

@@ -16,6 +16,7 @@ np.float64(15.0)
 from __future__ import annotations
 
 import contextlib
+import functools
 import uuid
 from typing import Any
 
@@ -23,16 +24,17 @@ from ..compile import function as _function
 from ..graph import pytree
 from ..graph.evaluate import _STRICT, _get_data, check_result, compute_nodes
 from ..graph.node import LazyArray
+from ..graph.sharing import freeze
 from ..graph.traverse import tree_map
 from .cluster import worker_slots, workers_of
-from .partitioning import partition
+from .partitioning import SCATTER_MIN_BYTES, partition
 from .plan import Plan
+from .plan_cache import PLANS, structure
 from .scheduler import (
     _in_process,
     blas_limit,
-    blas_threads_for,
     graph,
-    packed,
+    remote_runners,
     resolve,
     run_plan,
     runners,
@@ -124,6 +126,15 @@ def compute_with_scheduler(
         on ``"processes"`` and clusters).
     progbar : bool, optional
         dask's progress bar (local schedulers).
+    reuse_plan : bool, optional
+        Reuse the plan (cut and compiled tasks) made for an earlier graph of
+        the same structure, whose leaves held other values (default True:
+        :mod:`lazyray.execute.plan_cache`).  Every array leaf is then an
+        input of the plan, except on a cluster, where those below
+        ``scatter_min`` bytes stay task constants (sent with the task, once)
+        and a graph reuses a plan only if they hold the same values.  A run
+        of a reused plan that raises is run again with a new plan, whose
+        error names the node.
     **opts
         Options of :func:`lazyray.partition` (``workers``, ``overhead``,
         ``split``, ``scatter_min``).
@@ -149,27 +160,60 @@ def compute_with_scheduler(
         raise ValueError(
             "compute_with_scheduler: no scheduler given (lazyray.compute runs in this thread)"
         )
+    given = dict(opts)
     progbar = opts.pop("progbar", False)
     below = opts.pop("local_below", LOCAL_BELOW)
+    reuse = opts.pop("reuse_plan", True)
     run, opts = _split_opts(opts)
     kind, client = resolve(scheduler)
     if client is not None:  # asked once: for the cut, then for the run
         info = run["workers_info"] = workers_of(client)
         if info and "workers" not in opts:
             opts["workers"] = len(worker_slots(info))
-    plan = _partition(outputs, kind, client, optimize, opts)
     out_leaves = []
     pytree.flatten_nodes(outputs, out_leaves, "outputs")
-    local = kind in ("sync", "threads") or plan.sequential < below
-    if local and _as_traced(plan):
-        # one task in this process: the sequential run itself, without
-        # compiling the task (which would cost about as much as running it),
-        # nor, on a cluster, pickling and sending it for a short run
-        with blas_limit(blas_threads_for(plan, 1, run.get("blas_threads", "auto"))):
-            compute_nodes(out_leaves)
-        return tree_map(_get_data, outputs)
-    values = [v._data for v in plan.inputs]
-    flat = _run(plan, scheduler, values, run, progbar and client is None)
+    found = None
+    if reuse:
+        if kind != "distributed":  # no leaf is sent once: each is an input
+            opts.setdefault("scatter_min", 0)
+        found = structure(out_leaves, opts.get("scatter_min", SCATTER_MIN_BYTES))
+    key = kept = None
+    if found is not None:
+        key = (found[0], kind, id(client), freeze((optimize, below, sorted(opts.items())), []))
+        kept = PLANS.get(key)
+        if kept is not None and kept[3] is not client:
+            kept = None
+    if kept is None:
+        plan = _partition(outputs, kind, client, optimize, opts)
+        if (kind in ("sync", "threads") or plan.sequential < below) and _as_traced(plan):
+            if key is not None:  # (kept: the same graph will run here again)
+                PLANS.put(key, (None, (), (), client))
+            return _sequential(outputs, out_leaves, run)
+        values = [v._data for v in plan.inputs]
+    else:
+        plan, sources, consts, _ = kept
+        if plan is None:
+            return _sequential(outputs, out_leaves, run)
+        data = [v._data for v in found[1]]
+        values = [data[k] if k >= 0 else c for k, c in zip(sources, consts)]
+    futs = None
+    if key is not None and client is not None and not _in_process(run["workers_info"]):
+        futs = functools.partial(remote_runners, plan)  # kept on the cluster with the plan
+    try:
+        flat = _run(plan, scheduler, values, run, progbar and client is None, futs)
+    except Exception:
+        if kept is None:
+            raise
+        # a kept plan lists no nodes: run again with a new plan, whose
+        # error names the node that raised
+        PLANS.drop(key)
+        given["reuse_plan"] = False
+        return compute_with_scheduler(outputs, scheduler, optimize=optimize, **given)
+    if kept is None and key is not None:  # kept without the graph (nor its arrays)
+        at = {id(v): k for k, v in enumerate(found[1])}
+        sources = [at.get(id(v), -1) for v in plan.inputs]
+        consts = [None if k >= 0 else v._data for k, v in zip(sources, plan.inputs)]
+        PLANS.put(key, (plan.detach(), sources, consts, client))
     for node, v in zip(out_leaves, flat):
         if _STRICT[0] and node._data is None:
             check_result(node, v)
@@ -177,6 +221,16 @@ def compute_with_scheduler(
             node._data = v
             node._fn = node._args = node._kwargs = None
             node._deps = ()
+    return tree_map(_get_data, outputs)
+
+
+def _sequential(outputs, out_leaves, run):
+    """The sequential run itself, in this thread: without compiling the one
+    task (which would cost about as much as running it), nor, on a cluster,
+    pickling and sending it for a short run."""
+    n = run.get("blas_threads", "auto")
+    with blas_limit(None if n in (None, "auto") else max(1, int(n))):  # (one task)
+        compute_nodes(out_leaves)
     return tree_map(_get_data, outputs)
 
 
@@ -344,7 +398,6 @@ class ScheduledFunction:
         for t in self.plan.tasks:
             t.function  # noqa: B018 - compile now, not at the first call
         runners(self.plan)
-        self._remote = {}  # client -> futures of the runners
 
     def accepts(self, args) -> bool:
         """Whether a call with ``args`` runs as tasks (not on dask collections,
@@ -361,15 +414,9 @@ class ScheduledFunction:
         if client is not None:  # the workers asked once per call
             run = {**run, "workers_info": workers_of(client)}
             if not _in_process(run["workers_info"]):
-                futs = self._runner_futures
+                futs = functools.partial(remote_runners, self.plan)
         out = _run(self.plan, self.scheduler, values, run, runner_futures=futs)
         return pytree.rebuild(self.plan.out_spec, iter(out))
-
-    def _runner_futures(self, client):
-        futs = self._remote.get(client)
-        if futs is None or any(f.status != "finished" for f in futs):
-            futs = self._remote[client] = client.scatter(packed(self.plan), hash=False)
-        return futs
 
     def _serial_function(self):
         if self._serial is None:
