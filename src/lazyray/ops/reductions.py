@@ -26,11 +26,11 @@ import builtins
 import numpy as np
 
 from ..graph import dtypes
-from ..graph.node import supported_dtype
-from ..graph.registry import REDUCTION, register
+from ..graph.node import new_node, supported_dtype
+from ..graph.registry import REDUCTION, register, resolve
 from ..graph.shapes import broadcast_shapes, normalize_axes, normalize_axis, scalar_axis
 from . import portable
-from .common import LazyArray, constant, lazy, make
+from .common import LazyArray, constant, intern_kwargs, lazy, make
 from .movement import broadcast_to, concatenate, ravel
 from .portable_torch import register_typed
 from .reduce_impl import DEFAULT_DDOF, KEYWORDS, reduced_shape, reduction_impl
@@ -40,6 +40,16 @@ __all__ = """all any argmax argmin count_nonzero cumprod cumsum cumulative_prod 
 
 
 def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty_ok=True):
+    if (
+        type(x) is LazyArray
+        and not keepdims
+        and x._shape
+        and (axis is None or type(axis) is int)
+        and (extra is None or builtins.all(v is None for v in extra.values()))
+    ):
+        node = _plain(name, x, axis, np_fn, empty_ok)
+        if node is not None:
+            return node
     x = lazy(name, x)
     if single_axis and isinstance(axis, (tuple, list)):
         raise TypeError(f"{name}: axis must be an integer or None, got {axis!r}")
@@ -68,6 +78,42 @@ def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty
         axis = tuple(axis)
     kwargs = {"axis": axis, "keepdims": True if keepdims else None, **extra, "where": where}
     return make(name, (x,), kwargs, shape, dtype)
+
+
+#: ``(op, dtype, backend) -> (result dtype, function)`` of a reduction with no keyword
+_PLAIN: dict = {}
+#: the interned kwargs ``{"axis": a}`` (:func:`~lazyray.ops.common.intern_kwargs`)
+_AXIS_KW: dict = {}
+
+
+def _plain(name, x, axis, np_fn, empty_ok):
+    """:func:`_reduce` of a lazy array of at least one dimension over one
+    in-range int ``axis`` or all (``None``), with no keyword: the node it
+    makes, built at once; None for anything else (an empty reduction with no
+    identity: :func:`_reduce` raises)."""
+    shape = x._shape
+    nd = len(shape)
+    if axis is None:
+        if not empty_ok and 0 in shape:
+            return None
+        out, kw = (), None
+    elif -nd <= axis < nd:
+        if axis < 0:
+            axis += nd
+        if not empty_ok and shape[axis] == 0:
+            return None
+        out = shape[:axis] + shape[axis + 1 :]
+        kw = _AXIS_KW.get(axis)
+        if kw is None:
+            kw = _AXIS_KW[axis] = intern_kwargs({"axis": axis})[0]
+    else:
+        return None
+    backend = x._backend
+    key = (name, x._dtype, backend)
+    got = _PLAIN.get(key)
+    if got is None:
+        got = _PLAIN[key] = (_result_dtype(name, x, np_fn, None), resolve(backend, name))
+    return new_node(name, got[1], (x,), kw, out, got[0], backend, (x,))
 
 
 def _result_dtype(name, x, np_fn, dtype):
