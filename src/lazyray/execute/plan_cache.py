@@ -33,6 +33,7 @@ from ..graph.node import LazyArray
 from ..graph.sharing import _STATIC_KWARGS, freeze
 from ..inspect.stats_memory import nbytes
 from ..passes.hashcons import _static
+from .partition_cost import number
 
 __all__ = ["structure", "Key", "PlanCache", "PLANS", "SIZE", "clear"]
 
@@ -69,58 +70,28 @@ def structure(outputs: list, scatter_min: int = 0) -> tuple | None:
 
 
 def _structure(outputs, scatter_min):
-    pos = {}  # node -> index (nodes hash by identity)
-    get = pos.get
+    nodes, deps, pos = number(outputs, ())
     items, leaves, keep = [], [], []
     add = items.append
     static = _STATIC_KWARGS
-    stack = list(reversed(outputs))
-    push, pop = stack.append, stack.pop
-    while stack:
-        node = stack[-1]
-        if node in pos:
-            pop()
-            continue
-        if node._fn is None or node._data is not None:
-            pop()
+    for node, d in zip(nodes, deps):
+        if d is None:  # a leaf
             item = _leaf_item(node, scatter_min)
             if item is None:
                 return None
-            pos[node] = len(items)
-            add(item)
             leaves.append(node)
-            continue
-        deps = node._deps
-        if len(deps) == 1:
-            j = get(deps[0])
-            if j is None:
-                push(deps[0])
-                continue
-            ix = (j,)
-        elif len(deps) == 2:
-            j0, j1 = get(deps[0]), get(deps[1])
-            if j0 is None or j1 is None:
-                if j1 is None:
-                    push(deps[1])
-                if j0 is None:
-                    push(deps[0])
-                continue
-            ix = (j0, j1)
         else:
-            ix = tuple([get(d) for d in deps])
-            if None in ix:
-                stack.extend([d for d, j in zip(deps, ix) if j is None])
-                continue
-        pop()
-        kw = node._kwargs
-        if node._args is deps and (kw is None or id(kw) in static):
-            kw = None if kw is None else id(kw)
-            item = (node._op, node._fn, node._backend, node._shape, node._dtype, kw, ix)
-        else:
-            item = _op_item(node, deps, pos, keep)
-            if item is None:
-                return None
-        pos[node] = len(items)
+            kw = node._kwargs
+            nd = node._deps
+            if node._args is nd and (kw is None or id(kw) in static):
+                kw = None if kw is None else id(kw)
+                # (number's index tuple, unless it merged a repeated operand)
+                ix = d if len(d) == len(nd) else tuple([pos[x] for x in nd])
+                item = (node._op, node._fn, node._backend, node._shape, node._dtype, kw, ix)
+            else:
+                item = _op_item(node, nd, pos, keep)
+                if item is None:
+                    return None
         add(item)
     add(tuple([pos[o] for o in outputs]))
     try:
