@@ -24,7 +24,8 @@ bit with the sequential run of the same mode; dask.array's by its largest
 relative difference.
 
 Timings are medians over interleaved repeats (the order rotated every
-repeat), trace included (it is the same code for every implementation).
+repeat; at least 15 for the cotengra contraction, whose 60 ms runs on 2 shared
+cores are noisy), trace included (it is the same code for every implementation).
 lazyray sends an input array to a cluster once (a repeat reuses it);
 dask.array embeds its inputs in every graph.  Options: ``--quick`` (small
 sizes, one repeat), ``--repeats N``, ``--no-dask-gs`` (skip dask.array on
@@ -286,7 +287,7 @@ def main(argv=None):
                 # shared cores are noisy); the first run of an implementation
                 # plans and compiles (later ones reuse the plan: plan_cache)
                 reps = repeats if heavy else max(repeats, 3)
-                reps = max(reps, 7) if key == "cotengra" else reps
+                reps = max(reps, 15) if key == "cotengra" else reps
                 plan_cache.clear()
                 med, times, checks, ref = measure(key, f, xs, runs, reps, blas1)
                 if dask_run:  # dask.array alone: it takes from seconds to minutes
@@ -331,8 +332,9 @@ def write(out, rows, raw, load0, repeats, quick):
         f"{os.cpu_count()} CPU(s), load average {load0[0]:.2f} before and {load1[0]:.2f} "
         f"after the run (other processes share the cores: ratios are indicative); "
         f"dask {dask.__version__}, distributed {distributed.__version__}, numpy "
-        f"{np.__version__}.  Medians of {repeats} interleaved repeat(s) (dask.array: run "
-        f"alone after them){' at quick sizes' if quick else ''}.  *run*: from the traced "
+        f"{np.__version__}.  Medians of {repeats} interleaved repeat(s) (the cotengra "
+        "contraction: at least 15, Gram-Schmidt: at least 3; dask.array: run alone after "
+        f"them){' at quick sizes' if quick else ''}.  *run*: from the traced "
         "graph to the values; *total*: trace + run; speed-ups are sequential / time in the "
         "same BLAS mode; *first run*: the run of the first repeat (for lazyray on dask, "
         "the one that plans and compiles: the others reuse its plan, see the README); "
