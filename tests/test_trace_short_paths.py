@@ -69,3 +69,30 @@ def test_getitem_short_path_errors():
         x[::0]
     with lazyray.shared_intermediates():
         assert x[1, 2:] is x[1, 2:]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int8", "bool", "complex64"])
+@pytest.mark.parametrize("shape", [(3, 4), (5,), (2, 0), (), (2, 3, 2)])
+def test_norm_short_path(dtype, shape):
+    a = (np.arange(int(np.prod(shape))) % 3 - 1).reshape(shape).astype(dtype)
+    x = lazyray.array(a)
+    short = lazyray.linalg.norm(x)
+    if shape:  # the general path: every axis named (a vector or matrix norm)
+        general = lazyray.linalg.norm(x.reshape(-1), axis=0)
+        assert (short.shape, short.dtype) == (general.shape, general.dtype)
+    expect = np.linalg.norm(a)
+    assert same_bits(short.compute(), expect) and str(short.dtype) == str(expect.dtype)
+
+
+@pytest.mark.parametrize("new", [(-1,), (4, 6), (2, 3, 4), (24,), (6, -1), (1, 24, 1)])
+def test_reshape_short_path(new):
+    a = np.arange(24.0).reshape(2, 12)
+    got = lazyray.array(a).reshape(new)
+    assert got.shape == a.reshape(new).shape and same_bits(got.compute(), a.reshape(new))
+
+
+@pytest.mark.parametrize("bad", [(5, 5), (-1, -1), (7, -1), (2.0, 12)])
+def test_reshape_short_path_errors(bad):
+    x = lazyray.array(np.arange(24.0))
+    with pytest.raises((ValueError, TypeError), match="reshape"):
+        x.reshape(bad)

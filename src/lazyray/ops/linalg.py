@@ -16,8 +16,8 @@ from __future__ import annotations
 import autoray
 
 from ..graph import dtypes
-from ..graph.node import LazyArray
-from ..graph.registry import LINALG, register
+from ..graph.node import LazyArray, new_node
+from ..graph.registry import LINALG, register, resolve
 from ..graph.shapes import broadcast_shapes, normalize_axes
 from . import linalg_api
 from .common import lazy, make, multi_output
@@ -257,6 +257,10 @@ def _check_empty_norm(shape, axes, ord, matrix):  # noqa: A002
         )
 
 
+#: ``(dtype, backend) -> dtype`` of ``norm(x)`` with no other argument
+_NORM_DTYPES: dict = {}
+
+
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     """Vector or matrix norm (numpy's rules for ``ord`` and ``axis``).
 
@@ -264,6 +268,15 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002
     >>> str(lazyray.linalg.norm(lazyray.Variable((3, 4), dtype="complex64"), axis=1).dtype)
     'float32'
     """
+    if ord is None and axis is None and not keepdims and type(x) is LazyArray:
+        # the usual call (the 2-norm of every entry), built at once
+        backend = x._backend
+        key = (x._dtype, backend)
+        d = _NORM_DTYPES.get(key)
+        if d is None:
+            d = _NORM_DTYPES[key] = dtypes.real_dtype(_float("linalg.norm", x, half_ok=True))
+        fn = resolve(backend, "linalg.norm")
+        return new_node("linalg.norm", fn, (x,), None, (), d, backend, (x,))
     x = lazy("linalg.norm", x)
     nd = len(x._shape)
     if axis is None:

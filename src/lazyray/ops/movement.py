@@ -39,6 +39,15 @@ def reshape_shape(op: str, shape: tuple, newshape) -> tuple:
     >>> reshape_shape("reshape", (2, 3, 4), (4, -1))
     (4, 6)
     """
+    if type(newshape) is tuple:  # the usual forms, at once: (-1,), or sizes that fit
+        if newshape == (-1,) and type(newshape[0]) is int:
+            return (prod(shape),)
+        for d in newshape:
+            if type(d) is not int or d < 0:
+                break
+        else:
+            if prod(newshape) == prod(shape):
+                return newshape
     if isinstance(newshape, int) or hasattr(newshape, "__index__"):
         newshape = (newshape,)
     try:
