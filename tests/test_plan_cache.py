@@ -194,3 +194,26 @@ def test_cache_keeps_the_most_recent():
     assert cache.get("a") is None and cache.get("b") == "B"
     cache.put("d", "D")  # "c" is now the least recently used
     assert cache.get("c") is None and len(cache) == 2
+
+
+class _Opaque:
+    """A static argument keyed by identity (no value to compare)."""
+
+
+def _scaled(v, o):
+    return v * 2.0
+
+
+def test_objects_keyed_by_identity_live_as_long_as_the_plan():
+    o = _Opaque()
+    ref = weakref.ref(o)
+    x = lazyray.array(rand(30, 30))
+    y = LazyArray("numpy", _scaled, (x, o), None, (30, 30))
+    got = lazyray.compute([y.sum(), lazyray.tanh(x @ x).sum()], scheduler="threads", **CUT)
+    assert np.isclose(got[0], 2 * rand(30, 30).sum())
+    del y, o
+    gc.collect()
+    assert len(PLANS) == 1 and ref() is not None  # its id stays its own while keyed
+    plan_cache.clear()
+    gc.collect()
+    assert ref() is None

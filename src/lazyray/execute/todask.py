@@ -179,7 +179,8 @@ def compute_with_scheduler(
         found = structure(out_leaves, opts.get("scatter_min", SCATTER_MIN_BYTES))
     key = kept = None
     if found is not None:
-        key = (found[0], kind, id(client), freeze((optimize, below, sorted(opts.items())), []))
+        held = list(found[2])  # objects keyed by identity: kept alive with the entry
+        key = (found[0], kind, id(client), freeze((optimize, below, sorted(opts.items())), held))
         kept = PLANS.get(key)
         if kept is not None and kept[3] is not client:
             kept = None
@@ -187,11 +188,11 @@ def compute_with_scheduler(
         plan = _partition(outputs, kind, client, optimize, opts)
         if (kind in ("sync", "threads") or plan.sequential < below) and _as_traced(plan):
             if key is not None:  # (kept: the same graph will run here again)
-                PLANS.put(key, (None, (), (), client))
+                PLANS.put(key, (None, (), (), client, held))
             return _sequential(outputs, out_leaves, run)
         values = [v._data for v in plan.inputs]
     else:
-        plan, sources, consts, _ = kept
+        plan, sources, consts = kept[:3]
         if plan is None:
             return _sequential(outputs, out_leaves, run)
         data = [v._data for v in found[1]]
@@ -213,7 +214,7 @@ def compute_with_scheduler(
         at = {id(v): k for k, v in enumerate(found[1])}
         sources = [at.get(id(v), -1) for v in plan.inputs]
         consts = [None if k >= 0 else v._data for k, v in zip(sources, plan.inputs)]
-        PLANS.put(key, (plan.detach(), sources, consts, client))
+        PLANS.put(key, (plan.detach(), sources, consts, client, held))
     for node, v in zip(out_leaves, flat):
         if _STRICT[0] and node._data is None:
             check_result(node, v)
