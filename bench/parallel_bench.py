@@ -1,14 +1,7 @@
 """``python -m bench.parallel_bench``: lazyray on dask's schedulers.
 
-Each workload is written once against ``autoray.do`` and run, in one
-process and one run, in two phases: first with no cluster in the process
-(``sequential`` and ``threads``), then with a ``LocalCluster`` up
-(``sequential, LocalCluster up``, ``LocalCluster`` and ``dask.array``).  Each
-speed-up is against the sequential run of its own phase: the sequential run
-itself takes another time with a cluster and its client in the process (a
-32-slice contraction: 72 ms with none, 62 ms with one, on this 2-CPU kind of
-machine), so each scheduler is compared in the environment its users have.
-The implementations:
+Each workload is written once against ``autoray.do`` and run, in the same
+process and the same run, by:
 
 * ``sequential``: ``lazyray.compute`` (one thread, today's default);
 * ``threads``: ``lazyray.compute(..., scheduler="threads")`` (the graph cut
@@ -153,10 +146,7 @@ def timed(trace, run, keep=None):
 DASK_TRACED: list = []
 
 
-def impls(client, phase: str, default_blas: bool, dask_ok: bool):
-    """The implementations measured in ``phase``: ``"local"`` (no cluster in
-    the process) or ``"cluster"`` (a LocalCluster up), each with the
-    sequential run of that phase."""
+def impls(client, default_blas: bool, dask_ok: bool):
     import dask.array as da
 
     import lazyray
@@ -165,14 +155,14 @@ def impls(client, phase: str, default_blas: bool, dask_ok: bool):
     def lz(f, xs):
         return f(lazy_inputs(xs))
 
-    out = {"sequential": timed(lz, lazyray.compute)}
-    if phase == "local":
-        out["threads"] = timed(lz, lambda o: compute_with_scheduler(o, "threads"))
-        if default_blas:
-            out["threads, BLAS as is"] = timed(
-                lz, lambda o: compute_with_scheduler(o, "threads", blas_threads=None)
-            )
-        return out
+    out = {
+        "sequential": timed(lz, lazyray.compute),
+        "threads": timed(lz, lambda o: compute_with_scheduler(o, "threads")),
+    }
+    if default_blas:
+        out["threads, BLAS as is"] = timed(
+            lz, lambda o: compute_with_scheduler(o, "threads", blas_threads=None)
+        )
     out["LocalCluster"] = timed(lz, lambda o: compute_with_scheduler(o, client))
     if dask_ok:
         out["dask.array"] = timed(
@@ -242,18 +232,17 @@ def measure(name, f, xs, runs, repeats, blas1, reference=None):
     return med, times, checks, ref
 
 
-def warm_up(client=None):
-    """First calls out of the timings: imports (on the workers too), dask's pools."""
+def warm_up(client):
+    """First calls out of the timings: imports on the workers, dask's pools."""
     import dask.array as da
 
     import lazyray
     from lazyray.execute.todask import compute_with_scheduler
 
     x = lazyray.array(np.ones((4, 4)))
-    for sched in ("threads",) if client is None else (client,):
+    for sched in ("threads", client):
         compute_with_scheduler([(x @ x).sum(), x.sum()], sched, split=True, overhead=0.0)
-    if client is not None:
-        client.compute(da.ones((4, 4)).sum(), sync=True)
+    client.compute(da.ones((4, 4)).sum(), sync=True)
 
 
 def main(argv=None):
@@ -268,12 +257,9 @@ def main(argv=None):
 
     from distributed import Client, LocalCluster
 
+    from lazyray.execute import plan_cache
+
     load0 = os.getloadavg()
-    wls = workloads(args.quick)
-    rows = {(label, mode): [] for _, label, _, _, heavy in wls for mode in _modes(heavy)}
-    raw = {}
-    warm_up()
-    run_phase("local", None, wls, args, repeats, rows, raw)
     cluster = LocalCluster(
         n_workers=2,
         threads_per_worker=1,
@@ -283,69 +269,56 @@ def main(argv=None):
         silence_logs=40,
     )
     client = Client(cluster)
+    rows, raw = [], {}
     try:
         warm_up(client)
-        run_phase("cluster", client, wls, args, repeats, rows, raw)
+        for key, label, xs, f, heavy in workloads(args.quick):
+            tasks = {
+                "threads": n_tasks(f, xs, client, "threads"),
+                "LocalCluster": n_tasks(f, xs, client, client),
+            }
+            dask_ok = heavy or not args.no_dask_gs
+            runs = impls(client, False, False)
+            runs["LocalCluster"](f, xs)  # untimed: sends the inputs to the cluster once
+            for blas1 in [True, False] if heavy else [False]:
+                runs = impls(client, not blas1 and heavy, dask_ok)
+                dask_run = {"dask.array": runs.pop("dask.array")} if dask_ok else {}
+                # a cheap workload gets more repeats (medians of 60 ms runs on 2
+                # shared cores are noisy); the first run of an implementation
+                # plans and compiles (later ones reuse the plan: plan_cache)
+                reps = repeats if heavy else max(repeats, 3)
+                reps = max(reps, 15) if key == "cotengra" else reps
+                plan_cache.clear()
+                med, times, checks, ref = measure(key, f, xs, runs, reps, blas1)
+                if dask_run:  # dask.array alone: it takes from seconds to minutes
+                    m2, t2, c2, _ = measure(key, f, xs, dask_run, args.dask_repeats, blas1, ref)
+                    med.update(m2)
+                    times.update(t2)
+                    checks.update(c2)
+                    tasks["dask.array"] = dask_tasks(DASK_TRACED[0])
+                mode = "BLAS=1" if blas1 else "default BLAS"
+                raw[f"{key}/{mode}"] = {"times": times, "checks": checks, "tasks": tasks}
+                seq = med["sequential"]
+                for k, (tt, tr) in med.items():
+                    nt = "-" if k == "sequential" else tasks.get(k, tasks["threads"])
+                    rows.append(
+                        (
+                            label,
+                            mode,
+                            k,
+                            tr,
+                            seq[1] / tr,
+                            tt + tr,
+                            sum(seq) / (tt + tr),
+                            times[k][0][1],
+                            nt,
+                            checks.get(k, "reference"),
+                        )
+                    )
     finally:
         client.close()
         cluster.close()
-    write(args.out, [r for group in rows.values() for r in group], raw, load0, repeats, args.quick)
-
-
-def _modes(heavy: bool) -> list:
-    return ["BLAS=1", "default BLAS"] if heavy else ["default BLAS"]
-
-
-def run_phase(phase, client, wls, args, repeats, rows, raw):
-    """Measure every workload in ``phase`` (see :func:`impls`), appending to
-    ``rows[(label, mode)]``; speed-ups are against the phase's sequential run."""
-    from lazyray.execute import plan_cache
-
-    for key, label, xs, f, heavy in wls:
-        name = "threads" if phase == "local" else "LocalCluster"
-        tasks = {name: n_tasks(f, xs, client, client if client is not None else "threads")}
-        dask_ok = phase == "cluster" and (heavy or not args.no_dask_gs)
-        if client is not None:  # untimed: sends the inputs to the cluster once
-            impls(client, phase, False, False)["LocalCluster"](f, xs)
-        for mode in _modes(heavy):
-            blas1 = mode == "BLAS=1"
-            runs = impls(client, phase, not blas1 and heavy, dask_ok)
-            dask_run = {"dask.array": runs.pop("dask.array")} if dask_ok else {}
-            # a cheap workload gets more repeats (medians of 60 ms runs on 2
-            # shared cores are noisy); the first run of an implementation
-            # plans and compiles (later ones reuse the plan: plan_cache)
-            reps = repeats if heavy else max(repeats, 3)
-            reps = max(reps, 15) if key == "cotengra" else reps
-            plan_cache.clear()
-            med, times, checks, ref = measure(key, f, xs, runs, reps, blas1)
-            if dask_run:  # dask.array alone: it takes from seconds to minutes
-                m2, t2, c2, _ = measure(key, f, xs, dask_run, args.dask_repeats, blas1, ref)
-                med.update(m2)
-                times.update(t2)
-                checks.update(c2)
-                tasks["dask.array"] = dask_tasks(DASK_TRACED[0])
-            raw[f"{key}/{mode}/{phase}"] = {"times": times, "checks": checks, "tasks": tasks}
-            seq = med["sequential"]
-            for k, (tt, tr) in med.items():
-                sequential = k == "sequential"
-                rows[(label, mode)].append(
-                    (
-                        label,
-                        mode,
-                        SEQUENTIAL[phase] if sequential else k,
-                        tr,
-                        seq[1] / tr,
-                        tt + tr,
-                        sum(seq) / (tt + tr),
-                        times[k][0][1],
-                        "-" if sequential else tasks.get(k, tasks[name]),
-                        checks.get(k, "reference"),
-                    )
-                )
-
-
-#: the name of each phase's sequential run in the table
-SEQUENTIAL = {"local": "sequential", "cluster": "sequential, LocalCluster up"}
+    write(args.out, rows, raw, load0, repeats, args.quick)
 
 
 def write(out, rows, raw, load0, repeats, quick):
@@ -363,9 +336,7 @@ def write(out, rows, raw, load0, repeats, quick):
         "contraction: at least 15, Gram-Schmidt: at least 3; dask.array: run alone after "
         f"them){' at quick sizes' if quick else ''}.  *run*: from the traced "
         "graph to the values; *total*: trace + run; speed-ups are sequential / time in the "
-        "same BLAS mode and phase (threads against *sequential*, measured with no cluster in the "
-        "process; LocalCluster and dask.array against *sequential, LocalCluster up*); "
-        "*first run*: the run of the first repeat (for lazyray on dask, "
+        "same BLAS mode; *first run*: the run of the first repeat (for lazyray on dask, "
         "the one that plans and compiles: the others reuse its plan, see the README); "
         "tasks: lazyray's plan for that scheduler (dask.array: the tasks of its optimized "
         "graph).",
