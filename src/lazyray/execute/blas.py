@@ -48,13 +48,15 @@ def blas_threads_for(plan, workers: int, blas_threads="auto") -> int | None:
     """BLAS threads per task under the policy of the module docstring.
 
     >>> class P: tasks = []
-    >>> blas_threads_for(P(), 4, 3), blas_threads_for(P(), 4, None)
-    (3, None)
+    >>> blas_threads_for(P(), 4, 3), blas_threads_for(P(), 4, None), blas_threads_for(None, 1)
+    (3, None, None)
     """
     if blas_threads is None:
         return None
     if blas_threads != "auto":
         return max(1, int(blas_threads))
+    if workers <= 1:  # one task at a time: BLAS keeps the cores (no plan read)
+        return None
     concurrent = min(workers, width(plan))
     if concurrent <= 1:
         return None

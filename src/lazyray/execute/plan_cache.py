@@ -23,7 +23,6 @@ key, so that an equal key always means the same objects.
 
 from __future__ import annotations
 
-import struct
 import threading
 
 import numpy as np
@@ -31,14 +30,12 @@ import numpy as np
 from ..graph.config import paused_gc
 from ..graph.node import LazyArray
 from ..graph.sharing import _STATIC_KWARGS, freeze
-from ..inspect.stats_memory import nbytes
-from ..passes.hashcons import _static
+from ..passes.hashcons import arg_items
 from .partition_cost import number
+from .partitioning import _is_key
 
 __all__ = ["structure", "Key", "PlanCache", "PLANS", "SIZE", "clear"]
 
-_pack = struct.Struct("<d").pack
-_SIMPLE = frozenset((int, str, bool, type(None)))
 _SCALARS = frozenset((int, float, complex, bool))
 _NODE = object()  # marks a node among the items of a static argument
 
@@ -124,8 +121,8 @@ def _leaf_item(node, scatter_min):
         return None
     t = type(data)
     item = (t, node._shape, node._dtype, node._backend)
-    if hasattr(data, "shape") and hasattr(data, "dtype") and nbytes(node) >= scatter_min:
-        return item  # an input of the plan (as partition's _is_key)
+    if _is_key(node, scatter_min):
+        return item  # an input of the plan
     if t is np.ndarray:
         return (*item, data.strides, data.tobytes())
     if t in _SCALARS or isinstance(data, np.generic):
@@ -135,31 +132,21 @@ def _leaf_item(node, scatter_min):
 
 def _op_item(node, deps, pos, keep):
     n = len(keep)
+    args = node._args
+    a = arg_items(args, deps, lambda i: pos[deps[i]], keep) if type(args) is tuple else None
+    if a is None or _holds_node(keep, n):  # nodes inside a container (stack's tuple)
+        del keep[n:]
+        a = _nested(args, pos, keep)
     kw = node._kwargs
     if kw is not None:
         kw = id(kw) if id(kw) in _STATIC_KWARGS else freeze(kw, keep)
-    args = node._args
-    if args is deps:
-        a = tuple([pos[d] for d in deps])
-    else:
-        a = []
-        app = a.append
-        for x in args:
-            t = type(x)
-            if t is LazyArray:
-                app(pos[x])
-            elif t is float:
-                app(_pack(x))  # bytes: 0.0 and -0.0 differ, nan equals itself
-            elif t in _SIMPLE:
-                app((t, x))
-            elif (t is tuple or t is list) and not any(type(v) is LazyArray for v in x):
-                app(_static(x, keep) if t is tuple else freeze(x, keep))
-            else:
-                app(_nested(x, pos, keep))
-        a = tuple(a)
-    if len(keep) > n and any(type(o) is LazyArray for o in keep[n:]):
-        return None  # a node hidden in a static argument: not keyed
-    return (node._op, node._fn, node._backend, node._shape, node._dtype, kw, a)
+    if _holds_node(keep, n):
+        return None  # a node among the kwargs, or one that is no operand: not keyed
+    return (node._op, node._fn, node._backend, node._shape, node._dtype, kw, tuple(a))
+
+
+def _holds_node(keep, n) -> bool:
+    return len(keep) > n and any(type(o) is LazyArray for o in keep[n:])
 
 
 def _nested(x, pos, keep):

@@ -33,6 +33,7 @@ from .plan_cache import PLANS, structure
 from .scheduler import (
     _in_process,
     blas_limit,
+    blas_threads_for,
     graph,
     remote_runners,
     resolve,
@@ -229,8 +230,7 @@ def _sequential(outputs, out_leaves, run):
     """The sequential run itself, in this thread: without compiling the one
     task (which would cost about as much as running it), nor, on a cluster,
     pickling and sending it for a short run."""
-    n = run.get("blas_threads", "auto")
-    with blas_limit(None if n in (None, "auto") else max(1, int(n))):  # (one task)
+    with blas_limit(blas_threads_for(None, 1, run.get("blas_threads", "auto"))):
         compute_nodes(out_leaves)
     return tree_map(_get_data, outputs)
 

@@ -195,15 +195,16 @@ def getitem(x, key):
     >>> x[None, ::-2, ..., [0, -1]].shape
     (1, 3, 6, 2)
     """
-    if type(x) is LazyArray:  # the usual key: ints and slices (no mask, nothing to freeze)
+    if type(x) is LazyArray:  # the usual key, ints and slices: nothing to freeze
         t = type(key)
-        if t is tuple:
+        plain = t is int or t is slice
+        if t is tuple:  # (a loop, inline: this is a tracing hot path)
+            plain = True
             for k in key:
                 if type(k) is not int and type(k) is not slice:
+                    plain = False
                     break
-            else:
-                return make("getitem", (x, key), None, getitem_shape(x._shape, key), x._dtype, (x,))
-        elif t is int or t is slice:
+        if plain:
             return make("getitem", (x, key), None, getitem_shape(x._shape, key), x._dtype, (x,))
     x = lazy("getitem", x)
     if type(key) not in _PLAIN and has_mask(key) or type(key) is LazyArray and key._dtype == "bool":

@@ -80,7 +80,7 @@ def _reduce(name, x, axis, keepdims, np_fn, extra=None, single_axis=False, empty
     return make(name, (x,), kwargs, shape, dtype)
 
 
-#: ``(op, dtype, backend) -> (result dtype, function)`` of a reduction with no keyword
+#: ``(op, dtype, backend) -> result dtype`` of a reduction with no keyword
 _PLAIN: dict = {}
 #: the interned kwargs ``{"axis": a}`` (:func:`~lazyray.ops.common.intern_kwargs`)
 _AXIS_KW: dict = {}
@@ -110,10 +110,10 @@ def _plain(name, x, axis, np_fn, empty_ok):
         return None
     backend = x._backend
     key = (name, x._dtype, backend)
-    got = _PLAIN.get(key)
-    if got is None:
-        got = _PLAIN[key] = (_result_dtype(name, x, np_fn, None), resolve(backend, name))
-    return new_node(name, got[1], (x,), kw, out, got[0], backend, (x,))
+    dtype = _PLAIN.get(key)
+    if dtype is None:
+        dtype = _PLAIN[key] = _result_dtype(name, x, np_fn, None)
+    return new_node(name, resolve(backend, name), (x,), kw, out, dtype, backend, (x,))
 
 
 def _result_dtype(name, x, np_fn, dtype):
