@@ -563,3 +563,22 @@ def test_cheap_one_task_plan_on_a_cluster_runs_here(process_client):
         got = compute_with_scheduler(q, process_client, **opts)
         assert same(got, want)
         assert (mid.fn is None) is in_place
+
+
+@pytest.mark.parametrize("where", ["threads", "processes", "cluster"])
+def test_cheap_last_task_runs_here_whatever_the_output_order(where, request):
+    """The sum of the branches (a cheap last task) runs in this process on
+    threads, processes and a process cluster; its output comes first among
+    outputs of tasks fetched after it, and each output still gets its own
+    value."""
+    from lazyray.execute.cluster import here_tasks
+
+    def make():
+        ys = chains(3)
+        return {"sum": ys[0] + ys[1], "each": ys}  # ys[2]: fetched after the sum
+
+    plan = partition(make(), workers=2, overhead=1e-6, optimize="exact")
+    assert here_tasks(plan)  # the sum
+    scheduler = request.getfixturevalue("process_client") if where == "cluster" else where
+    got = compute_with_scheduler(make(), scheduler, workers=2, overhead=1e-6)
+    assert same(got, sequential(make))

@@ -48,7 +48,7 @@ import numpy as np
 
 from ..compile.tape import paused_gc, run
 from .blas import _init_blas, blas_limit, blas_threads_for, width  # noqa: F401 - part of this API
-from .cluster import _SCATTERED, _forget, scatter  # noqa: F401 - part of this API
+from .cluster import _SCATTERED, _forget, here_tasks, scatter  # noqa: F401 - part of this API
 
 __all__ = [
     "TaskRunner",
@@ -358,8 +358,8 @@ def fetch_plan(plan, name: str, values, dsk: dict, here=()) -> tuple:
         if ref[0] != "t":  # an input, or a value
             how.append((None, values[ref[1]] if ref[0] == "i" else ref[1]))
             continue
-        if ref[1] in ran:
-            how.append((len(keys) + ran[ref[1]], ref[2]))  # (appended after the fetch)
+        if ref[1] in ran:  # appended after the fetched values: placed below
+            how.append((-1 - ran[ref[1]], ref[2]))
             continue
         whole = ref[1] not in read
         key = tkey[ref[1]] if whole else (name + "-out", k)
@@ -369,7 +369,8 @@ def fetch_plan(plan, name: str, values, dsk: dict, here=()) -> tuple:
             at[key] = len(keys)
             keys.append(key)
         how.append((at[key], ref[2] if whole else None))
-    return keys, how
+    n = len(keys)
+    return keys, [(n - 1 - i, v) if i is not None and i < 0 else (i, v) for i, v in how]
 
 
 def run_here(plan, here, got: list, values) -> list:
@@ -427,25 +428,31 @@ def run_plan(
     workers = num_workers or plan.workers
     n_blas = blas_threads_for(plan, workers, blas_threads)
     name = "lazyray-" + uuid.uuid4().hex[:16]
-    if kind != "distributed":
-        dsk, _ = graph(plan, name, values, packed(plan) if kind == "processes" else None, False)
-        keys, how = fetch_plan(plan, name, values, dsk)
-        if kind == "sync":
-            from dask.local import get_sync
+    if kind == "sync":
+        from dask.local import get_sync
 
-            return _assemble(get_sync(dsk, keys), how)
+        dsk, _ = graph(plan, name, values, None, False)
+        keys, how = fetch_plan(plan, name, values, dsk)
+        return _assemble(get_sync(dsk, keys), how)
+    if kind != "distributed":
+        # the cheap last tasks run here once the others are done, as on a
+        # cluster: a round trip to the pool less
+        here = here_tasks(plan)
+        dsk, _ = graph(plan, name, values, packed(plan) if kind == "processes" else None, False)
+        keys, how = fetch_plan(plan, name, values, dsk, here)
         if kind == "threads":
             from dask.threaded import get
 
             with blas_limit(n_blas):
-                return _assemble(get(dsk, keys, num_workers=num_workers), how)
+                got = get(dsk, keys, num_workers=num_workers)
+                return _assemble(run_here(plan, here, got, values), how)
         from dask.multiprocessing import get
 
         init = functools.partial(_init_blas, n_blas) if n_blas else None
-        out = get(dsk, keys, num_workers=num_workers, initializer=init)
-        return [aligned(v) for v in _assemble(out, how)]
+        got = get(dsk, keys, num_workers=num_workers, initializer=init)
+        return [aligned(v) for v in _assemble(run_here(plan, here, got, values), how)]
     # worker processes have their own BLAS (set up by dask's nannies)
-    from .cluster import annotated, assign, here_tasks, holders, worker_slots, workers_of
+    from .cluster import annotated, assign, holders, worker_slots, workers_of
 
     info = workers_info if workers_info is not None else workers_of(client)
     local = _in_process(info)
