@@ -582,3 +582,15 @@ def test_cheap_last_task_runs_here_whatever_the_output_order(where, request):
     scheduler = request.getfixturevalue("process_client") if where == "cluster" else where
     got = compute_with_scheduler(make(), scheduler, workers=2, overhead=1e-6)
     assert same(got, sequential(make))
+
+
+def test_workers_of_reuses_a_recent_answer(thread_client):
+    """A run that follows another within WORKERS_MAX_AGE reads the workers
+    the scheduler described then; ``max_age=0`` asks again."""
+    from lazyray.execute.cluster import workers_of
+
+    first = workers_of(thread_client, 0)
+    assert len(first) == 2 and all(w["nthreads"] == 1 for w in first.values())
+    assert workers_of(thread_client) is first
+    again = workers_of(thread_client, 0)
+    assert again is not first and again.keys() == first.keys()

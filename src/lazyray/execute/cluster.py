@@ -18,12 +18,14 @@ start first, counting the transfer of inputs computed elsewhere), and
 schedules, and a task whose worker is lost runs on another one.
 
 A cheap last task that reads little runs in the calling process instead
-(:func:`here_tasks`).  The workers are asked once per run (:func:`workers_of`).
+(:func:`here_tasks`).  The workers are asked once per run, or once a
+second when runs follow each other (:func:`workers_of`).
 """
 
 from __future__ import annotations
 
 import functools
+import time
 import weakref
 
 from ..inspect.stats_memory import nbytes
@@ -34,14 +36,31 @@ from .plan import in_bytes
 __all__ = ["assign", "here_tasks", "workers_of", "worker_slots", "holders", "annotated", "scatter"]
 
 
-def workers_of(client) -> dict | None:
+#: seconds for which the answer of :func:`workers_of` is reused: a round
+#: trip to the scheduler (1-2 ms) less for a run that follows another
+WORKERS_MAX_AGE = 1.0
+_WORKERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def workers_of(client, max_age: float = WORKERS_MAX_AGE) -> dict | None:
     """The workers of ``client``'s cluster, by address, as its scheduler
-    describes them (``nthreads`` ...), in one round trip; None when it
-    cannot say.  A run asks once and reads the answer for every use."""
+    describes them (``nthreads`` ...), in one round trip, or as it described
+    them less than ``max_age`` seconds ago; None when it cannot say.  A run
+    asks once and reads the answer for every use.
+
+    The answer sizes the cut and places the tasks, as hints only (a task
+    whose worker is gone runs elsewhere); a run that fails asks again with
+    ``max_age=0``."""
+    now = time.monotonic()
+    hit = _WORKERS.get(client)
+    if hit is not None and now - hit[0] < max_age:
+        return hit[1]
     try:
-        return client.scheduler_info()["workers"]
+        info = client.scheduler_info()["workers"]
     except Exception:  # a client not connected, or no such information
         return None
+    _WORKERS[client] = (now, info)
+    return info
 
 
 def worker_slots(workers: dict | None) -> list:

@@ -481,7 +481,7 @@ def run_plan(
             # scattered data lost with a worker cannot be recomputed by
             # dask: send it again and resubmit (tasks are retried by dask)
             lost = _forget(client, futs)
-            info = workers_of(client)  # (the cluster may have changed)
+            info = workers_of(client, 0)  # (the cluster may have changed)
             if objs is not None and not callable(objs[0]):
                 lost = _forget(client, objs) or lost
             if not lost or attempt == retries:
