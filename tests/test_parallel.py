@@ -594,3 +594,27 @@ def test_workers_of_reuses_a_recent_answer(thread_client):
     assert workers_of(thread_client) is first
     again = workers_of(thread_client, 0)
     assert again is not first and again.keys() == first.keys()
+
+
+def test_graph_inline_holds_inputs_in_tasks():
+    """A run in this process hands dask the tasks alone, each holding its
+    input arrays (no key per input); the run's values are unchanged."""
+    from lazyray.execute.scheduler import graph, task_keys
+
+    def make():
+        ys = chains(3)
+        return [ys[0] + ys[1], ys[2]]
+
+    plan = partition(make(), workers=2, overhead=1e-6, optimize="exact", scatter_min=0)
+    values = [v._data for v in plan.inputs]
+    assert values
+    keyed, _ = graph(plan, "lazyray-t", values, None, False)
+    inline, _ = graph(plan, "lazyray-t", values, None, False, inline=True)
+    assert len(keyed) == len(plan.tasks) + len(values)
+    assert set(inline) == set(task_keys(plan, "lazyray-t"))
+    held = [a for task in inline.values() for a in task[1:] if isinstance(a, np.ndarray)]
+    assert {id(a) for a in held} == {id(v) for v in values}
+    with pytest.raises(ValueError, match="inline"):
+        graph(plan, "lazyray-t", values, None, True, inline=True)
+    got = compute_with_scheduler(make(), "threads", workers=2, overhead=1e-6)
+    assert same(got, sequential(make))

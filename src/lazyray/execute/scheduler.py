@@ -310,17 +310,29 @@ def task_keys(plan, name: str) -> list:
     return [(f"{head}_c{b}-{tail}", t) for t, b in enumerate(bits)]
 
 
-def graph(plan, name: str, values, runner_objs=None, outputs: bool = True) -> tuple:
+def graph(
+    plan, name: str, values, runner_objs=None, outputs: bool = True, inline: bool = False
+) -> tuple:
     """The dask graph (a dict) of ``plan`` with input values ``values``
     (arrays or futures); returns it and the key of each flat output (with
-    ``outputs=False``, neither the outputs' keys nor their tasks)."""
+    ``outputs=False``, neither the outputs' keys nor their tasks).
+
+    With ``inline=True`` (a run in this process), the tasks hold the input
+    values themselves rather than keys of them: dask's scheduler then
+    orders and tracks a graph of the tasks alone (0.5 ms less per run for
+    a plan of 48 inputs and 6 tasks).  Only with ``outputs=False``: an
+    output that is an input would have no key (:func:`fetch_plan` returns
+    such outputs as values)."""
+    if inline and outputs:
+        raise ValueError("graph: inline=True needs outputs=False")
     in_key = [(name + "-in", k) for k in range(len(plan.inputs))]
-    dsk = dict(zip(in_key, values))
+    dsk = {} if inline else dict(zip(in_key, values))
+    at = values if inline else in_key
     rs = runners(plan)
     objs = rs if runner_objs is None else runner_objs
     tkey = task_keys(plan, name)
     for t, runner in enumerate(rs):
-        args = [tkey[a] if kind == "t" else in_key[a] for kind, a in runner.keys]
+        args = [tkey[a] if kind == "t" else at[a] for kind, a in runner.keys]
         obj = objs[t]  # a runner, a packed one, or a future of one
         dsk[tkey[t]] = (obj, *args) if callable(obj) else (_call, obj, *args)
     out_keys = []
@@ -431,14 +443,15 @@ def run_plan(
     if kind == "sync":
         from dask.local import get_sync
 
-        dsk, _ = graph(plan, name, values, None, False)
+        dsk, _ = graph(plan, name, values, None, False, inline=True)
         keys, how = fetch_plan(plan, name, values, dsk)
         return _assemble(get_sync(dsk, keys), how)
     if kind != "distributed":
         # the cheap last tasks run here once the others are done, as on a
         # cluster: a round trip to the pool less
         here = here_tasks(plan)
-        dsk, _ = graph(plan, name, values, packed(plan) if kind == "processes" else None, False)
+        objs = packed(plan) if kind == "processes" else None
+        dsk, _ = graph(plan, name, values, objs, False, inline=kind == "threads")
         keys, how = fetch_plan(plan, name, values, dsk, here)
         if kind == "threads":
             from dask.threaded import get
