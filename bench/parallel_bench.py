@@ -24,8 +24,14 @@ bit with the sequential run of the same mode; dask.array's by its largest
 relative difference.
 
 Timings are medians over interleaved repeats (the order rotated every
-repeat; at least 15 for the cotengra contraction, whose 60 ms runs on 2 shared
+round; at least 15 for the cotengra contraction, whose 60 ms runs on 2 shared
 cores are noisy), trace included (it is the same code for every implementation).
+Where there are at least 6 repeats, a round runs each implementation 3
+times in a row (:data:`BLOCK`), as a user who picked one runs it: on this
+2-CPU VM, a threads run that directly follows a one-thread run often has
+both of its threads on one CPU for a while (the 32-slice contraction:
+35-58 ms against 30-42 ms after another threads run; ``sched_getcpu`` in
+the tasks shows the two threads on the same CPU in the slow runs).
 lazyray sends an input array to a cluster once (a repeat reuses it);
 dask.array embeds its inputs in every graph.  Options: ``--quick`` (small
 sizes, one repeat), ``--repeats N``, ``--no-dask-gs`` (skip dask.array on
@@ -205,6 +211,10 @@ def compare(a, b) -> str:
 # ---------------------------------------------------------------------- main
 
 
+#: runs of an implementation in a row, per round (with at least two rounds)
+BLOCK = 3
+
+
 def measure(name, f, xs, runs, repeats, blas1, reference=None):
     from threadpoolctl import threadpool_limits
 
@@ -212,17 +222,19 @@ def measure(name, f, xs, runs, repeats, blas1, reference=None):
     times = {k: [] for k in runs}
     results = {}
     order = list(runs)
-    for rep in range(repeats):
-        for k in order[rep % len(order) :] + order[: rep % len(order)]:
-            with limit():
-                t_trace, t_run, r = runs[k](f, xs)
-            times[k].append((t_trace, t_run))
-            results.setdefault(k, r)
-            print(
-                f"  {name} [{'BLAS=1' if blas1 else 'default BLAS'}] {k}: trace "
-                f"{t_trace:.3f} s, run {t_run:.3f} s",
-                flush=True,
-            )
+    block = BLOCK if repeats >= 2 * BLOCK else 1
+    for rnd in range(-(-repeats // block)):
+        for k in order[rnd % len(order) :] + order[: rnd % len(order)]:
+            for _ in range(min(block, repeats - rnd * block)):
+                with limit():
+                    t_trace, t_run, r = runs[k](f, xs)
+                times[k].append((t_trace, t_run))
+                results.setdefault(k, r)
+                print(
+                    f"  {name} [{'BLAS=1' if blas1 else 'default BLAS'}] {k}: trace "
+                    f"{t_trace:.3f} s, run {t_run:.3f} s",
+                    flush=True,
+                )
     med = {
         k: (statistics.median(t for t, _ in v), statistics.median(r for _, r in v))
         for k, v in times.items()
