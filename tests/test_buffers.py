@@ -191,3 +191,88 @@ def test_results_outlive_their_computation():
     for v, r in zip(inputs, kept):
         assert same_bits(r, np.tensordot(v, v, ((0, 1, 2), (2, 1, 0))))
     assert sys.getrefcount(kept[0]) >= 2
+
+
+# ------------------------------------------- ufuncs of a compiled tape (lean.into)
+
+_UNARY = [np.tanh, np.exp, np.sin, np.negative, np.sqrt, np.log1p, np.abs, np.square]
+_BINARY = [np.add, np.subtract, np.multiply, np.divide, np.maximum, np.power, np.arctan2]
+
+
+def _operand(rng, shape, dt):
+    x = rng.uniform(0.1, 2.0, size=shape)
+    if dt.startswith("complex"):
+        x = x + 1j * rng.uniform(0.1, 2.0, size=shape)
+    return x.astype(dt)
+
+
+def test_ufunc_and_matmul_into_are_numpy_bit_for_bit():
+    """Into kept buffers (the second and third calls reuse them) or handed
+    to numpy (strided, Fortran-ordered, broadcast, another dtype or shape):
+    numpy's values, dtype and C order every time."""
+    rng = np.random.default_rng(7)
+    for dt in ["float64", "float32", "complex128", "complex64"]:
+        d = np.dtype(dt)
+        shape = (96, 200)
+        nbytes = 96 * 200 * d.itemsize
+        x, y = _operand(rng, shape, dt), _operand(rng, shape, dt)
+        half = (x.real if x.dtype.kind == "c" else x).astype("float16")
+        others = [x[:, ::-1], np.asfortranarray(x), half, x[:1], x.ravel()]
+        for uf in _UNARY:
+            if dt.startswith("complex") and uf in (np.log1p,):
+                continue
+            for _ in range(3):
+                assert same_bits(buffers.ufunc_into(uf, shape, d, nbytes, x), uf(x)), uf
+            for o in others:
+                assert same_bits(buffers.ufunc_into(uf, shape, d, nbytes, o), uf(o)), uf
+        for uf in _BINARY:
+            if dt.startswith("complex") and uf in (np.maximum, np.arctan2):
+                continue
+            for _ in range(3):
+                assert same_bits(buffers.ufunc_into(uf, shape, d, nbytes, x, y), uf(x, y)), uf
+            for o in others[:4]:  # (broadcast against y, or of another dtype)
+                assert same_bits(buffers.ufunc_into(uf, shape, d, nbytes, o, y), uf(o, y)), uf
+                assert same_bits(buffers.ufunc_into(uf, shape, d, nbytes, x, y[:1]), uf(x, y[:1]))
+        a, b = _operand(rng, (3, 64, 80), dt), _operand(rng, (3, 80, 120), dt)
+        want = np.matmul(a, b)
+        nb = want.nbytes
+        for _ in range(3):
+            assert same_bits(buffers.matmul_into(want.shape, d, nb, a, b), want)
+        for a2, b2 in [(a[0], b), (np.asfortranarray(a), b), (a, b[:, :, ::2]), (a[0], b[0])]:
+            assert same_bits(buffers.matmul_into(want.shape, d, nb, a2, b2), np.matmul(a2, b2))
+
+
+def test_function_runs_large_ufuncs_into_kept_buffers():
+    """A Function's large float ufunc and matmul nodes write into kept
+    buffers (small, integer or constant-operand ones call numpy as they
+    are); values equal eager numpy's bit for bit, call after call, with
+    results kept or dropped, and the temporaries of one call are reused by
+    the next."""
+    from lazyray.compile.lean import into
+
+    x = lazyray.Variable((256, 256), dtype="float64", backend="numpy")
+    s = lazyray.Variable((4, 4), dtype="float64", backend="numpy")
+    y = lazyray.tanh(x @ x) * x - lazyray.exp(-x) + x * 0.5
+    f = lazyray.Function([x, s], [y, lazyray.tanh(s), lazyray.sum(y)])
+    fns = [getattr(ins[1], "func", ins[1]) for ins in f._prog.tape]
+    assert buffers.matmul_into in fns and fns.count(buffers.ufunc_into) >= 4
+    assert np.tanh in fns  # (the small tanh(s))
+    i = lazyray.Variable((256, 256), dtype="int64", backend="numpy")
+    assert into(np.add, lazyray.add(i, i)) is np.add
+    rng = np.random.default_rng(3)
+    kept = []
+    for _ in range(4):
+        a, b = rng.normal(size=(256, 256)), rng.normal(size=(4, 4))
+        want = np.tanh(a @ a) * a - np.exp(-a) + a * 0.5
+        got = f(a, b)
+        assert same_bits(got[0], want) and same_bits(got[1], np.tanh(b))
+        assert same_bits(got[2], np.sum(want))
+        kept.append((got[0], want))
+    assert all(same_bits(g, w) for g, w in kept)  # no kept result was overwritten
+    kept.clear()
+    pool = buffers._POOL.buffers
+    f(a, b)
+    before = pool.nbytes
+    for _ in range(3):
+        f(a, b)
+    assert pool.nbytes == before > 0  # the same buffers, again

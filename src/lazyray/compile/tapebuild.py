@@ -165,6 +165,8 @@ def _build(outputs, inputs, fold, sub, specialized):
             # the usual nodes, on registers only: UN, BINC or BIN, emitted
             # from the spec without reading the node again
             code, fn, b, op, backend = sp
+            if specialized and code != BINC:
+                fn = specialize(fn, node, None)
             out = -1  # the register of a dying operand, if any
             if code == BIN:
                 j0, j1 = di
@@ -273,6 +275,8 @@ def _build(outputs, inputs, fold, sub, specialized):
                             else:
                                 s1 = lookup(a1)
                             if not kw:
+                                if specialized:
+                                    fn = specialize(fn, node, None)
                                 instr = (BIN, fn, out, s0, s1)
                             elif not _has_lazy(kw):
                                 if specialized:
@@ -286,6 +290,8 @@ def _build(outputs, inputs, fold, sub, specialized):
                             instr = (BINC, fn, out, s0, a1)
                 elif na == 1 and args[0] is d0:
                     if not kw:
+                        if specialized:
+                            fn = specialize(fn, node, None)
                         instr = (UN, fn, out, s0, None)
                     elif not _has_lazy(kw):
                         instr = (KW, fn, out, s0, kw)

@@ -1,4 +1,6 @@
-"""numpy's ``tensordot`` into reused buffers for large operands.
+"""numpy's ``tensordot`` (and, in compiled tapes, ``matmul`` and elementwise
+ufuncs: :func:`ufunc_into`, :func:`matmul_into`) into reused buffers for
+large operands.
 
 numpy gives a large freed array back to the C allocator, which unmaps it: the
 next one is faulted in and zeroed page by page again.  A contraction of large
@@ -25,7 +27,15 @@ from math import prod
 
 import numpy as np
 
-__all__ = ["MIN_BYTES", "set_buffer_pool", "steps", "tensordot", "tensordot_plan"]
+__all__ = [
+    "MIN_BYTES",
+    "set_buffer_pool",
+    "steps",
+    "tensordot",
+    "tensordot_plan",
+    "ufunc_into",
+    "matmul_into",
+]
 
 #: operands of fewer bytes (together) allocate as numpy does
 MIN_BYTES = 1 << 17
@@ -272,3 +282,66 @@ def tensordot(a, b, axes=2):
         if plan is not None:
             return steps(plan, a, b)
     return np.tensordot(a, b, axes)
+
+
+# ---------------------------------------------------- ufuncs of a compiled tape
+
+
+def ufunc_into(ufunc, shape: tuple, dt, nbytes: int, *xs):
+    """``ufunc(*xs)`` into a kept buffer of ``nbytes``: an elementwise ufunc
+    of one output, on C-contiguous numpy arrays of ``dt`` and of the result's
+    ``shape`` (no broadcasting), whose result numpy makes of ``dt`` too (and
+    C-contiguous); any other operands go to ``ufunc(*xs)``.  A compiled
+    tape calls it for large nodes (:func:`lazyray.compile.lean.specialize`);
+    numpy's values bit for bit.
+
+    Examples
+    --------
+    >>> x = np.linspace(0.0, 1.0, 1 << 15)
+    >>> y = ufunc_into(np.tanh, x.shape, x.dtype, x.nbytes, x)
+    >>> bool((y == np.tanh(x)).all()), y.flags.c_contiguous
+    (True, True)
+    """
+    if _FREE_RC and _LIMIT[0]:
+        for x in xs:
+            if type(x) is not _ndarray or x.dtype != dt or x.shape != shape:
+                break
+            if not x.flags.c_contiguous:
+                break
+        else:
+            try:  # (casting="no": a ufunc whose result is of another dtype raises)
+                return ufunc(*xs, out=_take(nbytes).view(dt).reshape(shape), casting="no")
+            except TypeError:
+                pass
+    return ufunc(*xs)
+
+
+def matmul_into(shape: tuple, dt, nbytes: int, a, b):
+    """``numpy.matmul(a, b)`` into a kept buffer of ``nbytes`` when ``a`` and
+    ``b`` are C-contiguous numpy arrays of ``dt`` of at least 2 dimensions,
+    with equal batch dimensions, whose product has ``shape``; else numpy's
+    own.  Values bit for bit numpy's.
+
+    Examples
+    --------
+    >>> a, b = np.ones((64, 128)), np.ones((128, 256))
+    >>> bool((matmul_into((64, 256), a.dtype, 64 * 256 * 8, a, b) == a @ b).all())
+    True
+    """
+    if (
+        _FREE_RC
+        and _LIMIT[0]
+        and type(a) is _ndarray
+        and type(b) is _ndarray
+        and a.dtype == dt
+        and b.dtype == dt
+        and a.ndim == b.ndim == len(shape) >= 2
+        and a.shape[:-1] == shape[:-1]
+        and b.shape[:-2] == shape[:-2]
+        and b.shape[-1] == shape[-1]
+        and a.shape[-1] == b.shape[-2]
+        and a.flags.c_contiguous
+        and b.flags.c_contiguous
+    ):
+        return np.matmul(a, b, out=_take(nbytes).view(dt).reshape(shape))
+    return np.matmul(a, b)
