@@ -418,6 +418,13 @@ def test_function_with_dask_arrays_keeps_numpy_meaning():
     assert got[0].chunks == ((2, 2, 2), (2, 2))
     g = lazyray.Function([x], [lazyray.sort(x, axis=0)], backend="dask")(da.from_array(rand(6, 4)))
     assert np.array_equal(g[0].compute(), np.sort(rand(6, 4), axis=0))
+    # numpy inverts this matrix; dask's blocked LU (chunks of 2) finds a zero
+    # pivot in its second diagonal block (found by the fuzzer, seed 92000012409)
+    m = np.array([[1, -4, -3, 4], [0, 0, -1, -2], [-3, 2, -2, -4], [-2, -2, 4, 0]])
+    a = lazyray.Variable((4, 4), dtype="int64")
+    f = lazyray.Function([a], [lazyray.linalg.inv(a), lazyray.linalg.solve(a, a * 2)])
+    got = dask.compute(f(da.from_array(m, chunks=2)), scheduler="sync")[0]
+    assert np.allclose(got[0], np.linalg.inv(m)) and np.allclose(got[1], 2 * np.eye(4))
 
 
 def test_worker_killed_mid_run(process_client):

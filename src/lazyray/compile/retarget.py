@@ -20,9 +20,12 @@ __all__ = ["retarget"]
 
 #: ops whose dask.array function fails while computing or departs from
 #: numpy (``searchsorted`` of a 0-d ``v``, a cumulative sum cast to a dtype,
-#: ``argmax`` of ties in several chunks, ``linspace`` from -inf: nan at ``stop``)
+#: ``argmax`` of ties in several chunks, ``linspace`` from -inf: nan at ``stop``,
+#: ``inv`` and ``solve`` of a matrix that needs a pivot from another chunk:
+#: dask's LU pivots within each diagonal block only)
 NOT_ON_DASK = frozenset(
-    "searchsorted cumsum cumprod cumulative_sum cumulative_prod argmax argmin linspace".split()
+    "searchsorted cumsum cumprod cumulative_sum cumulative_prod argmax argmin linspace "
+    "linalg.inv linalg.solve".split()
 )
 
 
