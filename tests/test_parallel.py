@@ -625,3 +625,18 @@ def test_graph_inline_holds_inputs_in_tasks():
         graph(plan, "lazyray-t", values, None, True, inline=True)
     got = compute_with_scheduler(make(), "threads", workers=2, overhead=1e-6)
     assert same(got, sequential(make))
+
+
+def test_folded_graph_on_a_process_cluster(process_client):
+    """A graph with no leaf folds into a plan of no task: nothing is sent to
+    the workers (distributed cannot scatter an empty list), twice (the
+    second run reuses the kept plan).  Found by the fuzzer's distributed
+    path (program 95000000000380)."""
+    from lazyray.execute import plan_cache
+
+    plan_cache.clear()
+    for _ in range(2):
+        v = lazyray.arange(1, np.int8(4), 0.5)
+        opts = {"workers": 2, "overhead": 0.0, "split": True, "scatter_min": 0}
+        got = compute_with_scheduler([v], process_client, local_below=0, **opts)
+        assert same(got, [np.arange(1, np.int8(4), 0.5)])

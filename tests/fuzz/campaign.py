@@ -134,7 +134,11 @@ def check_block(seeds, paths, max_stmts=5, expensive_every=1, ops=None, start=0)
     cheap = [p for p in paths if not PATHS[p].expensive]
     status, groups = Counter(), {}
     for k, seed in enumerate(seeds):
-        use = paths if (start + k) % expensive_every == 0 else cheap
+        i = start + k
+        if i % expensive_every:
+            use = cheap
+        else:  # (a path of every=n on 1 expensive program in n)
+            use = [p for p in paths if (i // expensive_every) % PATHS[p].every == 0]
         report = check_program(draw_program(seed, max_stmts, ops=ops), use)
         status[report.status] += 1
         for path in {f.path for f in report.failures}:

@@ -19,8 +19,10 @@ with numpy (see :mod:`.compare`):
   the program as a function under ``lazyray.jit`` (``jit``), and a Function
   run as dask tasks on threads: ``threads_function``);
 - ``"moved"``: the same cut run in two other processes (``processes``, and
-  the Function: ``processes_function``): values crossing processes arrive
-  as contiguous copies, which numpy may round otherwise (see :mod:`.compare`);
+  the Function: ``processes_function``; on a LocalCluster of 2 worker
+  processes, on 1 expensive program in 10: ``distributed``): values crossing
+  processes arrive as contiguous copies, which numpy may round otherwise
+  (see :mod:`.compare`);
 - ``"torch"``: the default Function called with torch tensors (another
   library's kernels), and with dask arrays (``dask_arrays``: dask.array's
   functions chunk by chunk, or numpy's in one task);
@@ -333,6 +335,46 @@ def _processes_function(t: Traced) -> list:
         return list(f(*t.data))
 
 
+#: the client of the ``distributed`` path's LocalCluster, started at its first use
+_CLIENT: list = []
+
+
+def _cluster_client():
+    import multiprocessing.util
+
+    from distributed import Client, LocalCluster
+
+    if not _CLIENT:
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=0,
+            dashboard_address=":0",
+            silence_logs=50,
+        )
+        client = Client(cluster)
+        multiprocessing.util.Finalize(None, _end_cluster, (client, cluster), exitpriority=10)
+        _CLIENT.append(client)
+    return _CLIENT[0]
+
+
+def _end_cluster(client, cluster) -> None:
+    with contextlib.suppress(Exception):
+        client.close()
+        cluster.close()
+
+
+def _distributed(t: Traced) -> list:
+    """The cut of ``threads`` on a LocalCluster of 2 worker processes, every
+    array leaf scattered (``scatter_min=0``), the tasks placed by lazyray,
+    the cheap last tasks run here."""
+    with lazyray.strict(False):
+        outs, opts = list(t.outputs), SCHEDULER_OPTIONS
+        client = _cluster_client()
+        return list(lazyray.compute(outs, scheduler=client, local_below=0, scatter_min=0, **opts))
+
+
 def _dask_arrays(t: Traced) -> list:
     """The default Function called with dask arrays of chunks of 2 along
     every axis: lazy dask arrays, computed by dask's synchronous scheduler."""
@@ -361,6 +403,8 @@ class Path:
     run: Callable
     expensive: bool = False
     needs_inputs: bool = False
+    #: run on 1 expensive program in ``every`` (a path that costs much more)
+    every: int = 1
 
 
 PATHS = {
@@ -383,6 +427,7 @@ PATHS = {
         Path("threads_function", "lowered", "var", _threads_function, expensive=True),
         Path("processes", "moved", "const", _processes, expensive=True),
         Path("processes_function", "moved", "var", _processes_function, expensive=True),
+        Path("distributed", "moved", "const", _distributed, expensive=True, every=10),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
         Path("dask_arrays", "torch", "var", _dask_arrays, expensive=True, needs_inputs=True),
         # on a GPU: another library's kernels, compared as torch's are

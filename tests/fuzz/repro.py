@@ -48,6 +48,10 @@ SNIPPETS = {
     '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
     "processes": 'got = lr.compute([{outs}], scheduler="processes", local_below=0,\n'
     "    workers=2, overhead=0.0, split=True)",
+    "distributed": "from distributed import Client, LocalCluster\n"
+    "client = Client(LocalCluster(n_workers=2, threads_per_worker=1))\n"
+    "got = lr.compute([{outs}], scheduler=client, local_below=0, scatter_min=0,\n"
+    "    workers=2, overhead=0.0, split=True)",
     "processes_function": 'f = lr.Function([{ins}], [{outs}], scheduler="processes",\n'
     '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
     "jit": "program = lr.jit(program)\nprint('first call:', program({data}))\n"

@@ -258,7 +258,9 @@ def remote_runners(plan, client) -> list:
     """Futures of the plan's :func:`packed` runners on ``client``'s
     cluster: sent once to every worker (a run then sends only the futures'
     keys, not the programs and their constants), and again when the cluster
-    lost them."""
+    lost them; none for a plan of no task (all of it folded)."""
+    if not plan.tasks:
+        return []
     got = getattr(plan, "_remote", None)
     if got is None or got[0] is not client or any(f.status != "finished" for f in got[1]):
         got = plan._remote = (client, client.scatter(packed(plan), hash=False, broadcast=True))
@@ -444,8 +446,7 @@ def run_plan(
         keys, how = fetch_plan(plan, name, values, dsk)
         return _assemble(get_sync(dsk, keys), how)
     if kind != "distributed":
-        # the cheap last tasks run here once the others are done, as on a
-        # cluster: a round trip to the pool less
+        # the cheap last tasks run here, as on a cluster: a round trip less
         here = here_tasks(plan)
         objs = packed(plan) if kind == "processes" else None
         dsk, _ = graph(plan, name, values, objs, False, inline=kind == "threads")
