@@ -245,6 +245,12 @@ def _cases():
             lambda a: lr.complex(True, lr.fft.ihfft(a, n=2, axis=0)),
             lambda a: True + 1j * np.fft.ihfft(a, n=2, axis=0),
         ),
+        (  # seed 96000000002165: numpy's real x ** 0.5 is sqrt(x), torch's pow(-inf, .5) is inf
+            "power by a scalar half",
+            [np.array([-1.0, -2.0, -inf, inf, -0.0, 2.0], "float32")],
+            lambda a: a ** np.float16(0.5),
+            lambda a: a ** np.float16(0.5),
+        ),
         (
             "isclose bool b",
             [np.array([[0], [1], [2]], "uint8")],

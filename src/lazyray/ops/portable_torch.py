@@ -63,6 +63,10 @@ def _complex_sign(torch, x):
 def _power(torch, fn, a, b):
     out = fn(a, b)
     if not (isinstance(out, torch.Tensor) and out.is_complex()):
+        if isinstance(out, torch.Tensor) and out.is_floating_point() and _half(torch, b):
+            # numpy's real power by a scalar 0.5 is its sqrt: (-inf) ** 0.5
+            # is nan (torch's pow of a float16 0.5 tensor: inf)
+            return torch.sqrt(torch.as_tensor(a).to(out.dtype))
         return out
     # numpy's complex power (``npy_cpow``): x ** 0 is 1; 0 ** y is 0 for
     # real(y) > 0, else nan; x ** n for an integer n with |n| < 100 by
@@ -77,6 +81,13 @@ def _power(torch, fn, a, b):
     zero = torch.where(b.real > 0, torch.zeros_like(out), nan)
     out = torch.where(a == 0, zero, out)
     return torch.where(b == 0, torch.ones_like(out), out)
+
+
+def _half(torch, b) -> bool:
+    """Whether ``b`` is a real scalar (0-d) equal to 0.5."""
+    if isinstance(b, torch.Tensor):
+        return b.dim() == 0 and b.is_floating_point() and float(b) == 0.5
+    return isinstance(b, (float, np.floating)) and float(b) == 0.5
 
 
 def _cmul(ar, ai, br, bi):
