@@ -345,14 +345,9 @@ def _cluster_client():
     from distributed import Client, LocalCluster
 
     if not _CLIENT:
-        cluster = LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit=0,
-            dashboard_address=":0",
-            silence_logs=50,
-        )
+        # (2 worker processes of 1 thread, no memory limit, quiet)
+        opts = {"threads_per_worker": 1, "memory_limit": 0, "silence_logs": 50}
+        cluster = LocalCluster(2, dashboard_address=":0", **opts)
         client = Client(cluster)
         multiprocessing.util.Finalize(None, _end_cluster, (client, cluster), exitpriority=10)
         _CLIENT.append(client)
