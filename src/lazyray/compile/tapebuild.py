@@ -11,17 +11,20 @@ from __future__ import annotations
 
 from operator import itemgetter
 
+import numpy as np
+
 from ..graph.evaluate import _STRICT, check_result
 from ..graph.node import LazyArray
 from ..graph.traverse import tree_map
 from . import tape as tp
-from .lean import specialize
+from .lean import into, specialize
 from .numbering import _ATOMS, number
 from .tape import BIN, BINC, FREE, GEN, ITEMS, ITKW, KW, UN, ArgTemplate, Slot, _Rebuild
 
 __all__ = ["build"]
 
 _CONTAINERS = (tuple, list, dict)
+_UFUNC = np.ufunc
 
 
 def _has_lazy(x) -> bool:
@@ -165,8 +168,8 @@ def _build(outputs, inputs, fold, sub, specialized):
             # the usual nodes, on registers only: UN, BINC or BIN, emitted
             # from the spec without reading the node again
             code, fn, b, op, backend = sp
-            if specialized and code != BINC:
-                fn = specialize(fn, node, None)
+            if specialized and code != BINC and type(fn) is _UFUNC:
+                fn = into(fn, node)  # (what specialize does with a ufunc)
             out = -1  # the register of a dying operand, if any
             if code == BIN:
                 j0, j1 = di

@@ -175,6 +175,12 @@ def _take(nbytes: int):
     return b
 
 
+def _kept(shape: tuple, dt, nbytes: int):
+    """An array of ``shape`` and ``dt`` (``nbytes`` in all) on a buffer of
+    :func:`_take`."""
+    return _take(nbytes).view(dt).reshape(shape)
+
+
 def _drop_free(pool, everything: bool = False) -> None:
     """Forget the buffers nothing else references (``everything``: all)."""
     lists = {} if everything else {n: _held(lst, _FREE_RC) for n, lst in list(pool.lists.items())}
@@ -189,7 +195,7 @@ def _matrix(x, perm, shape, dt):
     try:
         return np.reshape(t, shape, copy=False)
     except ValueError:
-        m = _take(t.size * dt.itemsize).view(dt).reshape(t.shape)
+        m = _kept(t.shape, dt, t.size * dt.itemsize)
         np.copyto(m, t)
         return m.reshape(shape)
 
@@ -209,7 +215,7 @@ def steps(plan: tuple, a, b):
         and dt.isnative
         and ma[0] * ma[1] * mb[1]
     ):
-        m = _take(ma[0] * mb[1] * dt.itemsize).view(dt).reshape(ma[0], mb[1])
+        m = _kept((ma[0], mb[1]), dt, ma[0] * mb[1] * dt.itemsize)
         _dot(_matrix(a, pa, ma, dt), _matrix(b, pb, mb, dt), out=m)
         return m.reshape(out)
     return _dot(a.transpose(pa).reshape(ma), b.transpose(pb).reshape(mb)).reshape(out)
@@ -310,7 +316,7 @@ def ufunc_into(ufunc, shape: tuple, dt, nbytes: int, *xs):
                 break
         else:
             try:  # (casting="no": a ufunc whose result is of another dtype raises)
-                return ufunc(*xs, out=_take(nbytes).view(dt).reshape(shape), casting="no")
+                return ufunc(*xs, out=_kept(shape, dt, nbytes), casting="no")
             except TypeError:
                 pass
     return ufunc(*xs)
@@ -343,5 +349,5 @@ def matmul_into(shape: tuple, dt, nbytes: int, a, b):
         and a.flags.c_contiguous
         and b.flags.c_contiguous
     ):
-        return np.matmul(a, b, out=_take(nbytes).view(dt).reshape(shape))
+        return np.matmul(a, b, out=_kept(shape, dt, nbytes))
     return np.matmul(a, b)
