@@ -170,9 +170,20 @@ def test_freed_constants_and_outside_nodes_are_never_reused():
         del outside, y, z
 
 
-def _alive(oid):
-    gc.collect()
-    return any(id(o) == oid for o in gc.get_objects())
+def _alive(node):
+    """A probe for whether ``node`` is still alive once the caller drops it:
+    its id alone is not enough, since a freed address is soon reused by
+    another object, so the probe also matches the node's type and shape."""
+    oid, shape = id(node), node.shape
+
+    def probe():
+        gc.collect()
+        return any(
+            id(o) == oid and type(o) is lazyray.LazyArray and o.shape == shape
+            for o in gc.get_objects()
+        )
+
+    return probe
 
 
 def test_cache_keeps_dependencies_alive_after_compute():
@@ -184,11 +195,11 @@ def test_cache_keeps_dependencies_alive_after_compute():
         y = outside * 2
         y.compute()
     assert y.deps == ()
-    oid = id(outside)
+    alive = _alive(outside)
     del outside
-    assert _alive(oid)
+    assert alive()
     del cache
-    assert not _alive(oid)
+    assert not alive()
 
 
 def test_freed_node_ids_are_never_reused():
@@ -453,11 +464,11 @@ def test_tensordot_early_key_is_exact_and_keeps_operands_alive():
     assert same_bits(z.compute(), np.tensordot(bv, av, ((0, 1), (2, 1))))
     # t was computed (it forgot its operands): its entry keeps u (built
     # outside the context) alive, so no new node can take u's id
-    uid = id(u)
+    alive = _alive(u)
     del u
-    assert t.deps == () and _alive(uid)
+    assert t.deps == () and alive()
     del cache
-    assert not _alive(uid)
+    assert not alive()
 
 
 def test_tuple_arguments_keyed_exactly():
