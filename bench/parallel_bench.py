@@ -25,7 +25,8 @@ relative difference.
 
 Timings are medians over interleaved repeats (the order rotated every
 round; at least 15 for the cotengra contraction, whose 60 ms runs on 2 shared
-cores are noisy), trace included (it is the same code for every implementation).
+cores are noisy, and 9 for Gram-Schmidt, whose one-task plan is compiled at
+its second run), trace included (it is the same code for every implementation).
 Where there are at least 6 repeats, a round runs each implementation 3
 times in a row (:data:`BLOCK`), as a user who picked one runs it: on this
 2-CPU VM, a threads run that directly follows a one-thread run often has
@@ -298,7 +299,7 @@ def main(argv=None):
                 # a cheap workload gets more repeats (medians of 60 ms runs on 2
                 # shared cores are noisy); the first run of an implementation
                 # plans and compiles (later ones reuse the plan: plan_cache)
-                reps = repeats if heavy else max(repeats, 3)
+                reps = repeats if heavy else max(repeats, 9)
                 reps = max(reps, 15) if key == "cotengra" else reps
                 plan_cache.clear()
                 med, times, checks, ref = measure(key, f, xs, runs, reps, blas1)
@@ -345,11 +346,13 @@ def write(out, rows, raw, load0, repeats, quick):
         f"after the run (other processes share the cores: ratios are indicative); "
         f"dask {dask.__version__}, distributed {distributed.__version__}, numpy "
         f"{np.__version__}.  Medians of {repeats} interleaved repeat(s) (the cotengra "
-        "contraction: at least 15, Gram-Schmidt: at least 3; dask.array: run alone after "
+        "contraction: at least 15, Gram-Schmidt: at least 9; dask.array: run alone after "
         f"them){' at quick sizes' if quick else ''}.  *run*: from the traced "
         "graph to the values; *total*: trace + run; speed-ups are sequential / time in the "
         "same BLAS mode; *first run*: the run of the first repeat (for lazyray on dask, "
-        "the one that plans and compiles: the others reuse its plan, see the README); "
+        "the one that plans and compiles: the others reuse its plan, see the README; a "
+        "plan of one task runs as traced the first time, and is compiled by the second "
+        "run); "
         "tasks: lazyray's plan for that scheduler (dask.array: the tasks of its optimized "
         "graph).",
         "",

@@ -165,6 +165,50 @@ def test_sequential_decision_is_kept():
     assert z.fn is None and len(PLANS) == 1  # computed in place, as compute() does
 
 
+@pytest.mark.parametrize("scheduler", ["threads", "sync", "processes"])
+def test_one_task_structure_seen_again_runs_compiled_here(scheduler):
+    # a fine-grained graph (one task as traced) runs as compute() the first
+    # time; a graph of the same structure then runs the task compiled once,
+    # in this thread, on its own leaves' values, bit for bit as compute()
+    def make(a):
+        x = lazyray.array(a)
+        mid = lazyray.sin(x) * 2.0 + x[::-1]
+        return [(mid @ x).sum(axis=0), lazyray.cumsum(mid, axis=1)[1:], x], mid
+
+    runs = [rand(6, 6, seed=s) for s in range(4)]
+    entries = []
+    for i, a in enumerate(runs):
+        outs, mid = make(a)
+        got = lazyray.compute(outs, scheduler=scheduler)
+        ref_outs, _ = make(a)
+        assert same(got, lazyray.compute(ref_outs))
+        assert np.allclose(got[0], ((np.sin(a) * 2.0 + a[::-1]) @ a).sum(axis=0))
+        assert got[2] is a  # a leaf output is the new leaf's array
+        # computed as compute() does, intermediates included, the first time
+        # only: a compiled task leaves them untouched
+        assert (mid.fn is None) == (i == 0)
+        assert len(PLANS) == 1
+        entries.append(next(iter(PLANS._plans.values()))[1])
+    assert entries[0][0] is None  # the first time: run as traced, no plan kept
+    plan = entries[1][0]
+    assert len(plan.tasks) == 1 and entries[1][5] is True and plan.tasks[0].nodes == []
+    assert all(e is entries[1] for e in entries[2:])  # compiled once, reused
+
+
+def test_compiled_one_task_failure_names_the_node():
+    def make(a):
+        x = lazyray.array(a)
+        return LazyArray("numpy", _boom_if_negative, (x - 1.0,), None, x.shape).sum()
+
+    for _ in range(2):  # the second run compiles the one task and keeps it
+        lazyray.compute(make(np.full(3, 2.0)), scheduler="threads")
+    assert next(iter(PLANS._plans.values()))[1][0] is not None
+    with pytest.raises(ValueError, match="negative input") as info:
+        lazyray.compute(make(np.full(3, 0.5)), scheduler="threads")
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "lazyray node: _boom_if_negative(f64[3]) -> f64[3]" in notes
+
+
 def _boom_if_negative(v):
     if (v < 0).any():
         raise ValueError("negative input")

@@ -12,7 +12,9 @@ with numpy (see :mod:`.compare`):
   ``{"exact": True}`` Function, ``get_source`` of the unoptimized graph, a
   pickled graph, ``compute(scheduler="threads")`` with the graph cut into
   tasks run by dask, reusing the plan made for the program traced on other
-  leaf values: ``threads``);
+  leaf values: ``threads``; with the default options, the third time its
+  structure is seen, when a program of one task runs that task compiled in
+  this thread: ``threads_reused``);
 - ``"lowered"``: the default optimizations, whose lowering of contractions
   is documented as within 1e-12 relative (``compute(optimize=True)``,
   ``lazyray.optimize``, the default Function, its source and its pickle,
@@ -265,11 +267,20 @@ def _threads(t: Traced) -> list:
         return list(lazyray.compute(list(t.outputs), scheduler="threads", **SCHEDULER_OPTIONS))
 
 
-def _plan_on_other_values(prog: Program) -> None:
+def _threads_reused(t: Traced) -> list:
+    # default options: a small program is one task, run as traced the first
+    # time its structure is seen, compiled the second, reused the third
+    with lazyray.strict(False):
+        for _ in range(2):
+            _plan_on_other_values(t.prog, {})
+        return list(lazyray.compute(list(t.outputs), scheduler="threads"))
+
+
+def _plan_on_other_values(prog: Program, options: dict = SCHEDULER_OPTIONS) -> None:
     """Compute ``prog`` traced on other leaf values (each array leaf rolled
-    by one) on threads: the plan kept for its structure is the one the
-    ``threads`` path then reuses, and must read the new leaves' values
-    (:mod:`lazyray.execute.plan_cache`)."""
+    by one) on threads with ``options``: the plan kept for its structure is
+    the one the ``threads`` path then reuses, and must read the new leaves'
+    values (:mod:`lazyray.execute.plan_cache`)."""
     env = environment()
     for leaf in prog.leaves:
         x = leaf.data()
@@ -278,7 +289,7 @@ def _plan_on_other_values(prog: Program) -> None:
         with contextlib.suppress(Exception), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             outs = [env[o] for o in prog.outputs]
-            lazyray.compute(outs, scheduler="threads", **SCHEDULER_OPTIONS)
+            lazyray.compute(outs, scheduler="threads", **options)
 
 
 def _threads_function(t: Traced) -> list:
@@ -419,6 +430,7 @@ PATHS = {
         Path("pickle_function", "lowered", "var", _pickle_function, expensive=True),
         Path("pickle_graph", "exact", "const", _pickle_graph, expensive=True),
         Path("threads", "exact", "const", _threads, expensive=True),
+        Path("threads_reused", "exact", "const", _threads_reused, expensive=True),
         Path("threads_function", "lowered", "var", _threads_function, expensive=True),
         Path("processes", "moved", "const", _processes, expensive=True),
         Path("processes_function", "moved", "var", _processes_function, expensive=True),

@@ -44,6 +44,8 @@ SNIPPETS = {
     "pickle_graph": "import pickle\ngot = lr.compute(pickle.loads(pickle.dumps([{outs}])))",
     "threads": 'got = lr.compute([{outs}], scheduler="threads",\n'
     "    workers=2, overhead=0.0, split=True)",
+    "threads_reused": "for _ in range(3):  # traced thrice: the third run reuses a compiled plan\n"
+    '    got = lr.compute(program(), scheduler="threads")',
     "threads_function": 'f = lr.Function([{ins}], [{outs}], scheduler="threads",\n'
     '    scheduler_options={{"workers": 2, "overhead": 0.0, "split": True}})\ngot = f({data})',
     "processes": 'got = lr.compute([{outs}], scheduler="processes", local_below=0,\n'
@@ -132,12 +134,12 @@ def reproducer(prog: Program, path: str, failure: str = "") -> str:
                     "        pass",
                 ]
             lines.append(f"    {s.line('lr')}")
-    elif path == "jit":  # the program as a function of its var leaves
+    elif path in ("jit", "threads_reused"):  # the program as a function of its var leaves
         lines.append(f"def program({', '.join(ins)}):")
         lines += [f"    {s.line('lr')}" for s in prog.stmts] + [f"    return [{outs}]"]
     else:
         lines += [s.line("lr") for s in prog.stmts]
-    if path != "jit":
+    if path not in ("jit", "threads_reused"):
         lines.append(f"print('lazyray static:', [(x.shape, str(x.dtype)) for x in [{outs}]])")
     data = ", ".join(f"{n}_data" for n in ins)
     torch_data = ", ".join(f"torch.from_numpy({n}_data)" for n in ins)

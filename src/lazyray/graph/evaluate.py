@@ -100,64 +100,71 @@ def compute_nodes(outputs: list) -> None:
     check = _STRICT[0]
     stack = [n for n in outputs[::-1] if n._data is None]
     pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        if node._data is not None:
-            continue
-        deps = node._deps
-        ready = True
-        for d in push_order(deps) if len(deps) > 1 else deps:
-            if d._data is None:
-                if ready:
-                    push(node)
-                    ready = False
-                push(d)
-        if not ready:
-            continue
-        # Read each slot once: another thread computing the same graph sets
-        # ``_data`` before it clears ``_fn``, ``_args``, ``_kwargs`` and
-        # ``_deps``, so a snapshot taken while ``_data`` is still None is whole.
-        fn = node._fn
-        args = node._args
-        kwargs = node._kwargs
-        deps = node._deps
-        if node._data is not None:  # computed meanwhile by another thread
-            continue
-        if fn is None:
-            raise ValueError(
-                f"cannot compute: the graph holds a Variable of shape {node._shape} and "
-                f"dtype {node._dtype} with no data; use lazyray.Function to supply it"
-            )
-        if args is deps and kwargs is None:  # all arguments are nodes
-            if len(deps) == 1:
-                data = fn(deps[0]._data)
-            else:
-                data = fn(*[d._data for d in deps])
-        elif deps:
-            if len(args) == 2:  # x * 2.0, tensordot(a, b, axes=...), x[key]: no list
-                a, b = args
-                ta, tb = type(a), type(b)
-                # the deps found in a and b (x * x is one dependency, not two)
-                nab = (ta is LazyArray) + (tb is LazyArray and b is not a)
-                a = a._data if ta is LazyArray else a if ta in _PLAIN else _resolve(a)
-                b = b._data if tb is LazyArray else b if tb in _PLAIN else _resolve(b)
-                if not kwargs:
-                    data = fn(a, b)
-                elif nab == len(deps):
-                    data = fn(a, b, **kwargs)  # no dependency hides in kwargs
+    node = None
+    try:
+        while stack:
+            node = pop()
+            if node._data is not None:
+                continue
+            deps = node._deps
+            ready = True
+            for d in push_order(deps) if len(deps) > 1 else deps:
+                if d._data is None:
+                    if ready:
+                        push(node)
+                        ready = False
+                    push(d)
+            if not ready:
+                continue
+            # Read each slot once: another thread computing the same graph sets
+            # ``_data`` before it clears ``_fn``, ``_args``, ``_kwargs`` and
+            # ``_deps``, so a snapshot taken while ``_data`` is still None is whole.
+            fn = node._fn
+            args = node._args
+            kwargs = node._kwargs
+            deps = node._deps
+            if node._data is not None:  # computed meanwhile by another thread
+                continue
+            if fn is None:
+                raise ValueError(
+                    f"cannot compute: the graph holds a Variable of shape {node._shape} and "
+                    f"dtype {node._dtype} with no data; use lazyray.Function to supply it"
+                )
+            if args is deps and kwargs is None:  # all arguments are nodes
+                if len(deps) == 1:
+                    data = fn(deps[0]._data)
                 else:
-                    data = fn(a, b, **_resolve(kwargs))
-                a = b = None  # hold no input beyond its last use
+                    data = fn(*[d._data for d in deps])
+            elif deps:
+                if len(args) == 2:  # x * 2.0, tensordot(a, b, axes=...), x[key]: no list
+                    a, b = args
+                    ta, tb = type(a), type(b)
+                    # the deps found in a and b (x * x is one dependency, not two)
+                    nab = (ta is LazyArray) + (tb is LazyArray and b is not a)
+                    a = a._data if ta is LazyArray else a if ta in _PLAIN else _resolve(a)
+                    b = b._data if tb is LazyArray else b if tb in _PLAIN else _resolve(b)
+                    if not kwargs:
+                        data = fn(a, b)
+                    elif nab == len(deps):
+                        data = fn(a, b, **kwargs)  # no dependency hides in kwargs
+                    else:
+                        data = fn(a, b, **_resolve(kwargs))
+                    a = b = None  # hold no input beyond its last use
+                else:
+                    args = [
+                        a._data if type(a) is LazyArray else a if type(a) in _PLAIN else _resolve(a)
+                        for a in args
+                    ]
+                    data = fn(*args, **_resolve(kwargs)) if kwargs else fn(*args)
             else:
-                args = [
-                    a._data if type(a) is LazyArray else a if type(a) in _PLAIN else _resolve(a)
-                    for a in args
-                ]
-                data = fn(*args, **_resolve(kwargs)) if kwargs else fn(*args)
-        else:
-            data = fn(*args, **(kwargs or {}))
-        if check:
-            check_result(node, data)
-        node._data = data
-        node._fn = node._args = node._kwargs = None
-        node._deps = ()
+                data = fn(*args, **(kwargs or {}))
+            if check:
+                check_result(node, data)
+            node._data = data
+            node._fn = node._args = node._kwargs = None
+            node._deps = ()
+    except Exception as e:
+        # the node whose op raised, for the caller to name (lazyray.execute)
+        with contextlib.suppress(AttributeError):
+            e.lazyray_node = node
+        raise
