@@ -376,13 +376,60 @@ def test_fast_keys_are_exact_and_keep_operands_alive():
                 assert same_bits(y.compute(), r)
             del x, ys
     flat = [k for k in cache if type(k) is tuple and type(k[1]) is str and k[0] != "<leaf>"]
-    # ops on two lazy arrays get the shorter (op, kwargs id, id, id) key
+    # ops on a lazy array and a lazy array, a tuple of ints or a float get
+    # the shorter (op, kwargs id, id, item) key (tensordot its own 4-tuple)
     pairs = [k for k in cache if type(k) is tuple and len(k) == 4 and type(k[1]) is not str]
-    assert len(flat) >= 400 and len(pairs) >= 200  # every node above had a fast key
+    assert len(flat) >= 300 and len(pairs) >= 400  # every node above had a fast key
     y = lazyray.tensordot(base, base, ((1,), (1,)))
     fk = flat_key("tensordot", y.args, y._kwargs, y.shape, y._dtype, y.backend)
     assert fk is not None and fk != node_key(y, [])
     assert flat_key("add", (base, np.ones(3)), None, (2, 3), "float64", "numpy") is None
+
+
+def test_short_key_found_with_another_aval_is_not_reused():
+    # the short key holds no shape, dtype or backend: a node found under it
+    # is checked against the requested ones, else the exact key is used
+    from lazyray.graph.sharing import share_new
+
+    x = lazyray.array(np.arange(6.0))
+    cache: dict = {}
+    for b in (x, (3, 2), 2, 2.0):
+        args = (x, b)
+        deps = (x,)
+        one = share_new(cache, "op", None, args, None, (6,), "float64", "numpy", deps)
+        assert share_new(cache, "op", None, args, None, (6,), "float64", "numpy", deps) is one
+        other = share_new(cache, "op", None, args, None, (6,), "float32", "numpy", deps)
+        assert other is not one and other.dtype == "float32"
+        wide = share_new(cache, "op", None, args, None, (7,), "float64", "numpy", deps)
+        assert wide is not one and wide.shape == (7,)
+        assert share_new(cache, "op", None, args, None, (6,), "float32", "numpy", deps) is other
+
+
+def test_user_callable_nodes_keyed_by_the_callable():
+    # quimb's lazy decompositions are nodes of user callables: equal names
+    # and arguments share only when the callable is the same object
+    from lazyray.graph.node import CustomOp
+    from lazyray.graph.sharing import share_new
+
+    def make():
+        def f(a, k, n, unused):
+            return a * k * n
+
+        return f
+
+    f, g = make(), make()  # two callables, one name
+    x = lazyray.array(np.arange(3.0))
+    cache: dict = {}
+
+    def node(op, fn, k=2.0):
+        return share_new(cache, op, fn, (x, k, 1, None), None, (3,), "float64", "numpy", (x,))
+
+    one = node(CustomOp("f"), f)
+    assert node(CustomOp("f"), f) is one
+    assert node(CustomOp("f"), g) is not one
+    assert node("f", f) is not one  # a registry op's name is another op
+    assert node(CustomOp("f"), f, 3.0) is not one
+    assert same_bits(node(CustomOp("f"), g, 3.0).compute(), np.arange(3.0) * 3.0)
 
 
 def test_fast_and_general_keys_distinguish_arguments():

@@ -156,7 +156,8 @@ def lazy_cache(fn_name: str, hasher: Callable | None = None) -> Callable:
                 return fn(*args, **kwargs)
             if hasher is None:
                 keep: list = []
-                key = (_LAZY_CACHE, fn_name, freeze(args, keep), freeze(kwargs, keep))
+                kw = freeze(kwargs, keep) if kwargs else None
+                key = (_LAZY_CACHE, fn_name, freeze(args, keep), kw)
             else:
                 keep, key = None, (_LAZY_CACHE, hasher(fn_name, *args, **kwargs))
             hit = cache.get(key)

@@ -247,23 +247,45 @@ def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) ->
     key (the ``args`` tuple, for a :func:`flat_key`: a computed node forgets
     its ``args``, the cache does not).
 
-    An op on two lazy arrays with no or interned kwargs (binary elementwise
-    ops, contractions: most nodes) is keyed by ``(op, kwargs id or None,
-    id(a), id(b))`` alone, which is cheaper to build and to hash; the shape,
-    dtype and backend of the node found are then compared with the requested
-    ones, and on any difference the exact :func:`flat_key` is used instead
-    (this 4-tuple never equals a :func:`flat_key`, a :func:`node_key` or a
-    leaf's key: their lengths or second items differ).
+    A node of a user callable (a :class:`~lazyray.graph.node.CustomOp`
+    name) that :func:`flat_key` can key is keyed by ``(flat key, callable)``
+    (the callable kept alive by the key; a 2-tuple whose first item is a
+    tuple: no other key is one).
+
+    An op on a lazy array and a second argument that is a lazy array, a
+    tuple of ints, an int or a float, with no or interned kwargs (binary
+    elementwise ops, contractions, reshapes, transposes, indexing by an int:
+    most nodes) is keyed by ``(op, kwargs id or None, id(a), item)`` alone,
+    ``item`` as in :func:`flat_key` (a lazy array's id, the tuple, ``(int,
+    v)``, the float's bits), which is cheaper to build and to hash; the
+    shape, dtype and backend of the node found are then compared with the
+    requested ones, and on any difference the exact :func:`flat_key` is used
+    instead (this 4-tuple never equals a :func:`flat_key`, a
+    :func:`node_key`, a ``tensordot`` key or a leaf's key: their lengths or
+    first or second items differ).
     """
     key = None
     if type(args) is tuple and len(args) == 2 and type(op) is str:
-        a, b = args  # the commonest case, inlined
-        if type(a) is LazyArray and type(b) is LazyArray:
-            if kwargs is None:
-                key = (op, None, id(a), id(b))
-            elif id(kwargs) in _STATIC_KWARGS:
-                key = (op, id(kwargs), id(a), id(b))
-            if key is not None:
+        a, b = args  # the commonest cases, inlined
+        kw = None if kwargs is None else id(kwargs)
+        if type(a) is LazyArray and (kw is None or kw in _STATIC_KWARGS):
+            tb = type(b)
+            if tb is LazyArray:
+                item = id(b)
+            elif tb is tuple:  # a shape or axes: the tuple itself when all ints
+                item = b
+                for v in b:
+                    if type(v) is not int:
+                        item = None
+                        break
+            elif tb is int:
+                item = (int, b)
+            elif tb is float:
+                item = _pack(b)
+            else:
+                item = None
+            if item is not None:
+                key = (op, kw, id(a), item)
                 hit = cache.get(key)
                 if hit is None:
                     node = build_node(op, fn, args, kwargs, shape, dtype, backend, deps)
@@ -274,10 +296,12 @@ def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) ->
                 if (nd is dtype or nd == dtype) and node._shape == shape:
                     if node._backend == backend:
                         return node
-                key = None  # (another node of the same operands: the exact key)
-    if type(op) is str and type(args) is tuple:
+                key = None  # (another node of the same arguments: the exact key)
+    if type(args) is tuple:
         key = flat_key(op, args, kwargs, shape, dtype, backend)
         if key is not None:
+            if type(op) is not str:  # a user callable: its identity too (held by the key)
+                key = (key, fn)
             hit = cache.get(key)
             if hit is not None:
                 return hit[0]
@@ -309,7 +333,11 @@ def share_leaf(cache: dict, x) -> LazyArray:
     """
     t = type(x)
     if t is _NDARRAY:  # the usual leaf: keyed by the id alone (an int: no other key is one)
-        return _leaf_of(cache, id(x), x, x)
+        hit = cache.get(id(x))  # (_leaf_of, inlined)
+        if hit is not None:
+            return hit[0]
+        entry = cache[id(x)] = (_from_data(x), x)
+        return entry[0]
     if t in _BUILTIN or isinstance(x, (list, tuple)):
         data = np.asarray(x)
         return _leaf_of(cache, (_LEAF, data.dtype.str, data.shape, data.tobytes()), data, None)

@@ -86,11 +86,19 @@ def tensordot(a, b, axes=2):
     """
     cache = key = None
     if _ACTIVE[0] and type(a) is LazyArray and type(b) is LazyArray:
-        cache = SHARING._cache  # (while sharing: keyed, see _early_key)
+        cache = SHARING._cache
         if cache is not None and type(axes) is tuple:
-            key, hit = _early_key(cache, a, b, axes)
-            if hit is not None:
-                return hit
+            # while sharing, keyed by (TENSORDOT_KEY, id(a), id(b), normalized
+            # axes) (see lazyray.graph.sharing); axes given as a tuple are
+            # looked up as they are, before any shape rule runs (cotengra's
+            # and quimb's pairs of tuples of ints are normal already)
+            key = (TENSORDOT_KEY, id(a), id(b), axes)
+            try:
+                if (hit := cache.get(key)) is not None:
+                    bytes(axes[0] + axes[1])  # a hit stands for ints (a float equals an int)
+                    return hit[0]
+            except (TypeError, ValueError):  # (unhashable, or not ints in 0..255)
+                key = None
     a, b, sa, sb, dtype, backend = pair_operands("tensordot", a, b)
     kwargs, shape = _tensordot_kwargs(sa, sb, axes)
     if type(a) is not LazyArray or type(b) is not LazyArray:
@@ -105,23 +113,6 @@ def tensordot(a, b, axes=2):
     if cache is not None:
         cache[key] = (node, args)  # (the entry keeps a and b alive)
     return node
-
-
-def _early_key(cache: dict, a: LazyArray, b: LazyArray, axes: tuple) -> tuple:
-    """``(key, node or None)``: while sharing, a ``tensordot`` of two lazy
-    arrays is keyed by ``(TENSORDOT_KEY, id(a), id(b), normalized axes)``
-    (see :mod:`lazyray.graph.sharing`); axes given as a tuple are looked up
-    as they are, before any shape rule runs (cotengra's and quimb's pairs of
-    tuples of ints are normal already).  The key is None when ``axes`` cannot
-    be one."""
-    key = (TENSORDOT_KEY, id(a), id(b), axes)
-    try:
-        if (hit := cache.get(key)) is not None:
-            bytes(axes[0] + axes[1])  # a hit stands for ints (a float equals an int)
-            return key, hit[0]
-    except (TypeError, ValueError):  # (unhashable, or not ints in 0..255)
-        return None, None
-    return key, None
 
 
 def _hashable(axes):
