@@ -85,7 +85,13 @@ def compute(lz, optimize=False, **kwargs):
     elif progbar:
         compute_with_progress(lz)
     else:
-        compute_nodes(to_list(lz))
+        try:
+            compute_nodes(to_list(lz))
+        except Exception as e:
+            from .todask import note_failed_node
+
+            note_failed_node(e)
+            raise
     return tree_map(_get_data, lz)
 
 

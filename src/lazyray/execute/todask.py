@@ -247,12 +247,19 @@ def _sequential(outputs, out_leaves, run):
     with blas_limit(blas_threads_for(None, 1, run.get("blas_threads", "auto"))):
         try:
             compute_nodes(out_leaves)
-        except Exception as e:  # named as a task's failure is (_reraise_with_node)
-            node = getattr(e, "lazyray_node", None)
-            if node is not None and hasattr(e, "add_note"):
-                e.add_note(f"(lazyray node: {describe(node)})")
+        except Exception as e:
+            note_failed_node(e)
             raise
     return tree_map(_get_data, outputs)
+
+
+def note_failed_node(e: BaseException) -> None:
+    """Name in a note of ``e`` the node whose op raised it in a sequential
+    run (:func:`~lazyray.graph.evaluate.compute_nodes` tags it), as a task's
+    failure is named (Python >= 3.11)."""
+    node = getattr(e, "lazyray_node", None)
+    if node is not None and hasattr(e, "add_note"):
+        e.add_note(f"(lazyray node: {describe(node)})")
 
 
 #: a one-task plan estimated to run in less than this many seconds runs in
