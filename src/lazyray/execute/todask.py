@@ -108,8 +108,8 @@ def compute_with_scheduler(
     (intermediate nodes included: compiling would cost about as much as
     running), and for a later graph of the same structure (see
     ``reuse_plan``) as the task compiled once, as a
-    :class:`~lazyray.Function` runs (Gram-Schmidt N=100, 20k nodes: 38 ms
-    sequential, 15 ms the compiled task, plus 13 ms to key the graph).
+    :class:`~lazyray.Function` runs (Gram-Schmidt N=100: ~40 ms
+    sequential, ~15 ms the compiled task, plus ~13 ms to key the graph).
 
     Parameters
     ----------
