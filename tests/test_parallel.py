@@ -246,14 +246,19 @@ def test_raising_task_names_op_and_node(scheduler):
     assert "lazyray node: _boom(f64[4,4]) -> f64[4,4]" in notes
 
 
-@pytest.mark.parametrize("scheduler", [None, "sync", "threads"])
-def test_failure_of_a_run_in_this_thread_names_the_node(scheduler):
+@pytest.mark.parametrize(
+    "opts",
+    [{}, {"optimize": True}, {"progbar": True}, {"scheduler": "sync"}, {"scheduler": "threads"}],
+)
+def test_failure_of_a_run_in_this_thread_names_the_node(opts):
     # a graph too fine to cut runs as compute() does, on a scheduler too:
     # the error is the op's own, with a note naming the node
+    if opts.get("progbar"):
+        pytest.importorskip("tqdm")
     x = lazyray.array(rand(3))
     bad = LazyArray("numpy", _boom, (lazyray.tanh(x),), None, (3,))
     with pytest.raises(ValueError, match="boom") as info:
-        lazyray.compute([bad * 2, x.sum()], scheduler=scheduler)
+        lazyray.compute([bad * 2, x.sum()], **opts)
     notes = getattr(info.value, "__notes__", [])
     if sys.version_info >= (3, 11):
         assert notes == ["(lazyray node: _boom(f64[3]) -> f64[3])"]

@@ -68,6 +68,17 @@ def compute(lz, optimize=False, **kwargs):
     progbar = kwargs.pop("progbar", False)
     if kwargs:
         raise TypeError(f"compute() got unexpected keyword arguments {sorted(kwargs)}")
+    try:
+        _compute(lz, optimize, progbar)
+    except Exception as e:  # the node whose op raised, named in a note
+        from .todask import note_failed_node
+
+        note_failed_node(e)
+        raise
+    return tree_map(_get_data, lz)
+
+
+def _compute(lz, optimize, progbar) -> None:
     if optimize:
         from ..passes import compute_in_order, memory_order
         from ..passes import optimize as run_passes
@@ -85,14 +96,7 @@ def compute(lz, optimize=False, **kwargs):
     elif progbar:
         compute_with_progress(lz)
     else:
-        try:
-            compute_nodes(to_list(lz))
-        except Exception as e:
-            from .todask import note_failed_node
-
-            note_failed_node(e)
-            raise
-    return tree_map(_get_data, lz)
+        compute_nodes(to_list(lz))
 
 
 def compute_constants(lz, variables) -> None:
