@@ -195,6 +195,26 @@ def test_one_task_structure_seen_again_runs_compiled_here(scheduler):
     assert all(e is entries[1] for e in entries[2:])  # compiled once, reused
 
 
+def test_plan_of_no_task_is_not_made_again(monkeypatch):
+    # outputs that are leaves: nothing to compile, so the kept decision is
+    # final (no plan is made for later graphs of the structure)
+    from lazyray.execute import todask
+
+    made = []
+    real = todask._partition
+
+    def counting(*args, **kwargs):
+        made.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(todask, "_partition", counting)
+    for s in range(3):
+        a = rand(4, seed=s)
+        got = lazyray.compute([lazyray.array(a)], scheduler="threads")
+        assert got[0] is a
+    assert len(made) == 1 and next(iter(PLANS._plans.values()))[1][5] is False
+
+
 def test_compiled_one_task_failure_names_the_node():
     def make(a):
         x = lazyray.array(a)

@@ -190,17 +190,20 @@ def compute_with_scheduler(
         kept = PLANS.get(key)
         if kept is not None and kept[3] is not client:
             kept = None
-    here = kept is not None and kept[0] is None  # run here once: compiled this time
-    if kept is None or here:
+    here = False  # (a plan of one task run in this thread)
+    if kept is not None and kept[0] is None:  # run as traced the last time
+        if not kept[5]:  # no task to compile
+            return _sequential(outputs, out_leaves, run)
+        kept, here = None, True  # its one task, compiled this time
+    if kept is None:
         plan = _partition(outputs, kind, client, optimize, opts)
         if (kind in ("sync", "threads") or plan.sequential < below) and _as_traced(plan):
-            if not here or len(plan.tasks) != 1:
+            if not here:
                 if key is not None:  # (kept: the same graph will run here again)
-                    PLANS.put(key, (None, (), (), client, held, False))
+                    PLANS.put(key, (None, (), (), client, held, len(plan.tasks) == 1))
                 return _sequential(outputs, out_leaves, run)
         else:
             here = False
-        kept = None
         values = [v._data for v in plan.inputs]
     else:
         plan, sources, consts, here = *kept[:3], kept[5]
