@@ -167,6 +167,8 @@ def test_sequential_decision_is_kept():
 
 @pytest.mark.parametrize("scheduler", ["threads", "sync", "processes"])
 def test_one_task_structure_seen_again_runs_compiled_here(scheduler):
+    from lazyray.execute import todask
+
     # a fine-grained graph (one task as traced) runs as compute() the first
     # time; a graph of the same structure then runs the task compiled once,
     # in this thread, on its own leaves' values, bit for bit as compute()
@@ -189,9 +191,11 @@ def test_one_task_structure_seen_again_runs_compiled_here(scheduler):
         assert (mid.fn is None) == (i == 0)
         assert len(PLANS) == 1
         entries.append(next(iter(PLANS._plans.values()))[1])
-    assert entries[0][0] is None  # the first time: run as traced, no plan kept
-    plan = entries[1][0]
-    assert len(plan.tasks) == 1 and entries[1][5] is True and plan.tasks[0].nodes == []
+    assert entries[0].plan is None  # the first time: run as traced, no plan kept
+    assert entries[0].compile_next is True  # (one task: compiled at the next run)
+    plan = entries[1].plan
+    assert len(plan.tasks) == 1 and plan.tasks[0].nodes == []
+    assert todask._local(plan, scheduler, todask.LOCAL_BELOW)  # run in this thread
     assert all(e is entries[1] for e in entries[2:])  # compiled once, reused
 
 
@@ -212,7 +216,7 @@ def test_plan_of_no_task_is_not_made_again(monkeypatch):
         a = rand(4, seed=s)
         got = lazyray.compute([lazyray.array(a)], scheduler="threads")
         assert got[0] is a
-    assert len(made) == 1 and next(iter(PLANS._plans.values()))[1][5] is False
+    assert len(made) == 1 and next(iter(PLANS._plans.values()))[1].compile_next is False
 
 
 def test_compiled_one_task_failure_names_the_node():

@@ -24,6 +24,7 @@ key, so that an equal key always means the same objects.
 from __future__ import annotations
 
 import threading
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -33,8 +34,9 @@ from ..graph.sharing import _STATIC_KWARGS, freeze
 from ..passes.hashcons import arg_items
 from .partition_cost import number
 from .partitioning import _is_key
+from .plan import Plan
 
-__all__ = ["structure", "Key", "PlanCache", "PLANS", "SIZE", "clear"]
+__all__ = ["structure", "Key", "Kept", "PlanCache", "PLANS", "SIZE", "clear"]
 
 _SCALARS = frozenset((int, float, complex, bool))
 _NODE = object()  # marks a node among the items of a static argument
@@ -156,6 +158,23 @@ def _nested(x, pos, keep):
     if t is tuple or t is list:
         return (t, *[_nested(v, pos, keep) for v in x])
     return freeze(x, keep)
+
+
+class Kept(NamedTuple):
+    """A :data:`PLANS` entry (made by
+    :func:`lazyray.execute.todask.compute_with_scheduler`): the detached plan
+    and where its input values come from (``sources[k]``: the index of a
+    keyed leaf, or -1 for the constant ``consts[k]``), the client it was made
+    for and the objects its key holds by identity; ``plan`` None: graphs of
+    the key run as traced, and are compiled at the next run when
+    ``compile_next`` (a plan of one task)."""
+
+    plan: Plan | None
+    sources: list
+    consts: list
+    client: Any
+    held: list
+    compile_next: bool = False
 
 
 class PlanCache:

@@ -29,7 +29,7 @@ from ..graph.traverse import tree_map
 from .cluster import worker_slots, workers_of
 from .partitioning import SCATTER_MIN_BYTES, partition
 from .plan import Plan
-from .plan_cache import PLANS, structure
+from .plan_cache import PLANS, Kept, structure
 from .scheduler import (
     _in_process,
     blas_limit,
@@ -188,25 +188,25 @@ def compute_with_scheduler(
         held = list(found[2])  # objects keyed by identity: kept alive with the entry
         key = (found[0], kind, id(client), freeze((optimize, below, sorted(opts.items())), held))
         kept = PLANS.get(key)
-        if kept is not None and kept[3] is not client:
+        if kept is not None and kept.client is not client:
             kept = None
-    here = False  # (a plan of one task run in this thread)
-    if kept is not None and kept[0] is None:  # run as traced the last time
-        if not kept[5]:  # no task to compile
+    here = False  # (a plan of one task, run in this thread)
+    if kept is not None and kept.plan is None:  # run as traced the last time
+        if not kept.compile_next:
             return _sequential(outputs, out_leaves, run)
         kept, here = None, True  # its one task, compiled this time
     if kept is None:
         plan = _partition(outputs, kind, client, optimize, opts)
-        if (kind in ("sync", "threads") or plan.sequential < below) and _as_traced(plan):
-            if not here:
-                if key is not None:  # (kept: the same graph will run here again)
-                    PLANS.put(key, (None, (), (), client, held, len(plan.tasks) == 1))
-                return _sequential(outputs, out_leaves, run)
-        else:
-            here = False
+        local = _local(plan, kind, below)
+        if local and not here:
+            if key is not None:  # (kept: the same graph will run here again)
+                PLANS.put(key, Kept(None, (), (), client, held, len(plan.tasks) == 1))
+            return _sequential(outputs, out_leaves, run)
+        here = local
         values = [v._data for v in plan.inputs]
     else:
-        plan, sources, consts, here = *kept[:3], kept[5]
+        plan, sources, consts = kept.plan, kept.sources, kept.consts
+        here = _local(plan, kind, below)
         data = [v._data for v in found[1]]
         values = [data[k] if k >= 0 else c for k, c in zip(sources, consts)]
     futs = None
@@ -214,8 +214,8 @@ def compute_with_scheduler(
         if not _in_process(run["workers_info"]):  # kept on the cluster with the plan
             futs = functools.partial(remote_runners, plan)
     try:
-        if here:  # its one task, in this thread (BLAS as for _sequential)
-            with blas_limit(blas_threads_for(None, 1, run.get("blas_threads", "auto"))):
+        if here:  # its one task, in this thread
+            with _blas_here(run):
                 flat = _run(plan, "sync", values, {})
         else:
             flat = _run(plan, scheduler, values, run, progbar and client is None, futs)
@@ -231,7 +231,7 @@ def compute_with_scheduler(
         at = {id(v): k for k, v in enumerate(found[1])}
         sources = [at.get(id(v), -1) for v in plan.inputs]
         consts = [None if k >= 0 else v._data for k, v in zip(sources, plan.inputs)]
-        PLANS.put(key, (plan.detach(), sources, consts, client, held, here))
+        PLANS.put(key, Kept(plan.detach(), sources, consts, client, held))
     for node, v in zip(out_leaves, flat):
         if _STRICT[0] and node._data is None:
             check_result(node, v)
@@ -247,7 +247,7 @@ def _sequential(outputs, out_leaves, run):
     task (which would cost about as much as running it: done if a graph of
     the same structure comes again), nor, on a cluster, pickling and
     sending it for a short run."""
-    with blas_limit(blas_threads_for(None, 1, run.get("blas_threads", "auto"))):
+    with _blas_here(run):
         try:
             compute_nodes(out_leaves)
         except Exception as e:
@@ -275,6 +275,17 @@ def _as_traced(plan) -> bool:
     """Whether ``plan`` is at most one task, compiled as traced (nothing to
     run side by side, no pass to apply)."""
     return len(plan.tasks) == 0 or (len(plan.tasks) == 1 and plan.tasks[0]._optimize is False)
+
+
+def _local(plan, kind: str, below: float) -> bool:
+    """Whether ``plan`` runs in this thread: at most one task compiled as
+    traced, on ``"sync"`` or ``"threads"`` or estimated under ``below``."""
+    return (kind in ("sync", "threads") or plan.sequential < below) and _as_traced(plan)
+
+
+def _blas_here(run: dict):
+    """BLAS threads for a run in this thread: one task at a time."""
+    return blas_limit(blas_threads_for(None, 1, run.get("blas_threads", "auto")))
 
 
 def _run(plan, scheduler, values, run, progbar=False, runner_futures=None):
