@@ -377,9 +377,12 @@ def test_fast_keys_are_exact_and_keep_operands_alive():
             del x, ys
     flat = [k for k in cache if type(k) is tuple and type(k[1]) is str and k[0] != "<leaf>"]
     # ops on a lazy array and a lazy array, a tuple of ints or a float get
-    # the shorter (op, kwargs id, id, item) key (tensordot its own 4-tuple)
+    # the shorter (op, kwargs id, id, item) key (tensordot its own 4-tuple),
+    # ops on one lazy array (op, kwargs id, id)
     pairs = [k for k in cache if type(k) is tuple and len(k) == 4 and type(k[1]) is not str]
-    assert len(flat) >= 300 and len(pairs) >= 400  # every node above had a fast key
+    singles = [k for k in cache if type(k) is tuple and len(k) == 3]
+    # every node above had a fast key: sin and sum a single's, the index a flat one
+    assert len(singles) == 200 and len(pairs) >= 400 and len(flat) >= 100
     y = lazyray.tensordot(base, base, ((1,), (1,)))
     fk = flat_key("tensordot", y.args, y._kwargs, y.shape, y._dtype, y.backend)
     assert fk is not None and fk != node_key(y, [])

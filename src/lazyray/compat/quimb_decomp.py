@@ -6,6 +6,8 @@ lazy backend it traces its composed implementation, a few dozen small nodes.
 :func:`svd_truncated` and :func:`qr_stabilized` are the one-node versions for
 the backend ``"lazyray"`` (registered on ``import lazyray``): ONE multi-output
 node, plus an ``item`` node per output used, with static shapes and dtypes.
+Inside :func:`lazyray.shared_intermediates` the same call returns the same
+nodes, as quimb's ``lazy_cache`` would: each node is shared by its exact key.
 
 lazyray does not import quimb: the caller did.  The node's function finds
 quimb's implementation by name through autoray's registry when it runs
@@ -21,9 +23,8 @@ import autoray
 from ..graph.dtypes import real_dtype
 from ..graph.node import CustomOp, new_node
 from ..graph.registry import resolve
-from ..ops.common import lazy
+from ..ops.common import intern_kwargs, lazy
 from ..ops.linalg_api import matrix_operand
-from .lazy_core import lazy_cache
 
 __all__ = [
     "DECOMPOSITIONS",
@@ -188,7 +189,6 @@ def _svd_composed(x, cutoff, cutoff_mode, max_bond, absorb, renorm, info):
     return qd.svd_truncated._default_fn(x, cutoff=cutoff, info=info, **kw)
 
 
-@lazy_cache("svd_truncated")
 def _svd_one_node(x, cutoff, cutoff_mode, max_bond, absorb, renorm):
     x, b, m, n, d = matrix_operand("svd_truncated", x)
     code, left, svals, right = _absorb_tables(absorb)
@@ -202,7 +202,6 @@ def _svd_one_node(x, cutoff, cutoff_mode, max_bond, absorb, renorm):
     return _multi_output("svd_truncated", run_svd_truncated, x, args, None, outputs)
 
 
-@lazy_cache("qr_stabilized")
 def qr_stabilized(x, absorb=1, **kwargs) -> tuple:
     """quimb's ``qr_stabilized`` on a lazy array, as one node: ``(Q, None,
     R)`` (or the LQ-like factors, as quimb's ``absorb`` says; a factor it
@@ -238,6 +237,8 @@ def qr_stabilized(x, absorb=1, **kwargs) -> tuple:
     code, left, _, right = _absorb_tables(absorb, qr=True)
     k = min(m, n)
     kwargs["absorb"] = code
+    if all(v is not None for v in kwargs.values()):  # one dict per content: cheaper to share
+        kwargs = intern_kwargs(kwargs)[0]
     outputs = [((*b, m, k), d) if left else None, None, ((*b, k, n), d) if right else None]
     return _multi_output("qr_stabilized", run_qr_stabilized, x, (x,), kwargs, outputs)
 

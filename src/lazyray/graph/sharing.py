@@ -257,46 +257,49 @@ def share_new(cache: dict, op, fn, args, kwargs, shape, dtype, backend, deps) ->
     elementwise ops, contractions, reshapes, transposes, indexing by an int:
     most nodes) is keyed by ``(op, kwargs id or None, id(a), item)`` alone,
     ``item`` as in :func:`flat_key` (a lazy array's id, the tuple, ``(int,
-    v)``, the float's bits), which is cheaper to build and to hash; the
-    shape, dtype and backend of the node found are then compared with the
-    requested ones, and on any difference the exact :func:`flat_key` is used
-    instead (this 4-tuple never equals a :func:`flat_key`, a
-    :func:`node_key`, a ``tensordot`` key or a leaf's key: their lengths or
-    first or second items differ).
+    v)``, the float's bits), and an op on one lazy array (unary ops,
+    reductions) by ``(op, kwargs id or None, id(a))``: cheaper to build and
+    to hash.  The shape, dtype and backend of the node found are then
+    compared with the requested ones, and on any difference the exact
+    :func:`flat_key` is used instead (these 3- and 4-tuples never equal a
+    :func:`flat_key`, a :func:`node_key`, a ``tensordot`` key or a leaf's
+    key: their lengths or first or second items differ).
     """
     key = None
-    if type(args) is tuple and len(args) == 2 and type(op) is str:
-        a, b = args  # the commonest cases, inlined
+    if type(args) is tuple and type(op) is str:
         kw = None if kwargs is None else id(kwargs)
-        if type(a) is LazyArray and (kw is None or kw in _STATIC_KWARGS):
-            tb = type(b)
-            if tb is LazyArray:
-                item = id(b)
-            elif tb is tuple:  # a shape or axes: the tuple itself when all ints
-                item = b
-                for v in b:
-                    if type(v) is not int:
-                        item = None
-                        break
-            elif tb is int:
-                item = (int, b)
-            elif tb is float:
-                item = _pack(b)
-            else:
-                item = None
-            if item is not None:
-                key = (op, kw, id(a), item)
-                hit = cache.get(key)
-                if hit is None:
-                    node = build_node(op, fn, args, kwargs, shape, dtype, backend, deps)
-                    cache[key] = (node, args)
+        if kw is None or kw in _STATIC_KWARGS:
+            n = len(args)
+            if n == 2:  # the commonest cases, inlined
+                a, b = args
+                if type(a) is LazyArray:
+                    tb = type(b)
+                    if tb is LazyArray:
+                        key = (op, kw, id(a), id(b))
+                    elif tb is tuple:  # a shape or axes: the tuple itself when all ints
+                        key = (op, kw, id(a), b)
+                        for v in b:
+                            if type(v) is not int:
+                                key = None
+                                break
+                    elif tb is int:
+                        key = (op, kw, id(a), (int, b))
+                    elif tb is float:
+                        key = (op, kw, id(a), _pack(b))
+            elif n == 1 and type(args[0]) is LazyArray:  # unary ops, reductions
+                key = (op, kw, id(args[0]))
+        if key is not None:
+            hit = cache.get(key)
+            if hit is None:
+                node = build_node(op, fn, args, kwargs, shape, dtype, backend, deps)
+                cache[key] = (node, args)
+                return node
+            node = hit[0]
+            nd = node._dtype
+            if (nd is dtype or nd == dtype) and node._shape == shape:
+                if node._backend == backend:
                     return node
-                node = hit[0]
-                nd = node._dtype
-                if (nd is dtype or nd == dtype) and node._shape == shape:
-                    if node._backend == backend:
-                        return node
-                key = None  # (another node of the same arguments: the exact key)
+            key = None  # (another node of the same arguments: the exact key)
     if type(args) is tuple:
         key = flat_key(op, args, kwargs, shape, dtype, backend)
         if key is not None:
