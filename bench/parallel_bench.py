@@ -23,6 +23,11 @@ parallelism, and with the default BLAS.  Every result is compared bit for
 bit with the sequential run of the same mode; dask.array's by its largest
 relative difference.
 
+With BLAS=1, a last row measures dask's own floor on the same cluster
+(:func:`dask_floor`): the sequential run's time split into one busy-loop
+task per worker, submitted and gathered with no lazyray code, so that
+sequential / floor is the most a LocalCluster run can gain on this machine.
+
 Timings are medians over interleaved repeats (the order rotated every
 round; at least 15 for the cotengra contraction, whose 60 ms runs on 2 shared
 cores are noisy, and 9 for Gram-Schmidt, whose one-task plan is compiled at
@@ -215,6 +220,9 @@ def compare(a, b) -> str:
 #: runs of an implementation in a row, per round (with at least two rounds)
 BLOCK = 3
 
+#: the row of :func:`dask_floor` (BLAS=1 rows: its trace is the sequential one)
+FLOOR = "LocalCluster floor (dask alone, busy tasks)"
+
 
 def measure(name, f, xs, runs, repeats, blas1, reference=None):
     from threadpoolctl import threadpool_limits
@@ -243,6 +251,29 @@ def measure(name, f, xs, runs, repeats, blas1, reference=None):
     ref = results["sequential"] if reference is None else reference
     checks = {k: compare(results[k], ref) for k in runs if k != "sequential"}
     return med, times, checks, ref
+
+
+def busy(seconds: float) -> float:
+    """Keep one CPU busy for ``seconds`` (holding the GIL: a worker process's)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+    return seconds
+
+
+def dask_floor(client, seconds: float, repeats: int) -> list:
+    """dask's own cost of a parallel run on ``client``, without lazyray: one
+    busy task of ``seconds`` / workers per worker, submitted and gathered;
+    the time of each of ``repeats`` runs.  ``seconds`` / that time is the
+    best speed-up any library handing the cluster that much work can get."""
+    workers = list(client.scheduler_info()["workers"])
+    share = seconds / len(workers)
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        client.gather([client.submit(busy, share, pure=False, workers=[w]) for w in workers])
+        out.append(time.perf_counter() - t0)
+    return out
 
 
 def warm_up(client):
@@ -310,8 +341,14 @@ def main(argv=None):
                     checks.update(c2)
                     tasks["dask.array"] = dask_tasks(DASK_TRACED[0])
                 mode = "BLAS=1" if blas1 else "default BLAS"
-                raw[f"{key}/{mode}"] = {"times": times, "checks": checks, "tasks": tasks}
                 seq = med["sequential"]
+                if blas1:  # what dask alone costs for the same work (see dask_floor)
+                    floor = dask_floor(client, seq[1], reps)
+                    times[FLOOR] = [(seq[0], t) for t in floor]
+                    med[FLOOR] = (seq[0], statistics.median(floor))
+                    tasks[FLOOR] = len(client.scheduler_info()["workers"])
+                    checks[FLOOR] = "- (no result: busy loops)"
+                raw[f"{key}/{mode}"] = {"times": times, "checks": checks, "tasks": tasks}
                 for k, (tt, tr) in med.items():
                     nt = "-" if k == "sequential" else tasks.get(k, tasks["threads"])
                     rows.append(
@@ -354,7 +391,9 @@ def write(out, rows, raw, load0, repeats, quick):
         "plan of one task runs as traced the first time, and is compiled by the second "
         "run); "
         "tasks: lazyray's plan for that scheduler (dask.array: the tasks of its optimized "
-        "graph).",
+        "graph).  *LocalCluster floor*: no lazyray, the sequential run's time split into "
+        "one busy-loop task per worker of the same cluster, submitted and gathered: "
+        "dask's own cost, the best a LocalCluster run can do here.",
         "",
         "| workload | BLAS | implementation | run | speed-up | total | speed-up | first run "
         "| tasks | result vs sequential |",
