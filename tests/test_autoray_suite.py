@@ -16,3 +16,9 @@ from sdist_suites import run_runner
 
 def test_autoray_lazy_suite_passes_on_lazyray():
     run_runner("tests.autoray_suite.run")
+
+
+def test_autoray_backend_suite_passes_on_lazyray():
+    # autoray's tests of its backends (test_autoray.py, test_linalg.py) with
+    # lazyray as one more backend: pad, random draws, scipy.linalg...
+    run_runner("tests.autoray_suite.run", "--as-backend")

@@ -327,6 +327,19 @@ def test_dispatch_specials_match_autoray_lazy():
     np.testing.assert_array_equal(ar.to_numpy(y), 2 * x)
 
 
+def test_from_numpy_accepts_the_cpu_device():
+    # autoray passes the device of an example array (ar.from_numpy(x, like=example))
+    x = _rand((2, 3))
+    for device in ("cpu", None):
+        y = ar.do("from_numpy", x, dtype="float32", device=device, like="lazyray")
+        assert y.dtype == "float32" and np.array_equal(y.compute(), x.astype("float32"))
+    example = lazyray.array(x.astype("float32"))
+    z = ar.from_numpy(x, like=example)
+    assert ar.infer_backend(z) == "lazyray" and ar.get_dtype_name(z) == "float32"
+    with pytest.raises(TypeError, match="device"):
+        ar.do("from_numpy", x, device="cuda:0", like="lazyray")
+
+
 @pytest.mark.parametrize("order", ["eager_first", "lazy_first"])
 def test_multi_dispatch_prefers_lazy(order):
     torch = pytest.importorskip("torch")

@@ -17,7 +17,7 @@ import sys as _sys
 
 import numpy as _np
 
-from . import fft, linalg, passes  # (passes: loaded now, not at the first Function)
+from . import fft, linalg, passes, random, scipy  # (passes: now, not at the first Function)
 from .compat import autoray_patched, patch_autoray, unpatch_autoray
 from .compat import register_autoray as _register_autoray
 from .compat.array_api import API_VERSION as _API_VERSION
@@ -78,6 +78,8 @@ def __getattr__(name):
 __all__ = sorted(
     {
         *"LazyArray Variable array compute compute_constants ascend descend linalg fft".split(),
+        "random",
+        "scipy",
         *"__array_namespace_info__ __array_api_version__ e pi inf nan newaxis".split(),
         *"bool int8 int16 int32 int64 uint8 uint16 uint32 uint64".split(),
         *"float32 float64 complex64 complex128".split(),

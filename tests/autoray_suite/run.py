@@ -11,9 +11,16 @@ as strict xfails. lazyray runs in strict mode (``LAZYRAY_STRICT=1`` unless set
 otherwise, or ``--no-strict``), as in the project's own tests. Every backend
 autoray's conftest finds installed (numpy, torch, jax, dask, ...) is exercised.
 
+With ``--as-backend`` it runs autoray's tests of its backends instead
+(``tests/test_autoray.py`` and ``tests/test_linalg.py``), lazyray added as one
+more backend beside numpy, torch, jax...: the same generic calls
+(``do("pad", x, ...)``, ``do("random.uniform", size=..., like=...)``,
+``do("scipy.linalg.expm", x)``...) compared with numpy, lazyray's cases only.
+
 Usage, from the repository root::
 
     python -m tests.autoray_suite.run            # the whole suite
+    python -m tests.autoray_suite.run --as-backend  # lazyray as a backend
     python -m tests.autoray_suite.run -k mgs -x  # extra arguments go to pytest
     python -m tests.autoray_suite.run --baseline # the same on the real autoray.lazy
 
@@ -44,8 +51,18 @@ except ImportError:  # imported by pytest's doctest collection (tests/ is on sys
 AUTORAY_VERSION = "0.11.0"
 SDIST_SHA256 = "ef9c23d8307f2e5030d10dd222d304401450157172a6fcc6f7456b6e82681bf4"
 #: files taken from the sdist's ``tests/`` (the two suites, and what they import)
-TEST_FILES = ("__init__.py", "conftest.py", "test_lazy.py", "test_autocompile.py")
+TEST_FILES = (
+    "__init__.py",
+    "conftest.py",
+    "test_lazy.py",
+    "test_autocompile.py",
+    "test_autoray.py",
+    "test_linalg.py",
+)
 SUITES = ("test_lazy.py", "test_autocompile.py")
+#: autoray's tests of its backends, run with ``--as-backend``: lazyray joins
+#: the backends they are parametrized over, and only its cases are selected
+BACKEND_SUITES = ("test_autoray.py", "test_linalg.py")
 #: the package the test files are extracted into (not ``tests``, which would
 #: collide with this repository's own ``tests``)
 PACKAGE = "autoray_tests"
@@ -110,6 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         help="run on the real autoray.lazy instead of lazyray, for comparison",
     )
     parser.add_argument(
+        "--as-backend",
+        action="store_true",
+        help="run autoray's backend tests (test_autoray.py, test_linalg.py) with lazyray as "
+        "one more backend, instead of the lazy suites",
+    )
+    parser.add_argument(
         "--require-backends",
         default=default_backends,
         help="comma-separated backends that must be installed (default: %(default)s)",
@@ -130,9 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     root = extract(sdist, args.cache_dir / f"autoray-{version}-tests")
-    suites = [f"{PACKAGE}/{name}" for name in SUITES]
+    suites = [f"{PACKAGE}/{name}" for name in (BACKEND_SUITES if args.as_backend else SUITES)]
     if not any(not a.startswith("-") and PACKAGE in a for a in pytest_args):
         pytest_args = suites + pytest_args
+    if args.as_backend:  # lazyray's cases only (the other backends are autoray's business)
+        pytest_args = ["-k", "lazyray", *pytest_args]
     cmd = [
         sys.executable, "-m", "pytest", "-c", "pytest.ini", "--rootdir", ".",
         "-rfEX", *pytest_args,
@@ -140,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     if args.baseline:
         env["LAZYRAY_AUTORAY_SUITE_BASELINE"] = "1"
+    if args.as_backend:
+        env["LAZYRAY_AUTORAY_SUITE_AS_BACKEND"] = "1"
     # every computed node's real shape and dtype checked against the inferred ones
     env.setdefault("LAZYRAY_STRICT", "0" if args.no_strict else "1")
     # the extraction root, so that ``autoray_tests`` is importable; nothing else
@@ -147,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     print("autoray suite:", shlex.join(cmd[2:]), f"(in {root})", flush=True)
     rc, summary = outside.run_pytest(cmd, root, env)
     target = "autoray.lazy (baseline)" if args.baseline else "lazyray"
-    print(f"autoray {version} suite on {target}: {summary or 'no summary'} (exit {rc})")
+    what = "backend suite" if args.as_backend else "suite"
+    print(f"autoray {version} {what} on {target}: {summary or 'no summary'} (exit {rc})")
     return rc
 
 

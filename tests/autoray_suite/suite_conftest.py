@@ -25,6 +25,15 @@ Tests where lazyray deliberately differs from ``autoray.lazy`` (and is
 better) are marked ``xfail(strict=True)`` from :data:`XFAILS`, one written
 reason each, so that a test that starts passing is reported.
 
+With ``LAZYRAY_AUTORAY_SUITE_AS_BACKEND=1`` (``run.py --as-backend``),
+``autoray.lazy`` is left alone and lazyray instead joins the backends that
+autoray's backend tests (``test_autoray.py``, ``test_linalg.py``) are
+parametrized over (:func:`add_lazyray_backend`).  Those tests read every
+result with ``ar.to_numpy``, which for a lazy array refuses an uncomputed
+node (as autoray.lazy does, and its own suite checks); in this mode only,
+the harness's ``to_numpy`` for the backend "lazyray" computes the node first.
+Deliberate differences there are in :data:`BACKEND_XFAILS`.
+
 With the environment variable ``LAZYRAY_AUTORAY_SUITE_BASELINE=1``
 (``run.py --baseline``) nothing is replaced and nothing is marked: the suite
 runs on the real ``autoray.lazy``, for comparison.
@@ -75,8 +84,19 @@ XFAILS: dict[str, str] = {
     ),
 }
 
+#: ``{node id pattern: (reason, exception)}`` for ``--as-backend`` runs: strict
+#: xfails that must fail with ``exception``
+BACKEND_XFAILS: dict[str, tuple[str, type]] = {
+    "test_autoray.py::test_to_device_cpu[lazyray-*]": (
+        "a lazy array refuses every device move, the cpu included, as autoray.lazy "
+        "does and as its own test_lazy.py::test_to_device_unsupported requires",
+        TypeError,
+    ),
+}
+
 _ORIGINAL: dict[str, object] = {}
 _BASELINE = os.environ.get("LAZYRAY_AUTORAY_SUITE_BASELINE", "") not in ("", "0")
+_AS_BACKEND = os.environ.get("LAZYRAY_AUTORAY_SUITE_AS_BACKEND", "") not in ("", "0")
 _MATCHED: set[str] = set()
 
 
@@ -150,13 +170,39 @@ def uninstall_lazyray() -> None:
     _ORIGINAL.clear()
 
 
+def add_lazyray_backend() -> None:
+    """Add ``"lazyray"`` to the backends of autoray's test conftest (before
+    the test modules, which parametrize over them, are imported), and make
+    ``ar.to_numpy`` compute an uncomputed lazyray node (see the module
+    docstring)."""
+    import autoray
+    import autoray_tests.conftest as backends
+    import numpy as np
+
+    import lazyray
+
+    if "lazyray" not in backends._ALL_BACKENDS:
+        backends._ALL_BACKENDS.append("lazyray")
+    backends._AVAILABLE_BACKENDS.add("lazyray")
+
+    def to_numpy(x):
+        if isinstance(x, lazyray.LazyArray):
+            x = lazyray.compute(x)
+        return autoray.to_numpy(x) if not isinstance(x, np.ndarray) else x
+
+    autoray.register_function("lazyray", "to_numpy", to_numpy)
+
+
 def pytest_configure(config):
-    if not _BASELINE:
+    if _AS_BACKEND:
+        add_lazyray_backend()
+    elif not _BASELINE:
         install_lazyray()
 
 
 def pytest_unconfigure(config):
-    uninstall_lazyray()
+    if not _AS_BACKEND:
+        uninstall_lazyray()
 
 
 def pytest_runtest_setup(item):
@@ -184,31 +230,38 @@ def pytest_report_header(config):
     found = [b for b in backends if importlib.util.find_spec(b) is not None]
     lazy = sys.modules["autoray.lazy"]
     target = "BASELINE: the real autoray.lazy" if _BASELINE else "autoray.lazy -> lazyray"
+    if _AS_BACKEND:
+        target = "lazyray as one more backend; autoray.lazy untouched"
     return [
         f"autoray {autoray.__version__}, {target} "
         f"{getattr(lazy, '__version__', '')} ({lazy.__file__})",
         f"backends installed: {', '.join(found)}",
         f"lazyray strict mode: {os.environ.get('LAZYRAY_STRICT', '0') not in ('', '0')}; "
-        f"deliberate differences (strict xfail): {len(XFAILS)} patterns",
+        f"deliberate differences (strict xfail): {len(_xfails())} patterns",
     ]
 
 
 def pytest_collection_modifyitems(config, items):
     if _BASELINE:
         return
-    compiled = [(p, _compile(p), reason) for p, reason in XFAILS.items()]
+    compiled = [(p, _compile(p), *_xfails()[p]) for p in _xfails()]
     for item in items:
-        for pattern, regex, reason in compiled:
+        for pattern, regex, reason, raises in compiled:
             if regex.match(item.nodeid):
                 _MATCHED.add(pattern)
-                item.add_marker(
-                    pytest.mark.xfail(reason=reason, strict=True, raises=AssertionError)
-                )
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=True, raises=raises))
                 break
 
 
+def _xfails() -> dict[str, tuple[str, type]]:
+    """The strict xfails of this run: ``{pattern: (reason, exception)}``."""
+    if _AS_BACKEND:
+        return BACKEND_XFAILS
+    return {p: (reason, AssertionError) for p, reason in XFAILS.items()}
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    unused = [p for p in XFAILS if p not in _MATCHED]
+    unused = [p for p in _xfails() if p not in _MATCHED]
     if unused and not _BASELINE and not config.option.keyword and not config.option.markexpr:
         terminalreporter.write_line(
             "xfail patterns that matched no collected test: " + ", ".join(unused)

@@ -38,7 +38,8 @@ program (:func:`levels`):
     op by an ulp otherwise, e.g. ``arccosh`` of a flipped array, seed
     17600000011464), or from such values through continuous ops.
 ``"unchecked"``
-    Shape and dtype only: ``empty`` (undefined values); on a path whose
+    Shape and dtype only: ``empty`` and ``pad(..., mode='empty')``
+    (undefined values); on a path whose
     input to an op is inexact, ops that do not keep a tolerance -- integer or
     boolean results of inexact inputs (comparisons, ``floor``, ``argmax``,
     casts), ill-conditioned ops (``linalg``, division, ``log``, powers...);
@@ -207,9 +208,12 @@ def levels(prog: Program, values: dict, kind: str) -> dict:
         # known only to CLOSE may be 0.0 on one side and -6e-17 on the other
         # (numpy's inverse of an int8 matrix against torch's; seed 19200000002886)
         by_truth = s.op == "where" and bool(refs) and refs[0].level == CLOSE
+        # pad's 'empty' mode leaves the padded area undefined
+        empty_pad = s.op == "pad" and "'empty'" in s.template
         for o in s.outs:
             dtype = np.asarray(values[o]).dtype
-            undefined = unordered or singular or by_truth or (cast and not _inexact(dtype))
+            undefined = unordered or singular or by_truth or empty_pad
+            undefined = undefined or (cast and not _inexact(dtype))
             lv = UNCHECKED if undefined else _level(op, base, dtype, kind)
             out[o] = Level(lv, max(rtol, _rtol(values[o])), nan_free or lv == EXACT, not unstable)
     return out

@@ -7,6 +7,11 @@ lazy counts that depend on a Variable are refused by design, see
 broadcasts them), ``tile`` ints and tuples of repetitions; the ``tile``
 generator also draws the compositions ``unstack``, ``meshgrid`` and
 ``broadcast_arrays`` (unpacked: numpy's tuples against lazyray's lists).
+``pad`` draws every spelling of ``pad_width`` (an int, ``(n,)``, a pair,
+per-axis pairs, an array, a dict) and every mode with and without its
+keyword (scalars of every kind, pairs and per-axis pairs); now and then a
+negative or float width, widths that do not broadcast, an unknown mode or a
+keyword the mode does not take.
 ``searchsorted`` searches a sorted 1-d array (``sort`` of an operand), with
 a ``sorter`` from ``argsort`` now and then; ``vecdot`` draws operands that
 broadcast, with the contracted axis of one size in both.
@@ -156,7 +161,118 @@ def vecdot(d: Draw, op: str) -> Call:
     return Call(f"{{ns}}.vecdot({{0}}, {{1}}, axis={axis})", refs)
 
 
+_PAD_MODES = (
+    "constant",
+    "edge",
+    "wrap",
+    "reflect",
+    "symmetric",
+    "linear_ramp",
+    "maximum",
+    "minimum",
+    "mean",
+    "median",
+    "empty",
+)
+_PAD_KEYWORD = {
+    "constant": "constant_values",
+    "linear_ramp": "end_values",
+    "maximum": "stat_length",
+    "minimum": "stat_length",
+    "mean": "stat_length",
+    "median": "stat_length",
+    "reflect": "reflect_type",
+    "symmetric": "reflect_type",
+}
+
+
+def _pad_width(d: Draw, ndim: int) -> str:
+    """A ``pad_width`` in one of numpy's spellings (small: the result has at
+    most a few hundred elements; wide, past the axis, in 1-d and 2-d)."""
+    top = 2 if ndim > 2 else 6
+
+    def w():
+        return d.int(0, top if d.p(0.3) else 2)
+
+    r = d.rng.random()
+    if d.bad():
+        return d.choice(["-1", "((1, -2),)", "1.5", "((1, 2), (1, 2), (1, 2), (1, 2), (1, 2))"])
+    if r < 0.2 or not ndim:
+        return lit(w())
+    if r < 0.3:
+        return lit((w(),))
+    if r < 0.45:
+        return lit((w(), w()))
+    if r < 0.55:
+        return lit(((w(), w()),))
+    if r < 0.65:
+        axis = d.axis(ndim)
+        width = w() if d.p(0.5) else (w(), w())
+        return "{{" + f"{axis}: {lit(width)}" + "}}"  # (braces doubled: a template)
+    pairs = tuple((w(), w()) for _ in range(ndim))
+    if d.p(0.2):
+        return lit(np.array(pairs, dtype=d.choice(["int64", "int8"])))
+    return lit(pairs)
+
+
+def _pad_values(d: Draw, ndim: int, kind: str | None = None) -> str:
+    """A scalar, a pair or per-axis pairs of scalars (for constant_values
+    and end_values)."""
+    r = d.rng.random()
+    if r < 0.5 or not ndim:
+        return d.scalar(kind)
+    if r < 0.75:
+        return f"({d.scalar(kind)}, {d.scalar(kind)})"
+    pairs = ", ".join(f"({d.scalar(kind)}, {d.scalar(kind)})" for _ in range(ndim))
+    return f"({pairs},)"
+
+
+def _stat_length(d: Draw, ndim: int) -> str:
+    """An int (0 now and then), a float, a pair or per-axis pairs."""
+    if d.p(0.1):
+        return "None"
+    if d.p(0.1):
+        return lit(d.choice([1.4, 2.5, 0.6]))
+    if d.p(0.5) or not ndim:
+        return lit(d.int(0 if d.p(0.15) else 1, 5))
+    if d.p(0.4):
+        return lit((d.int(1, 4), d.int(1, 4)))
+    return lit(tuple((d.int(1, 4), d.int(1, 4)) for _ in range(ndim)))
+
+
+def pad(d: Draw, op: str) -> Call:
+    """``pad(x, pad_width, mode, **keyword)``: every mode, every spelling."""
+    x = d.array(dtypes=NUMERIC + ("bool",))
+    shape, _ = d.info(x)
+    ndim = len(shape)
+    width = _pad_width(d, ndim)
+    mode = d.choice(_PAD_MODES)
+    kw = []
+    if d.bad():
+        kw.append("mode='nope'")
+    elif mode != "constant" or d.p(0.6):
+        kw.append(f"mode={mode!r}" if d.p(0.7) else repr(mode))  # (positional)
+    key = _PAD_KEYWORD.get(mode)
+    if key is not None and d.p(0.6):
+        if key == "constant_values":
+            value = _pad_values(d, ndim)
+        elif key == "end_values":
+            value = _pad_values(d, ndim, d.choice("bif"))
+        elif key == "stat_length":
+            value = _stat_length(d, ndim)
+        else:
+            value = repr(d.choice(["even", "odd"]))
+        kw.append(f"{key}={value}")
+    if d.bad():
+        extra = d.choice(["reflect_type='odd'", "stat_length=-1", "foo=1", "end_values=(1, 2, 3)"])
+        if not any(k.startswith(extra.split("=")[0]) for k in kw):
+            kw.append(extra)
+    args = "".join(", " + k for k in kw)
+    return Call(f"{{ns}}.pad({{0}}, {width}{args})", (x,))
+
+
 GENERATORS: dict = {
+    "pad": pad,
     "repeat": repeat,
     "roll": roll,
     "tile": tile,

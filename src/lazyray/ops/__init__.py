@@ -11,6 +11,7 @@ from . import (
     indexing,
     movement,
     movement_api,
+    padding,
     portable_cupy,  # noqa: F401 - registers numpy's meaning on cupy
     reductions,
     sorting,
@@ -25,6 +26,7 @@ from .elementwise_general import *  # noqa: F403 - where, clip, complex, astype.
 from .indexing import *  # noqa: F403
 from .movement import *  # noqa: F403
 from .movement_api import *  # noqa: F403
+from .padding import *  # noqa: F403
 from .reductions import *  # noqa: F403
 from .sorting import *  # noqa: F403
 
@@ -42,7 +44,7 @@ bitwise_invert = bitwise_not = invert  # noqa: F405
 amax, amin = max, min  # noqa: F405
 
 _FAMILIES = contraction, creation, datadep, dtypes_api, elementwise, elementwise_general
-_FAMILIES += indexing, movement, movement_api, reductions, sorting
+_FAMILIES += indexing, movement, movement_api, padding, reductions, sorting
 _OTHERS = """absolute conjugate truedivide true_divide floordivide remainder pow asin acos atan
     asinh acosh atanh atan2 bitwise_invert bitwise_not amax amin finfo iinfo""".split()
 __all__ = sorted({name for family in _FAMILIES for name in family.__all__}.union(_OTHERS))

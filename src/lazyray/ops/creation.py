@@ -68,6 +68,18 @@ def _dtype(dtype, backend, fill=(), op="creation"):
     return dtypes.default_float(backend)
 
 
+def is_cpu(device) -> bool:
+    """Whether ``device`` is None, ``"cpu"`` or a backend's cpu device
+    (torch's ``device("cpu")``, a jax cpu device...).
+
+    >>> is_cpu("cpu"), is_cpu(None), is_cpu("cuda:0")
+    (True, True, False)
+    """
+    if device is None or device == "cpu" or getattr(device, "type", None) == "cpu":
+        return True
+    return getattr(device, "platform", None) == "cpu" or str(device) == "cpu"  # jax, others
+
+
 def check_device(op: str, device, like=None) -> None:
     """Accept ``device`` None, ``"cpu"`` (or a backend's cpu device) or the
     ``device`` of ``like``; anything else is a ``ValueError`` naming ``op``.
@@ -78,9 +90,7 @@ def check_device(op: str, device, like=None) -> None:
     ...
     ValueError: zeros: unsupported device 'cuda:0'; lazy arrays live on 'cpu'
     """
-    if device is None or device == "cpu" or getattr(device, "type", None) == "cpu":
-        return
-    if getattr(device, "platform", None) == "cpu" or str(device) == "cpu":  # jax, others
+    if is_cpu(device):
         return
     if like is not None and not isinstance(like, str):
         try:
