@@ -161,7 +161,8 @@ def vecdot(d: Draw, op: str) -> Call:
     return Call(f"{{ns}}.vecdot({{0}}, {{1}}, axis={axis})", refs)
 
 
-_PAD_MODES = (
+#: numpy's pad modes (also tests/test_pad.py's)
+PAD_MODES = (
     "constant",
     "edge",
     "wrap",
@@ -246,7 +247,7 @@ def pad(d: Draw, op: str) -> Call:
     shape, _ = d.info(x)
     ndim = len(shape)
     width = _pad_width(d, ndim)
-    mode = d.choice(_PAD_MODES)
+    mode = d.choice(PAD_MODES)
     kw = []
     if d.bad():
         kw.append("mode='nope'")

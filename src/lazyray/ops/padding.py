@@ -113,21 +113,27 @@ def _torch_pad(x, pad_width, mode="constant", **kwargs):
     return out
 
 
+def _numpy_like_blocks(xp, x, pad_width, mode, kwargs):
+    """:func:`_by_blocks` with the functions of the numpy-like namespace
+    ``xp`` (``dask.array``, ``jax.numpy``)."""
+    return _by_blocks(
+        x,
+        pad_width,
+        mode,
+        kwargs,
+        lambda shape, v: xp.full(shape, v, dtype=x.dtype),
+        lambda parts, axis: xp.concatenate(parts, axis=axis),
+        lambda a, index, axis: xp.take(a, index, axis=axis),
+    )
+
+
 def _dask_pad(x, pad_width, mode="constant", **kwargs):
     """numpy's ``pad`` on a dask array (see :func:`_by_blocks`; dask's own
     ``pad`` reflects and wraps once only, rounds its means otherwise and
     lacks ``median``)."""
     import dask.array as da
 
-    out = _by_blocks(
-        x,
-        pad_width,
-        mode,
-        kwargs,
-        lambda shape, v: da.full(shape, v, dtype=x.dtype),
-        lambda parts, axis: da.concatenate(parts, axis=axis),
-        lambda a, index, axis: da.take(a, index, axis=axis),
-    )
+    out = _numpy_like_blocks(da, x, pad_width, mode, kwargs)
     if out is None:  # the modes that compute values: numpy's, on one chunk
         shape = tuple(n + b + a for n, (b, a) in zip(x.shape, pad_width))
         meta = np.empty((0,) * len(shape), x.dtype)
@@ -148,15 +154,7 @@ def _jax_pad(x, pad_width, mode="constant", **kwargs):
     import jax
     import jax.numpy as jnp
 
-    out = _by_blocks(
-        x,
-        pad_width,
-        mode,
-        kwargs,
-        lambda shape, v: jnp.full(shape, v, dtype=x.dtype),
-        lambda parts, axis: jnp.concatenate(parts, axis=axis),
-        lambda a, index, axis: jnp.take(a, index, axis=axis),
-    )
+    out = _numpy_like_blocks(jnp, x, pad_width, mode, kwargs)
     if out is not None:
         return out
     if isinstance(x, jax.core.Tracer):
