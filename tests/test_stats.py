@@ -243,6 +243,9 @@ def test_flops_linalg():
     s = lazyray.linalg.solve(lazyray.Variable((n, n)), lazyray.Variable((n, 4)))
     assert node_flops(s) == 2 * n**3 // 3 + 2 * n * n * 4
     assert node_flops(lazyray.linalg.matrix_power(lazyray.Variable((n, n)), 5)) == 3 * 2 * n**3
+    a, rhs = lazyray.Variable((n, n)), lazyray.Variable((n, 4))
+    assert node_flops(lazyray.scipy.linalg.solve_triangular(a, rhs)) == n * n * 4
+    assert node_flops(lazyray.scipy.linalg.expm(x)) == 3 * (12 * n**3 + 8 * n**3 // 3)
 
 
 def test_flops_unknown_for_user_callables():

@@ -83,7 +83,7 @@ def _matrix_dims(shape) -> tuple:
 
 
 def _linalg(node) -> int:
-    op = node._op[7:]  # strip "linalg."
+    op = node._op.removeprefix("scipy.")[7:]  # strip "linalg."
     sa = operand_shape(node._args[0])
     kw = node._kwargs or {}
     if op == "norm":
@@ -102,11 +102,15 @@ def _linalg(node) -> int:
         if kw.get("mode") == "complete":
             return b * (2 * n * n * m - 2 * n**3 // 3 + 4 * (m * m * n - m * n * n + n**3 // 3))
         return b * (4 * m * n * n - 4 * n**3 // 3)
-    if op == "solve":
+    if op in ("solve", "solve_triangular"):  # (an LU first, or a triangle already)
         sb = operand_shape(node._args[1])
         k = 1 if len(sb) == 1 else sb[-1]
         batch = math.prod(node._shape[:-2]) if len(sb) > 1 else math.prod(node._shape[:-1])
+        if op == "solve_triangular":
+            return max(batch, 1) * n * n * k
         return max(batch, 1) * (2 * n**3 // 3 + 2 * n * n * k)
+    if op == "expm":  # Pade 13: 6 products and a solve (the squarings depend on the norm)
+        return b * (12 * n**3 + 8 * n**3 // 3)
     cubic = {
         "inv": 2.0,
         "det": 2 / 3,
