@@ -12,6 +12,7 @@ and jax arrays.
 
 from __future__ import annotations
 
+import io
 import pickle
 import subprocess
 import sys
@@ -376,6 +377,16 @@ def test_function_source_and_pickle():
     y = pickle.loads(pickle.dumps(lazyray.scipy.linalg.expm(x[..., :2, :])))
     assert y.fn_name == EXPM and y.deps[0].deps[0].fn_name == SOLVE
     _close(y.compute(), refs[2])
+    # and in a fresh process, where only unpickling imports lazyray
+    code = (
+        "import pickle, sys, numpy as np\n"
+        "f = pickle.load(sys.stdin.buffer)\n"
+        "np.save(sys.stdout.buffer, f(*pickle.load(sys.stdin.buffer))[2])\n"
+    )
+    blob = pickle.dumps(f) + pickle.dumps((a, b))
+    run = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True, timeout=120)
+    assert run.returncode == 0, run.stderr.decode()
+    _close(np.load(io.BytesIO(run.stdout)), refs[2])
 
 
 # ------------------------------------------------------------ torch and jax
