@@ -78,8 +78,7 @@ def __getattr__(name):
 __all__ = sorted(
     {
         *"LazyArray Variable array compute compute_constants ascend descend linalg fft".split(),
-        "random",
-        "scipy",
+        "random",  # (as numpy's; not "scipy": a star import must not shadow the real one)
         *"__array_namespace_info__ __array_api_version__ e pi inf nan newaxis".split(),
         *"bool int8 int16 int32 int64 uint8 uint16 uint32 uint64".split(),
         *"float32 float64 complex64 complex128".split(),
