@@ -459,6 +459,32 @@ def test_patch_autoray_nests_and_unpatch():
     assert lazyray.unpatch_autoray() is False
 
 
+def test_patched_submodule_dispatch_uses_lazyray_modules():
+    # autoray imports "autoray.lazy.fft" (etc.) for do("fft.fft", x) on the
+    # backend "autoray.lazy": under the switch that must be lazyray's module,
+    # not a second copy of lazyray imported under autoray.lazy.*
+    scipy_linalg = pytest.importorskip("scipy.linalg")
+    a = _rand((3, 3)) / 4
+    with lazyray.patch_autoray():
+        x = ar.do("array", a, like="autoray.lazy")
+        calls = {
+            "fft.fft": (ar.do("fft.fft", x), np.fft.fft(a)),
+            "scipy.linalg.expm": (ar.do("scipy.linalg.expm", x), scipy_linalg.expm(a)),
+            "linalg.inv": (ar.do("linalg.inv", x), np.linalg.inv(a)),
+            "pad": (ar.do("pad", x, 1), np.pad(a, 1)),
+        }
+        np.random.seed(4)
+        calls["random.uniform"] = (
+            ar.do("random.uniform", size=(2,), like="autoray.lazy"),
+            (np.random.seed(4), np.random.uniform(size=(2,)))[1],
+        )
+        for name, (y, ref) in calls.items():
+            assert type(y) is lazyray.LazyArray, name
+            np.testing.assert_allclose(y.compute(), ref, rtol=1e-12, err_msg=name)
+        copies = [k for k in sys.modules if k.startswith("autoray.lazy.graph")]
+        assert not copies, copies
+
+
 def test_patched_autojit_traces_with_lazyray():
     import autoray.compiler
 

@@ -14,8 +14,20 @@ from .autoray import SPECIALS, register_complexity_costs
 _LOCK = threading.RLock()
 _STATE = {"depth": 0, "undo": []}
 _LAZY = "autoray.lazy"  # the module key this opt-in switch replaces (never imported)
-#: autoray's lazy submodules and the lazyray modules standing in for them
-_SUBMODULES = {"core": "core", "linalg": "linalg", "draw": "inspect.draw"}
+#: autoray's lazy submodules, and the submodules autoray imports by name for
+#: ``do("fft.fft", x)``, ``do("scipy.linalg.expm", x)``, ``do("random.uniform",
+#: like=...)`` on the backend "autoray.lazy": the lazyray modules standing in
+#: for them (else autoray would import a second copy of lazyray's modules
+#: under ``autoray.lazy.*``, whose arrays are of another class)
+_SUBMODULES = {
+    "core": "core",
+    "linalg": "linalg",
+    "draw": "inspect.draw",
+    "fft": "fft",
+    "random": "random",
+    "scipy": "scipy",
+    "scipy.linalg": "scipy.linalg",
+}
 
 
 def _namespace():
@@ -71,7 +83,9 @@ def patch_autoray() -> AutorayPatch:
       the ``lazy`` that ``autoray.compiler`` bound with ``from . import
       lazy``, which ``autoray.autojit`` traces with) is :mod:`lazyray`, and
       ``autoray.lazy.core``/``.linalg``/``.draw`` are :mod:`lazyray.core`,
-      :mod:`lazyray.linalg`, :mod:`lazyray.inspect.draw`; other imported modules
+      :mod:`lazyray.linalg`, :mod:`lazyray.inspect.draw` (and ``.fft``,
+      ``.random``, ``.scipy.linalg``, which autoray imports for
+      ``do("fft.fft", x)``..., lazyray's own); other imported modules
       that bound the original module (``from autoray import lazy``, as quimb
       does) see lazyray too;
     * lazyray arrays are autoray's backend ``"autoray.lazy"``: what client
