@@ -16,9 +16,9 @@ _STATE = {"depth": 0, "undo": []}
 _LAZY = "autoray.lazy"  # the module key this opt-in switch replaces (never imported)
 #: autoray's lazy submodules, and the submodules autoray imports by name for
 #: ``do("fft.fft", x)``, ``do("scipy.linalg.expm", x)``, ``do("random.uniform",
-#: like=...)`` on the backend "autoray.lazy": the lazyray modules standing in
+#: like=...)`` on the backend :data:`_LAZY`: the lazyray modules standing in
 #: for them (else autoray would import a second copy of lazyray's modules
-#: under ``autoray.lazy.*``, whose arrays are of another class)
+#: under that package name, whose arrays are of another class)
 _SUBMODULES = {
     "core": "core",
     "linalg": "linalg",

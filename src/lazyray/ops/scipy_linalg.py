@@ -98,15 +98,9 @@ def _backend_dtype(backend: str, d: str, keys: tuple, numpy_semantics: bool) -> 
     return dtypes.finalize(backend, d, (d,) if numpy_semantics else keys)
 
 
-def _cast(backend: str, x, want: str):
-    """Array ``x`` of ``backend`` (torch or jax) as dtype ``want``."""
-    if dtypes.dtype_name(x.dtype) == want:
-        return x
-    if backend == "torch":
-        import torch
-
-        return x.to(getattr(torch, want))
-    return x.astype(want)
+def _cast(x, want: str):
+    """Array ``x`` (torch or jax) as dtype ``want`` (autoray's ``astype``)."""
+    return x if dtypes.dtype_name(x.dtype) == want else autoray.astype(x, want)
 
 
 # ------------------------------------------------------------ backend impls
@@ -137,7 +131,7 @@ def _solve_triangular_impl(backend: str, numpy_semantics: bool = False):
     def cast(a, b):  # both operands in the node's dtype
         keys = (dtypes.dtype_name(a.dtype), dtypes.dtype_name(b.dtype))
         want = _backend_dtype(backend, lapack_dtype(*keys), keys, numpy_semantics)
-        return _cast(backend, a, want), _cast(backend, b, want)
+        return _cast(a, want), _cast(b, want)
 
     if backend == "torch":
         import torch
@@ -201,7 +195,7 @@ def _expm_impl(backend: str, numpy_semantics: bool = False):
         d = dtypes.dtype_name(a.dtype)
         shape = tuple(a.shape)
         want = _backend_dtype(backend, expm_dtype(d, shape), (d,), numpy_semantics)
-        a = _cast(backend, a, want)
+        a = _cast(a, want)
         if shape[-1] == 1:  # scipy's shortcut: exp of each 1x1 matrix
             return exp(a)
         if 0 in shape:
