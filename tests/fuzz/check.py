@@ -214,6 +214,11 @@ def _as_numpy(g, path) -> tuple:
             if g.dtype in (torch.complex32, torch.bfloat16):  # no numpy dtype
                 return None, str(g.dtype)
             return g.numpy(), ""
+    elif path == "jax":
+        import jax
+
+        if isinstance(g, jax.Array):
+            return np.asarray(g), ""
     elif path == "cupy":
         import cupy
 

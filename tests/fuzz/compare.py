@@ -141,10 +141,18 @@ _TORCH_CONVENTION = {
 
 
 #: path kinds computed by another library's kernels (torch on the CPU; torch
-#: CUDA and cupy on a GPU)
-_OTHER_LIBRARY = ("torch", "gpu")
-#: ops that cast floats to integers (on a GPU, out-of-range values differ)
-_GPU_CASTS = {"astype", "linspace"}
+#: CUDA and cupy on a GPU; jax)
+_OTHER_LIBRARY = ("torch", "gpu", "jax")
+#: ... of which those whose float-to-integer casts saturate (XLA's, CUDA's)
+_SATURATING = ("gpu", "jax")
+#: ops that cast floats to integers (on a GPU and in XLA, out-of-range values
+#: differ): casts, and reductions given an integer ``dtype=``
+_GPU_CASTS = {"astype", "linspace", "mean", "sum", "prod", "trace"} | {
+    "cumsum",
+    "cumprod",
+    "cumulative_sum",
+    "cumulative_prod",
+}
 
 
 def _inexact(dtype) -> bool:
@@ -193,9 +201,9 @@ def levels(prog: Program, values: dict, kind: str) -> dict:
         unstable = s.op == "sort" and ("stable=False" in s.template or "quicksort" in s.template)
         # float-to-integer casts of out-of-range values are undefined (C's
         # rule; numpy documents them as platform-dependent): x86 wraps, CUDA
-        # saturates
+        # and XLA saturate
         cast = (
-            kind == "gpu"
+            kind in _SATURATING
             and s.op in _GPU_CASTS
             and any(_inexact(np.asarray(values[r]).dtype) for r in s.refs if r in values)
         )

@@ -30,7 +30,9 @@ with numpy (see :mod:`.compare`):
   functions chunk by chunk, or numpy's in one task);
 - ``"gpu"``: on a machine with a GPU, the default Function called with torch
   CUDA tensors (``torch_cuda``) and cupy arrays (``cupy``), compared as torch
-  is, except float-to-integer casts of out-of-range values (undefined).
+  is, except float-to-integer casts of out-of-range values (undefined);
+- ``"jax"``: the default Function called with jax arrays (jax's kernels,
+  64-bit types enabled), compared as on a GPU.
 
 ``expensive`` paths (pickles, sources, jit, schedulers, torch, dask arrays)
 are the ones CI runs on a subset of its programs.
@@ -392,6 +394,16 @@ def _dask_arrays(t: Traced) -> list:
     return list(dask.compute(got, scheduler="sync")[0])
 
 
+def _jax(t: Traced) -> list:
+    """The default Function called with jax arrays (64-bit types enabled,
+    as numpy's dtypes need)."""
+    import jax
+
+    with jax.enable_x64(True):
+        f = lazyray.Function(t.inputs, list(t.outputs))
+        return list(f(*[jax.numpy.asarray(x) for x in t.data]))
+
+
 def _cupy(t: Traced) -> list:
     import cupy
 
@@ -437,6 +449,7 @@ PATHS = {
         Path("distributed", "moved", "const", _distributed, expensive=True, every=10),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
         Path("dask_arrays", "torch", "var", _dask_arrays, expensive=True, needs_inputs=True),
+        Path("jax", "jax", "var", _jax, expensive=True, needs_inputs=True),
         # on a GPU: another library's kernels, compared as torch's are
         Path("torch_cuda", "gpu", "var", _torch_cuda, expensive=True, needs_inputs=True),
         Path("cupy", "gpu", "var", _cupy, expensive=True, needs_inputs=True),
@@ -467,6 +480,7 @@ def available_paths() -> list:
     GPU paths only with a GPU)."""
     usable = {
         "torch": _usable("torch"),
+        "jax": _usable("jax"),
         "torch_cuda": _usable("torch", gpu=True),
         "cupy": _usable("cupy", gpu=True),
     }

@@ -63,11 +63,13 @@ SNIPPETS = {
     "got = [x.compute() for x in f({dask_data})]",
     "torch_cuda": "import torch\nf = lr.Function([{ins}], [{outs}])\ngot = f({cuda_data})",
     "cupy": "import cupy\nf = lr.Function([{ins}], [{outs}])\ngot = f({cupy_data})",
+    "jax": "import jax\nwith jax.enable_x64(True):\n"
+    "    f = lr.Function([{ins}], [{outs}])\n    got = f({jax_data})",
 }
 _MODE = {"trace:const": "compute", "trace:var": "function_noopt", "trace:shared": "shared"}
 _VAR_PATHS = {"function", "function_noopt", "function_exact", "source_opt", "pickle_function"}
 _VAR_PATHS |= {"threads_function", "processes_function", "jit"}
-_VAR_PATHS |= {"torch", "torch_cuda", "cupy", "dask_arrays"}
+_VAR_PATHS |= {"torch", "torch_cuda", "cupy", "jax", "dask_arrays"}
 
 
 def tidy(prog: Program) -> Program:
@@ -150,6 +152,7 @@ def reproducer(prog: Program, path: str, failure: str = "") -> str:
         torch_data=torch_data,
         cuda_data=", ".join(f"torch.from_numpy({n}_data).cuda()" for n in ins),
         cupy_data=", ".join(f"cupy.asarray({n}_data)" for n in ins),
+        jax_data=", ".join(f"jax.numpy.asarray({n}_data)" for n in ins),
         dask_data=", ".join(f"da.from_array({n}_data, chunks=2)" for n in ins),
     )
     lines += snippet.splitlines()

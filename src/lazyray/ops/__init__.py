@@ -13,6 +13,7 @@ from . import (
     movement_api,
     padding,
     portable_cupy,  # noqa: F401 - registers numpy's meaning on cupy
+    portable_jax,  # noqa: F401 - registers numpy's meaning on jax
     reductions,
     sorting,
 )

@@ -85,18 +85,14 @@ def _index_dtype(backend):
 
 
 def _nonzero_impl(backend):
-    if backend == "jax":
-        import jax.numpy as jnp
-
-        def nonzero(x, size, fill_value=0):
-            dt = _index_dtype(backend)
-            return tuple(i.astype(dt) for i in jnp.nonzero(x, size=size, fill_value=fill_value))
-
-        return nonzero
     find = _lib(backend, "nonzero")  # autoray's torch one returns a tuple
 
     def nonzero(x, size, fill_value=0):
         dt = _index_dtype(backend)
+        if backend == "jax" and x.size:  # (jax ignores size for an empty x)
+            import jax.numpy as jnp
+
+            return tuple(i.astype(dt) for i in jnp.nonzero(x, size=size, fill_value=fill_value))
         return tuple(_fit(backend, _astype(backend, i, dt), size, fill_value) for i in find(x))
 
     return nonzero
@@ -158,12 +154,13 @@ def _unique_impl(which):
     def factory(backend):
         def unique(x, size, fill_value=None):
             dt = _index_dtype(backend)
-            if backend == "jax":
+            if backend == "jax" and x.size:  # (jax ignores size for an empty x)
                 import jax.numpy as jnp
 
                 v, i, inv, c = jnp.unique(
                     x.reshape(-1), **_UNIQUE_ALL, size=size, fill_value=fill_value
                 )
+                i = jnp.where(c > 0, i, 0)  # (jax pads indices otherwise than with 0)
                 outs = (v, i.astype(dt), inv.reshape(x.shape).astype(dt), c.astype(dt))
             else:
                 kernel = _unique_sorting if backend == "torch" else _unique_numpy

@@ -5,10 +5,10 @@ cupy follows numpy closely, but lacks some functions (``vecdot``,
 ``linalg.vector_norm``...), takes only arrays where numpy also takes Python
 scalars, refuses some dtype mixes (``clip`` with complex bounds, logical ops
 on complex numbers), lacks some keywords (``count_nonzero(keepdims=...)``)
-and returns other dtypes in places.  Each op therefore runs cupy's function
-and casts its result to numpy's result dtype (found on tiny stand-ins,
-cached per signature); a call cupy refuses runs the op's numpy
-implementation on host copies (a device round trip) and returns cupy arrays.
+and returns other dtypes in places: each op is wrapped by
+:func:`~.numpy_host.hosted` (numpy's dtypes, numpy's implementation on host
+copies for the calls cupy refuses), with the fixes below for kernels that
+differ from numpy's on some values.
 
 >>> from lazyray.graph.registry import NUMPY_HOSTS
 >>> "cupy" in NUMPY_HOSTS
@@ -18,25 +18,10 @@ True
 from __future__ import annotations
 
 from ..graph import registry
-from .common import named, planned
+from .numpy_host import hosted
 from .portable_torch import _moment, int_reciprocal
-from .torch_numpy import _result_dtypes, _sig, on_host
 
 __all__ = ["numpy_on_cupy"]
-
-_MISSING = object()
-
-
-def _cast(cupy, out, dts):
-    if dts is None:
-        return out
-    if isinstance(out, (tuple, list)):  # (cupy's named tuples too)
-        if type(dts) is not tuple or len(dts) != len(out):
-            return out
-        return tuple(_cast(cupy, o, d) for o, d in zip(out, dts))
-    if not isinstance(out, cupy.ndarray) or type(dts) is tuple:
-        return out
-    return out if out.dtype == dts else out.astype(dts)
 
 
 def _clip(cupy, fn, x, lo=None, hi=None):
@@ -142,24 +127,7 @@ def numpy_on_cupy(fn, name: str):
     or None where cupy has none)."""
     import cupy
 
-    np_fn = registry.resolve_numpy("numpy", name)
-    fix = _FIX.get(name)
-    plans: dict = {}
-
-    def call(*args, **kwargs):
-        key = _sig(args, True), _sig(sorted(kwargs.items()), True)
-        dts = planned(plans, key, _result_dtypes, np_fn, args, kwargs, True)
-        res = _MISSING
-        if fn is not None:
-            try:
-                res = fix(cupy, fn, *args, **kwargs) if fix else fn(*args, **kwargs)
-            except Exception:  # noqa: BLE001 - a call cupy refuses: numpy's on the host
-                res = _MISSING
-        if res is _MISSING:
-            res = on_host(np_fn, args, kwargs, cupy.ndarray, cupy.asnumpy, cupy.asarray)
-        return _cast(cupy, res, dts)
-
-    return named(call, name)
+    return hosted(fn, name, cupy, cupy.ndarray, cupy.asnumpy, cupy.asarray, _FIX)
 
 
 registry.NUMPY_HOSTS["cupy"] = numpy_on_cupy

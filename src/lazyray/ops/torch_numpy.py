@@ -136,10 +136,16 @@ def _result_dtypes(np_fn, args, kwargs, nd_shape, fill=None):
     too (else they are passed as given)."""
     if fill is not None:
         kwargs = {k: _probe(v, nd_shape, fill) for k, v in kwargs.items()}
+    return dtypes_of(np_fn, _probe(list(args), nd_shape, fill or np.zeros), kwargs)
+
+
+def dtypes_of(np_fn, args, kwargs):
+    """The dtype(s) of ``np_fn(*args, **kwargs)`` (stand-ins), or None when
+    it raises."""
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            out = np_fn(*_probe(list(args), nd_shape, fill or np.zeros), **kwargs)
+            out = np_fn(*args, **kwargs)
     except Exception:  # noqa: BLE001 - no stand-in result: no cast
         return None
     if isinstance(out, (tuple, list)):  # (numpy's named tuples too)
