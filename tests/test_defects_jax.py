@@ -111,6 +111,14 @@ def _jax_cases():
             np.cumprod,
         ),  # fmt: skip
         ("sum uint8 in uint64", [np.array([200, 100], "uint8")], lr.sum, np.sum),
+        # seed 135000000000000000002493
+        ("stack -1 uint8", [U8[0]], lambda x: lr.stack([-1, x]), lambda x: np.stack([-1, x])),
+        (
+            "concatenate 2.5 float16",
+            [np.array([1.0], "float16")],
+            lambda x: lr.concat([x, lr.reshape(x * 0 + 2.5, (1,))]),
+            lambda x: np.concatenate([x, np.reshape(x * 0 + 2.5, (1,))]),
+        ),  # fmt: skip
         (
             "linspace from inf and nan",
             [np.array([[nan, -2.237, inf], [-inf, 1.469, 0.0]])],

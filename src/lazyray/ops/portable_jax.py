@@ -98,6 +98,12 @@ def _strong(jnp, fn, a, b, *args, **kwargs):
     return fn(a, b, *args, **kwargs)
 
 
+def _combine(jnp, fn, arrays, *args, **kwargs):
+    """``stack`` / ``concatenate``: Python scalars as :func:`_strong`."""
+    arrays = [jnp.asarray(np.asarray(v)) if type(v) in _SCALARS else v for v in arrays]
+    return fn(arrays, *args, **kwargs)
+
+
 def _compare(jnp, fn, a, b, *args, **kwargs):
     """Comparisons and ``searchsorted``: Python ints as :func:`_wide_ints`,
     complex numbers as :func:`~.portable_cupy._complex_on_host`."""
@@ -145,6 +151,7 @@ _FIX = {
     **dict.fromkeys(("floor_divide", "mod"), _int_divide),
     **dict.fromkeys(("dot", "vdot", "inner", "outer", "kron", "tensordot"), _strong),
     **dict.fromkeys(("var", "std"), _moment16),
+    **dict.fromkeys(("stack", "concatenate"), _combine),
     "sign": _sign,
     "power": _power,
     "clip": _clip_ints,
