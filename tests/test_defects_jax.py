@@ -114,11 +114,11 @@ def _jax_cases():
         # seed 135000000000000000002493
         ("stack -1 uint8", [U8[0]], lambda x: lr.stack([-1, x]), lambda x: np.stack([-1, x])),
         (
-            "concatenate 2.5 float16",
-            [np.array([1.0], "float16")],
-            lambda x: lr.concat([x, lr.reshape(x * 0 + 2.5, (1,))]),
-            lambda x: np.concatenate([x, np.reshape(x * 0 + 2.5, (1,))]),
-        ),  # fmt: skip
+            "stack 1e-4 float16",
+            [np.array(1.0, "float16")],
+            lambda x: lr.stack([x, 1e-4]),
+            lambda x: np.stack([x, 1e-4]),
+        ),
         (
             "linspace from inf and nan",
             [np.array([[nan, -2.237, inf], [-inf, 1.469, 0.0]])],
