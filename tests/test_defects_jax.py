@@ -17,7 +17,7 @@ import pytest
 import lazyray as lr
 from test_defects_torch import CASES as TORCH_CASES
 from test_defects_torch_b import CASES as TORCH_CASES_B
-from test_defects_torch_b import _same
+from test_defects_torch_b import _same, traced
 
 jax = pytest.importorskip("jax")
 
@@ -155,12 +155,7 @@ CASES = TORCH_CASES + TORCH_CASES_B + JAX_CASES
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_jax_matches_numpy(case):
-    _, leaves, lazy_fn, np_fn = case
-    ref = np.asarray(np_fn(*[x.copy() for x in leaves]))
-    xs = [lr.Variable(x.shape, dtype=str(x.dtype)) for x in leaves]
-    y = lazy_fn(*xs)
-    assert tuple(y.shape) == ref.shape and str(y.dtype) == ref.dtype.name
-    f = lr.Function(xs, [y])
+    ref, f, leaves = traced(case)
     with jax.enable_x64(True):
         got = f(*[jax.numpy.asarray(x) for x in leaves])[0]
         assert isinstance(got, jax.Array)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import lazyray as lr
+from test_defects_torch_b import traced
 
 try:
     import torch
@@ -287,12 +288,8 @@ CASES = _cases() + _linalg_cases()
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_torch_matches_numpy(case):
-    _, leaves, lazy_fn, np_fn = case
-    ref = np.asarray(np_fn(*[x.copy() for x in leaves]))
-    xs = [lr.Variable(x.shape, dtype=str(x.dtype)) for x in leaves]
-    y = lazy_fn(*xs)
-    assert tuple(y.shape) == ref.shape and str(y.dtype) == ref.dtype.name
-    got = lr.Function(xs, [y])(*[torch.from_numpy(x.copy()) for x in leaves])[0]
+    ref, f, leaves = traced(case)
+    got = f(*[torch.from_numpy(x.copy()) for x in leaves])[0]
     got = got.resolve_conj().numpy() if isinstance(got, torch.Tensor) else np.asarray(got)
     assert got.shape == ref.shape
     assert got.dtype == ref.dtype, (got.dtype, ref.dtype)

@@ -263,6 +263,17 @@ def _cases():
 CASES = _cases()
 
 
+def traced(case):
+    """``(numpy's result, the Function, the leaves)`` of a case, the static
+    shape and dtype of its graph checked against numpy's."""
+    _, leaves, lazy_fn, np_fn = case
+    ref = np.asarray(np_fn(*[x.copy() for x in leaves]))
+    xs = [lr.Variable(x.shape, dtype=str(x.dtype)) for x in leaves]
+    y = lazy_fn(*xs)
+    assert tuple(y.shape) == ref.shape and str(y.dtype) == ref.dtype.name
+    return ref, lr.Function(xs, [y]), leaves
+
+
 def _same(got, ref):
     assert got.shape == ref.shape, (got.shape, ref.shape)
     assert got.dtype == ref.dtype, (got.dtype, ref.dtype)
@@ -286,12 +297,7 @@ def _same(got, ref):
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_torch_matches_numpy(case):
     torch = pytest.importorskip("torch")
-    _, leaves, lazy_fn, np_fn = case
-    ref = np.asarray(np_fn(*[x.copy() for x in leaves]))
-    xs = [lr.Variable(x.shape, dtype=str(x.dtype)) for x in leaves]
-    y = lazy_fn(*xs)
-    assert tuple(y.shape) == ref.shape and str(y.dtype) == ref.dtype.name
-    f = lr.Function(xs, [y])
+    ref, f, leaves = traced(case)
     _same(np.asarray(f(*[x.copy() for x in leaves])[0]), ref)  # numpy itself
     got = f(*[torch.from_numpy(x.copy()) for x in leaves])[0]
     _same(got.resolve_conj().resolve_neg().numpy(), ref)
