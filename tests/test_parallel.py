@@ -446,6 +446,28 @@ def test_function_with_dask_arrays_keeps_numpy_meaning():
     assert np.allclose(got[0], np.linalg.inv(m)) and np.allclose(got[1], 2 * np.eye(4))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_dask_complex_norms_are_numpys_with_nan_parts():
+    """numpy's norms through squares of complex numbers are nan where an
+    element has a nan part (``(conj(x) * x).real``); dask's ``abs(x) ** 2``
+    gave inf beside an infinite part (fuzz seed 136000000000000000001853)."""
+    a = np.array(
+        [[4.09 + 3j, 1.891 - 0.226j, -1 + 3j], [-0.955, -3.79 - 1.885j, 0.457j]]
+        + [[complex(0, -np.inf), 2.441 + 0.703j, complex(np.inf, np.nan)]],
+        "complex64",
+    )
+    x = lazyray.Variable(a.shape, dtype="complex64")
+    la = lazyray.linalg
+    outs = [la.norm(x, axis=1), la.norm(x), la.norm(x, "fro", keepdims=True)]
+    outs.append(la.norm(x, 1, axis=0))  # (no squares: dask's own)
+    got = dask.compute(lazyray.Function([x], outs)(da.from_array(a, chunks=2)), scheduler="sync")
+    want = [np.linalg.norm(a, axis=1), np.linalg.norm(a), np.linalg.norm(a, "fro", keepdims=True)]
+    want.append(np.linalg.norm(a, 1, axis=0))
+    for g, w in zip(got[0], want):
+        assert g.dtype == w.dtype
+        np.testing.assert_allclose(g, w, rtol=1e-6)  # (nan and inf at the same places)
+
+
 def test_worker_killed_mid_run(process_client):
     def make():
         xs = [lazyray.array(np.full(4, float(i))) for i in range(4)]

@@ -278,12 +278,7 @@ def _fix_norm(torch, res, x, kwargs):
     squares (vector ``ord`` None or 2, matrix ``ord`` None or ``"fro"``) of
     a complex element with a nan part (numpy's ``(conj(x) * x).real`` is
     nan, torch's ``|x|`` of ``complex(inf, nan)`` inf)."""
-    ord_ = kwargs.get("ord")
-    axis = kwargs.get("axis")
-    axes = tuple(range(x.ndim)) if axis is None else (axis,) if type(axis) is int else axis
-    axes = tuple(a % x.ndim for a in axes)
-    matrix = len(axes) == 2 and not (axis is None and ord_ in (None, "fro", "f"))
-    squares = ord_ in (None, "fro", "f") or (ord_ == 2 and not matrix)
+    axes, squares = _square_norm(x, kwargs)
     if not (x.is_complex() and squares):
         return res
     bad = torch.isnan(x.real) | torch.isnan(x.imag)
@@ -294,6 +289,32 @@ def _fix_norm(torch, res, x, kwargs):
     if not kwargs.get("keepdims") and axes:
         bad = bad.squeeze(axes)
     return torch.where(bad, torch.full_like(res, float("nan")), res)
+
+
+def _square_norm(x, kwargs) -> tuple:
+    """``(axes, squares)`` of numpy's ``norm(x, **kwargs)``: the axes it
+    reduces, and whether it sums squares (vector ``ord`` None or 2, matrix
+    ``ord`` None or ``"fro"``)."""
+    ord_ = kwargs.get("ord")
+    axis = kwargs.get("axis")
+    axes = tuple(range(x.ndim)) if axis is None else (axis,) if type(axis) is int else axis
+    axes = tuple(a % x.ndim for a in axes)
+    matrix = len(axes) == 2 and not (axis is None and ord_ in (None, "fro", "f"))
+    return axes, ord_ in (None, "fro", "f") or (ord_ == 2 and not matrix)
+
+
+def _dask_norm(fn):
+    """numpy's ``norm`` on dask: of complex numbers through squares, numpy's
+    ``sqrt(sum((conj(x) * x).real))`` (dask's sums ``abs(x) ** 2``: inf
+    where an element with a nan part makes numpy's nan)."""
+
+    def norm(x, **kwargs):
+        axes, squares = _square_norm(x, kwargs)
+        if not (squares and x.dtype.kind == "c"):
+            return fn(x, **kwargs)
+        return np.sqrt((x.conj() * x).real.sum(axis=axes, keepdims=kwargs.get("keepdims", False)))
+
+    return named(norm, "norm")
 
 
 def _solve_operands(a, b, *rest):
@@ -315,6 +336,8 @@ def numpy_linalg(name, base=None):
 
     def factory(backend, numpy_semantics=False):
         fn = base(backend) if base is not None else _lib(backend, name)
+        if backend == "dask" and numpy_semantics and name == "linalg.norm":
+            return _dask_norm(fn)
         if backend != "torch":
             return fn
         if not numpy_semantics:  # a graph traced on torch: torch's dtypes
