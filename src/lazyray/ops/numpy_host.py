@@ -14,9 +14,8 @@ library.  With ``operands=True`` it first casts the array operands to the
 dtypes numpy computes in (a ufunc's loop dtypes, ``float64`` for the
 integer operands of ``linalg`` and of ``mean`` / ``var`` / ``std``,
 ``float32`` for the float16 operand of ``mean``, the result's dtype for the
-integer operand of a sum or product), for a
-library that computes them in other dtypes (jax: ``int8 / int8`` in
-``float32``).
+integer operand of a sum or product), for a library that computes them in
+other dtypes (jax: ``int8 / int8`` in ``float32``).
 
 >>> import numpy as np
 >>> f = hosted(None, "sin", np, np.ndarray, np.asarray, np.asarray, {})

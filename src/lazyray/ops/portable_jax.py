@@ -31,9 +31,9 @@ _SCALARS = (bool, int, float, complex)
 
 def _lower_hermitian(jnp, fn, a):
     """numpy's ``eigh`` / ``eigvalsh`` / ``cholesky``: of the Hermitian
-    matrix read from the lower triangle, the diagonal's imaginary part ignored (jax's symmetrizes
-    the whole matrix, ``(a + a^H) / 2``: of the matrix built here, that is
-    the matrix itself, exactly)."""
+    matrix read from the lower triangle, the diagonal's imaginary part
+    ignored (jax's symmetrizes the whole matrix, ``(a + a^H) / 2``: of the
+    matrix built here, that is the matrix itself, exactly)."""
     off = jnp.tril(a, -1)
     eye = jnp.eye(a.shape[-1], dtype=a.dtype)
     diag = jnp.real(jnp.diagonal(a, axis1=-2, axis2=-1))[..., None, :] * eye

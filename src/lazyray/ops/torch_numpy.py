@@ -17,7 +17,8 @@ integers and booleans as ``float64`` and promotes the operands to their
 common type.  :func:`numpy_linalg`'s wrapper casts the operands so, calls
 torch, casts the results to numpy's dtypes (found on 1-element stand-ins)
 and runs calls torch still refuses through numpy on the host.  Every other
-backend gets its own function unchanged.
+backend gets its own function unchanged (but dask's complex norms:
+:func:`_dask_norm`; jax's and cupy's are wrapped by :mod:`.numpy_host`).
 
 >>> import numpy as np
 >>> _fits(300, np.dtype("uint8")), _fits(3, np.dtype("int8"))
