@@ -8,9 +8,10 @@ both graphs, both pickles, the program under ``lazyray.jit`` called twice,
 ``compute`` and a ``Function`` cut into dask
 tasks run on threads and in two other processes, ``compute`` on a 2-process
 ``LocalCluster`` (on 1 expensive program in 10), and the ``Function``
-called with torch tensors and with dask arrays) on every
-``EXPENSIVE_EVERY``-th program.  ``CI_SKIPPED_PATHS`` names paths left out
-of CI, with their reasons (none today).
+called with torch tensors, with dask arrays and (on 1 expensive program in
+4) with jax arrays) on every ``EXPENSIVE_EVERY``-th program.
+``CI_SKIPPED_PATHS`` names paths left out of CI, with their reasons (none
+today).
 A failing chunk prints each distinct failure shrunk to a runnable
 reproducer.  The long campaign is ``python -m tests.fuzz --programs 100000
 --seed N --jobs 2`` (see ``tests/fuzz/__main__.py``).

@@ -32,7 +32,7 @@ with numpy (see :mod:`.compare`):
   CUDA tensors (``torch_cuda``) and cupy arrays (``cupy``), compared as torch
   is, except float-to-integer casts of out-of-range values (undefined);
 - ``"jax"``: the default Function called with jax arrays (jax's kernels,
-  64-bit types enabled), compared as on a GPU.
+  64-bit types enabled), compared as on a GPU, on 1 expensive program in 4.
 
 ``expensive`` paths (pickles, sources, jit, schedulers, torch, dask arrays)
 are the ones CI runs on a subset of its programs.
@@ -449,7 +449,8 @@ PATHS = {
         Path("distributed", "moved", "const", _distributed, expensive=True, every=10),
         Path("torch", "torch", "var", _torch, expensive=True, needs_inputs=True),
         Path("dask_arrays", "torch", "var", _dask_arrays, expensive=True, needs_inputs=True),
-        Path("jax", "jax", "var", _jax, expensive=True, needs_inputs=True),
+        # (jax compiles each new op signature: ~0.2 s a program)
+        Path("jax", "jax", "var", _jax, expensive=True, needs_inputs=True, every=4),
         # on a GPU: another library's kernels, compared as torch's are
         Path("torch_cuda", "gpu", "var", _torch_cuda, expensive=True, needs_inputs=True),
         Path("cupy", "gpu", "var", _cupy, expensive=True, needs_inputs=True),
