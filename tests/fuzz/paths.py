@@ -34,7 +34,7 @@ with numpy (see :mod:`.compare`):
 - ``"jax"``: the default Function called with jax arrays (jax's kernels,
   64-bit types enabled), compared as on a GPU, on 1 expensive program in 4.
 
-``expensive`` paths (pickles, sources, jit, schedulers, torch, dask arrays)
+``expensive`` paths (pickles, sources, jit, schedulers, torch, dask arrays, jax)
 are the ones CI runs on a subset of its programs.
 """
 
