@@ -171,3 +171,18 @@ def test_without_x64_jax_keeps_32_bit_types():
     got = f(jax.numpy.asarray(np.array([1, -2], "int8")))[0]
     assert got.dtype == np.float32
     np.testing.assert_allclose(np.asarray(got), np.array([1, -2]) / 3, rtol=1e-7)
+
+
+def test_under_jax_jit_calls_that_numpy_would_run_are_jax_own():
+    """Abstract values cannot go to the host: under ``jax.jit`` an op whose
+    numpy meaning runs on the host (complex ``sqrt``, ``max``) is jax's own,
+    and the rest keeps numpy's dtypes (``sinh(bool)`` float16)."""
+    z = np.array([4 + 0j, -2 - 1j, 1j])
+    x, b = lr.Variable((3,), dtype="complex128"), lr.Variable((2,), dtype="bool")
+    f = lr.Function([x, b], [lr.sqrt(x), lr.max(x), lr.sinh(b)])
+    with jax.enable_x64(True):
+        jnp = jax.numpy
+        got = jax.jit(lambda a, c: f(a, c))(jnp.asarray(z), jnp.asarray([True, False]))
+        np.testing.assert_allclose(np.asarray(got[0]), np.asarray(jnp.sqrt(jnp.asarray(z))))
+        assert complex(got[1]) == complex(jnp.max(jnp.asarray(z)))
+        assert got[2].dtype == np.float16
