@@ -35,15 +35,9 @@ def _leaf(op: str, draw, params: tuple, size, dtype) -> LazyArray:
     return array(np.asarray(draw(*params, size), dtype=name))
 
 
-def uniform(low=0.0, high=1.0, size=None, dtype=None) -> LazyArray:
-    """Samples of the uniform distribution on ``[low, high)``, drawn now.
-
-    Parameters
-    ----------
-    low, high : float or array_like, optional
-        Bounds of the interval (numpy's broadcasting).
-    size : int or tuple of ints, optional
-        Shape of the sample (default: that of ``low`` and ``high``).
+#: the Parameters tail and Returns of every sampler's docstring
+_SAMPLE_DOC = """size : int or tuple of ints, optional
+        Shape of the sample (default: the broadcast shape of the parameters).
     dtype : str or dtype, optional
         A real floating dtype (default float64).
 
@@ -51,7 +45,24 @@ def uniform(low=0.0, high=1.0, size=None, dtype=None) -> LazyArray:
     -------
     LazyArray
         A leaf holding the sample.
+"""
 
+
+def _sampler(fn):
+    """``fn`` with the shared part of its docstring filled in."""
+    fn.__doc__ = fn.__doc__.replace("{sample}", _SAMPLE_DOC)
+    return fn
+
+
+@_sampler
+def uniform(low=0.0, high=1.0, size=None, dtype=None) -> LazyArray:
+    """Samples of the uniform distribution on ``[low, high)``, drawn now.
+
+    Parameters
+    ----------
+    low, high : float or array_like, optional
+        Bounds of the interval (numpy's broadcasting).
+    {sample}
     Examples
     --------
     >>> import numpy as np, lazyray
@@ -63,6 +74,7 @@ def uniform(low=0.0, high=1.0, size=None, dtype=None) -> LazyArray:
     return _leaf("uniform", np.random.uniform, (low, high), size, dtype)
 
 
+@_sampler
 def normal(loc=0.0, scale=1.0, size=None, dtype=None) -> LazyArray:
     """Samples of the normal distribution of mean ``loc`` and standard
     deviation ``scale``, drawn now.
@@ -71,16 +83,7 @@ def normal(loc=0.0, scale=1.0, size=None, dtype=None) -> LazyArray:
     ----------
     loc, scale : float or array_like, optional
         Mean and standard deviation (numpy's broadcasting).
-    size : int or tuple of ints, optional
-        Shape of the sample (default: that of ``loc`` and ``scale``).
-    dtype : str or dtype, optional
-        A real floating dtype (default float64).
-
-    Returns
-    -------
-    LazyArray
-        A leaf holding the sample.
-
+    {sample}
     Examples
     --------
     >>> import numpy as np, lazyray
